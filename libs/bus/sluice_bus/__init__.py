@@ -1,0 +1,26 @@
+"""Sluice's event bus: one small port (``Bus``), a Kafka backend and an in-memory backend."""
+
+from sluice_bus.api import (
+    Bus,
+    Consumer,
+    ConsumerOptions,
+    Handler,
+    HandlerResult,
+    Message,
+    Outgoing,
+    Record,
+)
+from sluice_bus.memory import MemoryBroker, MemoryBus
+
+__all__ = [
+    "Bus",
+    "Consumer",
+    "ConsumerOptions",
+    "Handler",
+    "HandlerResult",
+    "MemoryBroker",
+    "MemoryBus",
+    "Message",
+    "Outgoing",
+    "Record",
+]

@@ -1,0 +1,138 @@
+"""The bus port: what every service codes against, whatever the backend."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+E = TypeVar("E")
+
+HEADER_EVENT_TYPE = "sluice-event-type"
+HEADER_SCHEMA_VERSION = "sluice-schema-version"
+HEADER_EVENT_ID = "sluice-event-id"
+HEADER_PRODUCER = "sluice-producer"
+
+Headers = tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A record as the log holds it: bytes, coordinates and headers."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    headers: Headers = ()
+    timestamp_ms: int = 0
+
+    def header(self, name: str) -> str | None:
+        """The last value of a header, decoded as UTF-8, or None."""
+        for key, value in reversed(self.headers):
+            if key == name:
+                return value.decode("utf-8", "replace")
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Message(Generic[E]):
+    """A decoded event handed to a handler, with the record it came from."""
+
+    event: E
+    record: Record
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """An event a handler wants published once it has succeeded."""
+
+    topic: str
+    event: msgspec.Struct
+    key: str | None
+
+
+HandlerResult = Sequence[Outgoing] | None
+Handler = Callable[[Message[Any]], Awaitable[HandlerResult]]
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerOptions:
+    """How a consumer handles failure and where it starts.
+
+    ``max_attempts`` bounds handler retries (exponential backoff from ``backoff_initial_s`` up
+    to ``backoff_max_s``) before the record goes to the dead-letter topic. With
+    ``transactional`` the handler's outputs and its offset commit are atomic (Kafka
+    transactions); otherwise outputs are published, then the offset is committed.
+    """
+
+    max_attempts: int = 3
+    backoff_initial_s: float = 0.05
+    backoff_max_s: float = 2.0
+    from_beginning: bool = True
+    transactional: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Consumer(abc.ABC):
+    """A running consumer-group member."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Finish the record in hand, commit what was handled, leave the group."""
+
+    @abc.abstractmethod
+    async def abort(self) -> None:
+        """Stop at once without committing (what a crash looks like to the group)."""
+
+
+class Bus(abc.ABC):
+    """Publish events and consume them in consumer groups; one per service process."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    @abc.abstractmethod
+    async def start(self) -> None:
+        """Connect; create the catalogue's topics if they are missing."""
+
+    @abc.abstractmethod
+    async def stop(self) -> None:
+        """Stop every consumer gracefully (committing what was handled), then disconnect."""
+
+    @property
+    @abc.abstractmethod
+    def connected(self) -> bool:
+        """True while the backend is usable (drives ``/readyz``)."""
+
+    @abc.abstractmethod
+    async def publish(
+        self,
+        topic: str,
+        event: msgspec.Struct,
+        *,
+        key: str | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        """Publish one event and wait until the backend has it durably (``acks=all``)."""
+
+    @abc.abstractmethod
+    async def publish_raw(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
+    ) -> None:
+        """Publish bytes as they are (dead letters, foreign producers, tests)."""
+
+    @abc.abstractmethod
+    async def consume(
+        self,
+        topics: Sequence[str],
+        *,
+        group: str,
+        handler: Handler,
+        options: ConsumerOptions | None = None,
+    ) -> Consumer:
+        """Join ``group`` on ``topics`` and run ``handler`` for each event until stopped."""

@@ -1,0 +1,7 @@
+"""The ``sluice`` command. Each subcommand lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="Sluice: event-driven trading infrastructure for IBKR.")

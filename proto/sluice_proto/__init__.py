@@ -1,0 +1,86 @@
+"""Sluice wire contracts: the msgspec events every service and strategy exchanges.
+
+The Structs here are the source of truth; JSON Schema and the AsyncAPI document in
+``proto/`` are generated from them (``python -m sluice_proto.generate``).
+"""
+
+from sluice_proto.common import Instrument, client_order_id, utc_now
+from sluice_proto.control import ControlEvent, KillSwitch, Resume
+from sluice_proto.dlq import DeadLetter
+from sluice_proto.market_data import (
+    MdStart,
+    MdStop,
+    MdSubscribe,
+    MdSubscriptionRejected,
+    MdTick,
+    MdUnsubscribe,
+    Quote,
+)
+from sluice_proto.orders import (
+    ApprovedOrder,
+    CancelAll,
+    CancelOrder,
+    CancelRejected,
+    Fill,
+    OrderAccepted,
+    OrderBrokerRejected,
+    OrderCancelled,
+    OrderFilled,
+    OrderHeld,
+    OrderPartiallyFilled,
+    OrderRejected,
+    OrderSubmitted,
+    OrderSubmitting,
+    ReplyPromptAudit,
+    SignalDuplicate,
+)
+from sluice_proto.risk_state import PositionState
+from sluice_proto.session import (
+    AuthStatusReport,
+    ConnectionReport,
+    EgressReport,
+    SessionCommand,
+    SessionState,
+)
+from sluice_proto.signals import CancelRequest, Signal
+
+__all__ = [
+    "ApprovedOrder",
+    "AuthStatusReport",
+    "CancelAll",
+    "CancelOrder",
+    "CancelRejected",
+    "CancelRequest",
+    "ConnectionReport",
+    "ControlEvent",
+    "DeadLetter",
+    "EgressReport",
+    "Fill",
+    "Instrument",
+    "KillSwitch",
+    "MdStart",
+    "MdStop",
+    "MdSubscribe",
+    "MdSubscriptionRejected",
+    "MdTick",
+    "MdUnsubscribe",
+    "OrderAccepted",
+    "OrderBrokerRejected",
+    "OrderCancelled",
+    "OrderFilled",
+    "OrderHeld",
+    "OrderPartiallyFilled",
+    "OrderRejected",
+    "OrderSubmitted",
+    "OrderSubmitting",
+    "PositionState",
+    "Quote",
+    "ReplyPromptAudit",
+    "Resume",
+    "SessionCommand",
+    "SessionState",
+    "Signal",
+    "SignalDuplicate",
+    "client_order_id",
+    "utc_now",
+]

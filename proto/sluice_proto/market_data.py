@@ -1,0 +1,91 @@
+"""Market data: public subscriptions and quotes, plus the router's internal request/tick topics."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from sluice_proto.common import Instrument, NonEmpty, UtcDatetime, utc_now
+
+
+class MdSubscribe(msgspec.Struct, kw_only=True, tag_field="type", tag="md_subscribe"):
+    """``sluice.md.subscriptions.v1``: a subscriber wants quotes for an instrument."""
+
+    subscriber_id: NonEmpty
+    instrument: Instrument
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class MdUnsubscribe(msgspec.Struct, kw_only=True, tag_field="type", tag="md_unsubscribe"):
+    """``sluice.md.subscriptions.v1``: a subscriber no longer needs the instrument."""
+
+    subscriber_id: NonEmpty
+    instrument: Instrument
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+SubscriptionEvent = MdSubscribe | MdUnsubscribe
+
+
+class Quote(msgspec.Struct, kw_only=True, tag_field="type", tag="quote"):
+    """``sluice.md.quotes.v1``: a normalised, conflated top-of-book quote."""
+
+    instrument: Instrument
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    last: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    last_size: Decimal | None = None
+    stale: bool = False
+    source_ts: UtcDatetime | None = None
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class MdSubscriptionRejected(
+    msgspec.Struct, kw_only=True, tag_field="type", tag="md_subscription_rejected"
+):
+    """``sluice.md.quotes.v1``: a subscription could not be served (line budget, unknown)."""
+
+    instrument: Instrument
+    subscriber_id: str
+    reason_code: Literal["LINE_BUDGET_EXHAUSTED", "UNKNOWN_INSTRUMENT", "BROKER_ERROR"]
+    message: str
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+QuoteEvent = Quote | MdSubscriptionRejected
+
+
+class MdStart(msgspec.Struct, kw_only=True, tag_field="type", tag="md_start"):
+    """Internal ``sluice.md.requests.v1``: market-data asks the router to stream an instrument."""
+
+    instrument: Instrument
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class MdStop(msgspec.Struct, kw_only=True, tag_field="type", tag="md_stop"):
+    """Internal ``sluice.md.requests.v1``: stop streaming an instrument."""
+
+    instrument: Instrument
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+MdRequest = MdStart | MdStop
+
+
+class MdTick(msgspec.Struct, kw_only=True, tag_field="type", tag="md_tick"):
+    """Internal ``sluice.md.ticks.v1``: raw prices the router relays from IBKR."""
+
+    instrument: Instrument
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+    last: Decimal | None = None
+    bid_size: Decimal | None = None
+    ask_size: Decimal | None = None
+    last_size: Decimal | None = None
+    error_code: int | None = None
+    error_text: str | None = None
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)

@@ -1,0 +1,222 @@
+"""Router commands (``sluice.orders.approved.v1``) and the order lifecycle
+(``sluice.orders.events.v1``); both keyed by account so one account's stream stays ordered."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import msgspec
+
+from sluice_proto.common import (
+    Instrument,
+    NonEmpty,
+    OrderType,
+    Side,
+    TimeInForce,
+    UtcDatetime,
+    require_positive,
+    utc_now,
+)
+
+# --- commands for the router: sluice.orders.approved.v1 -----------------------------------
+
+
+class ApprovedOrder(msgspec.Struct, kw_only=True, tag_field="type", tag="order_approved"):
+    """A risk-approved order; the router places it at IBKR exactly once."""
+
+    client_order_id: NonEmpty
+    strategy_id: NonEmpty
+    signal_id: NonEmpty
+    account: NonEmpty
+    instrument: Instrument
+    side: Side
+    quantity: Decimal
+    order_type: OrderType
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    tif: TimeInForce = "DAY"
+    outside_rth: bool = False
+    signal_created_at: UtcDatetime | None = None
+    approved_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        require_positive("quantity", self.quantity)
+
+
+class CancelOrder(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_order"):
+    """Cancel one order by its client order id."""
+
+    client_order_id: NonEmpty
+    account: NonEmpty
+    strategy_id: str = ""
+    signal_id: str = ""
+    reason: str = ""
+    requested_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class CancelAll(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_all"):
+    """Cancel every open order of an account (the kill switch)."""
+
+    account: NonEmpty
+    reason: str = ""
+    requested_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+RouterCommand = ApprovedOrder | CancelOrder | CancelAll
+
+# --- lifecycle: sluice.orders.events.v1 -----------------------------------------------------
+
+
+class Fill(msgspec.Struct, kw_only=True, frozen=True):
+    """One execution at IBKR with its commission."""
+
+    exec_id: str
+    quantity: Decimal
+    price: Decimal
+    commission: Decimal | None = None
+    commission_currency: str | None = None
+    executed_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class _OrderEvent(msgspec.Struct, kw_only=True, tag_field="type"):
+    client_order_id: NonEmpty
+    account: str
+    strategy_id: str = ""
+    signal_id: str = ""
+    symbol: str = ""
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+RejectReason = Literal[
+    "SYMBOL_NOT_ALLOWED",
+    "MAX_ORDER_QUANTITY",
+    "MAX_ORDER_NOTIONAL",
+    "MAX_POSITION",
+    "MAX_GROSS_EXPOSURE",
+    "MAX_OPEN_ORDERS",
+    "ORDER_RATE",
+    "PRICE_COLLAR",
+    "STALE_QUOTE",
+    "NO_QUOTE",
+    "DAILY_LOSS_LIMIT",
+    "TRADING_NOT_ALLOWED",
+    "KILL_SWITCH",
+    "UNKNOWN_ACCOUNT",
+    "UNKNOWN_INSTRUMENT",
+    "READ_ONLY",
+    "INVALID_ORDER",
+]
+
+
+class OrderRejected(_OrderEvent, tag="order_rejected"):
+    """Refused before reaching IBKR (by risk, or by the router's own checks)."""
+
+    reason_code: RejectReason
+    message: str
+    rejected_by: Literal["risk", "router"] = "risk"
+
+
+class SignalDuplicate(_OrderEvent, tag="signal_duplicate"):
+    """A replayed signal that was dropped: its order already exists."""
+
+    message: str = "duplicate signal dropped"
+
+
+class OrderSubmitting(_OrderEvent, tag="order_submitting"):
+    """Write-ahead record: the router is about to send this order to IBKR."""
+
+    side: Side
+    quantity: Decimal
+    order_type: OrderType
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    con_id: int | None = None
+    attempt: int = 1
+
+
+class OrderHeld(_OrderEvent, tag="order_held"):
+    """The router holds the order (disconnected, session degraded); it is not lost."""
+
+    reason: str
+
+
+class OrderSubmitted(_OrderEvent, tag="order_submitted"):
+    """IBKR acknowledged the order and gave it ids."""
+
+    broker_order_id: int | str
+    perm_id: int | None = None
+    adopted: bool = False
+    """True when reconciliation found the order at IBKR instead of sending it again."""
+
+
+class OrderAccepted(_OrderEvent, tag="order_accepted"):
+    """The order is working at IBKR (``Submitted`` / ``PreSubmitted``)."""
+
+    broker_order_id: int | str
+    status: str = "Submitted"
+
+
+class OrderPartiallyFilled(_OrderEvent, tag="order_partially_filled"):
+    """Some quantity executed; ``remaining`` is still working."""
+
+    fill: Fill
+    filled_quantity: Decimal
+    remaining_quantity: Decimal
+    avg_fill_price: Decimal
+    side: Side | None = None
+
+
+class OrderFilled(_OrderEvent, tag="order_filled"):
+    """Completely filled; carries the last fill."""
+
+    fill: Fill
+    filled_quantity: Decimal
+    avg_fill_price: Decimal
+    side: Side | None = None
+
+
+class OrderCancelled(_OrderEvent, tag="order_cancelled"):
+    """Cancelled at IBKR (or expired, for IOC/DAY)."""
+
+    filled_quantity: Decimal = Decimal(0)
+    reason: str = ""
+
+
+class OrderBrokerRejected(_OrderEvent, tag="order_broker_rejected"):
+    """IBKR refused the order; ``code`` and ``text`` are IBKR's own."""
+
+    code: int | None
+    text: str
+
+
+class CancelRejected(_OrderEvent, tag="cancel_rejected"):
+    """A cancel that could not be carried out (unknown or already final order)."""
+
+    code: int | None = None
+    text: str = ""
+
+
+class ReplyPromptAudit(_OrderEvent, tag="reply_prompt"):
+    """A Client Portal reply prompt and what the router answered."""
+
+    reply_id: str
+    message_ids: list[str]
+    text: list[str]
+    decision: Literal["confirmed", "declined"]
+
+
+OrderEvent = (
+    OrderRejected
+    | SignalDuplicate
+    | OrderSubmitting
+    | OrderHeld
+    | OrderSubmitted
+    | OrderAccepted
+    | OrderPartiallyFilled
+    | OrderFilled
+    | OrderCancelled
+    | OrderBrokerRejected
+    | CancelRejected
+    | ReplyPromptAudit
+)

@@ -1,0 +1,96 @@
+"""Session keeping: the keeper's verdict, its commands to the router, the router's reports."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from sluice_proto.common import NonEmpty, UtcDatetime, utc_now
+
+SessionStateName = Literal[
+    "UNKNOWN", "UP", "DEGRADED", "DOWN", "COMPETING", "EXPIRING", "RESET_WINDOW", "EGRESS_MISMATCH"
+]
+ApiPath = Literal["socket", "rest"]
+
+
+class SessionState(msgspec.Struct, kw_only=True, tag_field="type", tag="session_state"):
+    """``sluice.session.state.v1`` (compacted): may this account trade right now, and why."""
+
+    account: NonEmpty
+    state: SessionStateName
+    trading_allowed: bool
+    reason: str
+    path: ApiPath = "socket"
+    since: UtcDatetime = msgspec.field(default_factory=utc_now)
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+SessionCommandName = Literal[
+    "tickle", "auth_status", "reauthenticate", "reconnect", "logout", "check_egress", "reconcile"
+]
+
+
+class SessionCommand(msgspec.Struct, kw_only=True, tag_field="type", tag="session_command"):
+    """Internal ``sluice.session.commands.v1``: the keeper asks the router to act."""
+
+    account: NonEmpty
+    command: SessionCommandName
+    command_id: NonEmpty
+    reason: str = ""
+    issued_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+ConnectionStatus = Literal[
+    "connected",
+    "disconnected",
+    "lost",
+    "restored_data_lost",
+    "restored_data_kept",
+    "client_id_in_use",
+    "refused",
+    "proxy_down",
+]
+
+
+class ConnectionReport(msgspec.Struct, kw_only=True, tag_field="type", tag="connection_report"):
+    """Internal ``sluice.session.reports.v1``: what the router's link to IBKR is doing."""
+
+    account: NonEmpty
+    path: ApiPath
+    status: ConnectionStatus
+    code: int | None = None
+    message: str = ""
+    client_id: int | None = None
+    held_orders: int = 0
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class AuthStatusReport(msgspec.Struct, kw_only=True, tag_field="type", tag="auth_status_report"):
+    """Internal ``sluice.session.reports.v1``: a Client Portal tickle / auth-status result."""
+
+    account: NonEmpty
+    source: Literal["tickle", "auth_status", "reauthenticate", "logout"]
+    ok: bool
+    authenticated: bool = False
+    connected: bool = False
+    competing: bool = False
+    sso_expires_s: int | None = None
+    http_status: int | None = None
+    message: str = ""
+    command_id: str | None = None
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class EgressReport(msgspec.Struct, kw_only=True, tag_field="type", tag="egress_report"):
+    """Internal ``sluice.session.reports.v1``: the IP IBKR sees versus the expected static IP."""
+
+    account: NonEmpty
+    ok: bool
+    observed_ip: str | None
+    expected_ip: str | None
+    message: str = ""
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+SessionReport = ConnectionReport | AuthStatusReport | EgressReport

@@ -1,0 +1,90 @@
+"""``sluice.signals.v1``: what strategies publish (key: ``strategy_id``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+
+from sluice_proto.common import (
+    Instrument,
+    NonEmpty,
+    OrderType,
+    SecType,
+    Side,
+    TimeInForce,
+    UtcDatetime,
+    client_order_id,
+    require_positive,
+    utc_now,
+)
+
+_PRICE_REQUIRED: dict[str, tuple[str, ...]] = {
+    "MKT": (),
+    "LMT": ("limit_price",),
+    "STP": ("stop_price",),
+    "STP_LMT": ("limit_price", "stop_price"),
+}
+
+
+class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
+    """A request to trade; ``(strategy_id, signal_id)`` is its idempotency key."""
+
+    signal_id: NonEmpty
+    strategy_id: NonEmpty
+    symbol: NonEmpty
+    side: Side
+    quantity: Decimal
+    order_type: OrderType
+    account: str | None = None
+    sec_type: SecType = "STK"
+    exchange: NonEmpty = "SMART"
+    currency: str = "USD"
+    con_id: int | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    tif: TimeInForce = "DAY"
+    outside_rth: bool = False
+    created_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        require_positive("quantity", self.quantity)
+        require_positive("limit_price", self.limit_price)
+        require_positive("stop_price", self.stop_price)
+        for name in _PRICE_REQUIRED[self.order_type]:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} is required for order_type {self.order_type}")
+
+    @property
+    def client_order_id(self) -> str:
+        """The deterministic broker-side order reference for this signal."""
+        return client_order_id(self.strategy_id, self.signal_id)
+
+    @property
+    def instrument(self) -> Instrument:
+        """The signal's instrument fields as one value."""
+        return Instrument(
+            symbol=self.symbol,
+            sec_type=self.sec_type,
+            exchange=self.exchange,
+            currency=self.currency,
+            con_id=self.con_id,
+        )
+
+
+class CancelRequest(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_request"):
+    """Cancel the order a strategy's earlier signal created. Cancels always pass risk."""
+
+    strategy_id: NonEmpty
+    signal_id: NonEmpty
+    account: str | None = None
+    reason: str = ""
+    created_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+    @property
+    def client_order_id(self) -> str:
+        """The order reference of the signal being cancelled."""
+        return client_order_id(self.strategy_id, self.signal_id)
+
+
+SignalsEvent = Signal | CancelRequest

@@ -1,0 +1,117 @@
+"""The router's port to IBKR: one interface, two adapters (socket via ib_async, REST via httpx).
+
+The application layer (``service.py``) owns the write-ahead / reconcile rule and the lifecycle
+events; an adapter only translates between these types and one IBKR API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from sluice_proto import ApprovedOrder, Fill, Instrument
+from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
+
+BrokerStatus = Literal[
+    "submitted",  # acknowledged with ids, not yet working
+    "accepted",  # working at the venue
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "rejected",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOrder:
+    """An order as IBKR reports it, found by its ``orderRef`` / ``cOID``."""
+
+    client_order_id: str
+    broker_order_id: int | str
+    perm_id: int | None
+    status: BrokerStatus
+    filled_quantity: Decimal = Decimal(0)
+    remaining_quantity: Decimal = Decimal(0)
+    avg_fill_price: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSnapshot:
+    """Everything IBKR knows about our orders: open, completed and executed, by client id."""
+
+    orders: dict[str, BrokerOrder] = field(default_factory=dict)
+    fills: dict[str, list[Fill]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """A status change or fill pushed by IBKR for one of our orders."""
+
+    order: BrokerOrder
+    fill: Fill | None = None
+    error_code: int | None = None
+    error_text: str | None = None
+
+
+class BrokerRejectedError(Exception):
+    """IBKR refused an order or a cancel; carries IBKR's code and text."""
+
+    def __init__(self, code: int | None, text: str) -> None:
+        super().__init__(f"IBKR {code}: {text}" if code is not None else text)
+        self.code = code
+        self.text = text
+
+
+class NotConnectedError(Exception):
+    """The gateway is down (or the egress door is): hold the order, do not drop it."""
+
+
+OnOrderUpdate = Callable[[OrderUpdate], Awaitable[None]]
+OnConnection = Callable[[ConnectionReport], Awaitable[None]]
+OnTick = Callable[[Instrument, dict[str, Decimal | None]], Awaitable[None]]
+
+
+class BrokerGateway(Protocol):
+    """One IBKR API as the router uses it."""
+
+    path: ApiPath
+    account: str
+
+    async def connect(self) -> None:
+        """Connect (or raise); callbacks fire from here on."""
+
+    async def close(self) -> None:
+        """Disconnect for good."""
+
+    @property
+    def connected(self) -> bool:
+        """True while orders can be sent."""
+
+    def set_callbacks(
+        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+    ) -> None:
+        """Where the adapter delivers pushed updates, connection changes and ticks."""
+
+    async def qualify(self, instrument: Instrument) -> Instrument:
+        """The instrument with its conId, or ``BrokerRejectedError`` (e.g. 200 unknown)."""
+
+    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        """Send once with ``orderRef``/``cOID`` = ``order.client_order_id``; return IBKR's ids."""
+
+    async def cancel(self, client_order_id: str) -> None:
+        """Ask IBKR to cancel; the outcome arrives as an ``OrderUpdate``."""
+
+    async def snapshot(self) -> BrokerSnapshot:
+        """Open orders, completed orders and executions, for reconciliation."""
+
+    async def subscribe_quotes(self, instrument: Instrument) -> None:
+        """Start streaming ticks for an instrument (ticks go to ``on_tick``)."""
+
+    async def unsubscribe_quotes(self, instrument: Instrument) -> None:
+        """Stop streaming an instrument."""
+
+    async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
+        """Run a session-keeper command (tickle, auth_status, reauthenticate, logout,
+        check_egress, reconnect); None where the path has no such thing."""
