@@ -1,0 +1,59 @@
+# Sluice: `make demo` runs the main job on embedded defaults; `make test` runs the whole suite.
+# Both install what they need (uv, Python deps, the Kafka broker) and are idempotent.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+CACHE := $(CURDIR)/.cache
+UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/uv/bin/uv)
+export UV_CACHE_DIR ?= $(CACHE)/uv-cache
+PYTEST_ARGS ?=
+
+.PHONY: help deps kafka tools demo test lint typecheck arch unit integration bench generate format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(CACHE)/uv/bin/uv:
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(CACHE)/uv uv
+
+.venv/.synced: uv.lock pyproject.toml $(wildcard */pyproject.toml */*/pyproject.toml) | $(UV)
+	$(UV) sync --frozen --all-packages
+	touch $@
+
+deps: .venv/.synced ## install Python dependencies (locked)
+
+kafka: ## fetch the Apache Kafka broker jars from Maven Central
+	bash deploy/kafka/install.sh
+
+tools: ## offline validators used by the deployment tests
+	bash deploy/tools/install-kustomize.sh
+
+demo: deps ## Sluice's main job: four services + simulated IB Gateway on the in-memory bus
+	$(UV) run --frozen sluice demo
+
+lint: deps ## ruff lint and format check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: deps ## mypy --strict on our code
+	$(UV) run --frozen mypy
+
+arch: deps ## import boundaries (only the order-router touches IBKR)
+	$(UV) run --frozen lint-imports --config .importlinter
+
+test: deps kafka tools lint typecheck ## everything: lint, types, architecture, unit, contract, integration, e2e
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+bench: deps kafka ## print performance figures (not a test)
+	$(UV) run --frozen python -m bench
+
+generate: deps ## regenerate proto/schemas and proto/asyncapi.json from the Structs
+	$(UV) run --frozen python -m sluice_proto.generate
+
+format: deps ## apply ruff formatting and fixes
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+clean: ## remove the virtualenv and caches (keeps downloaded jars and the uv cache)
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
