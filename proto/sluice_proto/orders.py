@@ -133,12 +133,16 @@ class OrderSubmitting(_OrderEvent, tag="order_submitting"):
     stop_price: Decimal | None = None
     con_id: int | None = None
     attempt: int = 1
+    order: ApprovedOrder | None = None
+    """The order itself, so a restarted router can resend it from its journal alone."""
 
 
 class OrderHeld(_OrderEvent, tag="order_held"):
     """The router holds the order (disconnected, session degraded); it is not lost."""
 
     reason: str
+    order: ApprovedOrder | None = None
+    """The order itself, so a restarted router can send it from its journal alone."""
 
 
 class OrderSubmitted(_OrderEvent, tag="order_submitted"):
@@ -206,6 +210,16 @@ class ReplyPromptAudit(_OrderEvent, tag="reply_prompt"):
     decision: Literal["confirmed", "declined"]
 
 
+class RouterStarted(msgspec.Struct, kw_only=True, tag_field="type", tag="router_started"):
+    """Audit mark: an order-router instance started for an account; its journal replay reads
+    this topic up to here (keyed by account, so every earlier event of the account precedes it).
+    """
+
+    account: NonEmpty
+    instance_id: NonEmpty
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
 OrderEvent = (
     OrderRejected
     | SignalDuplicate
@@ -219,4 +233,5 @@ OrderEvent = (
     | OrderBrokerRejected
     | CancelRejected
     | ReplyPromptAudit
+    | RouterStarted
 )
