@@ -1,0 +1,194 @@
+"""Settings from environment variables, validated once at start.
+
+Services subclass ``SluiceSettings``; a field ``ibkr_host`` reads ``IBKR_HOST`` (no prefix,
+case-insensitive), a field with a ``validation_alias`` reads exactly that variable, and
+``json_schema_extra={"expects": "..."}`` on a field says what a valid value looks like. Errors name
+the environment variable and what it expects, never echo secrets, and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Annotated, Literal, NoReturn, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretBytes,
+    SecretStr,
+    ValidationError,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+
+from sluice_runtime.redaction import redact, register_secrets
+
+CONFIG_EXIT_CODE = 2
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError("not an http(s) URL")
+    return value
+
+
+Port = Annotated[int, Field(ge=1, le=65535, json_schema_extra={"expects": "an integer 1-65535"})]
+
+
+class SluiceSettings(BaseSettings):
+    """What every Sluice service reads from its environment."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    kafka_bootstrap: str | None = Field(
+        None,
+        validation_alias="SLUICE_KAFKA_BOOTSTRAP",
+        json_schema_extra={"expects": "host:port[,host:port...] of the Kafka brokers"},
+    )
+    # All interfaces: in a container the probes and the scraper come from outside.
+    http_host: str = Field("0.0.0.0", validation_alias="SLUICE_HTTP_HOST")
+    http_port: Port = Field(8080, validation_alias="SLUICE_HTTP_PORT")
+    log_level: Annotated[LogLevel, BeforeValidator(_upper)] = Field(
+        "INFO", validation_alias="SLUICE_LOG_LEVEL"
+    )
+    partitions: int = Field(
+        3,
+        ge=1,
+        le=1000,
+        validation_alias="SLUICE_PARTITIONS",
+        json_schema_extra={"expects": "an integer 1-1000"},
+    )
+    otlp_endpoint: Annotated[str | None, AfterValidator(_http_url)] = Field(
+        None,
+        validation_alias="OTEL_EXPORTER_OTLP_ENDPOINT",
+        json_schema_extra={"expects": "an http(s):// URL of an OTLP/HTTP collector"},
+    )
+    service_name: str | None = Field(None, validation_alias="SLUICE_SERVICE_NAME")
+
+    def secret_values(self) -> list[str]:
+        """The plain values of every ``SecretStr``/``SecretBytes`` field (for log scrubbing)."""
+        values: list[str] = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                values.append(value.get_secret_value())
+            elif isinstance(value, SecretBytes):
+                values.append(value.get_secret_value().decode("utf-8", "replace"))
+        return values
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One bad environment variable and what is wrong with it."""
+
+    variable: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.variable}: {self.message}"
+
+
+class ConfigError(Exception):
+    """The environment does not configure a runnable service."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = problems
+
+
+S = TypeVar("S", bound=SluiceSettings)
+
+
+def read_settings(cls: type[S]) -> S:
+    """Settings from the environment, or ``ConfigError`` with one problem per bad variable."""
+    try:
+        settings = cls()  # type: ignore[call-arg]  # fields come from the environment
+    except ValidationError as exc:
+        raise ConfigError(_problems(cls, exc.errors())) from None
+    except SettingsError as exc:  # a complex field whose value is not JSON
+        raise ConfigError([Problem("environment", redact(str(exc)))]) from None
+    register_secrets(settings.secret_values())
+    return settings
+
+
+def load_settings(cls: type[S]) -> S:
+    """``read_settings``, exiting with status 2 and a readable message on bad configuration."""
+    try:
+        return read_settings(cls)
+    except ConfigError as exc:
+        exit_config_error(exc)
+
+
+def exit_config_error(error: ConfigError) -> NoReturn:
+    """Print one line per problem on stderr and exit with status 2 (no traceback)."""
+    for problem in error.problems:
+        print(f"configuration error: {problem}", file=sys.stderr)
+    raise SystemExit(CONFIG_EXIT_CODE)
+
+
+def env_name(cls: type[SluiceSettings], field: str) -> str:
+    """The environment variable a settings field reads."""
+    info = cls.model_fields.get(field)
+    if info is not None and isinstance(info.validation_alias, str):
+        return info.validation_alias
+    prefix = cls.model_config.get("env_prefix") or ""
+    return f"{prefix}{field}".upper()
+
+
+def _field(cls: type[SluiceSettings], loc: str) -> tuple[str, FieldInfo | None]:
+    for name, info in cls.model_fields.items():
+        if loc in (name, info.validation_alias):
+            return name, info
+    return loc, None
+
+
+def _problems(cls: type[SluiceSettings], errors: list[ErrorDetails]) -> list[Problem]:
+    problems: dict[str, Problem] = {}
+    for error in errors:
+        if not error["loc"]:  # a model validator: its message names the variables itself
+            problems.setdefault("", Problem("configuration", _reason(error)))
+            continue
+        name, info = _field(cls, str(error["loc"][0]))
+        variable = env_name(cls, name)
+        problems.setdefault(variable, Problem(variable, _describe(error, info)))
+    return list(problems.values())
+
+
+def _describe(error: ErrorDetails, info: FieldInfo | None) -> str:
+    if error["type"] == "missing":
+        wanted = _expectation(info)
+        return f"required but not set{f' (expected {wanted})' if wanted else ''}"
+    wanted = _expectation(info) or _reason(error).removeprefix("input should be ")
+    return f"expected {wanted}, got {_shown(error['input'], info)}"
+
+
+def _expectation(info: FieldInfo | None) -> str | None:
+    extra = info.json_schema_extra if info is not None else None
+    if isinstance(extra, dict) and isinstance(extra.get("expects"), str):
+        return str(extra["expects"])
+    for meta in info.metadata if info is not None else ():
+        found = getattr(meta, "json_schema_extra", None)
+        if isinstance(found, dict) and isinstance(found.get("expects"), str):
+            return str(found["expects"])
+    return None
+
+
+def _reason(error: ErrorDetails) -> str:
+    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return message[:1].lower() + message[1:]
+
+
+def _shown(value: object, info: FieldInfo | None) -> str:
+    secret = info is not None and info.annotation in (SecretStr, SecretBytes)
+    if secret or isinstance(value, SecretStr | SecretBytes):
+        return "<hidden>"
+    return repr(redact(value)) if isinstance(value, str) else redact(repr(value))

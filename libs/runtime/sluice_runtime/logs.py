@@ -1,0 +1,64 @@
+"""Structured JSON logs on stdout: one object per line with service, level and trace ids.
+
+python-json-logger formats records of the standard ``logging`` module, so the lines of
+aiokafka, uvicorn and every Sluice module come out the same way without an adapter layer.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TextIO
+
+from opentelemetry import trace
+from pythonjsonlogger.json import JsonFormatter
+
+from sluice_runtime.redaction import RedactingFilter
+
+_FIELDS = ["levelname", "name", "message", "service", "trace_id", "span_id"]
+
+
+class TraceContextFilter(logging.Filter):
+    """Adds ``service`` and the current span's ``trace_id``/``span_id`` (hex, or null)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self._service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        record.service = getattr(record, "service", self._service)
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        else:
+            record.trace_id = record.span_id = None
+        return True
+
+
+def json_handler(service: str, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing redacted JSON lines with trace ids to ``stream`` (stdout)."""
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.addFilter(TraceContextFilter(service))
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(
+        JsonFormatter(
+            _FIELDS,
+            rename_fields={"levelname": "level", "name": "logger"},
+            timestamp=True,
+        )
+    )
+    return handler
+
+
+def configure_logging(service: str, level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Route every logger of the process through one JSON handler at ``level``."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    root.addHandler(json_handler(service, stream))
+    root.setLevel(level)
+    # Uvicorn's own loggers would otherwise print plain text beside ours.
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
