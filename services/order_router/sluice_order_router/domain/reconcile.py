@@ -1,0 +1,43 @@
+"""The reconcile rule: what to do with each order once IBKR's snapshot is in hand.
+
+Run on start and after every reconnect, before anything new is sent. For a pending order
+(held, or ``submitting`` with an unknown outcome): found at IBKR by ``orderRef`` → adopt its
+ids and report what was missed; absent → send it, once. Non-final orders IBKR still knows
+are brought up to date (missed fills, cancels).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sluice_proto.orders import OrderEvent
+
+from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.sync import apply_broker
+from sluice_order_router.domain.tracker import TrackedOrder
+from sluice_order_router.ports import BrokerSnapshot
+
+
+@dataclass(slots=True)
+class ReconcilePlan:
+    """Events to publish (adoptions, missed fills) and orders to send now, in this order."""
+
+    events: list[OrderEvent] = field(default_factory=list)
+    to_send: list[TrackedOrder] = field(default_factory=list)
+    unresolved: list[TrackedOrder] = field(default_factory=list)
+
+
+def reconcile(book: OrderBook, snapshot: BrokerSnapshot) -> ReconcilePlan:
+    """Decide, for every non-final order of the book, adopt / update / send once."""
+    plan = ReconcilePlan()
+    for record in book.open():
+        found = snapshot.orders.get(record.client_order_id)
+        fills = snapshot.fills.get(record.client_order_id, [])
+        pending = record.state in ("held", "submitting")
+        if found is not None:
+            plan.events += apply_broker(record, found, fills, adopted=pending)
+        elif pending and record.order is not None:
+            plan.to_send.append(record)
+        elif pending:
+            plan.unresolved.append(record)
+    return plan
