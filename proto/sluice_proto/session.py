@@ -93,4 +93,18 @@ class EgressReport(msgspec.Struct, kw_only=True, tag_field="type", tag="egress_r
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-SessionReport = ConnectionReport | AuthStatusReport | EgressReport
+class KeeperMark(msgspec.Struct, kw_only=True, tag_field="type", tag="keeper_mark"):
+    """Internal ``sluice.session.reports.v1``: a session-keeper instance's own heartbeat.
+
+    Keyed by account, so it shares the partition of that account's reports. Reading its own
+    mark back proves an instance has applied every earlier report of the account (caught up);
+    receiving any mark in the keepers' shared consumer group proves it owns the partition,
+    which is how one instance per account is elected active.
+    """
+
+    account: NonEmpty
+    instance_id: NonEmpty
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+SessionReport = ConnectionReport | AuthStatusReport | EgressReport | KeeperMark
