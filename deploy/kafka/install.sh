@@ -36,7 +36,7 @@ staging="$(mktemp -d "$here/target/lib.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
 echo "install.sh: resolving the Kafka broker from Maven Central into $lib" >&2
 mvn -q -B -Dstyle.color=never -f "$here/pom.xml" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$staging"
+    -DincludeScope=runtime -DoutputDirectory="$staging" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'  >&2
 echo "$want" >"$staging/.installed-from"
 rm -rf "$lib"
 mv "$staging" "$lib"
