@@ -1,0 +1,40 @@
+"""Sluice service runtime: settings, JSON logs, tracing, HTTP health/metrics, lifecycle.
+
+A service provides ``build(settings, bus) -> Component`` and a ``__main__`` calling
+``run_service``; the embedded stack runs the same builds on the in-memory bus.
+"""
+
+from sluice_runtime.component import Component
+from sluice_runtime.config import (
+    ConfigError,
+    Port,
+    Problem,
+    SluiceSettings,
+    load_settings,
+    read_settings,
+)
+from sluice_runtime.embedded import EmbeddedStack
+from sluice_runtime.metrics import ServiceMetrics
+from sluice_runtime.redaction import RedactingFilter, redact, register_secrets
+from sluice_runtime.runner import Build, BusFactory, kafka_bus, run_service
+from sluice_runtime.web import build_app
+
+__all__ = [
+    "Build",
+    "BusFactory",
+    "Component",
+    "ConfigError",
+    "EmbeddedStack",
+    "Port",
+    "Problem",
+    "RedactingFilter",
+    "ServiceMetrics",
+    "SluiceSettings",
+    "build_app",
+    "kafka_bus",
+    "load_settings",
+    "read_settings",
+    "redact",
+    "register_secrets",
+    "run_service",
+]

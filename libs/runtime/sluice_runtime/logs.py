@@ -11,6 +11,7 @@ import sys
 from typing import TextIO
 
 from opentelemetry import trace
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from sluice_runtime.redaction import RedactingFilter
@@ -46,6 +47,8 @@ def json_handler(service: str, stream: TextIO | None = None) -> logging.Handler:
             _FIELDS,
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp=True,
+            # uvicorn's ANSI-coloured copy of each message
+            reserved_attrs=[*RESERVED_ATTRS, "color_message"],
         )
     )
     return handler

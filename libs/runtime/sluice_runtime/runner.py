@@ -1,0 +1,135 @@
+"""A standalone service process: settings → logs, tracing → Kafka bus → component → HTTP.
+
+``run_service`` is what each ``python -m sluice_<name>`` calls. Shutdown on SIGTERM/SIGINT
+goes in a fixed order: readiness drops, the component stops, the bus stops (committing what
+was handled), the HTTP server closes, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, TypeVar
+
+from sluice_bus.api import Bus
+
+from sluice_runtime.component import Component
+from sluice_runtime.config import (
+    ConfigError,
+    Problem,
+    SluiceSettings,
+    exit_config_error,
+    load_settings,
+)
+from sluice_runtime.logs import configure_logging
+from sluice_runtime.metrics import ServiceMetrics
+from sluice_runtime.server import HttpServer, stop_event_on_signals
+from sluice_runtime.tracing import flush_tracing, setup_tracing
+from sluice_runtime.web import Phase, RunState, build_app
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=SluiceSettings)
+Build = Callable[[S, Bus], Component]
+BusFactory = Callable[[SluiceSettings, str], Bus]
+
+EXIT_FAILED = 1
+
+
+def kafka_bus(settings: SluiceSettings, service: str) -> Bus:
+    """The Kafka backend; a standalone service has no other (``ConfigError`` without brokers)."""
+    if not settings.kafka_bootstrap:
+        raise ConfigError(
+            [
+                Problem(
+                    "SLUICE_KAFKA_BOOTSTRAP",
+                    "required for a standalone service (host:port of the Kafka brokers); "
+                    "the in-memory bus exists only in the embedded stack (`sluice up`)",
+                )
+            ]
+        )
+    from sluice_bus.kafka import KafkaBus  # noqa: PLC0415  # aiokafka only when standalone
+
+    return KafkaBus(service, settings.kafka_bootstrap, partitions=settings.partitions)
+
+
+def run_service(
+    name: str, settings_cls: type[S], build: Build[S], *, bus_factory: BusFactory = kafka_bus
+) -> NoReturn:
+    """Run one service until SIGTERM/SIGINT; exits 0 after a clean shutdown, 2 on bad config."""
+    settings = load_settings(settings_cls)
+    service = settings.service_name or name
+    try:
+        bus = bus_factory(settings, service)
+    except ConfigError as exc:
+        exit_config_error(exc)
+    configure_logging(service, settings.log_level)
+    setup_tracing(service, settings.otlp_endpoint)
+    try:
+        code = asyncio.run(serve(service, settings, build, bus))
+    finally:
+        flush_tracing()
+    raise SystemExit(code)
+
+
+async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
+    """Start everything, wait for a signal, stop in order; the process exit status."""
+    stop = stop_event_on_signals()
+    component = build(settings, bus)
+    state = RunState()
+    metrics = ServiceMetrics(service)
+    http = HttpServer(
+        build_app(component, bus, metrics, state), settings.http_host, settings.http_port
+    )
+    await http.start()
+    log.info("%s listening on %s:%d", service, settings.http_host, http.port)
+    code = 0
+    try:
+        started = await _unless_stopped(_start(bus, component), stop)
+        if started:
+            state.phase = Phase.RUNNING
+            log.info("%s running", service)
+            await stop.wait()
+    except Exception:
+        log.exception("%s failed to start", service)
+        code = EXIT_FAILED
+    finally:
+        state.phase = Phase.STOPPING
+        code = max(code, await stop_in_order(bus, component))
+        await http.stop()
+    log.info("%s stopped (exit %d)", service, code)
+    return code
+
+
+async def _start(bus: Bus, component: Component) -> None:
+    await bus.start()
+    await component.start()
+
+
+async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event) -> bool:
+    """Await ``work`` unless ``stop`` is set first (then cancel it); True if it finished."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if task.done():
+        task.result()
+        return True
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return False
+
+
+async def stop_in_order(bus: Bus, component: Component) -> int:
+    """Component first (no new work), then the bus (commits what was handled); exit status."""
+    code = 0
+    for what, stop in (("component", component.stop), ("bus", bus.stop)):
+        try:
+            await stop()
+        except Exception:
+            log.exception("stopping the %s failed", what)
+            code = EXIT_FAILED
+    return code
