@@ -1,0 +1,71 @@
+"""IBKR's request limits as the simulator enforces them: token buckets and a penalty box.
+
+Limits are per caller IP: a global bucket (10 req/s through a Client Portal Gateway) plus one
+bucket per limited endpoint. Exceeding any of them answers 429 and puts the IP in the penalty
+box, where every request is refused until the penalty ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    """``rate`` requests per ``per_s`` seconds, with a burst of ``rate``."""
+
+    rate: float
+    per_s: float
+
+
+GLOBAL = "*"
+DEFAULT_LIMITS: dict[str, Limit] = {
+    GLOBAL: Limit(10, 1.0),
+    "GET /tickle": Limit(1, 1.0),
+    "GET /sso/validate": Limit(1, 60.0),
+    "GET /iserver/account/orders": Limit(1, 5.0),
+    "GET /iserver/account/trades": Limit(1, 5.0),
+    "GET /iserver/marketdata/snapshot": Limit(10, 1.0),
+}
+"""IBKR's documented limits, keyed ``"METHOD /path"`` (``*`` = every request)."""
+
+
+class _Bucket:
+    __slots__ = ("level", "stamp")
+
+    def __init__(self, level: float, stamp: float) -> None:
+        self.level, self.stamp = level, stamp
+
+
+class RateGate:
+    """Decides, request by request, whether a caller is within its limits."""
+
+    def __init__(self, limits: dict[str, Limit], penalty_s: float) -> None:
+        self.limits = limits
+        self.penalty_s = penalty_s
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._boxed_until: dict[str, float] = {}
+
+    def admit(self, ip: str, endpoint: str, now: float) -> float | None:
+        """None to admit the request, else the seconds left in the caller's penalty box."""
+        until = self._boxed_until.get(ip, 0.0)
+        if now < until:
+            return until - now
+        keys = [k for k in (GLOBAL, endpoint) if k in self.limits]
+        if all(self._has_token(ip, key, now) for key in keys):
+            for key in keys:
+                self._buckets[(ip, key)].level -= 1
+            return None
+        self._boxed_until[ip] = now + self.penalty_s
+        return self.penalty_s
+
+    def release(self, ip: str) -> None:
+        """Let a caller out of the penalty box (control API)."""
+        self._boxed_until.pop(ip, None)
+
+    def _has_token(self, ip: str, key: str, now: float) -> bool:
+        limit = self.limits[key]
+        bucket = self._buckets.setdefault((ip, key), _Bucket(limit.rate, now))
+        refill = (now - bucket.stamp) * limit.rate / limit.per_s
+        bucket.level, bucket.stamp = min(limit.rate, bucket.level + refill), now
+        return bucket.level >= 1

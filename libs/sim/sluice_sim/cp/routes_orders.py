@@ -1,0 +1,125 @@
+"""Order endpoints: place (with reply-prompt chains), reply, live orders, cancel, trades."""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from sluice_sim.venue import OrderSpec, VenueError
+
+from . import shapes
+from .prompts import Pending, prompts_for
+from .state import CpState
+
+CP_CLIENT_ID = 2_147_483_647
+"""The venue client id of Client Portal orders (the TWS simulator's clients use small ids)."""
+
+_ORDER_TYPES = {"STOP": "STP", "STOP_LIMIT": "STP LMT", "STP_LMT": "STP LMT"}
+Json = Any
+
+
+def _dec(value: object) -> Decimal | None:
+    return None if value in (None, "") else Decimal(str(value))
+
+
+def _spec(order_id: int, account: str, raw: dict[str, Any]) -> OrderSpec:
+    order_type = str(raw.get("orderType", "")).upper()
+    return OrderSpec(
+        client_id=CP_CLIENT_ID,
+        order_id=order_id,
+        account=account,
+        con_id=int(raw.get("conid", 0)),
+        action=str(raw.get("side", "")).upper(),
+        quantity=_dec(raw.get("quantity")) or Decimal(0),
+        order_type=_ORDER_TYPES.get(order_type, order_type),
+        limit_price=_dec(raw.get("price")),
+        stop_price=_dec(raw.get("auxPrice")),
+        tif=str(raw.get("tif", "DAY")).upper(),
+        order_ref=str(raw.get("cOID", "")),
+        outside_rth=bool(raw.get("outsideRTH", False)),
+    )
+
+
+def order_routes(state: CpState) -> APIRouter:
+    """The order endpoints bound to ``state``."""
+    router = APIRouter()
+    ids = itertools.count(1)
+    venue = state.venue
+
+    def execute(pending: Pending) -> Json:
+        spec = _spec(next(ids), pending.account, pending.order)
+        try:
+            order = venue.place(spec)
+        except VenueError as exc:
+            return {"error": exc.text}
+        return [{"order_id": str(order.perm_id), "order_status": order.status.value}]
+
+    @router.post("/iserver/account/{account}/orders")
+    async def place(account: str, body: dict[str, Any] = Body(...)) -> Json:  # noqa: B008
+        if not state.accounts_queried:
+            return JSONResponse({"error": "Please query /accounts first"}, 400)
+        if account not in venue.accounts:
+            return JSONResponse({"error": f"Account {account} is not valid"}, 400)
+        raw = (body.get("orders") or [{}])[0]
+        ref = str(raw.get("cOID", ""))
+        if ref and venue.store.orders_with_ref(ref):
+            return {"error": f"Local order ID={ref} is already registered."}
+        try:
+            mid = venue.marks()[int(raw.get("conid", 0))]
+        except (KeyError, ValueError):
+            return {"error": "No security definition has been found for the request"}
+        chain = (
+            state.scripted_prompts.pop(0)
+            if state.scripted_prompts
+            else prompts_for(
+                state.config.prompt_rules,
+                _dec(raw.get("quantity")) or Decimal(0),
+                _dec(raw.get("price")),
+                mid,
+            )
+        )
+        pending = Pending(order=raw, account=account, chain=deque(chain))
+        return state.prompts.ask(pending) if pending.chain else execute(pending)
+
+    @router.post("/iserver/reply/{reply_id}")
+    async def reply(reply_id: str, body: dict[str, Any] = Body(...)) -> Json:  # noqa: B008
+        pending = state.prompts.take(reply_id)
+        if pending is None:
+            return JSONResponse({"error": f"reply id {reply_id} is not valid or expired"}, 400)
+        if not body.get("confirmed"):
+            return {"error": "Order was not submitted: the question was declined."}
+        return state.prompts.ask(pending) if pending.chain else execute(pending)
+
+    @router.get("/iserver/account/orders")
+    async def live_orders() -> Json:
+        if not state.orders_preflighted:
+            state.orders_preflighted = True
+            return {"orders": [], "snapshot": False}
+        orders = [o for o in venue.store if o.spec.client_id == CP_CLIENT_ID]
+        return {
+            "orders": [shapes.live_order(o, venue.universe.get(o.spec.con_id)) for o in orders],
+            "snapshot": True,
+        }
+
+    @router.delete("/iserver/account/{account}/order/{order_id}")
+    async def cancel(account: str, order_id: str) -> Json:
+        order = venue.store.by_perm(int(order_id)) if order_id.isdigit() else None
+        if order is None or order.spec.client_id != CP_CLIENT_ID:
+            return {"error": f"OrderID {order_id} doesn't exist"}
+        try:
+            venue.cancel(CP_CLIENT_ID, order.spec.order_id)
+        except VenueError as exc:
+            return {"error": exc.text}
+        return {"msg": "Request was submitted", "order_id": order.perm_id, "account": account}
+
+    @router.get("/iserver/account/trades")
+    async def trades() -> Json:
+        executions = venue.store.executions(CP_CLIENT_ID)
+        return [shapes.trade(e, venue.universe.get(e.con_id)) for e in executions]
+
+    return router

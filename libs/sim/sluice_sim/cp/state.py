@@ -1,0 +1,73 @@
+"""Everything one simulated Client Portal Gateway holds, and how it is configured."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sluice_sim.venue import PaperVenue, VenueConfig
+
+from .limits import DEFAULT_LIMITS, Limit, RateGate
+from .prompts import PromptBook, PromptRules
+from .session import CpSession
+
+
+@dataclass(frozen=True, slots=True)
+class CpSimConfig:
+    """How the simulator behaves; defaults follow IBKR's documented behaviour."""
+
+    venue: VenueConfig = field(default_factory=VenueConfig)
+    allowlist: frozenset[str] | None = None
+    """Caller IPs IBKR has registered; None accepts every caller."""
+    limits: dict[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    penalty_s: float = 600.0
+    session_ttl_s: float = 86_400.0
+    start_authenticated: bool = True
+    prompt_rules: PromptRules = field(default_factory=PromptRules)
+    hostnames: tuple[str, ...] = ("localhost", "127.0.0.1")
+    tick_interval_s: float | None = None
+    """Step the venue's quotes this often (None: quotes only move when stepped)."""
+    username: str = "sluicesim"
+
+
+@dataclass(slots=True)
+class Fault:
+    """Answer the next ``remaining`` matching requests with ``status`` and ``body``."""
+
+    status: int
+    remaining: int
+    path_prefix: str = ""
+    body: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Counters:
+    """What the simulator saw: by endpoint, by answer status and by caller IP."""
+
+    endpoints: Counter[str] = field(default_factory=Counter)
+    statuses: Counter[int] = field(default_factory=Counter)
+    callers: Counter[str] = field(default_factory=Counter)
+    refused_callers: Counter[str] = field(default_factory=Counter)
+
+
+class CpState:
+    """The gateway's mutable state; routes, guards and the control API share one instance."""
+
+    def __init__(self, config: CpSimConfig, clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.clock = clock
+        self.venue = PaperVenue(config.venue)
+        self.session = CpSession(
+            clock, config.session_ttl_s, authenticated=config.start_authenticated
+        )
+        self.gate = RateGate(config.limits, config.penalty_s)
+        self.prompts = PromptBook(config.venue.seed)
+        self.allowlist = config.allowlist
+        self.counters = Counters()
+        self.faults: list[Fault] = []
+        self.scripted_prompts: list[list[str]] = []
+        self.accounts_queried = False
+        self.orders_preflighted = False
+        self.snapshot_preflighted: set[int] = set()
