@@ -14,7 +14,7 @@ from opentelemetry import trace
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
-from sluice_runtime.redaction import RedactingFilter
+from sluice_runtime.redaction import RedactingFilter, redact
 
 _FIELDS = ["levelname", "name", "message", "service", "trace_id", "span_id"]
 
@@ -37,9 +37,18 @@ class TraceContextFilter(logging.Filter):
         return True
 
 
+class _StreamHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802
+        # The default prints the failure's traceback, whose chained context is the very
+        # exception being logged, unredacted.
+        error = sys.exc_info()[1]
+        if logging.raiseExceptions and error is not None:
+            sys.stderr.write(f"logging failed: {redact(repr(error))}\n")
+
+
 def json_handler(service: str, stream: TextIO | None = None) -> logging.Handler:
     """A handler writing redacted JSON lines with trace ids to ``stream`` (stdout)."""
-    handler = logging.StreamHandler(stream or sys.stdout)
+    handler = _StreamHandler(stream or sys.stdout)
     handler.addFilter(TraceContextFilter(service))
     handler.addFilter(RedactingFilter())
     handler.setFormatter(
