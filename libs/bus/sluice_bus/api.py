@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -78,6 +78,16 @@ class ConsumerOptions:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+class DeliveryObserver(Protocol):
+    """Told each record's outcome once it is finished (e.g. the runtime's Prometheus counters)."""
+
+    def handled(self, topic: str, group: str) -> None:
+        """The handler succeeded and the record's outputs were published."""
+
+    def dead_lettered(self, topic: str, group: str, kind: str) -> None:
+        """The record went to the dead-letter topic (``kind`` as in ``DeadLetter.kind``)."""
+
+
 class Consumer(abc.ABC):
     """A running consumer-group member."""
 
@@ -95,6 +105,8 @@ class Bus(abc.ABC):
 
     def __init__(self, service: str) -> None:
         self.service = service
+        # Set before ``consume``; consumers pass it to their ``Dispatcher``.
+        self.observer: DeliveryObserver | None = None
 
     @abc.abstractmethod
     async def start(self) -> None:

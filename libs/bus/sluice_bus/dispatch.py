@@ -13,7 +13,14 @@ import msgspec
 from opentelemetry import context, propagate, trace
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
-from sluice_bus.api import ConsumerOptions, Handler, Message, Outgoing, Record
+from sluice_bus.api import (
+    ConsumerOptions,
+    DeliveryObserver,
+    Handler,
+    Message,
+    Outgoing,
+    Record,
+)
 from sluice_bus.envelope import headers_as_text
 from sluice_proto.codec import EventDecodeError, decode
 from sluice_proto.dlq import DeadLetter, DeadLetterKind
@@ -49,11 +56,19 @@ def dead_letter(
 class Dispatcher:
     """Runs a handler for records of one consumer; returns what to publish before committing."""
 
-    def __init__(self, service: str, group: str, handler: Handler, options: ConsumerOptions):
+    def __init__(
+        self,
+        service: str,
+        group: str,
+        handler: Handler,
+        options: ConsumerOptions,
+        observer: DeliveryObserver | None = None,
+    ):
         self._service = service
         self._group = group
         self._handler = handler
         self._options = options
+        self._observer = observer
 
     async def handle(self, record: Record, finish: Finish) -> None:
         """Handle one record and ``finish`` it with the handler's outputs or one dead letter.
@@ -77,9 +92,20 @@ class Dispatcher:
                     "messaging.kafka.offset": record.offset,
                 },
             ) as span:
-                await finish(record, await self._decode_and_run(record, span))
+                outputs = await self._decode_and_run(record, span)
+                await finish(record, outputs)
+                self._observe(record, outputs)
         finally:
             context.detach(token)
+
+    def _observe(self, record: Record, outputs: Sequence[Outgoing]) -> None:
+        if self._observer is None:
+            return
+        letter = outputs[0].event if len(outputs) == 1 and outputs[0].topic == DLQ else None
+        if isinstance(letter, DeadLetter) and letter.original_topic == record.topic:
+            self._observer.dead_lettered(record.topic, self._group, letter.kind)
+        else:
+            self._observer.handled(record.topic, self._group)
 
     async def _decode_and_run(self, record: Record, span: trace.Span) -> Sequence[Outgoing]:
         try:

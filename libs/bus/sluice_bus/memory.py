@@ -226,7 +226,7 @@ class MemoryBus(Bus):
             bus=self,
             group=group,
             topics=frozenset(topics),
-            dispatcher=Dispatcher(self.service, group, handler, opts),
+            dispatcher=Dispatcher(self.service, group, handler, opts, self.observer),
             options=opts,
         )
         consumer.start()
