@@ -54,10 +54,10 @@ class EmbeddedStack:
         if name in self._members:
             raise ValueError(f"service {name!r} added twice")
         bus = MemoryBus(self.broker, name)
+        metrics = ServiceMetrics(name)
+        bus.observer = metrics
         component = build(settings, bus)
-        self._members[name] = Member(
-            name, bus, component, ServiceMetrics(name), RunState(), http_port
-        )
+        self._members[name] = Member(name, bus, component, metrics, RunState(), http_port)
         return component
 
     def member(self, name: str) -> Member:

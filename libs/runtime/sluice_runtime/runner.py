@@ -77,9 +77,10 @@ def run_service(
 async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
     """Start everything, wait for a signal, stop in order; the process exit status."""
     stop = stop_event_on_signals()
+    metrics = ServiceMetrics(service)
+    bus.observer = metrics
     component = build(settings, bus)
     state = RunState()
-    metrics = ServiceMetrics(service)
     http = HttpServer(
         build_app(component, bus, metrics, state), settings.http_host, settings.http_port
     )
