@@ -1,0 +1,151 @@
+"""docker-compose.yml: valid Compose, healthy by construction, one IBKR side, one egress door.
+
+No Docker engine runs on CI machines, so the file is checked against the Compose
+Specification's JSON Schema (vendored in deploy/schemas) and against our own rules.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SCHEMA_FILE = ROOT / "deploy" / "schemas" / "compose-spec.json"
+ENV_DIR = ROOT / "deploy" / "compose"
+PROXY_VARIABLES = {"QUOTAGUARDSHIELD_URL", "SLUICE_EGRESS_PROXY_URL"}
+SLUICE_SERVICES = {"market-data", "risk", "session-keeper", "order-router"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(COMPOSE_FILE.read_text())
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft7Validator:
+    schema = json.loads(SCHEMA_FILE.read_text())
+    jsonschema.Draft7Validator.check_schema(schema)  # the file declares draft-07
+    return jsonschema.Draft7Validator(schema)
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = compose["services"]
+    return found
+
+
+def environment(service: dict[str, Any]) -> dict[str, str]:
+    env = service.get("environment", {})
+    if isinstance(env, list):  # the KEY=VALUE list form
+        return dict(item.split("=", 1) for item in env)
+    return {key: str(value) for key, value in env.items()}
+
+
+def env_file(name: str) -> dict[str, str]:
+    lines = (ENV_DIR / name).read_text().splitlines()
+    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
+def test_validates_against_the_compose_specification(
+    compose: dict[str, Any], validator: jsonschema.Draft7Validator
+) -> None:
+    validator.validate(compose)
+
+
+def test_schema_rejects_what_compose_would_reject(
+    compose: dict[str, Any], validator: jsonschema.Draft7Validator
+) -> None:
+    """The schema check has teeth: a misspelt key fails it."""
+    broken = {**compose, "services": {"kafka": {**compose["services"]["kafka"], "helthcheck": {}}}}
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate(broken)
+
+
+def test_every_service_has_a_health_check(services: dict[str, dict[str, Any]]) -> None:
+    missing = [name for name, svc in services.items() if not svc.get("healthcheck", {}).get("test")]
+    assert missing == []
+    disabled = [name for name, svc in services.items() if svc["healthcheck"].get("disable")]
+    assert disabled == []
+
+
+def test_kafka_runs_in_kraft_mode_from_the_official_image(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    kafka = services["kafka"]
+    assert kafka["image"].startswith("apache/kafka:")
+    assert environment(kafka)["KAFKA_PROCESS_ROLES"] == "broker,controller"
+    assert not any(key.startswith("KAFKA_ZOOKEEPER") for key in environment(kafka))
+
+
+def test_only_the_router_gets_the_egress_proxy(services: dict[str, dict[str, Any]]) -> None:
+    holders = {name for name, svc in services.items() if PROXY_VARIABLES & environment(svc).keys()}
+    assert holders == {"order-router"}
+    # Passed through from the operator's environment, never written into the file.
+    router_env = environment(services["order-router"])
+    assert all(router_env[var].startswith("${") for var in PROXY_VARIABLES)
+
+
+def test_sluice_services_are_built_per_service_and_hardened(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    for name in SLUICE_SERVICES:
+        svc = services[name]
+        assert svc["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert svc["build"]["args"]["SERVICE"] == name.replace("-", "_")
+        assert svc["read_only"] is True
+        assert svc["user"] == "10001:10001"
+        assert "/tmp" in svc["tmpfs"]
+        assert environment(svc)["SLUICE_KAFKA_BOOTSTRAP"] == "kafka:9092"
+        assert environment(svc)["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
+        assert svc["depends_on"]["kafka"]["condition"] == "service_healthy"
+
+
+def test_compose_never_trades_live(services: dict[str, dict[str, Any]]) -> None:
+    """Live needs the 4001 loopback layout of the Kubernetes sidecar; compose is paper only."""
+    modes = {environment(svc).get("TRADING_MODE") for svc in services.values()} - {None}
+    assert modes == {"paper"}
+    gateway_env = environment(services["ib-gateway"])
+    assert gateway_env["READ_ONLY_API"] == "${IB_GATEWAY_READ_ONLY_API:-yes}"
+    assert gateway_env["TRADING_MODE"] == "paper"
+
+
+def test_default_ibkr_side_is_the_bundled_simulator(services: dict[str, dict[str, Any]]) -> None:
+    router_env = environment(services["order-router"])
+    assert router_env["IBKR_HOST"] == "${IBKR_HOST:-ibkr-sim}"
+    assert router_env["IBKR_PORT"] == "${IBKR_PORT:-4002}"
+    assert "profiles" not in services["ibkr-sim"]
+    assert "4002" in services["ibkr-sim"]["command"]
+
+
+@pytest.mark.parametrize(
+    ("env_name", "profile", "target"),
+    [
+        ("sim-cp.env", "sim-cp", "ibkr-sim-cp"),
+        ("ib-gateway.env", "ib-gateway", "ib-gateway"),
+        ("client-portal.env", "client-portal", "client-portal"),
+    ],
+)
+def test_each_env_file_switches_profile_and_router_together(
+    services: dict[str, dict[str, Any]], env_name: str, profile: str, target: str
+) -> None:
+    env = env_file(env_name)
+    assert env["COMPOSE_PROFILES"] == profile
+    assert services[target]["profiles"] == [profile]
+    endpoint = env.get("IBKR_HOST") or env["IBKR_CP_BASE_URL"]
+    assert target in endpoint
+    assert not PROXY_VARIABLES & env.keys()
+    assert not {"TWS_PASSWORD", "IBEAM_PASSWORD"} & env.keys()
+
+
+def test_real_gateways_are_read_only_by_default() -> None:
+    assert env_file("ib-gateway.env")["IB_GATEWAY_READ_ONLY_API"] == "yes"
+    assert env_file("ib-gateway.env")["IBKR_READ_ONLY"] == "true"
+    assert env_file("client-portal.env")["IBKR_READ_ONLY"] == "true"
