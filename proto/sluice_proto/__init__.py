@@ -34,7 +34,7 @@ from sluice_proto.orders import (
     ReplyPromptAudit,
     SignalDuplicate,
 )
-from sluice_proto.risk_state import PositionState
+from sluice_proto.risk_state import PositionState, RiskAccountState, RiskOrderState
 from sluice_proto.session import (
     AuthStatusReport,
     ConnectionReport,
@@ -77,6 +77,8 @@ __all__ = [
     "Quote",
     "ReplyPromptAudit",
     "Resume",
+    "RiskAccountState",
+    "RiskOrderState",
     "SessionCommand",
     "SessionState",
     "Signal",

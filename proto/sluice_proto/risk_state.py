@@ -1,12 +1,20 @@
-"""``sluice.risk.state.v1`` (compacted, key ``account|instrument``): positions and PnL."""
+"""``sluice.risk.state.v1`` (compacted): positions and PnL, and the risk service's changelog.
+
+``PositionState`` (key ``account|instrument``) is for anyone to read. ``RiskOrderState``
+(key ``order|<client_order_id>``) and ``RiskAccountState`` (key ``account|<account>``) are the
+rest of the risk service's decision state, written in the same Kafka transaction as the
+decisions that changed it, so a restarted risk service resumes exactly where it committed.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 import msgspec
 
-from sluice_proto.common import Instrument, UtcDatetime, utc_now
+from sluice_proto.common import Instrument, NonEmpty, Side, UtcDatetime, utc_now
 
 
 class PositionState(msgspec.Struct, kw_only=True, tag_field="type", tag="position_state"):
@@ -20,3 +28,38 @@ class PositionState(msgspec.Struct, kw_only=True, tag_field="type", tag="positio
     unrealised_pnl: Decimal
     mark_price: Decimal | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+RiskOrderStatus = Literal["open", "filled", "cancelled", "rejected"]
+
+
+class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_order_state"):
+    """One signal as risk decided it and the order it became (also the seen-signal record)."""
+
+    client_order_id: NonEmpty
+    account: str
+    strategy_id: str
+    signal_id: str
+    instrument: Instrument
+    side: Side
+    quantity: Decimal
+    status: RiskOrderStatus
+    limit_price: Decimal | None = None
+    filled_quantity: Decimal = Decimal(0)
+    avg_fill_price: Decimal = Decimal(0)
+    approved_at: UtcDatetime | None = None
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+class RiskAccountState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_account_state"):
+    """An account's kill switch and realised PnL of the trading day (``*``: every account)."""
+
+    account: NonEmpty
+    killed: bool = False
+    kill_reason: str = ""
+    trading_day: date | None = None
+    day_realised_pnl: Decimal = Decimal(0)
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+RiskStateEvent = PositionState | RiskOrderState | RiskAccountState

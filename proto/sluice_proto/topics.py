@@ -13,7 +13,7 @@ from sluice_proto.control import ControlEvent
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.market_data import MdRequest, MdTick, QuoteEvent, SubscriptionEvent
 from sluice_proto.orders import OrderEvent, RouterCommand
-from sluice_proto.risk_state import PositionState
+from sluice_proto.risk_state import RiskStateEvent
 from sluice_proto.session import SessionCommand, SessionReport, SessionState
 from sluice_proto.signals import SignalsEvent
 
@@ -75,7 +75,8 @@ _SPECS = (
     ),
     TopicSpec(CONTROL, ControlEvent, "account", ("operators",), "Kill switch and resume."),
     TopicSpec(
-        RISK_STATE, PositionState, "account|instrument", ("risk",), "Positions and PnL.",
+        RISK_STATE, RiskStateEvent, "account|instrument, order|id, account|id", ("risk",),
+        "Positions and PnL; the risk service's changelog.",
         compacted=True, internal=True,
     ),
     TopicSpec(DLQ, DeadLetter, "original key", ("any service",), "Dead letters."),

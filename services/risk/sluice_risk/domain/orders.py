@@ -1,0 +1,119 @@
+"""Every signal risk has decided and the order it became: seen ids, working orders, rates."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sluice_proto import Instrument
+from sluice_proto.common import Side
+from sluice_proto.risk_state import RiskOrderStatus
+
+ZERO = Decimal(0)
+
+
+@dataclass(slots=True)
+class TrackedOrder:
+    """One decided signal; ``status`` is ``open`` from approval until a final event."""
+
+    client_order_id: str
+    account: str
+    strategy_id: str
+    signal_id: str
+    instrument: Instrument
+    side: Side
+    quantity: Decimal
+    status: RiskOrderStatus
+    limit_price: Decimal | None = None
+    filled_quantity: Decimal = ZERO
+    avg_fill_price: Decimal = ZERO
+    approved_at: datetime | None = None
+
+    @property
+    def remaining(self) -> Decimal:
+        """Quantity still working at the broker (zero once final)."""
+        return max(self.quantity - self.filled_quantity, ZERO) if self.status == "open" else ZERO
+
+    @property
+    def direction(self) -> int:
+        """+1 for buys, -1 for sells."""
+        return 1 if self.side == "BUY" else -1
+
+
+class OrderBook:
+    """Orders by client order id, the open ones by account, approvals by strategy."""
+
+    def __init__(self, rate_horizon_s: float) -> None:
+        self._orders: dict[str, TrackedOrder] = {}
+        self._open: dict[str, dict[str, TrackedOrder]] = {}
+        self._approvals: dict[str, deque[datetime]] = {}
+        self._horizon = timedelta(seconds=rate_horizon_s)
+
+    def get(self, client_order_id: str) -> TrackedOrder | None:
+        """The order, if the signal was ever decided or its order seen."""
+        return self._orders.get(client_order_id)
+
+    def record(self, order: TrackedOrder) -> None:
+        """Add or replace an order and keep the open index in step."""
+        self._orders[order.client_order_id] = order
+        self._index(order)
+
+    def set_status(self, order: TrackedOrder, status: RiskOrderStatus) -> None:
+        """Move an order to ``status``; a final order never reopens."""
+        if order.status == "open" or status != "open":
+            order.status = status
+            self._index(order)
+
+    def _index(self, order: TrackedOrder) -> None:
+        account_open = self._open.setdefault(order.account, {})
+        if order.status == "open":
+            account_open[order.client_order_id] = order
+        else:
+            account_open.pop(order.client_order_id, None)
+
+    def book_fill(
+        self,
+        order: TrackedOrder,
+        filled: Decimal,
+        avg_price: Decimal,
+        last: tuple[Decimal, Decimal],
+    ) -> tuple[Decimal, Decimal] | None:
+        """Advance the order to cumulative ``filled`` at ``avg_price``.
+
+        Returns the new quantity and its price, or None when the event brings nothing new
+        (a replayed or out-of-order fill): cumulative figures make fills idempotent. ``last``
+        is the event's own (quantity, price), used as is when it is exactly the new part.
+        """
+        delta = filled - order.filled_quantity
+        if delta <= 0:
+            return None
+        if delta == last[0]:
+            price = last[1]
+        else:  # an earlier fill event was missed: derive its price from the averages
+            price = (avg_price * filled - order.avg_fill_price * order.filled_quantity) / delta
+        order.filled_quantity, order.avg_fill_price = filled, avg_price
+        return delta, price
+
+    def open_orders(self, account: str) -> list[TrackedOrder]:
+        """The account's working orders."""
+        return list(self._open.get(account, {}).values())
+
+    def accounts(self) -> set[str]:
+        """Every account an order was ever seen for."""
+        return {order.account for order in self._orders.values() if order.account}
+
+    def note_approval(self, strategy_id: str, at: datetime) -> None:
+        """Count an approval towards the strategy's order rate."""
+        window = self._approvals.setdefault(strategy_id, deque())
+        window.append(at)
+        while window and window[0] < at - self._horizon:
+            window.popleft()
+
+    def approvals_since(self, strategy_id: str, since: datetime) -> int:
+        """How many of the strategy's approvals happened after ``since``."""
+        return sum(1 for at in self._approvals.get(strategy_id, ()) if at > since)
+
+    def __len__(self) -> int:
+        return len(self._orders)

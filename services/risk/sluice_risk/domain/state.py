@@ -1,0 +1,163 @@
+"""The risk service state and how events change it, noting what changed for the changelog."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from sluice_proto import Instrument, KillSwitch, Quote, Resume
+from sluice_proto.control import ALL_ACCOUNTS
+from sluice_proto.orders import (
+    OrderBrokerRejected,
+    OrderCancelled,
+    OrderEvent,
+    OrderFilled,
+    OrderPartiallyFilled,
+    OrderRejected,
+    OrderSubmitting,
+)
+from sluice_proto.session import SessionState
+
+from sluice_risk.domain.limits import LimitBook
+from sluice_risk.domain.market import Market, instrument_key
+from sluice_risk.domain.orders import OrderBook, TrackedOrder
+from sluice_risk.domain.portfolio import DayPnl, Portfolio
+
+log = logging.getLogger(__name__)
+
+DayOf = Callable[[datetime], date]
+"""The trading day a timestamp belongs to (the daily loss limit resets with it)."""
+
+
+@dataclass(slots=True)
+class Changes:
+    """What changed since the changelog was last written."""
+
+    orders: set[str] = field(default_factory=set)
+    positions: set[tuple[str, str]] = field(default_factory=set)
+    accounts: set[str] = field(default_factory=set)
+    marks: set[tuple[str, str]] = field(default_factory=set)
+    """Positions whose mark moved; written with the next changelog batch that is due."""
+
+
+class RiskState:
+    """Positions, orders, quotes, sessions, kill switches and the day's realised PnL."""
+
+    def __init__(self, limits: LimitBook, day_of: DayOf) -> None:
+        self.limits = limits
+        self.day_of = day_of
+        self.market = Market()
+        self.portfolio = Portfolio()
+        self.orders = OrderBook(rate_horizon_s=limits.max_rate_window_s)
+        self.kills: dict[str, str] = {}
+        self.days: dict[str, DayPnl] = {}
+        self.changes = Changes()
+
+    def kill_reason(self, account: str) -> str | None:
+        """Why the account may not trade (its own switch or the global one), or None."""
+        return self.kills.get(account, self.kills.get(ALL_ACCOUNTS))
+
+    def day_realised(self, account: str, now: datetime) -> Decimal:
+        """The account's realised PnL of the trading day ``now`` falls in."""
+        day = self.days.get(account)
+        return day.on(self.day_of(now)) if day is not None else Decimal(0)
+
+    def known_accounts(self) -> set[str]:
+        """Every account risk has heard of: configured, ordered, held or with a session."""
+        named = {
+            *self.limits.config.accounts,
+            *self.orders.accounts(),
+            *self.portfolio.positions,
+            *(state.account for state in self.market.session_states()),
+        }
+        if self.limits.config.default_account:
+            named.add(self.limits.config.default_account)
+        return named - {ALL_ACCOUNTS, ""}
+
+    def record(self, order: TrackedOrder) -> None:
+        """Remember a decided signal (its id is now seen)."""
+        self.orders.record(order)
+        self.changes.orders.add(order.client_order_id)
+
+    def on_control(self, event: KillSwitch | Resume) -> list[str]:
+        """Apply a kill switch or resume; returns the accounts whose open orders to cancel."""
+        self.changes.accounts.add(event.account)
+        if isinstance(event, Resume):
+            if event.account == ALL_ACCOUNTS:
+                self.changes.accounts.update(self.kills)
+                self.kills.clear()
+            else:
+                self.kills.pop(event.account, None)
+            return []
+        self.kills[event.account] = event.reason or f"by {event.operator}"
+        if event.account != ALL_ACCOUNTS:
+            return [event.account]
+        return sorted(self.known_accounts())
+
+    def on_session(self, state: SessionState) -> None:
+        """Keep the session verdict."""
+        self.market.on_session(state)
+
+    def on_quote(self, quote: Quote) -> None:
+        """Keep the quote and note which positions it re-marks."""
+        if self.market.on_quote(quote):
+            key = instrument_key(quote.instrument)
+            for account, book in self.portfolio.positions.items():
+                if key in book:
+                    self.changes.marks.add((account, key))
+
+    def on_order_event(self, event: OrderEvent) -> None:
+        """Follow an order's lifecycle: working orders, fills into positions, final states."""
+        if isinstance(event, OrderSubmitting) and self.orders.get(event.client_order_id) is None:
+            self._adopt(event)
+            return
+        order = self.orders.get(getattr(event, "client_order_id", ""))
+        if order is None:
+            if isinstance(event, OrderPartiallyFilled | OrderFilled):
+                log.error("fill for unknown order %s: position not booked", event.client_order_id)
+            return
+        if isinstance(event, OrderPartiallyFilled | OrderFilled):
+            self._fill(order, event)
+        if isinstance(event, OrderFilled):
+            self.orders.set_status(order, "filled")
+        elif isinstance(event, OrderCancelled):
+            self.orders.set_status(order, "cancelled")
+        elif isinstance(event, OrderBrokerRejected | OrderRejected):
+            self.orders.set_status(order, "rejected")
+        self.changes.orders.add(order.client_order_id)
+
+    def _fill(self, order: TrackedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
+        fill = event.fill
+        booked = self.orders.book_fill(
+            order, event.filled_quantity, event.avg_fill_price, (fill.quantity, fill.price)
+        )
+        if booked is None:
+            return
+        quantity, price = booked
+        account, key = order.account, instrument_key(order.instrument)
+        multiplier = self.limits.for_order(account, order.instrument.symbol).multiplier
+        position = self.portfolio.open_position(account, key, order.instrument, multiplier)
+        realised = position.apply_fill(
+            quantity * order.direction, price, fill.commission or Decimal(0)
+        )
+        self.days.setdefault(account, DayPnl()).add(self.day_of(fill.executed_at), realised)
+        self.changes.positions.add((account, key))
+        self.changes.accounts.add(account)
+
+    def _adopt(self, event: OrderSubmitting) -> None:
+        """An order risk did not decide (placed before its state began): track it anyway."""
+        order = TrackedOrder(
+            client_order_id=event.client_order_id,
+            account=event.account,
+            strategy_id=event.strategy_id,
+            signal_id=event.signal_id,
+            instrument=Instrument(symbol=event.symbol or "UNKNOWN"),
+            side=event.side,
+            quantity=event.quantity,
+            status="open",
+            limit_price=event.limit_price,
+        )
+        self.record(order)
