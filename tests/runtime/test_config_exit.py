@@ -1,0 +1,84 @@
+"""A service started with a bad configuration exits 2 with one line per bad variable."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD = {"DEMO_TOKEN": "s3cr3t-token", "SLUICE_KAFKA_BOOTSTRAP": "127.0.0.1:9"}
+
+
+def start_demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "tests.runtime.demo_service"],
+        check=False,
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"DEMO_TOKEN": None}, "DEMO_TOKEN: required but not set"),
+        (
+            {"SLUICE_HTTP_PORT": "abc"},
+            "SLUICE_HTTP_PORT: expected an integer 1-65535, got 'abc'",
+        ),
+        ({"SLUICE_HTTP_PORT": "70000"}, "SLUICE_HTTP_PORT: expected an integer 1-65535"),
+        (
+            {"TRADING_MODE": "demo"},
+            "TRADING_MODE: expected 'paper' or 'live', got 'demo'",
+        ),
+        ({"SLUICE_LOG_LEVEL": "chatty"}, "SLUICE_LOG_LEVEL: expected 'DEBUG', 'INFO'"),
+        ({"IBKR_PORT": "x"}, "IBKR_PORT: expected an IB Gateway/TWS port, got 'x'"),
+        ({"SLUICE_KAFKA_BOOTSTRAP": None}, "SLUICE_KAFKA_BOOTSTRAP: required for a standalone"),
+    ],
+    ids=[
+        "missing-required",
+        "not-an-int",
+        "out-of-range",
+        "bad-enum",
+        "bad-level",
+        "custom-expectation",
+        "no-kafka",
+    ],
+)
+def test_bad_configuration_exits_2_naming_the_variable(
+    env: dict[str, str | None], line: str
+) -> None:
+    merged = {k: v for k, v in (GOOD | env).items() if v is not None}
+    result = start_demo(merged)
+    assert result.returncode == 2
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"configuration error: {line}")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # nothing started, not even logging
+
+
+def test_every_bad_variable_is_reported_once_and_secrets_are_not_echoed() -> None:
+    result = start_demo(
+        {
+            "DEMO_TOKEN": "s3cr3t-token",
+            "SLUICE_HTTP_PORT": "abc",
+            "TRADING_MODE": "demo",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector:hunter2@otel.example:4318",
+            "SLUICE_KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        }
+    )
+    assert result.returncode == 2
+    variables = [line.split(": ")[1] for line in result.stderr.splitlines()]
+    assert variables == ["SLUICE_HTTP_PORT", "OTEL_EXPORTER_OTLP_ENDPOINT", "TRADING_MODE"]
+    assert "got 'ftp://***@otel.example:4318'" in result.stderr
+    assert "hunter2" not in result.stderr
+    assert "s3cr3t-token" not in result.stderr
