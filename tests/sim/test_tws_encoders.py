@@ -47,7 +47,9 @@ def test_account_messages() -> None:
         )
     )
     assert name == "updatePortfolio" and c.conId == ES.con_id and c.multiplier == "50"
-    assert (pos, price, value, acct) == (2.0, 5300.25, 530025.0, "DU1")
+    assert (pos, price, value, avg, unreal, real, acct) == (
+        2.0, 5300.25, 530025.0, 265000.0, 25.0, 0.0, "DU1"
+    )  # fmt: skip
     assert decode(account.account_time("15:30")) == ("updateAccountTime", ("15:30",))
     assert decode(account.account_download_end("DU1")) == ("accountDownloadEnd", ("DU1",))
     name, (acct, c, qty, cost) = decode(account.position("DU1", AAPL, D(10), D("189.5")))
@@ -58,7 +60,9 @@ def test_account_messages() -> None:
     name, (req, acct, model, c, qty, cost) = decode(
         account.position_multi(9, "DU1", AAPL, D(-5), D(190))
     )
-    assert (name, req, acct, c.conId, qty, cost) == ("positionMulti", 9, "DU1", 265598, -5.0, 190.0)
+    assert (name, req, acct, model, c.conId, qty, cost) == (
+        "positionMulti", 9, "DU1", "", 265598, -5.0, 190.0
+    )  # fmt: skip
     assert decode(account.position_multi_end(9)) == ("positionMultiEnd", (9,))
     assert decode(account.account_summary(4, "DU1", "BuyingPower", "1.5", "USD")) == (
         "accountSummary",
