@@ -1,0 +1,186 @@
+"""One account's session state machine: router reports and the clock in; verdicts and commands out.
+
+Pure: every method takes ``now``. The adapter applies every report (on every instance, so a
+passive keeper is a hot standby) and calls ``tick`` only where it is the active keeper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sluice_proto.codec import event_type
+from sluice_proto.session import (
+    AuthStatusReport,
+    ConnectionReport,
+    EgressReport,
+    SessionCommand,
+    SessionCommandName,
+    SessionState,
+    SessionStateName,
+)
+
+from sluice_session_keeper.domain.backoff import Backoff
+from sluice_session_keeper.domain.health import UNKNOWN, Health, from_auth, from_connection
+from sluice_session_keeper.domain.policy import KeeperPolicy
+from sluice_session_keeper.domain.windows import ResetCalendar, Window
+
+RouterReport = ConnectionReport | AuthStatusReport | EgressReport
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """May the account trade now, and why (the content of ``SessionState``)."""
+
+    state: SessionStateName
+    reason: str
+
+    @property
+    def trading_allowed(self) -> bool:
+        """Only a healthy session outside every reset window may take new orders."""
+        return self.state == "UP"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What the active keeper must publish after a tick."""
+
+    state: SessionState | None = None
+    commands: list[SessionCommand] = field(default_factory=list)
+
+
+class SessionMachine:
+    """The session of one account as the keeper sees it."""
+
+    def __init__(
+        self, account: str, policy: KeeperPolicy, calendar: ResetCalendar, now: datetime
+    ) -> None:
+        self.account = account
+        self.policy = policy
+        self.calendar = calendar
+        self.health = UNKNOWN
+        self.evidence_at: datetime | None = None
+        self.egress: EgressReport | None = None
+        self.last_reports: dict[str, RouterReport] = {}
+        self.since = now
+        self.next_tickle_at = now
+        self.next_recovery_at = now
+        self.next_egress_at = now
+        self._state: SessionStateName = UNKNOWN.state
+        self._backoff = Backoff(policy.backoff_initial, policy.backoff_cap)
+        self._window: Window | None = None
+        self._published: SessionState | None = None
+
+    def apply(self, report: RouterReport, now: datetime) -> None:
+        """Take in one router report."""
+        self.last_reports[event_type(report)] = report
+        if isinstance(report, EgressReport):
+            self.egress = report
+        else:
+            self._set_health(self._health_of(report), min(report.ts, now), now)
+        self._observe(now)
+
+    def _health_of(self, report: ConnectionReport | AuthStatusReport) -> Health:
+        if isinstance(report, ConnectionReport):
+            return from_connection(report)
+        return from_auth(report, self.policy.expiring_below_s, self.policy.reclaim_competing)
+
+    def _set_health(self, health: Health, evidence_at: datetime, now: datetime) -> None:
+        if health.healthy:
+            self._backoff.reset()
+        elif self.health.healthy or self.health is UNKNOWN:
+            # Newly unhealthy: try at once, unless the last attempt's delay is still running.
+            self.next_recovery_at = max(self.next_recovery_at, now)
+        if health.penalty:
+            self.next_recovery_at = max(self.next_recovery_at, now + self.policy.penalty_box)
+            self.next_tickle_at = max(self.next_tickle_at, now + self.policy.penalty_box)
+        self.health = health
+        self.evidence_at = evidence_at
+
+    def current_health(self, now: datetime) -> Health:
+        """The latest report's health, or DOWN when REST reports have stopped arriving."""
+        timeout = self.policy.report_timeout
+        stale = self.evidence_at is not None and now - self.evidence_at > timeout
+        if self.policy.path == "rest" and stale:
+            silent = f"{timeout.total_seconds():.0f} s"
+            reason = f"no session report from the order-router for over {silent}"
+            return Health("DOWN", reason, "auth_status")
+        return self.health
+
+    def verdict(self, now: datetime) -> Verdict:
+        """The session state now: egress mismatch, then reset windows, then health."""
+        if self.egress is not None and not self.egress.ok:
+            reason = f"IBKR sees {self.egress.observed_ip}, expected {self.egress.expected_ip}"
+            return Verdict("EGRESS_MISMATCH", f"egress mismatch: {reason}")
+        window = self.calendar.active(now)
+        if window is not None:
+            until = window.end.isoformat(timespec="minutes")
+            return Verdict("RESET_WINDOW", f"{window.name} window until {until}; trading held")
+        health = self.current_health(now)
+        return Verdict(health.state, health.reason)
+
+    def _observe(self, now: datetime) -> Verdict:
+        verdict = self.verdict(now)
+        if verdict.state != self._state:
+            self._state, self.since = verdict.state, now
+        return verdict
+
+    def activate(self, now: datetime) -> None:
+        """This instance just became the active keeper: act on the present at once."""
+        self.next_tickle_at = self.next_recovery_at = self.next_egress_at = now
+        self._window = self.calendar.active(now)
+        self._published = None
+
+    def tick(self, now: datetime) -> Step:
+        """The active keeper's periodic step: commands that are due and a changed verdict."""
+        window = self.calendar.active(now)
+        if self._window is not None and window is None:  # a reset is over: look again now
+            self._backoff.reset()
+            self.next_tickle_at = self.next_recovery_at = now
+        self._window = window
+        commands = []
+        if self.policy.path == "rest" and now >= self.next_tickle_at:
+            commands.append(self._command("tickle", "keep-alive", now))
+            self.next_tickle_at = now + self.policy.tickle_interval
+        egress_every = self.policy.egress_check_interval
+        if egress_every is not None and now >= self.next_egress_at:
+            commands.append(self._command("check_egress", "periodic egress check", now))
+            self.next_egress_at = now + egress_every
+        health = self.current_health(now)
+        recovery = health.recovery
+        if recovery and not health.healthy and window is None and now >= self.next_recovery_at:
+            commands.append(self._command(recovery, health.reason, now))
+            delay = self.policy.penalty_box if health.penalty else self._backoff.next_delay()
+            self.next_recovery_at = now + delay
+        return Step(self.publication(now), commands)
+
+    def publication(self, now: datetime) -> SessionState | None:
+        """The verdict to publish when it changed or is due for re-assertion, else None."""
+        verdict = self._observe(now)
+        last = self._published
+        unchanged = last is not None and (last.state, last.reason) == (
+            verdict.state,
+            verdict.reason,
+        )
+        if unchanged and last is not None and now - last.ts < self.policy.reassert_interval:
+            return None
+        self._published = SessionState(
+            account=self.account,
+            state=verdict.state,
+            trading_allowed=verdict.trading_allowed,
+            reason=verdict.reason,
+            path=self.policy.path,
+            since=self.since,
+            ts=now,
+        )
+        return self._published
+
+    def _command(self, name: SessionCommandName, reason: str, now: datetime) -> SessionCommand:
+        stamp = int(now.timestamp() * 1000)
+        return SessionCommand(
+            account=self.account,
+            command=name,
+            command_id=f"{self.account}:{name}:{stamp}",
+            reason=reason,
+            issued_at=now,
+        )
