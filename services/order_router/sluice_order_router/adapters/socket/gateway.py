@@ -1,0 +1,244 @@
+"""``BrokerGateway`` on IB Gateway / TWS through ib_async 2.1.0."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ib_async import Contract, Ticker, Trade
+from ib_async import Fill as IbFill
+from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto.session import (
+    ApiPath,
+    AuthStatusReport,
+    ConnectionReport,
+    ConnectionStatus,
+    EgressReport,
+)
+
+from sluice_order_router.adapters.socket import mapping
+from sluice_order_router.adapters.socket.handshake import Endpoint
+from sluice_order_router.adapters.socket.link import Link
+from sluice_order_router.adapters.socket.pacing import Pacer
+from sluice_order_router.adapters.socket.relay import Relay
+from sluice_order_router.adapters.socket.transport import SluiceIB
+from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.client_ids import ClientIdPool
+from sluice_order_router.ports import (
+    BrokerOrder,
+    BrokerRejectedError,
+    BrokerSnapshot,
+    NotConnectedError,
+    OnConnection,
+    OnOrderUpdate,
+    OnTick,
+    OrderUpdate,
+)
+
+_PENDING = frozenset({"", "PendingSubmit", "ApiPending"})
+
+
+@dataclass(frozen=True, slots=True)
+class SocketOptions:
+    """How the socket adapter connects and paces."""
+
+    host: str
+    port: int
+    account: str
+    client_id: int
+    client_id_pool: tuple[int, ...] = ()
+    bind_address: str | None = None
+    pacing_msgs_per_s: float = 45.0
+    connect_timeout_s: float = 4.0
+    ack_timeout_s: float = 10.0
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+class SocketGateway:
+    """Orders, snapshots and quotes over one paced, self-healing socket."""
+
+    path: ApiPath = "socket"
+
+    def __init__(self, options: SocketOptions) -> None:
+        self.account = options.account
+        self._options = options
+        self.pacer = Pacer(options.pacing_msgs_per_s)
+        self.ib = SluiceIB(self.pacer, options.bind_address)
+        self._relay = Relay()
+        pool = ClientIdPool(options.client_id, options.client_id_pool)
+        endpoint = Endpoint(options.host, options.port, options.account, options.connect_timeout_s)
+        self._link = Link(self.ib, endpoint, pool, options.backoff, self._on_link)
+        self._tickers: dict[str, tuple[Instrument, Contract, Ticker]] = {}
+        self._on_update: OnOrderUpdate | None = None
+        self._on_connection: OnConnection | None = None
+        self._on_tick: OnTick | None = None
+        self.ib.openOrderEvent += self._on_trade
+        self.ib.orderStatusEvent += self._on_trade
+        self.ib.commissionReportEvent += self._on_commission
+        self.ib.pendingTickersEvent += self._on_tickers
+
+    @property
+    def connected(self) -> bool:
+        return self._link.up
+
+    @property
+    def client_id(self) -> int:
+        """The API client id of the current (or next) connection."""
+        return self._link.client_id
+
+    def set_callbacks(
+        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+    ) -> None:
+        self._on_update, self._on_connection, self._on_tick = on_update, on_connection, on_tick
+
+    async def connect(self) -> None:
+        await self._link.connect()
+
+    async def close(self) -> None:
+        await self._link.close()
+        await self.pacer.close()
+        await self._relay.drain()
+        await self._relay.close()
+
+    async def qualify(self, instrument: Instrument) -> Instrument:
+        if instrument.con_id:
+            return instrument
+        self._require_up()
+        found = await self.ib.qualifyContractsAsync(mapping.to_contract(instrument))
+        contract = found[0] if found else None
+        if contract is None or isinstance(contract, list) or not contract.conId:
+            raise BrokerRejectedError(200, f"no security definition for {instrument.key}")
+        return Instrument(
+            symbol=instrument.symbol, sec_type=instrument.sec_type, exchange=instrument.exchange,
+            currency=instrument.currency, con_id=contract.conId,
+        )  # fmt: skip
+
+    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        self._require_up()
+        trade = self.ib.placeOrder(mapping.to_contract(instrument), mapping.to_order(order))
+        await asyncio.wait_for(self._acknowledged(trade), self._options.ack_timeout_s)
+        placed = mapping.broker_order(trade)
+        if placed is None or placed.status == "rejected":
+            code, text = mapping.last_error(trade)
+            raise BrokerRejectedError(code, text or "rejected by IBKR")
+        return placed
+
+    async def cancel(self, client_order_id: str) -> None:
+        self._require_up()
+        for trade in self.ib.openTrades():
+            if trade.order.orderRef == client_order_id:
+                self.ib.cancelOrder(trade.order)
+                return
+        raise BrokerRejectedError(None, f"no open order with orderRef {client_order_id} at IBKR")
+
+    async def snapshot(self) -> BrokerSnapshot:
+        self._require_up()
+        trades = [
+            *await self.ib.reqCompletedOrdersAsync(False),
+            *await self.ib.reqAllOpenOrdersAsync(),  # open after completed: newer wins
+        ]
+        executions = await self.ib.reqExecutionsAsync()
+        snapshot = BrokerSnapshot()
+        for trade in trades:
+            known = mapping.broker_order(trade)
+            if known is not None:
+                snapshot.orders[known.client_order_id] = known
+        for fill in executions:
+            ref = fill.execution.orderRef
+            if ref:
+                snapshot.fills.setdefault(ref, []).append(mapping.to_fill(fill))
+        return snapshot
+
+    async def subscribe_quotes(self, instrument: Instrument) -> None:
+        qualified = await self.qualify(instrument)
+        await self.unsubscribe_quotes(instrument)
+        contract = mapping.to_contract(qualified)
+        self._tickers[instrument.key] = (instrument, contract, self.ib.reqMktData(contract))
+
+    async def unsubscribe_quotes(self, instrument: Instrument) -> None:
+        old = self._tickers.pop(instrument.key, None)
+        if old is not None and self.ib.isConnected():
+            self.ib.cancelMktData(old[1])
+
+    async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
+        if command == "reconnect":
+            self._link.reconnect()
+        return None  # tickle, auth status, egress checks belong to the REST path
+
+    def _require_up(self) -> None:
+        if not self._link.up:
+            raise NotConnectedError("IB Gateway link is down")
+
+    async def _acknowledged(self, trade: Trade) -> None:
+        """Until IBKR answers the order, or the link drops (then the outcome is unknown)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def check(*_: Any) -> None:
+            if done.done():
+                return
+            if trade.orderStatus.status not in _PENDING:
+                done.set_result(None)
+            elif not self._link.up:
+                done.set_exception(NotConnectedError("link lost before IBKR acknowledged"))
+
+        events = (trade.statusEvent, self.ib.disconnectedEvent, self.ib.errorEvent)
+        for event in events:
+            event.connect(check)
+        try:
+            check()
+            await done
+        finally:
+            for event in events:
+                event.disconnect(check)
+
+    def _on_link(self, status: ConnectionStatus, code: int | None, message: str) -> None:
+        report = ConnectionReport(
+            account=self.account, path="socket", status=status, code=code, message=message,
+            client_id=self._link.client_id,
+        )  # fmt: skip
+        if self._on_connection is not None:
+            callback = self._on_connection
+            self._relay.post(lambda: callback(report))
+
+    def _on_trade(self, trade: Trade) -> None:
+        order = mapping.broker_order(trade)
+        if order is None or self._on_update is None:
+            return
+        code, text = mapping.last_error(trade) if order.status == "rejected" else (None, None)
+        update = OrderUpdate(order, error_code=code, error_text=text)
+        callback = self._on_update
+        self._relay.post(lambda: callback(update))
+
+    def _on_commission(self, trade: Trade, fill: IbFill, report: Any) -> None:
+        order = mapping.broker_order(trade)
+        if order is None or self._on_update is None:
+            return
+        update = OrderUpdate(order, fill=mapping.to_fill(fill))
+        callback = self._on_update
+        self._relay.post(lambda: callback(update))
+
+    def _on_tickers(self, tickers: set[Ticker]) -> None:
+        if self._on_tick is None:
+            return
+        by_con_id = {contract.conId: inst for inst, contract, _ in self._tickers.values()}
+        for ticker in tickers:
+            instrument = by_con_id.get(ticker.contract.conId) if ticker.contract else None
+            if instrument is not None:
+                self._relay.post(functools.partial(self._on_tick, instrument, _prices(ticker)))
+
+
+def _prices(ticker: Ticker) -> dict[str, Decimal | None]:
+    def value(number: float | None) -> Decimal | None:
+        if number is None or math.isnan(number) or number <= 0:  # unset
+            return None
+        return mapping.dec(number)
+
+    return {
+        "bid": value(ticker.bid), "ask": value(ticker.ask), "last": value(ticker.last),
+        "bid_size": value(ticker.bidSize), "ask_size": value(ticker.askSize),
+        "last_size": value(ticker.lastSize),
+    }  # fmt: skip

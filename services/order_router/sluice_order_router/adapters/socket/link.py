@@ -1,0 +1,116 @@
+"""Keeps the socket connected: client-id pool, reconnect with backoff, IBKR link state.
+
+Reports every change as a ``ConnectionReport`` (the session-keeper's input). ``up`` is
+False while the socket is down and between IBKR's 1100 (connectivity lost) and 1101/1102
+(restored), so orders are held rather than sent into a dead link.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ib_async import IB
+from sluice_proto.session import ConnectionStatus
+
+from sluice_order_router.adapters.socket.handshake import ClientIdInUseError, Endpoint, open_api
+from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.client_ids import ClientIdPool
+
+log = logging.getLogger(__name__)
+
+_LINK_CODES: dict[int, ConnectionStatus] = {
+    1100: "lost",
+    1101: "restored_data_lost",
+    1102: "restored_data_kept",
+}
+
+Report = Callable[[ConnectionStatus, int | None, str], None]
+
+
+class Link:
+    """One IB connection kept alive until ``close``."""
+
+    def __init__(
+        self, ib: IB, endpoint: Endpoint, pool: ClientIdPool, backoff: Backoff, report: Report
+    ) -> None:
+        self._ib = ib
+        self._endpoint = endpoint
+        self._pool = pool
+        self._backoff = backoff
+        self._report = report
+        self._ibkr_up = False
+        self._closing = False
+        self._task: asyncio.Task[None] | None = None
+        self._connected = asyncio.Event()
+        ib.errorEvent += self._on_error
+        ib.disconnectedEvent += self._on_disconnected
+
+    @property
+    def up(self) -> bool:
+        """Socket connected and IBKR reachable behind it."""
+        return self._ib.isConnected() and self._ibkr_up
+
+    @property
+    def client_id(self) -> int:
+        """The client id in use (or to be tried next)."""
+        return self._pool.current
+
+    async def connect(self) -> None:
+        """Return once connected; keeps reconnecting after every loss until ``close``."""
+        self._ensure_task()
+        await self._connected.wait()
+
+    def reconnect(self) -> None:
+        """Drop the socket; the loop connects again (the session-keeper's ``reconnect``)."""
+        self._ib.disconnect()
+
+    async def close(self) -> None:
+        """Disconnect for good."""
+        self._closing = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._ib.disconnect()
+
+    def _ensure_task(self) -> None:
+        if not self._closing and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(self._keep_connected())
+
+    async def _keep_connected(self) -> None:
+        attempt = 0
+        while not self._closing:
+            attempt += 1
+            try:
+                await open_api(self._ib, self._endpoint, self.client_id)
+            except ClientIdInUseError as exc:
+                self._report("client_id_in_use", 326, str(exc))
+                if self._pool.in_use():
+                    continue  # the next id in the pool, at once
+            except (OSError, TimeoutError) as exc:
+                self._report("refused", None, f"{type(exc).__name__}: {exc}")
+            else:
+                self._ibkr_up = True
+                self._connected.set()
+                self._report("connected", None, f"client id {self.client_id}")
+                return
+            await asyncio.sleep(self._backoff.delay(attempt))
+
+    def _on_error(self, req_id: int, code: int, text: str, contract: Any) -> None:
+        status = _LINK_CODES.get(code)
+        if status is None:
+            return
+        self._ibkr_up = status != "lost"
+        self._report(status, code, text)
+
+    def _on_disconnected(self) -> None:
+        self._ibkr_up = False
+        self._connected.clear()
+        if self._closing:
+            return
+        self._report("disconnected", None, "socket closed")
+        self._ensure_task()

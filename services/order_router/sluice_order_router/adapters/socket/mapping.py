@@ -1,0 +1,107 @@
+"""Pure conversions between Sluice's types and ib_async's objects."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from ib_async import Contract, Order, Trade
+from ib_async import Fill as IbFill
+from sluice_proto import ApprovedOrder, Fill, Instrument
+
+from sluice_order_router.ports import BrokerOrder, BrokerStatus
+
+_WORKING = frozenset({"PreSubmitted", "Submitted"})
+_CANCELLED = frozenset({"Cancelled", "ApiCancelled", "Inactive"})
+_CANCEL_CODES = frozenset({0, 202})  # 202 is IBKR's "order cancelled", not a rejection
+_UNSET = 1.7976931348623157e308  # IBKR's "no value" double
+
+
+def dec(value: float) -> Decimal:
+    """A float from the wire as the Decimal it was printed as (no binary artefacts)."""
+    return Decimal(str(value))
+
+
+def to_contract(instrument: Instrument) -> Contract:
+    """The ib_async contract to qualify or trade."""
+    return Contract(
+        conId=instrument.con_id or 0,
+        symbol=instrument.symbol,
+        secType=instrument.sec_type,
+        exchange=instrument.exchange,
+        currency=instrument.currency,
+    )
+
+
+def to_order(order: ApprovedOrder) -> Order:
+    """An ib_async order with ``orderRef`` = ``client_order_id`` (the reconcile key)."""
+    ib_order = Order(
+        action=order.side,
+        totalQuantity=float(order.quantity),
+        orderType={"STP_LMT": "STP LMT"}.get(order.order_type, order.order_type),
+        tif=order.tif,
+        outsideRth=order.outside_rth,
+        orderRef=order.client_order_id,
+        account=order.account,
+        transmit=True,
+    )
+    if order.limit_price is not None:
+        ib_order.lmtPrice = float(order.limit_price)
+    if order.stop_price is not None:
+        ib_order.auxPrice = float(order.stop_price)
+    return ib_order
+
+
+def last_error(trade: Trade) -> tuple[int | None, str | None]:
+    """The most recent IBKR error code and text in a trade's log."""
+    for entry in reversed(trade.log):
+        if entry.errorCode:
+            return entry.errorCode, entry.message
+    return None, None
+
+
+def status_of(trade: Trade) -> BrokerStatus:
+    """Sluice's status for an ib_async trade."""
+    status = trade.orderStatus.status
+    if status == "Filled":
+        return "filled"
+    if status in _CANCELLED:
+        code, _ = last_error(trade)
+        rejected = status == "Inactive" or (code is not None and code not in _CANCEL_CODES)
+        return "rejected" if rejected else "cancelled"
+    if status in _WORKING:
+        return "partially_filled" if trade.orderStatus.filled > 0 else "accepted"
+    return "submitted"
+
+
+def broker_order(trade: Trade) -> BrokerOrder | None:
+    """The trade as a ``BrokerOrder``, or None for an order without our ``orderRef``."""
+    ref = trade.order.orderRef
+    if not ref:
+        return None
+    status = trade.orderStatus
+    avg = status.avgFillPrice if status.avgFillPrice != _UNSET else 0.0
+    return BrokerOrder(
+        client_order_id=ref,
+        broker_order_id=trade.order.orderId or trade.order.permId,
+        perm_id=trade.order.permId or None,
+        status=status_of(trade),
+        filled_quantity=dec(status.filled),
+        remaining_quantity=dec(status.remaining),
+        avg_fill_price=dec(avg),
+    )
+
+
+def to_fill(fill: IbFill) -> Fill:
+    """One execution with its commission (when IBKR has reported it)."""
+    report = fill.commissionReport
+    has_commission = bool(report.execId)
+    executed = fill.execution.time if fill.execution.time.year > 1970 else datetime.now(UTC)
+    return Fill(
+        exec_id=fill.execution.execId,
+        quantity=dec(fill.execution.shares),
+        price=dec(fill.execution.price),
+        commission=dec(report.commission) if has_commission else None,
+        commission_currency=report.currency or None if has_commission else None,
+        executed_at=executed if executed.tzinfo else executed.replace(tzinfo=UTC),
+    )

@@ -1,0 +1,72 @@
+"""One token bucket in front of every message the socket sends to IBKR.
+
+IBKR disconnects clients that exceed about 50 messages per second (error 100). Messages are
+queued in order and released at the configured rate; a burst waits in the queue instead of
+being written into a pacing violation. The bucket holds ``BURST`` tokens, so any one-second
+window carries at most ``rate + BURST`` messages (configure ``rate`` at most 50 - BURST).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Callable
+
+from aiolimiter import AsyncLimiter
+
+BURST = 2.0
+"""Tokens the bucket holds: enough to absorb timer lateness, small enough to stay under 50/s."""
+
+
+class Pacer:
+    """FIFO of pending sends drained through an ``AsyncLimiter`` at ``rate`` per second."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._limiter = AsyncLimiter(BURST, BURST / rate)
+        self._queue: deque[tuple[int, Callable[[], None]]] = deque()
+        self._generation = 0
+        self._wakeup = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    @property
+    def queued(self) -> int:
+        """Messages waiting for a token."""
+        return len(self._queue)
+
+    def submit(self, send: Callable[[], None]) -> None:
+        """Queue one send; it runs when the bucket has a token (in submission order)."""
+        self._queue.append((self._generation, send))
+        self._wakeup.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._drain(), name="ibkr-pacer")
+
+    def clear(self) -> None:
+        """Drop what is queued: the connection it was meant for is gone."""
+        self._generation += 1
+        self._queue.clear()
+
+    async def close(self) -> None:
+        """Stop draining (queued messages are dropped)."""
+        self.clear()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _drain(self) -> None:
+        while True:
+            if not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            await self._limiter.acquire()
+            if not self._queue:  # cleared while waiting: the token is simply spent
+                continue
+            generation, send = self._queue.popleft()
+            if generation == self._generation:
+                send()
+                self.sent += 1

@@ -1,0 +1,64 @@
+"""ib_async's ``IB`` with Sluice's transport: paced sends and an optional source address.
+
+Two narrow seams of ib_async 2.1.0: ``Client.sendMsg`` (every API request passes through it;
+ib_async's own throttle is replaced by the ``Pacer``) and ``Connection.connectAsync`` (to pass
+``local_addr`` to ``loop.create_connection`` so the socket leaves from the reserved IP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from ib_async import IB
+from ib_async.client import Client
+from ib_async.connection import Connection
+
+from sluice_order_router.adapters.socket.pacing import Pacer
+
+
+class BoundConnection(Connection):
+    """A connection whose socket is bound to ``local_host`` (no fallback to another route)."""
+
+    def __init__(self, local_host: str | None) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.local_host = local_host
+
+    async def connectAsync(self, host: str, port: int) -> None:  # noqa: N802  # ib_async's name
+        if self.transport:
+            self.disconnect()  # type: ignore[no-untyped-call]
+            await self.disconnected
+        self.reset()  # type: ignore[no-untyped-call]
+        local_addr = (self.local_host, 0) if self.local_host else None
+        loop = asyncio.get_running_loop()
+        self.transport, _ = await loop.create_connection(
+            lambda: self, host, port, local_addr=local_addr
+        )
+
+
+class PacedClient(Client):
+    """ib_async's client with every request released through one ``Pacer``."""
+
+    def __init__(self, wrapper: Any, pacer: Pacer, local_host: str | None) -> None:
+        self.pacer = pacer
+        super().__init__(wrapper)  # type: ignore[no-untyped-call]
+        self.conn = BoundConnection(local_host)
+        self.conn.hasData += self._onSocketHasData
+        self.conn.disconnected += self._onSocketDisconnected
+
+    def sendMsg(self, msg: str) -> None:  # noqa: N802  # ib_async's name
+        payload = self._prefix(msg.encode())  # type: ignore[no-untyped-call]
+        self.pacer.submit(lambda: self.conn.sendMsg(payload))  # type: ignore[no-untyped-call]
+
+    def reset(self) -> None:
+        super().reset()  # type: ignore[no-untyped-call]
+        self.pacer.clear()
+
+
+class SluiceIB(IB):
+    """``IB`` wired to a ``PacedClient``."""
+
+    def __init__(self, pacer: Pacer, local_host: str | None = None) -> None:
+        super().__init__()
+        self.client = PacedClient(self.wrapper, pacer, local_host)
+        self.client.apiEnd += self.disconnectedEvent
