@@ -1,0 +1,51 @@
+"""A component that records what the runtime does to it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from sluice_bus import Bus, Message
+
+
+class RecordingComponent:
+    """Consumes ``topics`` (if any) into ``seen``; readiness and routes are set by the test."""
+
+    def __init__(
+        self, name: str, bus: Bus, topics: tuple[str, ...] = (), journal: list[str] | None = None
+    ) -> None:
+        self.name = name
+        self.bus = bus
+        self.topics = topics
+        self.ready: tuple[bool, str] = (True, "ready")
+        self.router: APIRouter | None = None
+        self.seen: list[Message[object]] = []
+        self.journal = journal if journal is not None else []
+
+    async def start(self) -> None:
+        if self.topics:
+            await self.bus.consume(self.topics, group=self.name, handler=self._handle)
+        self.journal.append(f"{self.name} started")
+
+    async def stop(self) -> None:
+        self.journal.append(f"{self.name} stopped (bus connected={self.bus.connected})")
+
+    def readiness(self) -> tuple[bool, str]:
+        return self.ready
+
+    def routes(self) -> APIRouter | None:
+        return self.router
+
+    async def _handle(self, message: Message[object]) -> None:
+        self.seen.append(message)
+
+
+async def eventually(predicate: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    """Poll ``predicate`` until it holds; fail after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.01)
