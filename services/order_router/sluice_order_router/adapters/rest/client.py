@@ -1,0 +1,104 @@
+"""The HTTP client: pinned TLS, the egress door, the shared limiter, IBKR's error mapping.
+
+Every request goes through ``request``, so none can skip the limiter or the proxy, and every
+error text passes ``redact`` with the proxy credentials registered as secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import httpx
+from sluice_runtime.redaction import redact, register_secrets
+
+from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
+
+from .egress import EgressProxy, parse_proxy
+from .errors import NoBridgeError, ProxyDownError, SessionLostError, SourceRefusedError
+from .limiter import RateLimitedError, SharedLimiter
+from .settings import RestSettings
+
+log = logging.getLogger(__name__)
+
+
+def _verify(settings: RestSettings) -> ssl.SSLContext | bool:
+    if settings.insecure:
+        log.warning("IBKR_CP_INSECURE=true: the gateway's TLS certificate is NOT verified")
+        return False
+    if settings.ca_file is not None:
+        return ssl.create_default_context(cafile=str(settings.ca_file))
+    return ssl.create_default_context()
+
+
+def endpoint(method: str, path: str) -> str:
+    """The limiter key of a request, e.g. ``"GET /iserver/account/orders"``."""
+    return f"{method} {path.split('?', 1)[0]}"
+
+
+class CpClient:
+    """JSON over HTTPS to one Client Portal Gateway or IBKR's hosted Web API."""
+
+    def __init__(self, settings: RestSettings, limiter: SharedLimiter) -> None:
+        self.limiter = limiter
+        raw_proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
+        self.proxy: EgressProxy | None = parse_proxy(raw_proxy) if raw_proxy else None
+        if self.proxy is not None:
+            register_secrets((*self.proxy.secrets, self.proxy.url))
+            log.info("egress: every IBKR request goes through %s", self.proxy.display)
+        self._http = httpx.AsyncClient(
+            base_url=settings.base_url.rstrip("/"),
+            verify=_verify(settings),
+            proxy=self.proxy.url if self.proxy else None,
+            # No environment proxies or NO_PROXY: the configured door is the only door.
+            trust_env=False,
+            timeout=settings.timeout_s,
+        )
+        self._penalty_s = settings.penalty_s
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def request(
+        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
+    ) -> Any:
+        """Send one request within the limits; the decoded JSON body, or a mapped error."""
+        await self.limiter.acquire(endpoint(method, path))
+        try:
+            response = await self._http.request(method, path, json=json, params=params)
+        except (httpx.ProxyError, httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise self._transport_error(exc) from None
+        except httpx.TransportError as exc:
+            raise NotConnectedError(redact(f"IBKR gateway unreachable: {exc!r}")) from None
+        return self._decode(response)
+
+    def _transport_error(self, exc: httpx.TransportError) -> NotConnectedError:
+        text = redact(f"{type(exc).__name__}: {exc}")
+        if self.proxy is not None:
+            return ProxyDownError(f"egress proxy {self.proxy.display} unusable: {text}")
+        return NotConnectedError(f"IBKR gateway unreachable: {text}")
+
+    def _decode(self, response: httpx.Response) -> Any:
+        status = response.status_code
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = {"error": response.text[:200]}
+        error = body.get("error") if isinstance(body, dict) else None
+        text = redact(str(error or response.reason_phrase))
+        if status == 429:
+            retry = response.headers.get("Retry-After", "")
+            self.limiter.penalize(float(retry) if retry.isdigit() else self._penalty_s)
+            raise RateLimitedError(f"IBKR answered 429: penalty {self.limiter.penalty_left_s:.0f}s")
+        if status == 401:
+            raise SessionLostError(f"IBKR 401: {text}")
+        if status == 403:
+            raise SourceRefusedError(f"IBKR 403 (source address refused): {text}")
+        if status == 400 and "no bridge" in text.lower():
+            raise NoBridgeError("IBKR 400: no bridge (no brokerage session)")
+        if status >= 500:
+            raise NotConnectedError(f"IBKR {status}: {text}")
+        if status >= 400:
+            raise BrokerRejectedError(status, text)
+        return body

@@ -1,0 +1,210 @@
+"""``BrokerGateway`` over the Client Portal Web API (the router's REST path).
+
+Fails closed: orders are refused (``NotConnectedError``, so the application layer holds them)
+unless the session is up AND IBKR sees the expected egress IP. Order updates come from
+polling IBKR's order and trade lists within the shared rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast, get_args
+
+from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
+from sluice_proto.session import AuthStatusReport, ConnectionReport, ConnectionStatus, EgressReport
+
+from sluice_order_router.ports import (
+    BrokerOrder,
+    BrokerRejectedError,
+    BrokerSnapshot,
+    NotConnectedError,
+    OnConnection,
+    OnOrderUpdate,
+    OnTick,
+)
+
+from . import orders, parsing
+from .client import CpClient
+from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
+from .limiter import Limit, SharedLimiter
+from .prompts import ReplyPolicy
+from .quotes import QuotePoller
+from .session import AuthCommand, auth_command, check_egress
+from .settings import RestSettings
+from .updates import UpdateDiffer
+
+log = logging.getLogger(__name__)
+OnSessionReport = Callable[[AuthStatusReport | EgressReport], Awaitable[None]]
+
+
+async def _ignore(_: Any) -> None:
+    return None
+
+
+class RestGateway:
+    """One IBKR account over the Client Portal; ``connect`` runs the egress self-check first."""
+
+    path = "rest"
+
+    def __init__(
+        self,
+        settings: RestSettings,
+        account: str,
+        *,
+        on_audit: Callable[[ReplyPromptAudit], Awaitable[None]] = _ignore,
+        on_session_report: OnSessionReport = _ignore,
+        limits: dict[str, Limit] | None = None,
+    ) -> None:
+        self.account = account
+        self.settings = settings
+        self.client = CpClient(settings, SharedLimiter(limits, settings.rate_headroom))
+        self._policy = ReplyPolicy(frozenset(settings.reply_allow))
+        self._on_audit, self._on_report = on_audit, on_session_report
+        self._on_update: OnOrderUpdate = _ignore
+        self._on_connection: OnConnection = _ignore
+        self._quotes = QuotePoller(self.client)
+        self._differ = UpdateDiffer()
+        self._ids: dict[str, str] = {}
+        self._session_up = self._egress_ok = False
+        self._poller: asyncio.Task[None] | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self._session_up and self._egress_ok
+
+    def set_callbacks(
+        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+    ) -> None:
+        self._on_update, self._on_connection = on_update, on_connection
+        self._quotes.on_tick = on_tick
+
+    async def connect(self) -> None:
+        """Egress check, ``/iserver/accounts``, order-list pre-flight; then start polling."""
+        try:
+            await self._check_egress()
+            if not self._egress_ok:
+                raise EgressMismatchError("trading disabled: egress IP not verified")
+            body = await self.client.request("GET", "/iserver/accounts")
+            if self.account not in (body.get("accounts") or []):
+                raise BrokerRejectedError(None, f"account {self.account} not in this session")
+            self._differ.prime(await orders.snapshot(self.client, self.account))
+        except NotConnectedError as exc:
+            await self._report_down(exc)
+            raise
+        self._session_up = True
+        await self._report("connected", "session up, egress verified")
+        if self._poller is None:
+            self._poller = asyncio.create_task(self._poll_forever(), name="cp-poll")
+
+    async def close(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        self._session_up = False
+        await self.client.close()
+
+    async def qualify(self, instrument: Instrument) -> Instrument:
+        if instrument.con_id is not None:
+            return instrument
+        query = {"symbol": instrument.symbol, "secType": instrument.sec_type}
+        body = await self.client.request("POST", "/iserver/secdef/search", json=query)
+        con_id = parsing.secdef_con_id(body, instrument)
+        if con_id is None:
+            raise BrokerRejectedError(200, f"no security definition for {instrument.key}")
+        return Instrument(**{**_fields(instrument), "con_id": con_id})
+
+    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        self._require_trading()
+        con_id = (await self.qualify(instrument)).con_id
+        assert con_id is not None
+        placed = await orders.place(self.client, self._policy, order, con_id, self._on_audit)
+        self._ids[order.client_order_id] = str(placed.broker_order_id)
+        return placed
+
+    async def cancel(self, client_order_id: str) -> None:
+        # Cancels pass even when the egress check failed: reducing risk is always allowed.
+        broker_id = self._ids.get(client_order_id)
+        if broker_id is None:
+            known = (await self.snapshot()).orders.get(client_order_id)
+            if known is None:
+                raise BrokerRejectedError(None, f"no IBKR order with cOID {client_order_id}")
+            broker_id = str(known.broker_order_id)
+        await orders.cancel(self.client, self.account, broker_id)
+
+    async def snapshot(self) -> BrokerSnapshot:
+        snap = await orders.snapshot(self.client, self.account)
+        self._ids.update({ref: str(o.broker_order_id) for ref, o in snap.orders.items()})
+        return snap
+
+    async def subscribe_quotes(self, instrument: Instrument) -> None:
+        self._quotes.add(await self.qualify(instrument))
+
+    async def unsubscribe_quotes(self, instrument: Instrument) -> None:
+        self._quotes.remove(instrument)
+
+    async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
+        if command == "check_egress":
+            return await self._check_egress()
+        if command in get_args(AuthCommand):
+            report = await auth_command(self.client, self.account, cast(AuthCommand, command))
+            self._session_up = report.ok if command != "logout" else False
+            return report
+        return None
+
+    def _require_trading(self) -> None:
+        if not self._egress_ok:
+            raise EgressMismatchError("trading disabled: egress IP not verified")
+        if not self._session_up:
+            raise NotConnectedError("Client Portal session is not up")
+
+    async def _check_egress(self) -> EgressReport:
+        report = await check_egress(self.client, self.account, self.settings.expected_egress_ip)
+        if not report.ok:
+            log.warning("egress check: %s", report.message)
+        elif not self._egress_ok:
+            log.info("egress check: %s", report.message)
+        self._egress_ok = report.ok
+        await self._on_report(report)
+        return report
+
+    async def _poll_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_egress = loop.time() + self.settings.egress_check_s
+        while True:
+            await asyncio.sleep(self.settings.poll_s)
+            try:
+                if loop.time() >= next_egress:
+                    next_egress = loop.time() + self.settings.egress_check_s
+                    await self._check_egress()
+                for update in self._differ.diff(await self.snapshot()):
+                    await self._on_update(update)
+                await self._quotes.poll()
+                if not self._session_up:
+                    self._session_up = True
+                    await self._report("connected", "session restored")
+            except NotConnectedError as exc:
+                if self._session_up:
+                    await self._report_down(exc)
+                self._session_up = False
+
+    async def _report_down(self, exc: NotConnectedError) -> None:
+        status: ConnectionStatus = "disconnected"
+        if isinstance(exc, ProxyDownError):
+            status = "proxy_down"
+        elif isinstance(exc, SourceRefusedError | EgressMismatchError):
+            status = "refused"
+        await self._report(status, str(exc))
+
+    async def _report(self, status: ConnectionStatus, message: str) -> None:
+        await self._on_connection(
+            ConnectionReport(account=self.account, path="rest", status=status, message=message)
+        )
+
+
+def _fields(instrument: Instrument) -> dict[str, Any]:
+    return {f: getattr(instrument, f) for f in instrument.__struct_fields__}

@@ -1,0 +1,108 @@
+"""Orders over the Client Portal: place (answering reply prompts), cancel, and what IBKR has."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit
+
+from sluice_order_router.ports import (
+    BrokerOrder,
+    BrokerRejectedError,
+    BrokerSnapshot,
+    NotConnectedError,
+)
+
+from . import parsing
+from .client import CpClient
+from .prompts import Decision, Prompt, ReplyPolicy
+
+OnAudit = Callable[[ReplyPromptAudit], Awaitable[None]]
+MAX_PROMPTS = 5
+"""Chains longer than this are declined: a loop of questions is not something to say yes to."""
+SNAPSHOT_TRIES = 3
+
+
+def _audit(order: ApprovedOrder, prompt: Prompt, decision: Decision) -> ReplyPromptAudit:
+    return ReplyPromptAudit(
+        client_order_id=order.client_order_id,
+        account=order.account,
+        strategy_id=order.strategy_id,
+        signal_id=order.signal_id,
+        symbol=order.instrument.symbol,
+        reply_id=prompt.reply_id,
+        message_ids=list(prompt.message_ids),
+        text=list(prompt.text),
+        decision=decision,
+    )
+
+
+async def place(
+    client: CpClient, policy: ReplyPolicy, order: ApprovedOrder, con_id: int, on_audit: OnAudit
+) -> BrokerOrder:
+    """Submit once with ``cOID``; confirm allow-listed prompts, decline (and reject) the rest."""
+    path = f"/iserver/account/{order.account}/orders"
+    body: Any = await client.request("POST", path, json=parsing.order_body(order, con_id))
+    for _ in range(MAX_PROMPTS):
+        if not parsing.is_prompt(body):
+            break
+        prompt = Prompt.from_json(body[0])
+        decision = policy.decide(prompt)
+        await on_audit(_audit(order, prompt, decision))
+        confirmed = decision == "confirmed"
+        body = await client.request(
+            "POST", f"/iserver/reply/{prompt.reply_id}", json={"confirmed": confirmed}
+        )
+        if not confirmed:
+            ids = ",".join(prompt.message_ids) or "?"
+            raise BrokerRejectedError(None, f"reply prompt {ids} declined: {' '.join(prompt.text)}")
+    else:
+        raise BrokerRejectedError(None, f"more than {MAX_PROMPTS} reply prompts; declined")
+    error = parsing.error_text(body)
+    if error is not None:
+        raise BrokerRejectedError(None, error)
+    ack = body[0] if isinstance(body, list) and body else {}
+    if "order_id" not in ack:
+        raise BrokerRejectedError(None, f"unexpected order answer: {str(body)[:200]}")
+    return BrokerOrder(
+        client_order_id=order.client_order_id,
+        broker_order_id=str(ack["order_id"]),
+        perm_id=None,
+        status="submitted",
+    )
+
+
+async def cancel(client: CpClient, account: str, broker_order_id: str) -> None:
+    """Ask IBKR to cancel; a refusal (unknown or finished order) raises ``BrokerRejectedError``."""
+    body = await client.request("DELETE", f"/iserver/account/{account}/order/{broker_order_id}")
+    error = parsing.error_text(body)
+    if error is not None:
+        raise BrokerRejectedError(None, error)
+
+
+async def live_orders(client: CpClient, account: str) -> list[BrokerOrder]:
+    """Today's orders with a ``cOID``, repeating the pre-flight call until IBKR says complete."""
+    for _ in range(SNAPSHOT_TRIES):
+        body = await client.request("GET", "/iserver/account/orders")
+        if isinstance(body, dict) and body.get("snapshot"):
+            raw = [o for o in body.get("orders") or [] if o.get("acct") in (None, account)]
+            return [o for o in map(parsing.broker_order, raw) if o.client_order_id]
+    raise NotConnectedError("IBKR's order list stayed incomplete (pre-flight never finished)")
+
+
+async def trades(client: CpClient) -> dict[str, list[Fill]]:
+    """Executions by ``cOID`` (IBKR reports it as ``order_ref``)."""
+    body = await client.request("GET", "/iserver/account/trades")
+    fills: dict[str, list[Fill]] = {}
+    for raw in body if isinstance(body, list) else []:
+        ref = str(raw.get("order_ref") or "")
+        if ref:
+            fills.setdefault(ref, []).append(parsing.fill(raw))
+    return fills
+
+
+async def snapshot(client: CpClient, account: str) -> BrokerSnapshot:
+    """Everything IBKR knows about our orders, for reconciliation."""
+    orders = await live_orders(client, account)
+    return BrokerSnapshot(orders={o.client_order_id: o for o in orders}, fills=await trades(client))

@@ -1,0 +1,69 @@
+"""Session primitives the session-keeper drives, and the egress self-check."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from sluice_proto.session import AuthStatusReport, EgressReport
+
+from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
+
+from .client import CpClient
+from .egress import egress_verdict
+
+AuthCommand = Literal["tickle", "auth_status", "reauthenticate", "logout"]
+_REQUESTS: dict[AuthCommand, tuple[str, str]] = {
+    "tickle": ("POST", "/tickle"),
+    "auth_status": ("POST", "/iserver/auth/status"),
+    "reauthenticate": ("POST", "/iserver/reauthenticate"),
+    "logout": ("POST", "/logout"),
+}
+
+
+def _auth(body: Any) -> dict[str, Any]:
+    if isinstance(body, dict) and isinstance(body.get("iserver"), dict):
+        return dict(body["iserver"].get("authStatus") or {})
+    return body if isinstance(body, dict) else {}
+
+
+async def auth_command(client: CpClient, account: str, command: AuthCommand) -> AuthStatusReport:
+    """Run one session command and report what IBKR said (failures are reports, not raises)."""
+    method, path = _REQUESTS[command]
+    try:
+        body = await client.request(method, path)
+    except (NotConnectedError, BrokerRejectedError) as exc:
+        code = exc.code if isinstance(exc, BrokerRejectedError) else None
+        return AuthStatusReport(
+            account=account, source=command, ok=False, http_status=code, message=str(exc)
+        )
+    auth = _auth(body)
+    expires = body.get("ssoExpires") if isinstance(body, dict) else None
+    authenticated, connected = bool(auth.get("authenticated")), bool(auth.get("connected"))
+    healthy = authenticated and connected and not auth.get("competing")
+    return AuthStatusReport(
+        account=account,
+        source=command,
+        ok=healthy if command in ("tickle", "auth_status") else True,
+        authenticated=authenticated,
+        connected=connected,
+        competing=bool(auth.get("competing")),
+        sso_expires_s=int(expires) // 1000 if isinstance(expires, int) else None,
+        http_status=200,
+        message=str(
+            auth.get("message") or body.get("message", "") if isinstance(body, dict) else ""
+        ),
+    )
+
+
+async def check_egress(client: CpClient, account: str, expected: str | None) -> EgressReport:
+    """Compare the IP ``/sso/validate`` reports with the expected static IP."""
+    observed: str | None = None
+    try:
+        body = await client.request("GET", "/sso/validate")
+        observed = str(body.get("IP")) if isinstance(body, dict) and body.get("IP") else None
+        ok, message = egress_verdict(observed, expected)
+    except (NotConnectedError, BrokerRejectedError) as exc:
+        ok, message = False, f"egress check failed: {exc}"
+    return EgressReport(
+        account=account, ok=ok, observed_ip=observed, expected_ip=expected, message=message
+    )
