@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
@@ -31,16 +31,16 @@ def approve(risk: RiskEngine, signal_id: str, **fields: object) -> ApprovedOrder
 def test_a_replayed_signal_is_a_duplicate_whatever_its_first_decision() -> None:
     risk = engine()
     first = approve(risk, "s1")
-    again = risk.decide(signal("s1", quantity=D(99)), later(5))
+    again = risk.decide(signal("s1", quantity=Decimal(99)), later(5))
     assert isinstance(again, SignalDuplicate)
     assert (again.client_order_id, again.account) == (first.client_order_id, ACCOUNT)
-    risk.decide(signal("big", quantity=D(10**6)), NOW)  # rejected
+    risk.decide(signal("big", quantity=Decimal(10**6)), NOW)  # rejected
     assert isinstance(risk.decide(signal("big"), NOW), SignalDuplicate)
 
 
 def test_fills_are_booked_once_even_when_events_repeat_or_skip() -> None:
     risk = engine()
-    order = approve(risk, "s1", quantity=D(30))
+    order = approve(risk, "s1", quantity=Decimal(30))
     partial = fill_event(order.client_order_id, "10", "100")
     risk.state.on_order_event(partial)
     risk.state.on_order_event(partial)  # replayed
@@ -50,7 +50,7 @@ def test_fills_are_booked_once_even_when_events_repeat_or_skip() -> None:
     )
     held = risk.state.portfolio.position(ACCOUNT, instrument_key(order.instrument))
     assert held is not None
-    assert (held.quantity, held.avg_cost) == (D(30), D(102))
+    assert (held.quantity, held.avg_cost) == (Decimal(30), Decimal(102))
     assert risk.state.orders.open_orders(ACCOUNT) == []
 
 
@@ -74,14 +74,14 @@ def test_an_order_risk_did_not_decide_is_adopted_from_submitting() -> None:
             account=ACCOUNT,
             symbol="AAPL",
             side="SELL",
-            quantity=D(5),
+            quantity=Decimal(5),
             order_type="MKT",
         )
     )
     assert [o.client_order_id for o in risk.state.orders.open_orders(ACCOUNT)] == ["sl-foreign"]
     risk.state.on_order_event(fill_event("sl-foreign", "5", "100", final=True))
     held = risk.state.portfolio.position(ACCOUNT, "STK:AAPL:USD")
-    assert held is not None and held.quantity == D(-5)
+    assert held is not None and held.quantity == Decimal(-5)
 
 
 def test_limits_resolve_defaults_symbol_account_and_account_symbol_in_order() -> None:
@@ -121,9 +121,9 @@ def test_bad_limits_fail_when_the_book_is_built(config: dict[str, object]) -> No
 
 def test_the_changelog_restores_an_equal_state() -> None:
     risk = engine()
-    order = approve(risk, "s1", quantity=D(20))
+    order = approve(risk, "s1", quantity=Decimal(20))
     approve(risk, "s2")
-    risk.decide(signal("s3", quantity=D(10**6)), NOW)  # rejected, still seen
+    risk.decide(signal("s3", quantity=Decimal(10**6)), NOW)  # rejected, still seen
     risk.state.on_order_event(fill_event(order.client_order_id, "20", "99", final=True))
     risk.state.on_control(KillSwitch(account="DU333", reason="drill"))
     records = Changelog(risk.state, mark_interval_s=5).drain(NOW)
@@ -140,7 +140,7 @@ def test_the_changelog_restores_an_equal_state() -> None:
     assert fresh.state.orders.approvals_since("strat", later(-1)) == 2
     positions = [r for _k, r in records if isinstance(r, PositionState)]
     assert [(p.quantity, p.avg_cost, p.unrealised_pnl) for p in positions] == [
-        (D(20), D(99), D(20))
+        (Decimal(20), Decimal(99), Decimal(20))
     ]
 
 
@@ -155,4 +155,4 @@ def test_re_marks_are_written_at_most_once_per_interval() -> None:
     risk.state.on_quote(quote(bid="102", ask="102", ts=later(2)))
     assert changelog.drain(later(2)) == []
     marked = changelog.drain(later(6.5))
-    assert [r.unrealised_pnl for _k, r in marked if isinstance(r, PositionState)] == [D(20)]
+    assert [r.unrealised_pnl for _k, r in marked if isinstance(r, PositionState)] == [Decimal(20)]
