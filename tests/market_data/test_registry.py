@@ -1,0 +1,99 @@
+"""Subscriptions: reference counts, de-duplication, the line budget and broker refusals."""
+
+from __future__ import annotations
+
+import pytest
+from sluice_market_data.domain import SubscriptionRegistry, end_subscription
+from sluice_proto.market_data import MdStart, MdStop, MdSubscriptionRejected, MdTick
+
+from tests.market_data.factories import AAPL, MSFT, T0, stock
+
+
+def test_the_first_subscriber_starts_the_stream_and_later_ones_share_it() -> None:
+    registry = SubscriptionRegistry()
+    assert registry.subscribe("alpha", AAPL, T0) == [MdStart(instrument=AAPL, ts=T0)]
+    assert registry.subscribe("beta", AAPL, T0) == []
+    assert registry.subscribers(AAPL.key) == {"alpha", "beta"}
+    assert registry.lines_in_use == 1
+
+
+def test_a_repeated_subscription_counts_once() -> None:
+    registry = SubscriptionRegistry()
+    registry.subscribe("alpha", AAPL, T0)
+    registry.subscribe("alpha", AAPL, T0)
+    assert registry.unsubscribe("alpha", AAPL, T0) == [MdStop(instrument=AAPL, ts=T0)]
+    assert not registry.is_active(AAPL.key)
+
+
+def test_only_the_last_unsubscribe_frees_the_line() -> None:
+    registry = SubscriptionRegistry()
+    registry.subscribe("alpha", AAPL, T0)
+    registry.subscribe("beta", AAPL, T0)
+    assert registry.unsubscribe("alpha", AAPL, T0) == []
+    assert registry.is_active(AAPL.key)
+    assert registry.unsubscribe("beta", AAPL, T0) == [MdStop(instrument=AAPL, ts=T0)]
+    assert registry.lines_in_use == 0
+
+
+def test_unsubscribing_what_was_never_subscribed_does_nothing() -> None:
+    registry = SubscriptionRegistry()
+    registry.subscribe("alpha", AAPL, T0)
+    assert registry.unsubscribe("stranger", AAPL, T0) == []
+    assert registry.unsubscribe("alpha", MSFT, T0) == []
+    assert registry.subscribers(AAPL.key) == {"alpha"}
+
+
+def test_the_budget_is_enforced_before_the_router_is_asked() -> None:
+    registry = SubscriptionRegistry(line_budget=100)
+    for n in range(100):
+        assert registry.subscribe("alpha", stock(n), T0) == [MdStart(instrument=stock(n), ts=T0)]
+    (rejected,) = registry.subscribe("beta", stock(100), T0)
+    assert isinstance(rejected, MdSubscriptionRejected)
+    assert (rejected.reason_code, rejected.subscriber_id) == ("LINE_BUDGET_EXHAUSTED", "beta")
+    assert "100 of 100 lines in use" in rejected.message
+    assert "SLUICE_MD_LINE_BUDGET" in rejected.message
+    assert registry.lines_in_use == 100
+    assert registry.subscribe("beta", stock(5), T0) == []  # sharing a line is always possible
+
+
+def test_a_freed_line_can_be_used_again() -> None:
+    registry = SubscriptionRegistry(line_budget=1)
+    registry.subscribe("alpha", AAPL, T0)
+    assert isinstance(registry.subscribe("alpha", MSFT, T0)[0], MdSubscriptionRejected)
+    registry.unsubscribe("alpha", AAPL, T0)
+    assert registry.subscribe("alpha", MSFT, T0) == [MdStart(instrument=MSFT, ts=T0)]
+
+
+def test_a_budget_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        SubscriptionRegistry(line_budget=0)
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(200, "UNKNOWN_INSTRUMENT"), (101, "LINE_BUDGET_EXHAUSTED"), (354, "BROKER_ERROR")],
+)
+def test_a_fatal_broker_error_frees_the_line_and_tells_every_subscriber(
+    code: int, reason: str
+) -> None:
+    registry = SubscriptionRegistry()
+    registry.subscribe("beta", AAPL, T0)
+    registry.subscribe("alpha", AAPL, T0)
+    refused = MdTick(instrument=AAPL, error_code=code, error_text="refused", ts=T0)
+    stop, *rejections = end_subscription(registry, refused, T0)
+    assert stop == MdStop(instrument=AAPL, ts=T0)
+    assert [(r.subscriber_id, r.reason_code) for r in rejections] == [  # type: ignore[union-attr]
+        ("alpha", reason),
+        ("beta", reason),
+    ]
+    assert f"IBKR {code}: refused" in rejections[0].message
+    assert not registry.is_active(AAPL.key)
+
+
+def test_informational_errors_leave_the_subscription_alone() -> None:
+    registry = SubscriptionRegistry()
+    registry.subscribe("alpha", AAPL, T0)
+    delayed = MdTick(instrument=AAPL, error_code=10167, error_text="delayed data", ts=T0)
+    assert end_subscription(registry, delayed, T0) == []
+    assert registry.is_active(AAPL.key)
+    assert end_subscription(registry, MdTick(instrument=MSFT, error_code=200, ts=T0), T0) == []
