@@ -1,0 +1,63 @@
+"""Risk settings from the environment, and the limits file they point at."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, SecretStr
+from sluice_runtime.config import SluiceSettings
+
+from sluice_risk.domain.limits import LimitsConfig
+
+
+class RiskSettings(SluiceSettings):
+    """``SLUICE_RISK_*`` variables; limit defaults may also come from the environment."""
+
+    limits_file: Path | None = Field(
+        None,
+        validation_alias="SLUICE_RISK_LIMITS_FILE",
+        json_schema_extra={"expects": "a path to a .toml, .json, .yaml or .yml limits file"},
+    )
+    limit_defaults: dict[str, Any] = Field(
+        default_factory=dict,
+        validation_alias="SLUICE_RISK_LIMITS",
+        json_schema_extra={"expects": 'a JSON object of limits, e.g. {"max_order_quantity": 500}'},
+    )
+    default_account: str | None = Field(None, validation_alias="SLUICE_RISK_DEFAULT_ACCOUNT")
+    ibkr_account: str | None = Field(None, validation_alias="IBKR_ACCOUNT")
+    admin_token: SecretStr | None = Field(None, validation_alias="SLUICE_RISK_ADMIN_TOKEN")
+    group: str = Field("sluice-risk", validation_alias="SLUICE_RISK_GROUP")
+    trading_day_tz: str = Field("America/New_York", validation_alias="SLUICE_RISK_TRADING_DAY_TZ")
+    mark_interval_s: float = Field(5.0, gt=0, validation_alias="SLUICE_RISK_MARK_INTERVAL_S")
+
+    def limits(self) -> LimitsConfig:
+        """The limits file (if any) with the environment's defaults on top of its ``defaults``.
+
+        The default account is the file's, else ``SLUICE_RISK_DEFAULT_ACCOUNT``, else
+        ``IBKR_ACCOUNT``.
+        """
+        raw = load_limits_file(self.limits_file) if self.limits_file is not None else {}
+        raw["defaults"] = {**raw.get("defaults", {}), **self.limit_defaults}
+        raw.setdefault("default_account", self.default_account or self.ibkr_account)
+        return LimitsConfig.model_validate(raw)
+
+
+def load_limits_file(path: Path) -> dict[str, Any]:
+    """The file's content as a dict, parsed by its suffix."""
+    text = path.read_text(encoding="utf-8")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        data: Any = tomllib.loads(text)
+    elif suffix == ".json":
+        data = json.loads(text)
+    elif suffix in (".yaml", ".yml"):
+        data = yaml.safe_load(text) or {}
+    else:
+        raise ValueError(f"{path}: limits file must end in .toml, .json, .yaml or .yml")
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: limits file must hold a table/object at the top")
+    return data
