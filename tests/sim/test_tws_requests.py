@@ -8,7 +8,6 @@ import pytest
 from ib_async import Contract, ExecutionFilter, Future, LimitOrder, MarketOrder, Order, Stock
 from ib_async.client import Client
 from ib_async.wrapper import Wrapper
-
 from sluice_sim.tws import place_order, requests
 from sluice_sim.tws.fields import SERVER_VERSION
 
@@ -41,7 +40,9 @@ def client() -> CapturingClient:
         (Order(action="BUY", totalQuantity=1, orderType="STP", auxPrice=200.0), None, "200.0"),
     ],
 )
-def test_place_order(client: CapturingClient, order: Order, limit: str | None, stop: str | None) -> None:
+def test_place_order(
+    client: CapturingClient, order: Order, limit: str | None, stop: str | None
+) -> None:
     client.placeOrder(42, Stock("AAPL", "SMART", "USD", conId=265598), order)
     parsed = place_order.place_order(client.sent[0])
     assert (parsed.order_id, parsed.query.con_id, parsed.query.symbol) == (42, 265598, "AAPL")

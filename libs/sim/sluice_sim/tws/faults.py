@@ -1,0 +1,63 @@
+"""Mutable fault state and counters of a simulated gateway (what the control API changes)."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass, field
+
+from sluice_sim.tws.config import TwsConfig
+
+
+@dataclass(slots=True)
+class Faults:
+    """Switches tests flip at run time."""
+
+    read_only: bool
+    pacing_msgs_per_s: int
+    trusted_ips: frozenset[str] | None
+    connectivity_lost: bool = False
+
+    @classmethod
+    def from_config(cls, config: TwsConfig) -> Faults:
+        return cls(config.read_only, config.pacing_msgs_per_s, config.trusted_ips)
+
+    def trusts(self, address: str) -> bool:
+        return self.trusted_ips is None or address in self.trusted_ips
+
+
+@dataclass(slots=True)
+class Counters:
+    """What tests read back: per-client messages, pacing violations, refusals."""
+
+    messages_by_client: Counter[int] = field(default_factory=Counter)
+    pacing_violations: Counter[int] = field(default_factory=Counter)
+    refused_untrusted: int = 0
+    refused_client_id: int = 0
+    refused_restarting: int = 0
+    restarts: int = 0
+
+    def snapshot(self) -> dict[str, object]:
+        return {
+            "messages_by_client": dict(self.messages_by_client),
+            "pacing_violations": dict(self.pacing_violations),
+            "refused_untrusted": self.refused_untrusted,
+            "refused_client_id": self.refused_client_id,
+            "refused_restarting": self.refused_restarting,
+            "restarts": self.restarts,
+        }
+
+
+class PacingWindow:
+    """A sliding one-second window of message arrival times for one client."""
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque()
+
+    def admit(self, now: float, limit: int) -> bool:
+        """Record a message at ``now``; False when it exceeds ``limit`` messages per second."""
+        while self._times and now - self._times[0] >= 1.0:
+            self._times.popleft()
+        if limit > 0 and len(self._times) >= limit:
+            return False
+        self._times.append(now)
+        return True

@@ -1,0 +1,138 @@
+"""Order, execution and order-id requests, and the order events pushed to clients."""
+
+from __future__ import annotations
+
+from sluice_sim.tws.encode import executions as enc_exec
+from sluice_sim.tws.encode import orders as enc_orders
+from sluice_sim.tws.encode.session import next_valid_id
+from sluice_sim.tws.handlers.market import resolve_one
+from sluice_sim.tws.place_order import UnsupportedOrderError
+from sluice_sim.tws.place_order import place_order as decode_place
+from sluice_sim.tws.requests import executions as decode_executions
+from sluice_sim.tws.session import Session
+from sluice_sim.venue import (
+    ExecutionOccurred,
+    OrderSpec,
+    OrderStatus,
+    VenueError,
+    VenueEvent,
+    VenueOrder,
+)
+
+READ_ONLY = "Order rejected - reason:The API interface is currently in Read-Only mode."
+DISCONNECTED = "Order rejected - reason:Connectivity between IB and TWS has been lost."
+
+
+def ignore(session: Session, fields: list[str]) -> None:
+    """Requests the simulator accepts without a reply."""
+
+
+def place_order(session: Session, fields: list[str]) -> None:
+    order_id = int(fields[1])
+    faults = session.server.faults
+    try:
+        request = decode_place(fields)
+    except UnsupportedOrderError as exc:
+        session.send_error(order_id, 201, f"Order rejected - reason:{exc}")
+        return
+    if faults.read_only:
+        session.send_error(order_id, 201, READ_ONLY)
+        return
+    if faults.connectivity_lost:
+        session.send_error(order_id, 201, DISCONNECTED)
+        return
+    inst = resolve_one(session, order_id, request.query)
+    if inst is None:
+        return
+    spec = OrderSpec(
+        client_id=session.client_id,
+        order_id=order_id,
+        account=request.account,
+        con_id=inst.con_id,
+        action=request.action,
+        quantity=request.quantity,
+        order_type=request.order_type,
+        limit_price=request.limit_price,
+        stop_price=request.stop_price,
+        tif=request.tif,
+        order_ref=request.order_ref,
+        outside_rth=request.outside_rth,
+    )
+    try:
+        if request.what_if:
+            what_if = session.venue.what_if(spec)
+            session.send(enc_orders.open_order(spec, inst, 0, "PreSubmitted", what_if))
+        else:
+            session.venue.place(spec)
+    except VenueError as exc:
+        session.send_error(order_id, exc.code, exc.text)
+    session.server.note_order_id(order_id)
+
+
+def cancel_order(session: Session, fields: list[str]) -> None:
+    order_id = int(fields[2])
+    try:
+        session.venue.cancel(session.client_id, order_id)
+    except VenueError as exc:
+        session.send_error(order_id, exc.code, exc.text)
+
+
+def send_order(session: Session, order: VenueOrder) -> None:
+    inst = session.venue.universe.get(order.spec.con_id)
+    session.send(enc_orders.open_order(order.spec, inst, order.perm_id, order.status.value))
+    session.send(enc_orders.order_status(order))
+
+
+def req_open_orders(session: Session, fields: list[str]) -> None:
+    for order in session.venue.store.open_orders():
+        if session.sees(order.spec.client_id) or session.client_id == 0:
+            send_order(session, order)
+    session.send(enc_orders.open_order_end())
+
+
+def req_all_open_orders(session: Session, fields: list[str]) -> None:
+    for order in session.venue.store.open_orders():
+        send_order(session, order)
+    session.send(enc_orders.open_order_end())
+
+
+def req_completed_orders(session: Session, fields: list[str]) -> None:
+    for order in session.venue.store.completed_orders():
+        inst = session.venue.universe.get(order.spec.con_id)
+        session.send(enc_orders.completed_order(order, inst))
+    session.send(enc_orders.completed_orders_end())
+
+
+def req_executions(session: Session, fields: list[str]) -> None:
+    """Executions matching the filter (client id 0 = every client), each with its commission."""
+    flt = decode_executions(fields)
+    for execution in session.venue.store.executions(flt.client_id or None):
+        inst = session.venue.universe.get(execution.con_id)
+        if (flt.account and flt.account != execution.account) or (
+            flt.symbol and flt.symbol != inst.symbol
+        ):
+            continue
+        if flt.side and flt.side[0] != execution.side[0]:
+            continue
+        session.send(enc_exec.exec_details(flt.req_id, execution, inst))
+        session.send(enc_exec.commission_report(execution))
+    session.send(enc_exec.exec_details_end(flt.req_id))
+
+
+def req_ids(session: Session, fields: list[str]) -> None:
+    session.send(next_valid_id(session.server.next_order_id()))
+
+
+def on_venue_event(session: Session, event: VenueEvent) -> None:
+    """Push an order event: executions as execDetails + commissionReport, else the order."""
+    order = event.order
+    if not session.sees(order.spec.client_id):
+        return
+    if isinstance(event, ExecutionOccurred):
+        inst = session.venue.universe.get(order.spec.con_id)
+        session.send(enc_exec.exec_details(enc_exec.NO_REQUEST, event.execution, inst))
+        session.send(enc_exec.commission_report(event.execution))
+        return
+    send_order(session, order)
+    if order.status is OrderStatus.CANCELLED:
+        session.send_error(order.spec.order_id, 202, "Order Canceled - reason:")

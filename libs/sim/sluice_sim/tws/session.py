@@ -1,0 +1,88 @@
+"""One API client connection: reads requests, enforces pacing, dispatches, writes replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sluice_sim.tws.encode.session import NO_ID, error
+from sluice_sim.tws.faults import PacingWindow
+from sluice_sim.tws.fields import Fields
+from sluice_sim.tws.framing import ProtocolError, frame, read_message
+
+if TYPE_CHECKING:
+    from sluice_sim.tws.server import TwsServer
+    from sluice_sim.venue import PaperVenue
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Session", list[str]], None]
+
+PACING_TEXT = "Max rate of messages per second has been exceeded:max=%d rec=%d (%d)"
+
+
+class Session:
+    """State of one connected client: its id, subscriptions and socket."""
+
+    def __init__(self, server: TwsServer, client_id: int, writer: asyncio.StreamWriter) -> None:
+        self.server = server
+        self.client_id = client_id
+        self._writer = writer
+        self._pacing = PacingWindow()
+        self.market_data: dict[int, int] = {}  # reqId -> conId
+        self.positions_subscribed = False
+        self.account_updates: set[str] = set()
+
+    @property
+    def venue(self) -> PaperVenue:
+        return self.server.venue
+
+    def sees(self, order_client_id: int) -> bool:
+        """Whether order events of ``order_client_id`` are reported to this client."""
+        master = self.server.config.master_client_id
+        return self.client_id in {order_client_id, master}
+
+    def send(self, fields: Fields) -> None:
+        if not self._writer.is_closing():
+            self._writer.write(frame(fields))
+
+    def send_error(self, req_id: int, code: int, text: str) -> None:
+        self.send(error(req_id, code, text))
+
+    def close(self) -> None:
+        self._writer.close()
+
+    async def serve(self, reader: asyncio.StreamReader, handlers: dict[int, Handler]) -> None:
+        """Process requests until the client disconnects or the session is closed."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                fields = await read_message(reader)
+            except (asyncio.IncompleteReadError, ConnectionError, ProtocolError):
+                return
+            if not fields:
+                continue
+            counters = self.server.counters
+            counters.messages_by_client[self.client_id] += 1
+            limit = self.server.faults.pacing_msgs_per_s
+            if not self._pacing.admit(loop.time(), limit):
+                counters.pacing_violations[self.client_id] += 1
+                self.send_error(NO_ID, 100, PACING_TEXT % (limit, limit + 1, limit + 1))
+                continue
+            handler = handlers.get(int(fields[0]) if fields[0].isdigit() else -1)
+            if handler is None:
+                log.debug("client %d: unsupported message %s", self.client_id, fields[0])
+                continue
+            try:
+                handler(self, fields)
+            except (IndexError, ValueError) as exc:
+                self.send_error(NO_ID, 320, f"Error reading request: {exc}")
+            await self.drain()
+
+    async def drain(self) -> None:
+        try:
+            await self._writer.drain()
+        except ConnectionError:
+            self.close()

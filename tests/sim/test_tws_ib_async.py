@@ -1,0 +1,112 @@
+"""Unmodified ib_async 2.1.0 against the simulator over real TCP."""
+
+from __future__ import annotations
+
+import asyncio
+
+from conftest import Connect
+from ib_async import IB, Forex, Future, LimitOrder, MarketOrder, Stock
+from sluice_sim.tws.server import TwsServer
+
+AAPL = 265598
+
+
+async def until(predicate: object, ib: IB, limit: float = 5.0) -> None:
+    """Poll ib_async's event loop until ``predicate()`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit
+    while not predicate():  # type: ignore[operator]
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_connect_syncs_accounts_and_time(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect()
+    assert ib.managedAccounts() == ["DU1234567"]
+    assert ib.client.serverVersion() == 176
+    now = await ib.reqCurrentTimeAsync()
+    assert now.year >= 2025
+    values = {v.tag: v.value for v in ib.accountValues() if v.currency == "USD"}
+    assert float(values["NetLiquidation"]) == 1_000_000
+
+
+async def test_qualify_contracts(connect: Connect) -> None:
+    ib = await connect()
+    aapl, eur, es = Stock("AAPL", "SMART", "USD"), Forex("EURUSD"), Future("ES", "202612", "CME")
+    qualified = await ib.qualifyContractsAsync(aapl, eur, es)
+    assert [c.conId for c in qualified if c] == [AAPL, 12087792, 637533641]
+    assert es.localSymbol == "ESZ6" and es.multiplier == "50"
+    assert await ib.qualifyContractsAsync(Stock("NOPE", "SMART", "USD")) == [None]
+
+
+async def test_what_if_order(connect: Connect) -> None:
+    ib = await connect()
+    state = await ib.whatIfOrderAsync(
+        Stock("AAPL", "SMART", "USD", conId=AAPL), MarketOrder("BUY", 100)
+    )
+    assert float(state.initMarginChange) > 0
+    assert state.commission == 1.0 and state.commissionCurrency == "USD"
+
+
+async def test_limit_rests_market_fills_with_commission(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect()
+    contract = Stock("AAPL", "SMART", "USD", conId=AAPL)
+    bid = float(tws.venue.quotes.quote(AAPL).bid)
+    resting = ib.placeOrder(contract, LimitOrder("BUY", 10, round(bid - 5, 2), orderRef="rest-1"))
+    await until(lambda: resting.orderStatus.status == "Submitted", ib)
+    assert resting.order.permId > 0
+
+    filled = ib.placeOrder(contract, MarketOrder("BUY", 10, orderRef="mkt-1"))
+    await until(
+        lambda: filled.isDone() and filled.fills and filled.fills[0].commissionReport.commission, ib
+    )
+    assert filled.orderStatus.status == "Filled" and filled.orderStatus.filled == 10
+    assert filled.fills[0].commissionReport.commission == 1.0
+    await until(lambda: any(p.position == 10 for p in ib.positions()), ib)
+
+    ib.cancelOrder(resting.order)
+    await until(lambda: resting.orderStatus.status == "Cancelled", ib)
+    assert tws.venue.store.orders_with_ref("rest-1") == 1
+
+
+async def test_market_data_streaming_and_snapshot(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect()
+    contract = Stock("AAPL", "SMART", "USD", conId=AAPL)
+    snap = await ib.reqTickersAsync(contract)
+    quote = tws.venue.quotes.quote(AAPL)
+    assert (snap[0].bid, snap[0].ask) == (float(quote.bid), float(quote.ask))
+
+    ticker = ib.reqMktData(contract)
+    await until(lambda: ticker.bid == float(quote.bid), ib)
+    moved = tws.venue.quotes.set_mid(AAPL, quote.bid + 3)
+    await until(lambda: ticker.bid == float(moved.bid), ib)
+    ib.cancelMktData(contract)
+
+
+async def test_account_summary_and_positions(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect()
+    summary = {v.tag: v.value for v in await ib.accountSummaryAsync()}
+    assert summary["AccountType"] == "INDIVIDUAL" and float(summary["BuyingPower"]) > 0
+    trade = ib.placeOrder(Stock("AAPL", "SMART", "USD", conId=AAPL), MarketOrder("SELL", 5))
+    await until(trade.isDone, ib)
+    positions = await ib.reqPositionsAsync()
+    assert [(p.account, p.contract.conId, p.position) for p in positions] == [
+        ("DU1234567", AAPL, -5.0)
+    ]
+
+
+async def test_completed_orders_and_executions_survive_reconnect(connect: Connect) -> None:
+    first = await connect(client_id=3)
+    trade = first.placeOrder(
+        Stock("AAPL", "SMART", "USD", conId=AAPL), MarketOrder("BUY", 7, orderRef="ref-x")
+    )
+    await until(trade.isDone, first)
+    first.disconnect()
+
+    second = await connect(client_id=3)
+    completed = await second.reqCompletedOrdersAsync(apiOnly=True)
+    assert [(t.order.orderRef, t.orderStatus.status) for t in completed] == [("ref-x", "Filled")]
+    fills = await second.reqExecutionsAsync()
+    assert [(f.execution.orderRef, f.execution.shares) for f in fills] == [("ref-x", 7.0)]
+    # ib_async attaches commission reports to the fills it synced at connect
+    assert [f.commissionReport.commission for f in second.fills()] == [1.0]
