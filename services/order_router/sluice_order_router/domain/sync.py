@@ -25,9 +25,9 @@ def apply_broker(
     Order matters: ids first, then working, then fills, then the terminal state, so a
     consumer reading the stream sees a plausible history even when several steps were missed.
     """
+    if broker.status == "rejected":  # never acknowledged: no ids to report
+        return record.rejected(error_code, error_text or "rejected by IBKR")
     events = record.acknowledged(broker.broker_order_id, broker.perm_id, adopted)
-    if broker.status == "rejected":
-        return events + record.rejected(error_code, error_text or "rejected by IBKR")
     if broker.status != "submitted":
         events += record.working()
     for fill in fills:

@@ -51,6 +51,7 @@ class TrackedOrder:
     broker_order_id: int | str | None = None
     perm_id: int | None = None
     attempts: int = 0
+    cancel_requested: bool = False
     exec_ids: set[str] = field(default_factory=set)
     filled: Decimal = Decimal(0)
     notional: Decimal = Decimal(0)

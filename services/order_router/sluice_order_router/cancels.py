@@ -1,0 +1,72 @@
+"""Cancels: always carried out or answered, never dropped.
+
+A cancel for an order still held is done on the spot (it never left); one that arrives while
+the link is down is remembered on the order and carried out after the next reconcile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sluice_proto import CancelAll, CancelOrder
+from sluice_proto.orders import CancelRejected
+
+from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.tracker import TrackedOrder
+from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
+from sluice_order_router.publisher import Publisher
+
+
+class Canceller:
+    """Carries out ``CancelOrder`` / ``CancelAll`` for one account."""
+
+    def __init__(
+        self, gateway: BrokerGateway, publisher: Publisher, book: OrderBook, lock: asyncio.Lock
+    ) -> None:
+        self._gateway = gateway
+        self._publish = publisher
+        self._book = book
+        self._lock = lock
+
+    async def handle(self, command: CancelOrder | CancelAll) -> None:
+        """Cancel one order, or every open order of the account."""
+        async with self._lock:
+            if isinstance(command, CancelAll):
+                for record in self._book.open():
+                    await self.cancel(record, command.reason or "cancel all")
+                return
+            found = self._book.get(command.client_order_id)
+            if found is not None and not found.terminal:
+                await self.cancel(found, command.reason)
+                return
+            why = "unknown client_order_id" if found is None else f"order is {found.state}"
+            rejected = CancelRejected(
+                client_order_id=command.client_order_id, account=command.account, text=why
+            )
+            await self._publish.orders([rejected])
+
+    async def cancel(self, record: TrackedOrder, reason: str) -> None:
+        """Cancel now if possible, else remember it for after the next reconcile.
+
+        The caller holds the desk's lock.
+        """
+        if record.state == "held":
+            await self._publish.orders(record.cancelled(reason or "cancelled while held"))
+            return
+        record.cancel_requested = True
+        if not self._gateway.connected:
+            return
+        try:
+            await self._gateway.cancel(record.client_order_id)
+        except NotConnectedError:
+            return
+        except BrokerRejectedError as exc:
+            rejected = CancelRejected(**record.ids(), code=exc.code, text=exc.text)
+            await self._publish.orders([rejected])
+        record.cancel_requested = False
+
+    async def retry(self) -> None:
+        """Carry out cancels that arrived while the link was down (caller holds the lock)."""
+        for record in self._book.open():
+            if record.cancel_requested and record.state != "held":
+                await self.cancel(record, "cancel requested while disconnected")

@@ -1,0 +1,136 @@
+"""The order desk: approved orders in, exactly one broker order out, the lifecycle reported.
+
+Rule: an order is published as ``OrderSubmitting`` (durably) before any byte of it goes to
+IBKR, and an order whose outcome is unknown (link lost, no acknowledgement) is never sent
+again blindly: ``reconcile`` looks it up by ``orderRef`` after the next (re)connect and
+adopts it or sends it once. While the link is down new orders are held, not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sluice_proto import ApprovedOrder
+from sluice_proto.orders import OrderHeld, OrderRejected, OrderSubmitting, RejectReason
+
+from sluice_order_router.cancels import Canceller
+from sluice_order_router.contracts import ContractCache
+from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.reconcile import reconcile
+from sluice_order_router.domain.sync import apply_broker
+from sluice_order_router.domain.tracker import TrackedOrder, track
+from sluice_order_router.ports import (
+    BrokerGateway,
+    BrokerRejectedError,
+    NotConnectedError,
+    OrderUpdate,
+)
+from sluice_order_router.publisher import Publisher
+
+log = logging.getLogger(__name__)
+
+
+class OrderDesk:
+    """Places and reconciles the orders of one account; ``cancels`` handles cancel commands."""
+
+    def __init__(
+        self, gateway: BrokerGateway, publisher: Publisher, book: OrderBook, *, account: str,
+        read_only: bool,
+    ) -> None:  # fmt: skip
+        self._gateway = gateway
+        self._publish = publisher
+        self._contracts = ContractCache(gateway)
+        self.book = book
+        self._account = account
+        self._read_only = read_only
+        self._lock = asyncio.Lock()
+        self.cancels = Canceller(gateway, publisher, book, self._lock)
+
+    async def approved(self, order: ApprovedOrder) -> None:
+        """Handle one approved order (redeliveries of a known order are dropped)."""
+        async with self._lock:
+            if self.book.get(order.client_order_id) is not None:
+                log.info("duplicate approved order %s dropped", order.client_order_id)
+            elif order.account != self._account:
+                await self._reject(track(order, "held"), "UNKNOWN_ACCOUNT", "not this router's")
+            elif self._read_only:
+                why = "read-only mode (IBKR_READ_ONLY): orders are refused"
+                await self._reject(track(order, "held"), "READ_ONLY", why)
+            elif not self._gateway.connected:
+                await self._hold(track(order, "held"), "IBKR link down")
+            else:
+                await self._qualify_and_send(track(order, "held"), order)
+
+    async def update(self, update: OrderUpdate) -> None:
+        """An order status or fill pushed by IBKR."""
+        record = self.book.get(update.order.client_order_id)
+        if record is None:
+            return  # not an order of this router (manual, another system)
+        fills = [update.fill] if update.fill is not None else []
+        events = apply_broker(
+            record, update.order, fills, error_code=update.error_code, error_text=update.error_text
+        )
+        await self._publish.orders(events)
+
+    async def reconcile(self) -> None:
+        """Resolve every pending order against IBKR's snapshot; then send what is held."""
+        async with self._lock:
+            try:
+                snapshot = await self._gateway.snapshot()
+            except NotConnectedError:
+                return  # the next (re)connect reconciles
+            plan = reconcile(self.book, snapshot)
+            await self._publish.orders(plan.events)
+            for record in plan.unresolved:
+                log.error("order %s is pending without its order: cannot resend", record)
+            for record in plan.to_send:
+                if record.cancel_requested:
+                    await self._publish.orders(record.cancelled("cancelled before it was sent"))
+                elif record.order is not None:
+                    await self._qualify_and_send(record, record.order)
+            await self.cancels.retry()
+
+    async def _qualify_and_send(self, record: TrackedOrder, order: ApprovedOrder) -> None:
+        try:
+            instrument = await self._contracts.qualify(order.instrument)
+        except NotConnectedError:
+            if self.book.get(record.client_order_id) is None:
+                await self._hold(record, "IBKR link down")
+            return
+        except BrokerRejectedError as exc:
+            await self._reject(record, "UNKNOWN_INSTRUMENT", f"IBKR {exc.code}: {exc.text}")
+            return
+        record.attempts += 1
+        await self._publish.orders([_submitting(record, order, instrument.con_id)])
+        record.move("submitting")  # only once the write-ahead record is durable
+        self.book.add(record)
+        try:
+            placed = await self._gateway.place(order, instrument)
+        except BrokerRejectedError as exc:
+            await self._publish.orders(record.rejected(exc.code, exc.text))
+        except (NotConnectedError, TimeoutError) as exc:
+            log.warning("order %s in doubt (%r): reconcile resolves it", record, exc)
+        else:
+            await self._publish.orders(apply_broker(record, placed))
+
+    async def _hold(self, record: TrackedOrder, reason: str) -> None:
+        event = OrderHeld(**record.ids(), reason=reason, order=record.order)
+        await self._publish.orders([event])
+        self.book.add(record)
+
+    async def _reject(self, record: TrackedOrder, code: RejectReason, message: str) -> None:
+        event = OrderRejected(
+            **record.ids(), reason_code=code, message=message, rejected_by="router"
+        )
+        await self._publish.orders([event])
+        record.move("rejected")
+        self.book.add(record)
+
+
+def _submitting(record: TrackedOrder, order: ApprovedOrder, con_id: int | None) -> OrderSubmitting:
+    return OrderSubmitting(
+        **record.ids(), side=order.side, quantity=order.quantity, order_type=order.order_type,
+        limit_price=order.limit_price, stop_price=order.stop_price, con_id=con_id,
+        attempt=record.attempts, order=order,
+    )  # fmt: skip

@@ -1,0 +1,32 @@
+"""Where the router's events go: one place that knows topics and keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sluice_bus import Bus
+from sluice_proto.market_data import MdTick
+from sluice_proto.orders import OrderEvent
+from sluice_proto.session import SessionReport
+from sluice_proto.topics import MD_TICKS, ORDERS_EVENTS, SESSION_REPORTS
+
+
+class Publisher:
+    """Publishes lifecycle events (keyed by account), session reports and ticks."""
+
+    def __init__(self, bus: Bus, account: str) -> None:
+        self._bus = bus
+        self._account = account
+
+    async def orders(self, events: Iterable[OrderEvent]) -> None:
+        """Publish lifecycle events in order, each durable before the next."""
+        for event in events:
+            await self._bus.publish(ORDERS_EVENTS, event, key=self._account)
+
+    async def report(self, report: SessionReport) -> None:
+        """A connection / session report for the session-keeper."""
+        await self._bus.publish(SESSION_REPORTS, report, key=self._account)
+
+    async def tick(self, tick: MdTick) -> None:
+        """A raw tick for market-data."""
+        await self._bus.publish(MD_TICKS, tick, key=tick.instrument.key)

@@ -1,0 +1,57 @@
+"""Market-data streams the market-data service asks for, relayed as raw ticks.
+
+The router remembers what is wanted, so a reconnect or IBKR's 1101 (restored, data lost)
+re-subscribes everything; a failure is relayed as an ``MdTick`` carrying the error.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import msgspec
+from sluice_proto import Instrument
+from sluice_proto.market_data import MdRequest, MdStart, MdTick
+
+from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
+from sluice_order_router.publisher import Publisher
+
+
+class QuoteRelay:
+    """``sluice.md.requests.v1`` in, ``sluice.md.ticks.v1`` out."""
+
+    def __init__(self, gateway: BrokerGateway, publisher: Publisher) -> None:
+        self._gateway = gateway
+        self._publish = publisher
+        self._wanted: dict[str, Instrument] = {}
+
+    async def request(self, request: MdRequest) -> None:
+        """Start or stop streaming an instrument."""
+        key = request.instrument.key
+        if isinstance(request, MdStart):
+            self._wanted[key] = request.instrument
+            await self._subscribe(request.instrument)
+        elif self._wanted.pop(key, None) is not None:
+            await self._gateway.unsubscribe_quotes(request.instrument)
+
+    async def resubscribe(self) -> None:
+        """Subscribe everything wanted again (after a reconnect or 1101)."""
+        for instrument in list(self._wanted.values()):
+            await self._subscribe(instrument)
+
+    async def tick(self, instrument: Instrument, prices: dict[str, Decimal | None]) -> None:
+        """Relay one price update."""
+        fields = ("bid", "ask", "last", "bid_size", "ask_size", "last_size")
+        values = {name: prices.get(name) for name in fields}
+        await self._publish.tick(msgspec.convert({"instrument": instrument, **values}, MdTick))
+
+    async def _subscribe(self, instrument: Instrument) -> None:
+        if not self._gateway.connected:
+            return  # ``resubscribe`` runs once the link is up
+        try:
+            await self._gateway.subscribe_quotes(instrument)
+        except NotConnectedError:
+            return
+        except BrokerRejectedError as exc:
+            self._wanted.pop(instrument.key, None)
+            error = MdTick(instrument=instrument, error_code=exc.code, error_text=exc.text)
+            await self._publish.tick(error)

@@ -1,0 +1,115 @@
+"""The order-router as a ``Component``: consumers in, the desk and the relay in between.
+
+Start order matters: the journal is replayed first (so the router knows every order it
+ever meant to send), then the link to IBKR is opened in the background; each (re)connect
+runs reconcile before anything held is sent. Commands are consumed from the start: orders
+that arrive while the link is down are held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+
+import msgspec
+from fastapi import APIRouter
+from sluice_bus import Bus, Consumer, Message
+from sluice_proto import ApprovedOrder
+from sluice_proto.market_data import MdRequest
+from sluice_proto.orders import CancelAll, CancelOrder
+from sluice_proto.session import ConnectionReport, SessionCommand
+from sluice_proto.topics import MD_REQUESTS, ORDERS_APPROVED, SESSION_COMMANDS
+
+from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.journal import replay_journal
+from sluice_order_router.orders import OrderDesk
+from sluice_order_router.ports import BrokerGateway
+from sluice_order_router.publisher import Publisher
+from sluice_order_router.quotes import QuoteRelay
+
+log = logging.getLogger(__name__)
+
+_UP = frozenset({"connected", "restored_data_lost", "restored_data_kept"})
+_DATA_LOST = frozenset({"connected", "restored_data_lost"})
+
+
+class RouterService:
+    """Everything between the bus and one ``BrokerGateway``."""
+
+    name = "order-router"
+
+    def __init__(self, bus: Bus, gateway: BrokerGateway, *, read_only: bool = False) -> None:
+        self._bus = bus
+        self._gateway = gateway
+        self.account = gateway.account
+        self.instance_id = uuid.uuid4().hex[:12]
+        self._publish = Publisher(bus, self.account)
+        self.book = OrderBook()
+        self.desk = OrderDesk(
+            gateway, self._publish, self.book, account=self.account, read_only=read_only
+        )
+        self.quotes = QuoteRelay(gateway, self._publish)
+        self._consumers: list[Consumer] = []
+        self._connecting: asyncio.Task[None] | None = None
+        gateway.set_callbacks(self.desk.update, self._on_connection, self.quotes.tick)
+
+    async def start(self) -> None:
+        await replay_journal(self._bus, self.account, self.instance_id, self.book)
+        self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
+        for topics, group, handler in (
+            (ORDERS_APPROVED, "order-router", self._on_command),
+            (SESSION_COMMANDS, "order-router.session", self._on_session),
+            # every instance replays the requests: what is wanted is the latest per instrument
+            (MD_REQUESTS, f"order-router.md.{self.instance_id}", self._on_md),
+        ):
+            consumer = await self._bus.consume([topics], group=group, handler=handler)
+            self._consumers.append(consumer)
+
+    async def stop(self) -> None:
+        for consumer in self._consumers:
+            await consumer.stop()
+        self._consumers.clear()
+        if self._connecting is not None:
+            self._connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connecting
+        await self._gateway.close()
+
+    def readiness(self) -> tuple[bool, str]:
+        if self._gateway.connected:
+            return True, f"IBKR {self._gateway.path} link up"
+        return False, f"IBKR {self._gateway.path} link down ({len(self.book.pending())} held)"
+
+    def routes(self) -> APIRouter | None:
+        return None
+
+    async def _on_command(self, message: Message[msgspec.Struct]) -> None:
+        command = message.event
+        if isinstance(command, ApprovedOrder):
+            await self.desk.approved(command)
+        elif isinstance(command, CancelOrder | CancelAll) and command.account == self.account:
+            await self.desk.cancels.handle(command)
+
+    async def _on_session(self, message: Message[SessionCommand]) -> None:
+        command = message.event
+        if command.account != self.account:
+            return
+        if command.command == "reconcile":
+            await self.desk.reconcile()
+            return
+        report = await self._gateway.session_command(command.command)
+        if report is not None:
+            await self._publish.report(report)
+
+    async def _on_md(self, message: Message[MdRequest]) -> None:
+        await self.quotes.request(message.event)
+
+    async def _on_connection(self, report: ConnectionReport) -> None:
+        held = len(self.book.pending())
+        await self._publish.report(msgspec.structs.replace(report, held_orders=held))
+        if report.status in _UP:
+            await self.desk.reconcile()
+        if report.status in _DATA_LOST:
+            await self.quotes.resubscribe()
