@@ -7,6 +7,7 @@ error text passes ``redact`` with the proxy credentials registered as secrets.
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from typing import Any
 
@@ -21,6 +22,23 @@ from .limiter import RateLimitedError, SharedLimiter
 from .settings import RestSettings
 
 log = logging.getLogger(__name__)
+_SOCKS_AUTH = re.compile(r"auth=.*$")
+
+
+class _SocksAuthFilter(logging.Filter):
+    """httpcore's DEBUG trace prints the SOCKS ``auth=(user, password)`` tuple: cut it off."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "auth=" in message:
+            record.msg, record.args = _SOCKS_AUTH.sub("auth=***", message), None
+        return True
+
+
+def _guard_library_logs() -> None:
+    socks_log = logging.getLogger("httpcore.socks")
+    if not any(isinstance(f, _SocksAuthFilter) for f in socks_log.filters):
+        socks_log.addFilter(_SocksAuthFilter())
 
 
 def _verify(settings: RestSettings) -> ssl.SSLContext | bool:
@@ -46,6 +64,7 @@ class CpClient:
         self.proxy: EgressProxy | None = parse_proxy(raw_proxy) if raw_proxy else None
         if self.proxy is not None:
             register_secrets((*self.proxy.secrets, self.proxy.url))
+            _guard_library_logs()
             log.info("egress: every IBKR request goes through %s", self.proxy.display)
         self._http = httpx.AsyncClient(
             base_url=settings.base_url.rstrip("/"),

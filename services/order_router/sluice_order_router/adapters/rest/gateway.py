@@ -84,9 +84,11 @@ class RestGateway:
     async def connect(self) -> None:
         """Egress check, ``/iserver/accounts``, order-list pre-flight; then start polling."""
         try:
-            await self._check_egress()
-            if not self._egress_ok:
-                raise EgressMismatchError("trading disabled: egress IP not verified")
+            report, failure = await self._check_egress()
+            if failure is not None:
+                raise failure
+            if not report.ok:
+                raise EgressMismatchError(f"trading disabled: {report.message}")
             body = await self.client.request("GET", "/iserver/accounts")
             if self.account not in (body.get("accounts") or []):
                 raise BrokerRejectedError(None, f"account {self.account} not in this session")
@@ -149,7 +151,7 @@ class RestGateway:
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "check_egress":
-            return await self._check_egress()
+            return (await self._check_egress())[0]
         if command in get_args(AuthCommand):
             report = await auth_command(self.client, self.account, cast(AuthCommand, command))
             self._session_up = report.ok if command != "logout" else False
@@ -162,15 +164,16 @@ class RestGateway:
         if not self._session_up:
             raise NotConnectedError("Client Portal session is not up")
 
-    async def _check_egress(self) -> EgressReport:
-        report = await check_egress(self.client, self.account, self.settings.expected_egress_ip)
+    async def _check_egress(self) -> tuple[EgressReport, NotConnectedError | None]:
+        expected = self.settings.expected_egress_ip
+        report, failure = await check_egress(self.client, self.account, expected)
         if not report.ok:
             log.warning("egress check: %s", report.message)
         elif not self._egress_ok:
             log.info("egress check: %s", report.message)
         self._egress_ok = report.ok
         await self._on_report(report)
-        return report
+        return report, failure
 
     async def _poll_forever(self) -> None:
         loop = asyncio.get_running_loop()

@@ -55,15 +55,23 @@ async def auth_command(client: CpClient, account: str, command: AuthCommand) -> 
     )
 
 
-async def check_egress(client: CpClient, account: str, expected: str | None) -> EgressReport:
-    """Compare the IP ``/sso/validate`` reports with the expected static IP."""
+async def check_egress(
+    client: CpClient, account: str, expected: str | None
+) -> tuple[EgressReport, NotConnectedError | None]:
+    """Compare the IP ``/sso/validate`` reports with the expected static IP; with the failure
+    that prevented reading it, if any (proxy down, source refused)."""
     observed: str | None = None
+    failure: NotConnectedError | None = None
     try:
         body = await client.request("GET", "/sso/validate")
         observed = str(body.get("IP")) if isinstance(body, dict) and body.get("IP") else None
         ok, message = egress_verdict(observed, expected)
-    except (NotConnectedError, BrokerRejectedError) as exc:
+    except NotConnectedError as exc:
+        failure = exc
         ok, message = False, f"egress check failed: {exc}"
-    return EgressReport(
+    except BrokerRejectedError as exc:
+        ok, message = False, f"egress check failed: {exc}"
+    report = EgressReport(
         account=account, ok=ok, observed_ip=observed, expected_ip=expected, message=message
     )
+    return report, failure
