@@ -1,0 +1,82 @@
+"""The in-process control API of a simulated gateway: fault injection and counters."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from sluice_sim.tws.server import TwsServer
+
+LOST = "Connectivity between IB and Trader Workstation has been lost."
+RESTORED_DATA_LOST = "Connectivity between IB and Trader Workstation has been restored - data lost."
+RESTORED_DATA_KEPT = (
+    "Connectivity between IB and Trader Workstation has been restored - data maintained."
+)
+
+
+class TwsControl:
+    """What tests (directly, or through the HTTP endpoint) do to a running gateway."""
+
+    def __init__(self, server: TwsServer) -> None:
+        self.server = server
+
+    def set_read_only(self, enabled: bool) -> None:
+        self.server.faults.read_only = enabled
+
+    def set_pacing(self, msgs_per_s: int) -> None:
+        self.server.faults.pacing_msgs_per_s = msgs_per_s
+
+    def set_trusted_ips(self, ips: list[str] | None) -> None:
+        self.server.faults.trusted_ips = None if ips is None else frozenset(ips)
+
+    def lose_connectivity(self) -> None:
+        """IB's servers become unreachable: 1100 to every client; orders and data stop."""
+        self.server.faults.connectivity_lost = True
+        self.server.broadcast_error(1100, LOST)
+
+    def restore_connectivity(self, data_lost: bool) -> None:
+        """1101 (subscriptions lost: clients must re-subscribe) or 1102 (kept)."""
+        self.server.faults.connectivity_lost = False
+        if data_lost:
+            for session in self.server.sessions.values():
+                session.market_data.clear()
+            self.server.broadcast_error(1101, RESTORED_DATA_LOST)
+        else:
+            self.server.broadcast_error(1102, RESTORED_DATA_KEPT)
+        for code, text in self.server.config.farm_status:
+            self.server.broadcast_error(code, text)
+
+    async def restart(self, window: float | None = None) -> None:
+        """Restart now: drop every client and refuse connections for ``window`` seconds."""
+        await self.server.restart(self.server.config.restart_window if window is None else window)
+
+    def step(self, steps: int = 1) -> None:
+        for _ in range(steps):
+            self.server.venue.step()
+
+    def set_mid(self, con_id: int, price: Decimal) -> None:
+        self.server.venue.quotes.set_mid(con_id, price)
+
+    def orders_with_ref(self, order_ref: str) -> int:
+        return self.server.venue.store.orders_with_ref(order_ref)
+
+    def counters(self) -> dict[str, object]:
+        return {
+            **self.server.counters.snapshot(),
+            "connected_clients": sorted(self.server.sessions),
+            "orders": sum(1 for _ in self.server.venue.store),
+        }
+
+    async def run_daily_restarts(self) -> None:
+        """Restart every day at ``config.restart_at`` (UTC) until cancelled."""
+        at = self.server.config.restart_at
+        if at is None:
+            return
+        while True:
+            now = datetime.now(UTC)
+            due = now.replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
+            if due <= now:
+                due += timedelta(days=1)
+            await asyncio.sleep((due - now).total_seconds())
+            await self.restart()

@@ -1,0 +1,86 @@
+"""The control API over HTTP (FastAPI), for tests and operators outside the process."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from sluice_sim.tws.control import TwsControl
+
+
+class Flag(BaseModel):
+    enabled: bool
+
+
+class Pacing(BaseModel):
+    msgs_per_s: int
+
+
+class TrustedIps(BaseModel):
+    ips: list[str] | None
+
+
+class Restore(BaseModel):
+    data_lost: bool = True
+
+
+class Restart(BaseModel):
+    window: float | None = None
+
+
+class Step(BaseModel):
+    steps: int = 1
+
+
+class Mid(BaseModel):
+    con_id: int
+    price: Decimal
+
+
+def create_app(control: TwsControl) -> FastAPI:
+    """Routes mirroring :class:`TwsControl`; bind it to loopback only."""
+    app = FastAPI(title="sluice TWS simulator control")
+
+    @app.get("/counters")
+    def counters() -> dict[str, object]:
+        return control.counters()
+
+    @app.get("/orders/by-ref/{order_ref}")
+    def orders_by_ref(order_ref: str) -> dict[str, int]:
+        return {"count": control.orders_with_ref(order_ref)}
+
+    @app.post("/faults/read-only")
+    def read_only(body: Flag) -> None:
+        control.set_read_only(body.enabled)
+
+    @app.post("/faults/pacing")
+    def pacing(body: Pacing) -> None:
+        control.set_pacing(body.msgs_per_s)
+
+    @app.post("/faults/trusted-ips")
+    def trusted_ips(body: TrustedIps) -> None:
+        control.set_trusted_ips(body.ips)
+
+    @app.post("/faults/connectivity/lose")
+    def lose() -> None:
+        control.lose_connectivity()
+
+    @app.post("/faults/connectivity/restore")
+    def restore(body: Restore) -> None:
+        control.restore_connectivity(body.data_lost)
+
+    @app.post("/restart")
+    async def restart(body: Restart) -> None:
+        control.server.spawn(control.restart(body.window))
+
+    @app.post("/market/step")
+    def step(body: Step) -> None:
+        control.step(body.steps)
+
+    @app.post("/market/mid")
+    def mid(body: Mid) -> None:
+        control.set_mid(body.con_id, body.price)
+
+    return app

@@ -1,0 +1,133 @@
+"""Errors and faults of the simulated gateway, seen by unmodified ib_async over real TCP."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import httpx
+import pytest
+from conftest import Connect
+from ib_async import IB, MarketOrder, Order, Stock
+from sluice_sim.tws.config import TwsConfig
+from sluice_sim.tws.control import TwsControl
+from sluice_sim.tws.http import create_app
+from sluice_sim.tws.server import TwsServer
+from test_tws_ib_async import AAPL, until
+
+CONTRACT = Stock("AAPL", "SMART", "USD", conId=AAPL)
+
+
+def error_codes(ib: IB) -> list[int]:
+    codes: list[int] = []
+    ib.errorEvent += lambda req_id, code, text, contract: codes.append(code)
+    return codes
+
+
+async def test_farm_status_on_connect(tws: TwsServer) -> None:
+    ib = IB()
+    codes = error_codes(ib)
+    await ib.connectAsync("127.0.0.1", tws.port, clientId=1, timeout=5)
+    await until(lambda: {2104, 2106, 2158} <= set(codes), ib)
+    ib.disconnect()
+
+
+async def test_client_id_in_use_gets_326_and_the_socket_closes(
+    tws: TwsServer, connect: Connect
+) -> None:
+    await connect(client_id=5)
+    second = IB()
+    codes = error_codes(second)
+    attempt = asyncio.create_task(second.connectAsync("127.0.0.1", tws.port, clientId=5))
+    # ib_async itself would only time out: watch for the 326 and the closed socket instead
+    await until(lambda: 326 in codes and not second.client.isConnected(), second)
+    attempt.cancel()
+    await asyncio.gather(attempt, return_exceptions=True)
+    assert tws.counters.refused_client_id == 1
+
+
+async def test_duplicate_order_id_is_103(tws: TwsServer, connect: Connect) -> None:
+    first = await connect(client_id=3)
+    done = first.placeOrder(CONTRACT, MarketOrder("BUY", 1))
+    await until(done.isDone, first)
+    first.disconnect()
+    second = await connect(client_id=3)
+    reused = Order(orderId=done.order.orderId, action="BUY", totalQuantity=1, orderType="MKT")
+    trade = second.placeOrder(CONTRACT, reused)
+    await until(lambda: any(e.errorCode == 103 for e in trade.log), second)
+    assert trade.orderStatus.status == "Cancelled"
+    assert sum(1 for _ in tws.venue.store) == 1
+
+
+async def test_read_only_rejects_orders_with_201(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect()
+    TwsControl(tws).set_read_only(True)
+    trade = ib.placeOrder(CONTRACT, MarketOrder("BUY", 1, orderRef="ro"))
+    await until(lambda: any(e.errorCode == 201 for e in trade.log), ib)
+    assert "Read-Only" in trade.log[-1].message
+    assert TwsControl(tws).orders_with_ref("ro") == 0
+
+
+async def test_pacing_violation_is_100(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect(client_id=9)
+    codes = error_codes(ib)
+    TwsControl(tws).set_pacing(5)
+    for _ in range(12):
+        ib.client.reqCurrentTime()  # ib_async throttles at 45/s, far above this gateway's 5/s
+    await until(lambda: 100 in codes, ib)
+    assert tws.counters.pacing_violations[9] > 0
+
+
+@pytest.fixture
+def tws_config() -> TwsConfig:
+    return replace(TwsConfig(), trusted_ips=frozenset({"127.0.0.1"}))
+
+
+async def test_untrusted_source_address_is_closed_at_once(tws: TwsServer, connect: Connect) -> None:
+    await connect()  # from 127.0.0.1: trusted
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", tws.port, local_addr=("127.0.0.2", 0)
+    )
+    assert await reader.read() == b""  # closed before any handshake
+    writer.close()
+    assert tws.counters.refused_untrusted == 1
+
+
+async def test_connectivity_lost_and_restored(tws: TwsServer, connect: Connect) -> None:
+    ib = await connect()
+    codes = error_codes(ib)
+    control = TwsControl(tws)
+    control.lose_connectivity()
+    await until(lambda: 1100 in codes, ib)
+    rejected = ib.placeOrder(CONTRACT, MarketOrder("BUY", 1))
+    await until(lambda: any(e.errorCode == 201 for e in rejected.log), ib)
+    control.restore_connectivity(data_lost=True)
+    await until(lambda: 1101 in codes and 2104 in codes, ib)
+    control.restore_connectivity(data_lost=False)
+    await until(lambda: 1102 in codes, ib)
+
+
+async def test_daily_restart_drops_clients_and_refuses_for_a_window(
+    tws: TwsServer, connect: Connect
+) -> None:
+    ib = await connect()
+    restart = asyncio.create_task(TwsControl(tws).restart(window=0.5))
+    await until(lambda: not ib.isConnected(), ib)
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.open_connection("127.0.0.1", tws.port)
+    await restart
+    again = await connect(client_id=2)
+    assert again.isConnected() and tws.counters.restarts == 1
+
+
+async def test_http_control_api(tws: TwsServer, connect: Connect) -> None:
+    app = create_app(TwsControl(tws))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
+        assert (await http.post("/faults/read-only", json={"enabled": True})).status_code == 200
+        assert tws.faults.read_only
+        await connect(client_id=4)
+        counters = (await http.get("/counters")).json()
+        assert counters["connected_clients"] == [4]
+        assert counters["messages_by_client"]["4"] > 0
+        assert (await http.get("/orders/by-ref/none")).json() == {"count": 0}
