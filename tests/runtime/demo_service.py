@@ -43,7 +43,9 @@ class DemoComponent:
         return True, "ready"
 
     def routes(self) -> APIRouter | None:
-        return None
+        router = APIRouter()
+        router.add_api_route("/ping", lambda: {"pong": True})
+        return router
 
 
 def _memory_bus(settings: SluiceSettings, service: str) -> Bus:

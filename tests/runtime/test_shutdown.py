@@ -8,10 +8,15 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +42,34 @@ def wait_ready(port: int, process: subprocess.Popen[str], timeout_s: float = 60)
     raise AssertionError("service never became ready")
 
 
-def test_sigterm_stops_component_then_bus_and_exits_0() -> None:
+class Collector(BaseHTTPRequestHandler):
+    """An OTLP/HTTP endpoint that keeps what it is sent."""
+
+    received: ClassVar[list[tuple[str, bytes]]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Collector.received.append((self.path, body))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def collector() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_sigterm_stops_component_then_bus_and_exits_0(collector: str) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
     env |= {
@@ -45,6 +77,7 @@ def test_sigterm_stops_component_then_bus_and_exits_0() -> None:
         "DEMO_TOKEN": "s3cr3t-token",
         "SLUICE_HTTP_HOST": "127.0.0.1",
         "SLUICE_HTTP_PORT": str(port),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": collector,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.runtime.demo_service"],
@@ -56,6 +89,7 @@ def test_sigterm_stops_component_then_bus_and_exits_0() -> None:
     )
     try:
         ready = wait_ready(port, process)
+        httpx.get(f"http://127.0.0.1:{port}/ping", timeout=5).raise_for_status()
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=30)
     finally:
@@ -76,3 +110,9 @@ def test_sigterm_stops_component_then_bus_and_exits_0() -> None:
         "demo stopped (exit 0)",
     ]
     assert [m for m in messages if m in order] == order
+
+    # spans buffered by the batch exporter are flushed to OTLP/HTTP at shutdown
+    paths = {path for path, _ in Collector.received}
+    bodies = b"".join(body for _, body in Collector.received)
+    assert paths == {"/v1/traces"}
+    assert b"GET /ping" in bodies and b"demo" in bodies
