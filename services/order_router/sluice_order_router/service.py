@@ -40,7 +40,10 @@ class RouterService:
 
     name = "order-router"
 
-    def __init__(self, bus: Bus, gateway: BrokerGateway, *, read_only: bool = False) -> None:
+    def __init__(
+        self, bus: Bus, gateway: BrokerGateway, *, read_only: bool = False,
+        pause_before_send_s: float = 0.0,
+    ) -> None:  # fmt: skip
         self._bus = bus
         self._gateway = gateway
         self.account = gateway.account
@@ -48,8 +51,9 @@ class RouterService:
         self._publish = Publisher(bus, self.account)
         self.book = OrderBook()
         self.desk = OrderDesk(
-            gateway, self._publish, self.book, account=self.account, read_only=read_only
-        )
+            gateway, self._publish, self.book, account=self.account, read_only=read_only,
+            pause_before_send_s=pause_before_send_s,
+        )  # fmt: skip
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None

@@ -1,0 +1,17 @@
+"""``python -m sluice_order_router``: the router as a standalone process on Kafka."""
+
+from __future__ import annotations
+
+from sluice_runtime.runner import run_service
+
+from sluice_order_router.bootstrap import build
+from sluice_order_router.config import RouterSettings
+
+
+def main() -> None:
+    """Run until SIGTERM/SIGINT."""
+    run_service("order-router", RouterSettings, build)
+
+
+if __name__ == "__main__":
+    main()

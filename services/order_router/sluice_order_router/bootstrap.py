@@ -1,0 +1,75 @@
+"""Composition root: settings and a bus in, the router ``Component`` out.
+
+The paper/live guards run here, before anything connects: a disagreement exits with
+status 2 and a message naming it.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from sluice_bus import Bus
+from sluice_runtime.config import ConfigError, Problem, exit_config_error
+
+from sluice_order_router.config import RouterSettings
+from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.guards import GuardError, check_guards
+from sluice_order_router.ports import BrokerGateway
+from sluice_order_router.publisher import Publisher
+from sluice_order_router.service import RouterService
+
+
+def socket_gateway(settings: RouterSettings) -> BrokerGateway:
+    """The IB Gateway / TWS adapter configured from the settings."""
+    from sluice_order_router.adapters.socket.gateway import (  # noqa: PLC0415  # ib_async only here
+        SocketGateway,
+        SocketOptions,
+    )
+
+    return SocketGateway(
+        SocketOptions(
+            host=settings.ibkr_host,
+            port=settings.ibkr_port,
+            account=settings.ibkr_account,
+            client_id=settings.ibkr_client_id,
+            client_id_pool=settings.ibkr_client_id_pool,
+            bind_address=str(settings.ibkr_bind_address) if settings.ibkr_bind_address else None,
+            pacing_msgs_per_s=settings.ibkr_pacing_msgs_per_s,
+            connect_timeout_s=settings.ibkr_connect_timeout_s,
+            ack_timeout_s=settings.ibkr_ack_timeout_s,
+            backoff=Backoff(settings.reconnect_initial_s, settings.reconnect_max_s),
+        )
+    )
+
+
+def rest_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
+    """The Client Portal adapter; its audit events and session reports go to the bus."""
+    from sluice_order_router.adapters.rest.gateway import RestGateway  # noqa: PLC0415
+    from sluice_order_router.adapters.rest.settings import RestSettings  # noqa: PLC0415
+
+    publisher = Publisher(bus, settings.ibkr_account)
+
+    async def audit(event: object) -> None:
+        await publisher.orders([event])  # type: ignore[list-item]
+
+    rest = RestSettings()  # type: ignore[call-arg]  # fields come from the environment
+    gateway = RestGateway(
+        rest, settings.ibkr_account, on_audit=audit, on_session_report=publisher.report
+    )
+    return cast(BrokerGateway, gateway)
+
+
+def build(settings: RouterSettings, bus: Bus) -> RouterService:
+    """The router for the configured IBKR path, or exit 2 if paper/live disagree."""
+    try:
+        check_guards(settings.guard_input())
+    except GuardError as exc:
+        exit_config_error(ConfigError([Problem("TRADING_MODE/IBKR_PORT/IBKR_ACCOUNT", str(exc))]))
+    if settings.ibkr_api == "socket":
+        gateway = socket_gateway(settings)
+    else:
+        gateway = rest_gateway(settings, bus)
+    return RouterService(
+        bus, gateway, read_only=settings.ibkr_read_only,
+        pause_before_send_s=settings.fault_pause_before_send_s,
+    )  # fmt: skip
