@@ -57,7 +57,7 @@ class ShieldProxy:
     async def start(self) -> None:
         script = Path(__file__).with_name("shield_proxy.py")
         with self.log_path.open("ab") as log:
-            self._proc = subprocess.Popen(
+            self._proc = subprocess.Popen(  # noqa: ASYNC220 (starts and returns at once)
                 [
                     sys.executable,
                     "-u",
