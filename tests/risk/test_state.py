@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from pydantic import ValidationError
 from sluice_proto import (
     ApprovedOrder,
     KillSwitch,
@@ -115,7 +114,7 @@ def test_limits_resolve_defaults_symbol_account_and_account_symbol_in_order() ->
     ],
 )
 def test_bad_limits_fail_when_the_book_is_built(config: dict[str, object]) -> None:
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValueError, match=r"limits of account|unknown limit"):
         LimitBook(LimitsConfig.model_validate(config))
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from sluice_runtime.config import SluiceSettings
 
-from sluice_risk.domain.limits import LimitsConfig
+from sluice_risk.domain.limits import LimitBook, LimitsConfig
 
 
 class RiskSettings(SluiceSettings):
@@ -33,6 +33,17 @@ class RiskSettings(SluiceSettings):
     group: str = Field("sluice-risk", validation_alias="SLUICE_RISK_GROUP")
     trading_day_tz: str = Field("America/New_York", validation_alias="SLUICE_RISK_TRADING_DAY_TZ")
     mark_interval_s: float = Field(5.0, gt=0, validation_alias="SLUICE_RISK_MARK_INTERVAL_S")
+
+    @model_validator(mode="after")
+    def _limits_are_valid(self) -> RiskSettings:
+        try:
+            LimitBook(self.limits())
+        except (OSError, ValueError) as exc:
+            detail = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+            raise ValueError(
+                f"risk limits (SLUICE_RISK_LIMITS_FILE, SLUICE_RISK_LIMITS): {detail}"
+            ) from None
+        return self
 
     def limits(self) -> LimitsConfig:
         """The limits file (if any) with the environment's defaults on top of its ``defaults``.
@@ -61,3 +72,9 @@ def load_limits_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: limits file must hold a table/object at the top")
     return data
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']} ({exc.error_count()} problem(s))"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 Positive = Annotated[Decimal, Field(gt=0)]
 
@@ -114,4 +114,12 @@ class LimitBook:
         if overrides is not None:
             merged.update(overrides.limits)
             merged.update(overrides.symbols.get(symbol, {}))
-        return Limits.model_validate(merged)
+        try:
+            return Limits.model_validate(merged)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+            )
+            raise ValueError(
+                f"limits of account {account or '(any)'}, symbol {symbol or '(any)'}: {problems}"
+            ) from None

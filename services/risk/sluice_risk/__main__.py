@@ -1,0 +1,17 @@
+"""``python -m sluice_risk``: the risk service as its own process on Kafka."""
+
+from __future__ import annotations
+
+from sluice_runtime import run_service
+
+from sluice_risk.bootstrap import build
+from sluice_risk.config import RiskSettings
+
+
+def main() -> None:
+    """Run until SIGTERM/SIGINT."""
+    run_service("risk", RiskSettings, build)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""The composition root: settings and a bus in, the risk component out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sluice_bus import Bus, MemoryBus
+
+from sluice_risk.config import RiskSettings
+from sluice_risk.domain.changelog import Changelog
+from sluice_risk.domain.engine import RiskEngine
+from sluice_risk.domain.limits import LimitBook
+from sluice_risk.domain.state import DayOf, RiskState
+from sluice_risk.restore import KafkaTopicReader, MemoryTopicReader, TopicReader
+from sluice_risk.service import RiskService
+
+
+def trading_day(zone: str) -> DayOf:
+    """The calendar day in ``zone`` (the daily loss limit resets at its midnight)."""
+    tz = ZoneInfo(zone)
+
+    def day_of(ts: datetime) -> date:
+        return ts.astimezone(tz).date()
+
+    return day_of
+
+
+def topic_reader(settings: RiskSettings, bus: Bus) -> TopicReader:
+    """The reader of the bus's backend, for restoring state."""
+    if isinstance(bus, MemoryBus):
+        return MemoryTopicReader(bus.broker)
+    if not settings.kafka_bootstrap:
+        raise ValueError("SLUICE_KAFKA_BOOTSTRAP is required to restore risk state from Kafka")
+    return KafkaTopicReader(settings.kafka_bootstrap, bus.service)
+
+
+def build(settings: RiskSettings, bus: Bus) -> RiskService:
+    """The risk service on ``bus``."""
+    limits = LimitBook(settings.limits())
+    state = RiskState(limits, trading_day(settings.trading_day_tz))
+    return RiskService(
+        bus,
+        RiskEngine(state, limits.config.default_account),
+        Changelog(state, settings.mark_interval_s),
+        topic_reader(settings, bus),
+        group=settings.group,
+        admin_token=settings.admin_token,
+    )

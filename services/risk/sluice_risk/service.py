@@ -1,0 +1,148 @@
+"""The risk service on the bus: restore state, then decide signals in Kafka transactions.
+
+One transactional consumer takes signals, order events and control commands; each record's
+decisions and the changelog records of the state it changed are published in the same
+transaction as its offset. Quotes and session verdicts only update state; they come through
+a plain consumer, since replaying them is harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import SecretStr
+from sluice_bus import Bus, Consumer, ConsumerOptions, Message, Outgoing
+from sluice_proto import (
+    ApprovedOrder,
+    CancelAll,
+    CancelOrder,
+    CancelRequest,
+    KillSwitch,
+    Quote,
+    Resume,
+    Signal,
+    utc_now,
+)
+from sluice_proto.risk_state import PositionState, RiskAccountState, RiskOrderState
+from sluice_proto.session import SessionState
+from sluice_proto.topics import (
+    CONTROL,
+    MD_QUOTES,
+    ORDERS_APPROVED,
+    ORDERS_EVENTS,
+    RISK_STATE,
+    SESSION_STATE,
+    SIGNALS,
+)
+
+from sluice_risk.domain.changelog import Changelog, restore
+from sluice_risk.domain.engine import Decision, RiskEngine
+from sluice_risk.http import risk_routes
+from sluice_risk.restore import TopicReader
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class RiskService:
+    """The risk ``Component``: not ready until the state is back from the topics."""
+
+    name = "risk"
+
+    def __init__(
+        self,
+        bus: Bus,
+        engine: RiskEngine,
+        changelog: Changelog,
+        reader: TopicReader,
+        *,
+        group: str,
+        admin_token: SecretStr | None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.bus = bus
+        self.engine = engine
+        self.state = engine.state
+        self.admin_token = admin_token
+        self.clock = clock
+        self._changelog = changelog
+        self._reader = reader
+        self._group = group
+        self._consumers: list[Consumer] = []
+        self._ready = False
+
+    async def start(self) -> None:
+        """Restore the state from the topics, then start deciding."""
+        restored = 0
+        for event in await self._reader.read([RISK_STATE, SESSION_STATE]):
+            if isinstance(event, PositionState | RiskOrderState | RiskAccountState):
+                restore(self.state, event)
+            elif isinstance(event, SessionState):
+                self.state.on_session(event)
+            restored += 1
+        log.info(
+            "risk state restored from %d records (%d orders)", restored, len(self.state.orders)
+        )
+        decide = ConsumerOptions(transactional=True, max_attempts=1)
+        self._consumers = [
+            await self.bus.consume(
+                [SIGNALS, ORDERS_EVENTS, CONTROL],
+                group=self._group,
+                handler=self.decide,
+                options=decide,
+            ),
+            await self.bus.consume(
+                [MD_QUOTES, SESSION_STATE], group=f"{self._group}.feeds", handler=self.feed
+            ),
+        ]
+        self._ready = True
+
+    async def stop(self) -> None:
+        """Stop deciding; the bus commits what was handled."""
+        self._ready = False
+        for consumer in self._consumers:
+            await consumer.stop()
+        self._consumers.clear()
+
+    def readiness(self) -> tuple[bool, str]:
+        return (True, "deciding") if self._ready else (False, "restoring risk state")
+
+    def routes(self) -> APIRouter | None:
+        return risk_routes(self)
+
+    async def decide(self, message: Message[Any]) -> list[Outgoing]:
+        """One record of the transactional stream: its decisions plus the changelog."""
+        event, now = message.event, self.clock()
+        outputs: list[Outgoing] = []
+        if isinstance(event, Signal | CancelRequest):
+            outputs.append(_routed(self.engine.decide(event, now)))
+        elif isinstance(event, KillSwitch | Resume):
+            reason = f"kill switch by {event.operator}: {event.reason}".rstrip(": ")
+            outputs.extend(
+                Outgoing(ORDERS_APPROVED, CancelAll(account=a, reason=reason, requested_at=now), a)
+                for a in self.state.on_control(event)
+            )
+        else:
+            self.state.on_order_event(event)
+        outputs.extend(Outgoing(RISK_STATE, r, key) for key, r in self._changelog.drain(now))
+        return outputs
+
+    async def feed(self, message: Message[Any]) -> None:
+        """Quotes and session verdicts: state only, no decision."""
+        if isinstance(message.event, Quote):
+            self.state.on_quote(message.event)
+        elif isinstance(message.event, SessionState):
+            self.state.on_session(message.event)
+
+
+def _routed(decision: Decision) -> Outgoing:
+    """Commands go to the router's topic, refusals and duplicates to the lifecycle topic."""
+    key = decision.account or None
+    if isinstance(decision, ApprovedOrder | CancelOrder):
+        return Outgoing(ORDERS_APPROVED, decision, key)
+    return Outgoing(ORDERS_EVENTS, decision, key)
