@@ -33,7 +33,6 @@ class Counters:
     pacing_violations: Counter[int] = field(default_factory=Counter)
     refused_untrusted: int = 0
     refused_client_id: int = 0
-    refused_restarting: int = 0
     restarts: int = 0
 
     def snapshot(self) -> dict[str, object]:
@@ -42,7 +41,6 @@ class Counters:
             "pacing_violations": dict(self.pacing_violations),
             "refused_untrusted": self.refused_untrusted,
             "refused_client_id": self.refused_client_id,
-            "refused_restarting": self.refused_restarting,
             "restarts": self.restarts,
         }
 
