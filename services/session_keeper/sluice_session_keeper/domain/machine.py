@@ -175,6 +175,10 @@ class SessionMachine:
         )
         return self._published
 
+    def publication_failed(self) -> None:
+        """The last verdict did not reach the bus: publish it again at the next chance."""
+        self._published = None
+
     def _command(self, name: SessionCommandName, reason: str, now: datetime) -> SessionCommand:
         stamp = int(now.timestamp() * 1000)
         return SessionCommand(

@@ -1,0 +1,1 @@
+"""The session-keeper's adapters: the lease that elects the active instance."""
