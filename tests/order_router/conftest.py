@@ -1,0 +1,91 @@
+"""Fixtures: a simulated IB Gateway per test and routers on the in-memory bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sluice_bus import MemoryBroker, MemoryBus
+from sluice_order_router.adapters.socket.gateway import SocketGateway, SocketOptions
+from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.service import RouterService
+from sluice_proto.codec import decode
+from sluice_sim.tws.config import TwsConfig
+from sluice_sim.tws.control import TwsControl
+from sluice_sim.tws.server import TwsServer
+
+ACCOUNT = "DU1234567"
+AAPL_CON_ID = 265598
+
+
+async def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
+    """Poll until ``predicate()`` is truthy (fails the test after ``timeout``)."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+def options(tws: TwsServer, **overrides: Any) -> SocketOptions:
+    """Socket options for the test gateway: short timeouts, fast backoff."""
+    base = SocketOptions(
+        host="127.0.0.1", port=tws.port, account=ACCOUNT, client_id=11,
+        connect_timeout_s=5.0, ack_timeout_s=5.0, backoff=Backoff(0.05, 0.3),
+    )  # fmt: skip
+    return replace(base, **overrides)
+
+
+def topic_events(broker: MemoryBroker, topic: str) -> list[Any]:
+    """Every event published on a topic so far."""
+    return [decode(topic, record.value) for record in broker.records(topic)]
+
+
+@pytest.fixture
+def tws_config() -> TwsConfig:
+    return TwsConfig(port=0, accounts=(ACCOUNT,))
+
+
+@pytest.fixture
+async def tws(tws_config: TwsConfig) -> AsyncIterator[TwsServer]:
+    server = TwsServer(tws_config)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def control(tws: TwsServer) -> TwsControl:
+    return TwsControl(tws)
+
+
+@pytest.fixture
+def broker() -> MemoryBroker:
+    return MemoryBroker()
+
+
+StartRouter = Callable[..., Awaitable[RouterService]]
+
+
+@pytest.fixture
+async def start_router(tws: TwsServer, broker: MemoryBroker) -> AsyncIterator[StartRouter]:
+    """Start routers on the in-memory bus against the simulator; all stopped afterwards."""
+    started: list[tuple[RouterService, MemoryBus]] = []
+
+    async def start(
+        read_only: bool = False, wait_connected: bool = True, **overrides: Any
+    ) -> RouterService:
+        bus = MemoryBus(broker, "order-router")
+        await bus.start()
+        router = RouterService(bus, SocketGateway(options(tws, **overrides)), read_only=read_only)
+        started.append((router, bus))
+        await router.start()
+        if wait_connected:
+            await until(lambda: router.readiness()[0])
+        return router
+
+    yield start
+    for router, bus in started:
+        await router.stop()
+        await bus.stop()
