@@ -93,7 +93,7 @@ async def test_a_router_without_the_proxy_is_refused() -> None:
         recorder = Recorder()
         gw = _wired(rest_settings(sim, None), recorder)
         with pytest.raises(NotConnectedError):
-            await gw.connect()
+            await gw.establish()
         with pytest.raises(NotConnectedError):
             await gw.place(_order("direct-1"), AAPL)
         await gw.close()
@@ -109,7 +109,7 @@ async def test_with_the_proxy_down_nothing_leaks_directly(tmp_path) -> None:  # 
         recorder = Recorder()
         gw = _wired(rest_settings(sim, down.url), recorder)
         with pytest.raises(ProxyDownError):
-            await gw.connect()
+            await gw.establish()
         with pytest.raises(NotConnectedError):
             await gw.place(_order("down-1"), AAPL)
         await gw.close()
@@ -137,7 +137,7 @@ async def test_an_expected_ip_mismatch_keeps_trading_disabled(shield: ShieldProx
         settings = rest_settings(sim, shield.url, SLUICE_EXPECTED_EGRESS_IP="203.0.113.7")
         gw = _wired(settings, recorder)
         with pytest.raises(EgressMismatchError):
-            await gw.connect()
+            await gw.establish()
         with pytest.raises(EgressMismatchError):
             await gw.place(_order("mismatch-1"), AAPL)
         report = await gw.session_command("check_egress")

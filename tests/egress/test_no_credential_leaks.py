@@ -36,7 +36,7 @@ async def test_credentials_are_absent_from_everything_captured(
             gw = gateway(rest_settings(sim, url), on_audit=record, on_session_report=record)
             gw.set_callbacks(record, record, record)  # type: ignore[arg-type]
             try:
-                await gw.connect()
+                await gw.establish()
                 for command in ("tickle", "auth_status", "check_egress"):
                     await gw.session_command(command)
                 order = ApprovedOrder(

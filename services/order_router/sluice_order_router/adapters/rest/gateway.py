@@ -16,6 +16,7 @@ from typing import Any, cast, get_args
 from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
 from sluice_proto.session import AuthStatusReport, ConnectionReport, ConnectionStatus, EgressReport
 
+from sluice_order_router.domain.backoff import Backoff
 from sluice_order_router.ports import (
     BrokerOrder,
     BrokerRejectedError,
@@ -69,7 +70,10 @@ class RestGateway:
         self._differ = UpdateDiffer()
         self._ids: dict[str, str] = {}
         self._session_up = self._egress_ok = False
-        self._poller: asyncio.Task[None] | None = None
+        self._up = asyncio.Event()
+        self._keeper: asyncio.Task[None] | None = None
+        self._backoff = Backoff(0.5, 30.0)
+        self._last_report: tuple[str, str] | None = None
 
     @property
     def connected(self) -> bool:
@@ -82,7 +86,13 @@ class RestGateway:
         self._quotes.on_tick = on_tick
 
     async def connect(self) -> None:
-        """Egress check, ``/iserver/accounts``, order-list pre-flight; then start polling."""
+        """Return once the session is up and egress verified; keeps the link up until close."""
+        if self._keeper is None:
+            self._keeper = asyncio.create_task(self._keep_up(), name="cp-keeper")
+        await self._up.wait()
+
+    async def establish(self) -> None:
+        """One attempt: egress check, ``/iserver/accounts``, order-list pre-flight (or raise)."""
         try:
             report, failure = await self._check_egress()
             if failure is not None:
@@ -91,23 +101,23 @@ class RestGateway:
                 raise EgressMismatchError(f"trading disabled: {report.message}")
             body = await self.client.request("GET", "/iserver/accounts")
             if self.account not in (body.get("accounts") or []):
-                raise BrokerRejectedError(None, f"account {self.account} not in this session")
+                raise NotConnectedError(f"account {self.account} not in this session")
             self._differ.prime(await orders.snapshot(self.client, self.account))
         except NotConnectedError as exc:
-            await self._report_down(exc)
+            await self._down(exc)
             raise
         self._session_up = True
+        self._up.set()
         await self._report("connected", "session up, egress verified")
-        if self._poller is None:
-            self._poller = asyncio.create_task(self._poll_forever(), name="cp-poll")
 
     async def close(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
+        if self._keeper is not None:
+            self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-            self._poller = None
+                await self._keeper
+            self._keeper = None
         self._session_up = False
+        self._up.clear()
         await self.client.close()
 
     async def qualify(self, instrument: Instrument) -> Instrument:
@@ -150,6 +160,10 @@ class RestGateway:
         self._quotes.remove(instrument)
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
+        if command == "reconnect":
+            self._session_up = False  # the keeper loop establishes the session again
+            self._up.clear()
+            return None
         if command == "check_egress":
             return (await self._check_egress())[0]
         if command in get_args(AuthCommand):
@@ -175,10 +189,17 @@ class RestGateway:
         await self._on_report(report)
         return report, failure
 
-    async def _poll_forever(self) -> None:
+    async def _keep_up(self) -> None:
         loop = asyncio.get_running_loop()
-        next_egress = loop.time() + self.settings.egress_check_s
+        attempt, next_egress = 0, 0.0
         while True:
+            if not self._session_up:
+                attempt += 1
+                with contextlib.suppress(NotConnectedError):
+                    await self.establish()
+                    attempt, next_egress = 0, loop.time() + self.settings.egress_check_s
+                await asyncio.sleep(self._backoff.delay(attempt) if attempt else 0)
+                continue
             await asyncio.sleep(self.settings.poll_s)
             try:
                 if loop.time() >= next_egress:
@@ -187,15 +208,12 @@ class RestGateway:
                 for update in self._differ.diff(await self.snapshot()):
                     await self._on_update(update)
                 await self._quotes.poll()
-                if not self._session_up:
-                    self._session_up = True
-                    await self._report("connected", "session restored")
             except NotConnectedError as exc:
-                if self._session_up:
-                    await self._report_down(exc)
-                self._session_up = False
+                await self._down(exc)
 
-    async def _report_down(self, exc: NotConnectedError) -> None:
+    async def _down(self, exc: NotConnectedError) -> None:
+        self._session_up = False
+        self._up.clear()
         status: ConnectionStatus = "disconnected"
         if isinstance(exc, ProxyDownError):
             status = "proxy_down"
@@ -204,6 +222,9 @@ class RestGateway:
         await self._report(status, str(exc))
 
     async def _report(self, status: ConnectionStatus, message: str) -> None:
+        if (status, message) == self._last_report:
+            return  # a retry loop must not flood the keeper with the same news
+        self._last_report = (status, message)
         await self._on_connection(
             ConnectionReport(account=self.account, path="rest", status=status, message=message)
         )
