@@ -82,3 +82,22 @@ def test_every_bad_variable_is_reported_once_and_secrets_are_not_echoed() -> Non
     assert "got 'ftp://***@otel.example:4318'" in result.stderr
     assert "hunter2" not in result.stderr
     assert "s3cr3t-token" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "module", ["sluice_risk", "sluice_order_router", "sluice_session_keeper", "sluice_market_data"]
+)
+def test_each_service_exits_2_naming_a_bad_variable(module: str) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
+    result = subprocess.run(
+        [sys.executable, "-m", module],
+        check=False,
+        cwd=ROOT,
+        env={**clean, "SLUICE_HTTP_PORT": "abc", "SLUICE_KAFKA_BOOTSTRAP": "127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "SLUICE_HTTP_PORT: expected an integer 1-65535, got 'abc'" in result.stderr
+    assert "Traceback" not in result.stderr
