@@ -1,0 +1,201 @@
+"""The risk service on the in-memory bus: signals in, decisions and state out, restarts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import TypeVar
+
+import httpx
+import msgspec
+import pytest
+from fastapi import FastAPI
+from sluice_bus import MemoryBroker, MemoryBus
+from sluice_proto import (
+    ApprovedOrder,
+    CancelAll,
+    CancelOrder,
+    CancelRequest,
+    KillSwitch,
+    OrderRejected,
+    Resume,
+    Signal,
+    SignalDuplicate,
+    utc_now,
+)
+from sluice_proto.risk_state import PositionState, RiskOrderState
+from sluice_proto.topics import CONTROL, ORDERS_APPROVED, ORDERS_EVENTS, RISK_STATE, SIGNALS
+from sluice_risk.bootstrap import build
+from sluice_risk.service import RiskService
+
+from tests.risk.factories import ACCOUNT, fill_event, signal
+from tests.risk.service_support import TOKEN, events, settings, started, until
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+async def broker() -> MemoryBroker:
+    return MemoryBroker()
+
+
+@pytest.fixture
+async def risk(broker: MemoryBroker) -> AsyncIterator[RiskService]:
+    service = await started(broker, SLUICE_RISK_ADMIN_TOKEN=TOKEN)
+    yield service
+    await service.stop()
+
+
+def of_type(broker: MemoryBroker, topic: str, kind: type[T]) -> list[T]:
+    return [event for event in events(broker, topic) if isinstance(event, kind)]
+
+
+async def send(risk: RiskService, topic: str, event: msgspec.Struct, key: str) -> None:
+    await risk.bus.publish(topic, event, key=key)
+
+
+def fresh(signal_id: str, **fields: object) -> Signal:
+    """A signal stamped now (the quotes on the bus are live, not at the test epoch)."""
+    return signal(signal_id, created_at=utc_now(), **fields)
+
+
+async def test_a_signal_becomes_one_approved_order_keyed_by_account(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    await send(risk, SIGNALS, fresh("s1"), "strat")
+    await until(broker, lambda: len(broker.records(ORDERS_APPROVED)) == 1)
+    [record] = broker.records(ORDERS_APPROVED)
+    assert record.key == ACCOUNT.encode()
+    [approved] = of_type(broker, ORDERS_APPROVED, ApprovedOrder)
+    assert approved.client_order_id == fresh("s1").client_order_id
+    states = of_type(broker, RISK_STATE, RiskOrderState)
+    assert [(s.client_order_id, s.status) for s in states] == [(approved.client_order_id, "open")]
+
+
+async def test_rejections_and_duplicates_are_lifecycle_events(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    await send(risk, SIGNALS, fresh("fat", limit_price=Decimal(150)), "strat")
+    await send(risk, SIGNALS, fresh("ok"), "strat")
+    await send(risk, SIGNALS, fresh("ok"), "strat")
+    await until(broker, lambda: len(events(broker, ORDERS_EVENTS)) >= 2)
+    rejected = of_type(broker, ORDERS_EVENTS, OrderRejected)
+    assert [(r.reason_code, r.rejected_by) for r in rejected] == [("PRICE_COLLAR", "risk")]
+    assert "bps" in rejected[0].message
+    assert len(of_type(broker, ORDERS_EVENTS, SignalDuplicate)) == 1
+    assert len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 1
+
+
+async def test_cancel_requests_pass_to_the_router(broker: MemoryBroker, risk: RiskService) -> None:
+    await send(risk, SIGNALS, CancelRequest(strategy_id="strat", signal_id="x"), "strat")
+    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelOrder)) == 1)
+
+
+async def test_kill_switch_on_the_control_topic_cancels_all_and_stops_orders(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    await send(risk, SIGNALS, fresh("before"), "strat")
+    await send(risk, CONTROL, KillSwitch(account=ACCOUNT, operator="ops", reason="drill"), ACCOUNT)
+    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
+    [cancel_all] = of_type(broker, ORDERS_APPROVED, CancelAll)
+    assert cancel_all.account == ACCOUNT and "drill" in cancel_all.reason
+    await send(risk, SIGNALS, fresh("during"), "strat")
+    await until(broker, lambda: len(of_type(broker, ORDERS_EVENTS, OrderRejected)) == 1)
+    assert of_type(broker, ORDERS_EVENTS, OrderRejected)[0].reason_code == "KILL_SWITCH"
+    await send(risk, CONTROL, Resume(account=ACCOUNT), ACCOUNT)
+    await send(risk, SIGNALS, fresh("after"), "strat")
+    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 2)
+
+
+async def test_fills_become_positions_on_the_state_topic_and_over_http(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    await send(risk, SIGNALS, fresh("s1"), "strat")
+    await until(broker, lambda: len(broker.records(ORDERS_APPROVED)) == 1)
+    await send(
+        risk,
+        ORDERS_EVENTS,
+        fill_event(fresh("s1").client_order_id, "10", "99", final=True),
+        ACCOUNT,
+    )
+    await until(broker, lambda: len(of_type(broker, RISK_STATE, PositionState)) == 1)
+    [position] = of_type(broker, RISK_STATE, PositionState)
+    assert (position.quantity, position.avg_cost, position.unrealised_pnl) == (
+        Decimal(10),
+        Decimal(99),
+        Decimal(10),
+    )
+    async with client(risk) as http:
+        positions = (await http.get("/positions")).json()
+        pnl = (await http.get("/pnl")).json()
+    assert [(p["account"], p["quantity"], p["unrealised_pnl"]) for p in positions] == [
+        (ACCOUNT, "10", "10.0")
+    ]
+    assert (pnl[0]["realised"], pnl[0]["unrealised"]) == ("0", "10.0")
+
+
+def client(risk: RiskService) -> httpx.AsyncClient:
+    app = FastAPI()
+    routes = risk.routes()
+    assert routes is not None
+    app.include_router(routes)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk")
+
+
+async def test_http_kill_switch_needs_the_bearer_token(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    async with client(risk) as http:
+        assert (await http.post("/kill-switch")).status_code == 401
+        wrong = await http.post("/kill-switch", headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 401
+        ok = await http.post(
+            "/kill-switch", headers={"Authorization": f"Bearer {TOKEN}"}, json={"reason": "x"}
+        )
+        assert ok.status_code == 202
+        assert risk.state.kill_reason(ACCOUNT) == "x"  # effective before the topic round trip
+        await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
+        [command] = of_type(broker, CONTROL, KillSwitch)
+        assert (command.account, command.operator) == ("*", "http")
+        resumed = await http.post("/resume", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert resumed.status_code == 202
+        await until(broker, lambda: risk.state.kill_reason(ACCOUNT) is None)
+
+
+async def test_http_kill_switch_without_a_configured_token_is_disabled(
+    broker: MemoryBroker,
+) -> None:
+    service = await started(broker)
+    try:
+        async with client(service) as http:
+            response = await http.post("/kill-switch", headers={"Authorization": "Bearer "})
+        assert response.status_code == 503
+        assert "SLUICE_RISK_ADMIN_TOKEN" in response.json()["detail"]
+        assert service.state.kills == {}
+    finally:
+        await service.stop()
+
+
+async def test_a_restarted_service_restores_its_state_from_the_topics(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    await send(risk, SIGNALS, fresh("s1"), "strat")
+    await until(broker, lambda: len(broker.records(ORDERS_APPROVED)) == 1)
+    await send(risk, ORDERS_EVENTS, fill_event(fresh("s1").client_order_id, "4", "100"), ACCOUNT)
+    await send(risk, CONTROL, KillSwitch(account="DU999"), "DU999")
+    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
+    await risk.stop()
+
+    again = build(settings(), MemoryBus(broker, "risk"))
+    await again.start()
+    try:
+        assert again.state.kill_reason("DU999") is not None
+        held = again.state.portfolio.position(ACCOUNT, "STK:AAPL:USD")
+        assert held is not None and held.quantity == Decimal(4)
+        [order] = again.state.orders.open_orders(ACCOUNT)
+        assert order.filled_quantity == Decimal(4)
+        await again.bus.publish(SIGNALS, fresh("s1"), key="strat")
+        await until(broker, lambda: len(of_type(broker, ORDERS_EVENTS, SignalDuplicate)) == 1)
+        assert len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 1
+    finally:
+        await again.stop()
