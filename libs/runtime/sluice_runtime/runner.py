@@ -79,7 +79,10 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
     stop = stop_event_on_signals()
     metrics = ServiceMetrics(service)
     bus.observer = metrics
-    component = build(settings, bus)
+    try:
+        component = build(settings, bus)
+    except ConfigError as exc:  # a service's own guard (e.g. live/paper disagreement)
+        exit_config_error(exc)
     state = RunState()
     http = HttpServer(
         build_app(component, bus, metrics, state), settings.http_host, settings.http_port
