@@ -41,11 +41,12 @@ def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def environment(service: dict[str, Any]) -> dict[str, str]:
+def environment(service: dict[str, Any]) -> dict[str, str | None]:
+    """The service's environment; None = passed through from the caller's, unset if absent."""
     env = service.get("environment", {})
     if isinstance(env, list):  # the KEY=VALUE list form
         return dict(item.split("=", 1) for item in env)
-    return {key: str(value) for key, value in env.items()}
+    return {key: None if value is None else str(value) for key, value in env.items()}
 
 
 def env_file(name: str) -> dict[str, str]:
@@ -88,9 +89,10 @@ def test_kafka_runs_in_kraft_mode_from_the_official_image(
 def test_only_the_router_gets_the_egress_proxy(services: dict[str, dict[str, Any]]) -> None:
     holders = {name for name, svc in services.items() if PROXY_VARIABLES & environment(svc).keys()}
     assert holders == {"order-router"}
-    # Passed through from the operator's environment, never written into the file.
+    # Passed through from the operator's environment (never written into the file), and left
+    # unset when absent: an empty string would be an invalid URL, not "no proxy".
     router_env = environment(services["order-router"])
-    assert all(router_env[var].startswith("${") for var in PROXY_VARIABLES)
+    assert all(router_env[var] is None for var in PROXY_VARIABLES)
 
 
 def test_sluice_services_are_built_per_service_and_hardened(
