@@ -116,6 +116,7 @@ def rest_settings(sim: CpSimulator, proxy_url: str | None, **overrides: Any) -> 
         "QUOTAGUARDSHIELD_URL": proxy_url,
         "SLUICE_EXPECTED_EGRESS_IP": SHIELD_IP,
         "IBKR_CP_POLL_S": 0.2,
+        "SLUICE_RECONNECT_MAX_S": 0.5,
         **overrides,
     }
     return RestSettings.model_validate({k: v for k, v in values.items() if v is not None})

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+from sluice_order_router.ports import NotConnectedError
 from sluice_proto import ApprovedOrder, Instrument, codec
 
-from sluice_order_router.ports import NotConnectedError
 from tests.egress.fixtures import ACCOUNT, ShieldProxy, cp_simulator, gateway, rest_settings
 
 pytestmark = pytest.mark.integration
@@ -32,7 +32,12 @@ async def test_credentials_are_absent_from_everything_captured(
     bad_name = shield.url.replace(shield.user, shield.user + "x")
     async with cp_simulator() as sim:
         sim.control.script_prompts(["o10001"])
-        for url in (shield.url, wrong_password, bad_name, shield.url.replace(str(shield.port), "1")):
+        for url in (
+            shield.url,
+            wrong_password,
+            bad_name,
+            shield.url.replace(str(shield.port), "1"),
+        ):
             gw = gateway(rest_settings(sim, url), on_audit=record, on_session_report=record)
             gw.set_callbacks(record, record, record)  # type: ignore[arg-type]
             try:
@@ -40,8 +45,14 @@ async def test_credentials_are_absent_from_everything_captured(
                 for command in ("tickle", "auth_status", "check_egress"):
                     await gw.session_command(command)
                 order = ApprovedOrder(
-                    client_order_id="leak-1", strategy_id="s", signal_id="1", account=ACCOUNT,
-                    instrument=AAPL, side="BUY", quantity=Decimal(1), order_type="MKT",
+                    client_order_id="leak-1",
+                    strategy_id="s",
+                    signal_id="1",
+                    account=ACCOUNT,
+                    instrument=AAPL,
+                    side="BUY",
+                    quantity=Decimal(1),
+                    order_type="MKT",
                 )
                 await gw.place(order, AAPL)
             except Exception as exc:  # collected: every failure's text is checked below

@@ -72,7 +72,7 @@ class RestGateway:
         self._session_up = self._egress_ok = False
         self._up = asyncio.Event()
         self._keeper: asyncio.Task[None] | None = None
-        self._backoff = Backoff(0.5, 30.0)
+        self._backoff = Backoff(settings.reconnect_initial_s, settings.reconnect_max_s)
         self._last_report: tuple[str, str] | None = None
 
     @property

@@ -43,3 +43,5 @@ class RestSettings(BaseSettings):
     """Fraction of each IBKR limit we use, so network jitter never lands us in the box."""
     penalty_s: float = Field(900.0, gt=0, validation_alias="IBKR_CP_PENALTY_S")
     """How long to stay quiet after a 429 that names no Retry-After (IBKR: 10-15 min)."""
+    reconnect_initial_s: float = Field(0.5, gt=0, validation_alias="SLUICE_RECONNECT_INITIAL_S")
+    reconnect_max_s: float = Field(30.0, gt=0, validation_alias="SLUICE_RECONNECT_MAX_S")

@@ -1,0 +1,134 @@
+"""The router (application layer + REST adapter) on real Kafka, through the real SOCKS5 proxy,
+against the Client Portal simulator: place, confirm, decline, cancel, hold and reconcile."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sluice_bus import Message
+from sluice_bus.kafka import KafkaBus
+from sluice_order_router.adapters.rest import RestGateway
+from sluice_order_router.publisher import Publisher
+from sluice_order_router.service import RouterService
+from sluice_proto import ApprovedOrder, CancelOrder, Instrument
+from sluice_proto.orders import (
+    OrderAccepted,
+    OrderBrokerRejected,
+    OrderCancelled,
+    OrderFilled,
+    OrderHeld,
+    OrderSubmitted,
+    ReplyPromptAudit,
+)
+from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
+from sluice_sim.cp import CpSimulator
+from sluice_sim.venue import VenueConfig
+
+from tests.egress.fixtures import ROUTER_LIMITS, ShieldProxy, cp_simulator, rest_settings
+from tests.support.polling import eventually
+
+pytestmark = [pytest.mark.kafka, pytest.mark.integration]
+
+
+class Rig:
+    """One router on Kafka, its own account, and everything it published."""
+
+    def __init__(self, bootstrap: str, sim: CpSimulator, shield: ShieldProxy, account: str):
+        self.account = account
+        self.bus = KafkaBus("order-router", bootstrap)
+        self.probe = KafkaBus("probe", bootstrap)
+        self.risk = KafkaBus("risk", bootstrap)
+        publisher = Publisher(self.bus, account)
+
+        async def audit(event: ReplyPromptAudit) -> None:
+            await publisher.orders([event])
+
+        self.gateway = RestGateway(
+            rest_settings(sim, shield.url), account, on_audit=audit,
+            on_session_report=publisher.report, limits=ROUTER_LIMITS,
+        )  # fmt: skip
+        self.router = RouterService(self.bus, self.gateway)
+        self.events: list[Any] = []
+
+    async def collect(self, message: Message[Any]) -> None:
+        if getattr(message.event, "account", None) == self.account:
+            self.events.append(message.event)
+
+    def of(self, coid: str) -> list[type]:
+        return [type(e) for e in self.events if getattr(e, "client_order_id", "") == coid]
+
+    async def send(self, command: ApprovedOrder | CancelOrder) -> None:
+        await self.risk.publish(ORDERS_APPROVED, command, key=self.account)
+
+    def order(self, coid: str, **fields: Any) -> ApprovedOrder:
+        base: dict[str, Any] = {
+            "client_order_id": coid, "strategy_id": "s1", "signal_id": coid,
+            "account": self.account, "instrument": Instrument(symbol="AAPL"), "side": "BUY",
+            "quantity": Decimal(10), "order_type": "MKT",
+        }  # fmt: skip
+        return ApprovedOrder(**{**base, **fields})
+
+
+@pytest.fixture
+async def rig(kafka_bootstrap: str, shield: ShieldProxy) -> AsyncIterator[tuple[Rig, CpSimulator]]:
+    account = f"DU9{secrets.randbelow(10**6):06d}"  # a fresh account: no journal from earlier runs
+    venue = VenueConfig(accounts={account: Decimal(1_000_000)})
+    async with cp_simulator(venue=venue) as sim:
+        rig = Rig(kafka_bootstrap, sim, shield, account)
+        for bus in (rig.bus, rig.probe, rig.risk):
+            await bus.start()
+        consumer = await rig.probe.consume(
+            [ORDERS_EVENTS], group=f"probe-{account}", handler=rig.collect
+        )
+        await rig.router.start()
+        await eventually(lambda: rig.router.readiness()[0], what="router connected via Shield")
+        yield rig, sim
+        await rig.router.stop()
+        await consumer.stop()
+        for bus in (rig.bus, rig.probe, rig.risk):
+            await bus.stop()
+
+
+async def test_place_confirm_decline_cancel(rig: tuple[Rig, CpSimulator]) -> None:
+    r, sim = rig
+    await r.send(r.order("mkt"))
+    await r.send(r.order("far", order_type="LMT", limit_price=Decimal(100)))  # o163: allowed
+    sim.control.script_prompts([])  # "mkt" and "far" are placed before this matters
+    await eventually(lambda: OrderFilled in r.of("mkt"), what="market order filled")
+    await eventually(lambda: OrderAccepted in r.of("far"), what="limit order working")
+    sim.control.script_prompts(["o10001"])  # a prompt nobody allow-listed
+    await r.send(r.order("odd"))
+    await eventually(lambda: OrderBrokerRejected in r.of("odd"), what="unknown prompt declined")
+    await r.send(CancelOrder(client_order_id="far", account=r.account))
+    await eventually(lambda: OrderCancelled in r.of("far"), what="limit order cancelled")
+
+    audits = [e for e in r.events if isinstance(e, ReplyPromptAudit)]
+    assert [(a.client_order_id, a.decision, a.message_ids) for a in audits] == [
+        ("far", "confirmed", ["o163"]),
+        ("odd", "declined", ["o10001"]),
+    ]
+    assert all(a.text for a in audits)
+    store = sim.state.venue.store
+    assert [store.orders_with_ref(c) for c in ("mkt", "far", "odd")] == [1, 1, 0]
+    assert set(sim.control.counters()["callers"]) == {"127.0.0.2"}
+
+
+async def test_proxy_outage_holds_then_reconciles(
+    rig: tuple[Rig, CpSimulator], shield: ShieldProxy
+) -> None:
+    r, sim = rig
+    shield.stop()
+    try:
+        await eventually(lambda: not r.gateway.connected, what="outage noticed")
+        await r.send(r.order("held"))
+        await eventually(lambda: OrderHeld in r.of("held"), what="order held")
+        assert sim.state.venue.store.orders_with_ref("held") == 0
+    finally:
+        await shield.start()
+    await eventually(lambda: OrderFilled in r.of("held"), what="held order sent after reconcile")
+    assert r.of("held")[:1] == [OrderHeld] and OrderSubmitted in r.of("held")
+    assert sim.state.venue.store.orders_with_ref("held") == 1
