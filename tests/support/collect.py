@@ -53,7 +53,9 @@ class Collector:
     ) -> list[Any]:
         """Events of ``topic`` (with ``key``, of type ``kind`` when given), oldest first."""
         return [
-            s.event for s in self.seen
-            if s.topic == topic and (key is None or s.key == key)
+            s.event
+            for s in self.seen
+            if s.topic == topic
+            and (key is None or s.key == key)
             and (kind is None or isinstance(s.event, kind))
         ]

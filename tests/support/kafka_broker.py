@@ -67,7 +67,7 @@ class Broker:
 
 def install() -> None:
     """Fetch the broker jars if ``deploy/kafka/lib`` is missing or stale (idempotent)."""
-    result = subprocess.run(  # noqa: ASYNC221 - runs once before any loop work
+    result = subprocess.run(
         [str(KAFKA_DIR / "install.sh")], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
@@ -176,7 +176,13 @@ async def running_broker() -> AsyncIterator[Broker]:
     config = _write_config(workdir, port, _free_port())
     with log.open("ab") as out:
         formatted = subprocess.run(  # noqa: ASYNC221 - a one-off JVM call before start
-            _java("kafka.tools.StorageTool", "format", "-t", _cluster_id(), "-c", str(config)),
+            _java(
+                "kafka.tools.StorageTool",
+                "format",
+                f"--cluster-id={_cluster_id()}",
+                "-c",
+                str(config),
+            ),
             stdout=out,
             stderr=subprocess.STDOUT,
             check=False,

@@ -10,6 +10,8 @@ from sluice_bus.api import (
     Outgoing,
     Record,
 )
+from sluice_bus.factory import make_bus
+from sluice_bus.kafka import KafkaBus
 from sluice_bus.memory import MemoryBroker, MemoryBus
 
 __all__ = [
@@ -18,9 +20,11 @@ __all__ = [
     "ConsumerOptions",
     "Handler",
     "HandlerResult",
+    "KafkaBus",
     "MemoryBroker",
     "MemoryBus",
     "Message",
     "Outgoing",
     "Record",
+    "make_bus",
 ]

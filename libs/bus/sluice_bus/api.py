@@ -91,6 +91,11 @@ class DeliveryObserver(Protocol):
 class Consumer(abc.ABC):
     """A running consumer-group member."""
 
+    @property
+    @abc.abstractmethod
+    def partitions(self) -> frozenset[tuple[str, int]]:
+        """The ``(topic, partition)`` pairs this member owns right now (empty mid-rebalance)."""
+
     @abc.abstractmethod
     async def stop(self) -> None:
         """Finish the record in hand, commit what was handled, leave the group."""

@@ -11,6 +11,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 from opentelemetry import context, propagate, trace
+from sluice_proto.codec import EventDecodeError, decode
+from sluice_proto.dlq import DeadLetter, DeadLetterKind
+from sluice_proto.topics import DLQ
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from sluice_bus.api import (
@@ -22,9 +25,6 @@ from sluice_bus.api import (
     Record,
 )
 from sluice_bus.envelope import headers_as_text
-from sluice_proto.codec import EventDecodeError, decode
-from sluice_proto.dlq import DeadLetter, DeadLetterKind
-from sluice_proto.topics import DLQ
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("sluice.bus")
@@ -113,7 +113,10 @@ class Dispatcher:
         except EventDecodeError as exc:
             log.warning(
                 "dead-lettering %s record at %s/%d: %s",
-                exc.kind, record.topic, record.partition, exc,
+                exc.kind,
+                record.topic,
+                record.partition,
+                exc,
                 extra={"offset": record.offset},
             )
             span.set_attribute("sluice.dead_letter", exc.kind)
@@ -135,7 +138,10 @@ class Dispatcher:
         except Exception as exc:  # a handler bug must not stop the partition
             log.exception(
                 "handler failed %d times on %s/%d@%d; dead-lettering",
-                attempts, record.topic, record.partition, record.offset,
+                attempts,
+                record.topic,
+                record.partition,
+                record.offset,
             )
             span.record_exception(exc)
             span.set_attribute("sluice.dead_letter", "handler_failed")

@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
+from sluice_proto.codec import encode
 
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, Handler, Headers, Outgoing, Record
 from sluice_bus.dispatch import Dispatcher
-from sluice_bus.envelope import outgoing_headers
+from sluice_bus.envelope import outgoing_headers, publish_span
 from sluice_bus.partitioning import partition_for
-from sluice_proto.codec import encode
 
 TopicPartition = tuple[str, int]
 
@@ -110,6 +110,10 @@ class _MemoryConsumer(Consumer):
     task: asyncio.Task[None] | None = None
     stopping: bool = False
 
+    @property
+    def partitions(self) -> frozenset[TopicPartition]:
+        return frozenset(self.assignment)
+
     def start(self) -> None:
         self.broker.join(self)
         self.task = asyncio.create_task(self._run(), name=f"memory-consumer-{self.group}")
@@ -148,7 +152,7 @@ class _MemoryConsumer(Consumer):
     async def stop(self) -> None:
         self.stopping = True
         self.broker._wake()
-        if self.task is not None:
+        if self.task is not None and not self.task.done():  # not already aborted
             try:
                 await asyncio.wait_for(asyncio.shield(self.task), timeout=10)
             except TimeoutError:
@@ -188,11 +192,18 @@ class MemoryBus(Bus):
     def connected(self) -> bool:
         return self._started
 
-    def append_event(self, topic: str, event: msgspec.Struct, key: str | None) -> Record:
+    def append_event(
+        self,
+        topic: str,
+        event: msgspec.Struct,
+        key: str | None,
+        extra: Mapping[str, str] | None = None,
+    ) -> Record:
         """Synchronous publish (used inside the in-memory transaction)."""
         key_bytes = key.encode() if key is not None else None
-        headers = outgoing_headers(event, self.service)
-        return self.broker.append(topic, encode(event), key_bytes, headers)
+        with publish_span(topic):
+            headers = outgoing_headers(event, self.service, extra)
+            return self.broker.append(topic, encode(event), key_bytes, headers)
 
     async def publish(
         self,
@@ -202,10 +213,7 @@ class MemoryBus(Bus):
         key: str | None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        key_bytes = key.encode() if key is not None else None
-        self.broker.append(
-            topic, encode(event), key_bytes, outgoing_headers(event, self.service, headers)
-        )
+        self.append_event(topic, event, key, headers)
 
     async def publish_raw(
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()

@@ -16,4 +16,4 @@ def partition_for(key: bytes | None, partitions: int) -> int:
     """Kafka's choice for a keyed record; keyless records are spread round-robin."""
     if key is None:
         return next(_round_robin) % partitions
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions

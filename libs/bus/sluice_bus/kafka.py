@@ -1,0 +1,91 @@
+"""The Kafka backend (aiokafka): idempotent ``acks=all`` producer, consumer groups, DLQ."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import msgspec
+from aiokafka import AIOKafkaProducer
+
+from sluice_bus.api import Bus, Consumer, ConsumerOptions, Handler, Headers
+from sluice_bus.dispatch import Dispatcher
+from sluice_bus.kafka_admin import ensure_topics
+from sluice_bus.kafka_consumer import KafkaConsumer
+from sluice_bus.kafka_send import producer_settings, send_event
+
+
+class KafkaBus(Bus):
+    """A service's connection to Kafka; ``start`` creates missing catalogue topics."""
+
+    def __init__(
+        self, service: str, bootstrap: str, *, partitions: int = 3, client_id: str | None = None
+    ) -> None:
+        super().__init__(service)
+        self._bootstrap = bootstrap
+        self._partitions = partitions
+        self._client_id = client_id or service
+        self._producer: AIOKafkaProducer | None = None
+        self._consumers: list[KafkaConsumer] = []
+
+    async def start(self) -> None:
+        await ensure_topics(self._bootstrap, self._partitions, self._client_id)
+        producer = AIOKafkaProducer(**producer_settings(self._bootstrap, self._client_id))
+        await producer.start()
+        self._producer = producer
+
+    async def stop(self) -> None:
+        for consumer in self._consumers:
+            await consumer.stop()
+        self._consumers.clear()
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None and all(c.healthy for c in self._consumers)
+
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise RuntimeError("KafkaBus is not started")
+        return self._producer
+
+    async def publish(
+        self,
+        topic: str,
+        event: msgspec.Struct,
+        *,
+        key: str | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        await (
+            await send_event(self._started(), self.service, topic, event, key=key, extra=headers)
+        )
+
+    async def publish_raw(
+        self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
+    ) -> None:
+        await self._started().send_and_wait(topic, value, key=key, headers=list(headers))
+
+    async def consume(
+        self,
+        topics: Sequence[str],
+        *,
+        group: str,
+        handler: Handler,
+        options: ConsumerOptions | None = None,
+    ) -> Consumer:
+        opts = options or ConsumerOptions()
+        consumer = KafkaConsumer(
+            bootstrap=self._bootstrap,
+            client_id=self._client_id,
+            service=self.service,
+            topics=topics,
+            group=group,
+            dispatcher=Dispatcher(self.service, group, handler, opts, self.observer),
+            options=opts,
+            producer=self._started(),
+        )
+        await consumer.start()
+        self._consumers.append(consumer)
+        return consumer

@@ -1,0 +1,174 @@
+"""A Kafka consumer-group member: fetches records, runs them through the ``Dispatcher``, commits.
+
+Offsets are committed one record at a time, after the handler's outputs are durable, so a
+crash redelivers at most the record in hand. With ``ConsumerOptions.transactional`` the
+outputs and the offset commit form one Kafka transaction (consume-transform-produce).
+Every consumer reads ``read_committed``: outputs of aborted transactions are never seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError
+
+from sluice_bus.api import Consumer, ConsumerOptions, Outgoing, Record
+from sluice_bus.dispatch import Dispatcher
+from sluice_bus.kafka_gate import RebalanceGate
+from sluice_bus.kafka_send import producer_settings, send_outputs
+
+log = logging.getLogger(__name__)
+STOP_TIMEOUT_S = 10.0
+
+
+def to_record(message: ConsumerRecord[bytes, bytes]) -> Record:
+    """The backend-neutral view of an aiokafka record."""
+    return Record(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value if message.value is not None else b"",
+        headers=tuple((name, value or b"") for name, value in message.headers),
+        timestamp_ms=message.timestamp,
+    )
+
+
+class KafkaConsumer(Consumer):
+    """One member of ``group``; ``producer`` publishes outputs when not transactional."""
+
+    def __init__(
+        self,
+        *,
+        bootstrap: str,
+        client_id: str,
+        service: str,
+        topics: Sequence[str],
+        group: str,
+        dispatcher: Dispatcher,
+        options: ConsumerOptions,
+        producer: AIOKafkaProducer,
+    ) -> None:
+        self._service = service
+        self._group = group
+        self._topics = tuple(topics)
+        self._dispatcher = dispatcher
+        self._producer = producer
+        self._transactional = options.transactional
+        self._txn_producer: AIOKafkaProducer | None = None
+        self._gate = RebalanceGate()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            client_id=client_id,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest" if options.from_beginning else "latest",
+            isolation_level="read_committed",
+            heartbeat_interval_ms=1000,
+            **dict(options.extra),
+        )
+        if options.transactional:
+            # Unique per member: aiokafka lacks KIP-447, so fencing relies on the group
+            # generation check before commit plus downstream de-duplication.
+            self._txn_producer = AIOKafkaProducer(
+                **producer_settings(bootstrap, client_id),
+                transactional_id=f"{service}.{group}.{uuid.uuid4().hex[:12]}",
+            )
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._idle = False
+        self.failed: BaseException | None = None
+
+    @property
+    def partitions(self) -> frozenset[tuple[str, int]]:
+        if self._gate.rebalancing:
+            return frozenset()
+        return frozenset((tp.topic, tp.partition) for tp in self._consumer.assignment())
+
+    async def start(self) -> None:
+        """Join the group and start the fetch loop."""
+        if self._txn_producer is not None:
+            await self._txn_producer.start()
+        self._consumer.subscribe(self._topics, listener=self._gate)
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"kafka-consumer-{self._group}")
+
+    async def _run(self) -> None:
+        try:
+            while not self._stopping:
+                self._idle = True
+                batch = await self._consumer.getmany(timeout_ms=1000)
+                self._idle = False
+                await self._handle_batch(batch)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the member is dead: ``connected`` goes false, readyz fails
+            log.exception("consumer of group %s failed", self._group)
+            self.failed = exc
+
+    async def _handle_batch(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
+        generation = self._gate.generation
+        for messages in batch.values():
+            for message in messages:
+                async with self._gate.handling():
+                    # A rebalance resets positions to the committed offsets: the rest of
+                    # this batch will be fetched again by whoever owns the partition now.
+                    if self._stopping or generation != self._gate.generation:
+                        return
+                    try:
+                        await self._dispatcher.handle(to_record(message), self._finish)
+                    except CommitFailedError:
+                        log.warning(
+                            "group %s rebalanced mid-record; it will be redelivered", self._group
+                        )
+                        return
+
+    async def _finish(self, record: Record, outputs: Sequence[Outgoing]) -> None:
+        next_offset = {TopicPartition(record.topic, record.partition): record.offset + 1}
+        if self._txn_producer is None:
+            await send_outputs(self._producer, self._service, outputs)
+            await self._consumer.commit(next_offset)
+            return
+        async with self._txn_producer.transaction():
+            await send_outputs(self._txn_producer, self._service, outputs)
+            await self._txn_producer.send_offsets_to_transaction(next_offset, self._group)
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task is not None and not self._task.done():  # not already aborted
+            if self._idle:  # waiting for records: nothing in hand to finish
+                self._task.cancel()
+            else:
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._task), timeout=STOP_TIMEOUT_S)
+                except TimeoutError:
+                    self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._close()
+
+    async def abort(self) -> None:
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._close()
+
+    async def _close(self) -> None:
+        # aiokafka's stop() is idempotent, so stop() after abort() is harmless.
+        await self._consumer.stop()
+        if self._txn_producer is not None:
+            await self._txn_producer.stop()
+
+    @property
+    def healthy(self) -> bool:
+        """False once the fetch loop has died."""
+        return self.failed is None

@@ -1,0 +1,69 @@
+"""Producing Sluice events with aiokafka: encoding, headers and the publish span."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
+from typing import Any
+
+import msgspec
+from aiokafka import AIOKafkaProducer
+from sluice_proto.codec import encode
+
+from sluice_bus.api import Outgoing
+from sluice_bus.envelope import outgoing_headers, publish_span
+
+
+def aiokafka_instrumented() -> bool:
+    """True when opentelemetry-instrumentation-aiokafka is active in this process.
+
+    It then opens the PRODUCER span and appends ``traceparent`` itself, so we must not.
+    """
+    try:
+        from opentelemetry.instrumentation.aiokafka import (  # noqa: PLC0415
+            AIOKafkaInstrumentor,
+        )
+    except ImportError:
+        return False
+    return bool(AIOKafkaInstrumentor().is_instrumented_by_opentelemetry)
+
+
+def producer_settings(bootstrap: str, client_id: str) -> dict[str, Any]:
+    """Durable, ordered producing: idempotent, ``acks=all``."""
+    return {
+        "bootstrap_servers": bootstrap,
+        "client_id": client_id,
+        "enable_idempotence": True,
+        "acks": "all",
+    }
+
+
+async def send_event(
+    producer: AIOKafkaProducer,
+    service: str,
+    topic: str,
+    event: msgspec.Struct,
+    *,
+    key: str | None,
+    extra: Mapping[str, str] | None = None,
+) -> asyncio.Future[Any]:
+    """Queue one event; the returned future resolves once the broker has it (``acks=all``)."""
+    instrumented = aiokafka_instrumented()
+    with nullcontext() if instrumented else publish_span(topic):
+        headers = list(outgoing_headers(event, service, extra, trace_context=not instrumented))
+        future: asyncio.Future[Any] = await producer.send(
+            topic,
+            encode(event),
+            key=key.encode() if key is not None else None,
+            headers=headers,
+        )
+        return future
+
+
+async def send_outputs(
+    producer: AIOKafkaProducer, service: str, outputs: Sequence[Outgoing]
+) -> None:
+    """Publish a handler's outputs in order and wait until all are durable."""
+    futures = [await send_event(producer, service, o.topic, o.event, key=o.key) for o in outputs]
+    await asyncio.gather(*futures)
