@@ -28,6 +28,7 @@ kafka: ## fetch the Apache Kafka broker jars from Maven Central
 
 tools: ## offline validators used by the deployment tests
 	bash deploy/tools/install-kustomize.sh
+	bash deploy/tools/install-compose-validate.sh
 
 demo: deps ## Sluice's main job: four services + simulated IB Gateway on the in-memory bus
 	$(UV) run --frozen sluice demo
