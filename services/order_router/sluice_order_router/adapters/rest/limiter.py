@@ -49,9 +49,11 @@ class SharedLimiter:
         headroom: float = 0.9,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        # Same burst as IBKR, slower refill: jitter between our clock and theirs stays harmless.
+        # Evenly spaced at a fraction of the limit, never in bursts: requests taking different
+        # times to arrive (new TLS connections, the proxy) bunch up at IBKR, and IBKR's own
+        # burst allowance must be left to absorb that bunching.
         self._limiters = {
-            key: AsyncLimiter(limit.rate, limit.per_s / headroom)
+            key: AsyncLimiter(1, limit.per_s / (limit.rate * headroom))
             for key, limit in (limits or IBKR_LIMITS).items()
         }
         self._clock = clock
