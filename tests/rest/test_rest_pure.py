@@ -1,0 +1,116 @@
+"""Pure parts of the REST path and the CP simulator: no I/O."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sluice_order_router.adapters.rest import parsing
+from sluice_order_router.adapters.rest.egress import EgressConfigError, egress_verdict, parse_proxy
+from sluice_order_router.adapters.rest.limiter import RateLimitedError, SharedLimiter
+from sluice_order_router.adapters.rest.prompts import Prompt, ReplyPolicy
+from sluice_order_router.adapters.rest.settings import DEFAULT_REPLY_ALLOW, RestSettings
+from sluice_order_router.adapters.rest.updates import UpdateDiffer
+from sluice_order_router.ports import BrokerOrder, BrokerSnapshot
+from sluice_proto import Fill
+from sluice_sim.cp.limits import Limit, RateGate
+from sluice_sim.cp.session import CpSession
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_proxy_url_is_normalised_to_socks5h_and_displayed_without_credentials() -> None:
+    proxy = parse_proxy("socks5://alice:s3cret@shield.example:1080")
+    assert proxy.url == "socks5h://alice:s3cret@shield.example:1080"
+    assert proxy.display == "socks5h://***@shield.example:1080"
+    assert set(proxy.secrets) == {"alice", "s3cret"}
+
+
+@pytest.mark.parametrize("raw", ["http://u:p@h:80", "socks5h://u:topsecret@h", "h:1080"])
+def test_unusable_proxy_urls_are_refused_without_echoing_secrets(raw: str) -> None:
+    with pytest.raises(EgressConfigError) as info:
+        parse_proxy(raw)
+    assert "topsecret" not in str(info.value) and ":p@" not in str(info.value)
+
+
+def test_egress_verdict() -> None:
+    assert egress_verdict("1.2.3.4", "1.2.3.4")[0]
+    ok, why = egress_verdict("5.6.7.8", "1.2.3.4")
+    assert not ok and "5.6.7.8" in why and "1.2.3.4" in why
+    assert not egress_verdict(None, "1.2.3.4")[0]
+
+
+def test_reply_policy_confirms_only_fully_allow_listed_prompts() -> None:
+    policy = ReplyPolicy(frozenset(DEFAULT_REPLY_ALLOW))
+    assert policy.decide(Prompt("r", ("o163",), ("t",))) == "confirmed"
+    assert policy.decide(Prompt("r", ("o163", "o10001"), ("t",))) == "declined"
+    assert policy.decide(Prompt("r", (), ("t",))) == "declined"
+
+
+def test_reply_allow_list_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IBKR_CP_REPLY_ALLOW", "o354, o451")
+    assert RestSettings().reply_allow == ("o354", "o451")
+
+
+async def test_limiter_refuses_during_the_penalty_box() -> None:
+    clock = Clock()
+    limiter = SharedLimiter(clock=clock)
+    await limiter.acquire("GET /iserver/accounts")
+    limiter.penalize(600)
+    with pytest.raises(RateLimitedError):
+        await limiter.acquire("GET /iserver/accounts")
+    clock.now = 601
+    await limiter.acquire("GET /iserver/accounts")
+
+
+def test_sim_rate_gate_boxes_a_caller_over_the_limit() -> None:
+    gate = RateGate({"*": Limit(2, 1.0), "GET /tickle": Limit(1, 1.0)}, penalty_s=10)
+    assert gate.admit("a", "GET /tickle", 0.0) is None
+    assert gate.admit("a", "GET /tickle", 0.1) == 10  # second tickle within 1 s
+    assert gate.admit("a", "GET /x", 5.0) == pytest.approx(5.1)  # still boxed
+    assert gate.admit("b", "GET /tickle", 0.2) is None  # other callers unaffected
+    assert gate.admit("a", "GET /tickle", 10.2) is None
+
+
+def test_sim_session_competes_expires_and_reopens() -> None:
+    clock = Clock()
+    session = CpSession(clock, ttl_s=100)
+    session.compete()
+    assert session.state().competing and not session.bridged
+    assert session.open_bridge() and session.bridged
+    clock.now = 60
+    assert session.state().sso_expires_ms == 40_000
+    clock.now = 100
+    assert not session.logged_in and not session.open_bridge()
+
+
+def test_live_order_parsing_marks_partial_fills() -> None:
+    raw = {"order_ref": "c1", "orderId": 7, "status": "Submitted",
+           "filledQuantity": 3, "remainingQuantity": 7, "avgPrice": "10.5"}  # fmt: skip
+    order = parsing.broker_order(raw)
+    assert (order.status, order.filled_quantity, order.broker_order_id) == (
+        "partially_filled",
+        Decimal(3),
+        "7",
+    )
+    assert parsing.broker_status("Inactive") == "rejected"
+    assert parsing.error_text([{"error": "no"}]) == "no"
+    assert parsing.is_prompt([{"id": "x", "messageIds": ["o1"], "message": ["?"]}])
+
+
+def test_update_differ_reports_fills_then_status_changes_once() -> None:
+    differ = UpdateDiffer()
+    working = BrokerOrder("c1", "7", None, "accepted", remaining_quantity=Decimal(10))
+    differ.prime(BrokerSnapshot(orders={"c1": working}))
+    fill = Fill(exec_id="e1", quantity=Decimal(10), price=Decimal(1))
+    done = BrokerOrder("c1", "7", None, "filled", filled_quantity=Decimal(10))
+    snap = BrokerSnapshot(orders={"c1": done}, fills={"c1": [fill]})
+    updates = differ.diff(snap)
+    assert [(u.order.status, u.fill) for u in updates] == [("filled", fill)]
+    assert differ.diff(snap) == []
