@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sluice_bus.memory import MemoryBroker
 from sluice_proto.codec import EventDecodeError, decode
 
@@ -65,14 +66,9 @@ class KafkaTopicReader:
             isolation_level="read_committed",
             auto_offset_reset="earliest",
         )
+        partitions = await self._partitions(topics)
         await consumer.start()
         try:
-            await consumer.topics()  # fetches metadata of every topic, so partitions are known
-            partitions = [
-                TopicPartition(topic, number)
-                for topic in topics
-                for number in sorted(consumer.partitions_for_topic(topic) or ())
-            ]
             consumer.assign(partitions)
             await consumer.seek_to_beginning(*partitions)
             # Under read_committed this is the last stable offset: the end of what is decided.
@@ -94,3 +90,16 @@ class KafkaTopicReader:
             return events
         finally:
             await consumer.stop()
+
+    async def _partitions(self, topics: Sequence[str]) -> list[TopicPartition]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, client_id=self._client_id)
+        await admin.start()
+        try:
+            described = await admin.describe_topics(list(topics))
+        finally:
+            await admin.close()
+        return [
+            TopicPartition(topic["topic"], partition["partition"])
+            for topic in described
+            for partition in topic["partitions"]
+        ]

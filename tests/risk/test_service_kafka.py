@@ -1,0 +1,82 @@
+"""On the real broker: one decision per signal across a restart of the risk service."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from sluice_bus.kafka import KafkaBus
+from sluice_proto import ApprovedOrder, SignalDuplicate, utc_now
+from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_STATE, SIGNALS
+from sluice_risk.bootstrap import build
+from sluice_risk.service import RiskService
+
+from tests.risk.factories import session, signal
+from tests.risk.service_support import settings
+from tests.support.collect import Collector
+from tests.support.polling import eventually
+
+pytestmark = pytest.mark.kafka
+
+
+async def risk_service(bootstrap: str, account: str, group: str) -> RiskService:
+    """A risk process of its own: a fresh bus, state restored from the topics."""
+    bus = KafkaBus("risk", bootstrap)
+    await bus.start()
+    env = {
+        "SLUICE_KAFKA_BOOTSTRAP": bootstrap,
+        "SLUICE_RISK_DEFAULT_ACCOUNT": account,
+        "SLUICE_RISK_GROUP": group,
+        "SLUICE_RISK_LIMITS": {"require_quote_for_limit": False},
+    }
+    service = build(settings(**env), bus)
+    await service.start()
+    return service
+
+
+async def stop(service: RiskService) -> None:
+    await service.stop()
+    await service.bus.stop()
+
+
+async def test_a_restart_never_decides_a_signal_twice(kafka_bootstrap: str) -> None:
+    run = uuid.uuid4().hex[:8]
+    account, strategy, group = f"DU{run}", f"strat-{run}", f"risk-{run}"
+    tester = KafkaBus(f"tester-{run}", kafka_bootstrap)
+    await tester.start()
+    seen = await Collector().start(tester, [ORDERS_APPROVED, ORDERS_EVENTS], f"seen-{run}")
+
+    def approvals() -> list[ApprovedOrder]:
+        return seen.events(ORDERS_APPROVED, key=account, kind=ApprovedOrder)
+
+    def duplicates() -> list[SignalDuplicate]:
+        return seen.events(ORDERS_EVENTS, key=account, kind=SignalDuplicate)
+
+    async def publish(*signal_ids: str) -> None:
+        for signal_id in signal_ids:
+            fresh = signal(signal_id, strategy_id=strategy, created_at=utc_now())
+            await tester.publish(SIGNALS, fresh, key=strategy)
+
+    await tester.publish(SESSION_STATE, session(account=account, ts=utc_now()), key=account)
+    first = await risk_service(kafka_bootstrap, account, group)
+    try:
+        await eventually(lambda: first.state.market.session(account) is not None, what="session")
+        await publish(*(f"s{n}" for n in range(5)))
+        await eventually(lambda: len(approvals()) == 5, what="five approvals")
+    finally:
+        await stop(first)
+
+    # Replayed signals and new ones, decided by a fresh process restored from the topics.
+    await publish(*(f"s{n}" for n in range(5)), "s5", "s6")
+    second = await risk_service(kafka_bootstrap, account, group)
+    try:
+        assert len(second.state.orders) == 5
+        await eventually(lambda: len(approvals()) == 7 and len(duplicates()) == 5, what="decided")
+    finally:
+        await stop(second)
+        await tester.stop()
+    ids = [order.client_order_id for order in approvals()]
+    assert len(set(ids)) == 7
+    assert {d.signal_id for d in duplicates()} == {f"s{n}" for n in range(5)}
+    assert all(order.quantity == Decimal(10) for order in approvals())
