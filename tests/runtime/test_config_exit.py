@@ -1,4 +1,7 @@
-"""A service started with a bad configuration exits 2 with one line per bad variable."""
+"""A service process started with a bad configuration exits 2, one line per bad variable.
+
+The message formats are covered in-process by test_config.py; these start real processes.
+"""
 
 from __future__ import annotations
 
@@ -34,23 +37,17 @@ def start_demo(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
             {"SLUICE_HTTP_PORT": "abc"},
             "SLUICE_HTTP_PORT: expected an integer 1-65535, got 'abc'",
         ),
-        ({"SLUICE_HTTP_PORT": "70000"}, "SLUICE_HTTP_PORT: expected an integer 1-65535"),
         (
             {"TRADING_MODE": "demo"},
             "TRADING_MODE: expected 'paper' or 'live', got 'demo'",
         ),
-        ({"SLUICE_LOG_LEVEL": "chatty"}, "SLUICE_LOG_LEVEL: expected 'DEBUG', 'INFO'"),
-        ({"IBKR_PORT": "x"}, "IBKR_PORT: expected an IB Gateway/TWS port, got 'x'"),
         ({"SLUICE_KAFKA_BOOTSTRAP": None}, "SLUICE_KAFKA_BOOTSTRAP: required for a standalone"),
         ({"TRADING_MODE": "live"}, "IBKR_PORT: 4002 is a paper port but TRADING_MODE=live"),
     ],
     ids=[
         "missing-required",
         "not-an-int",
-        "out-of-range",
         "bad-enum",
-        "bad-level",
-        "custom-expectation",
         "no-kafka",
         "service-guard",
     ],
@@ -66,24 +63,6 @@ def test_bad_configuration_exits_2_naming_the_variable(
     assert errors[0].startswith(f"configuration error: {line}")
     assert "Traceback" not in result.stderr
     assert "listening" not in result.stdout  # stopped before serving anything
-
-
-def test_every_bad_variable_is_reported_once_and_secrets_are_not_echoed() -> None:
-    result = start_demo(
-        {
-            "DEMO_TOKEN": "s3cr3t-token",
-            "SLUICE_HTTP_PORT": "abc",
-            "TRADING_MODE": "demo",
-            "OTEL_EXPORTER_OTLP_ENDPOINT": "ftp://collector:hunter2@otel.example:4318",
-            "SLUICE_KAFKA_BOOTSTRAP": "127.0.0.1:9",
-        }
-    )
-    assert result.returncode == 2
-    variables = [line.split(": ")[1] for line in result.stderr.splitlines()]
-    assert variables == ["SLUICE_HTTP_PORT", "OTEL_EXPORTER_OTLP_ENDPOINT", "TRADING_MODE"]
-    assert "got 'ftp://***@otel.example:4318'" in result.stderr
-    assert "hunter2" not in result.stderr
-    assert "s3cr3t-token" not in result.stderr
 
 
 @pytest.mark.parametrize(
