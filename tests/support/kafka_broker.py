@@ -163,6 +163,23 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _launch(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """Format the storage directory, then start the broker with its output in ``log``."""
+    with log.open("ab") as out:
+        cluster_id = f"--cluster-id={_cluster_id()}"  # '=': an id may start with '-'
+        formatted = subprocess.run(
+            _java("kafka.tools.StorageTool", "format", cluster_id, "-c", str(config)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+        if formatted.returncode != 0:
+            raise BrokerError(f"kafka storage format failed; log kept at {log}:\n{_tail(log)}")
+        return subprocess.Popen(
+            _java("kafka.Kafka", str(config)), stdout=out, stderr=subprocess.STDOUT
+        )
+
+
 @contextlib.asynccontextmanager
 async def running_broker() -> AsyncIterator[Broker]:
     """Install (if needed), format and start a broker; stop it and clean up on exit.
@@ -173,25 +190,7 @@ async def running_broker() -> AsyncIterator[Broker]:
     workdir = Path(tempfile.mkdtemp(prefix="sluice-kafka-"))
     log = workdir / "broker.log"
     port = _free_port()
-    config = _write_config(workdir, port, _free_port())
-    with log.open("ab") as out:
-        formatted = subprocess.run(  # noqa: ASYNC221 - a one-off JVM call before start
-            _java(
-                "kafka.tools.StorageTool",
-                "format",
-                f"--cluster-id={_cluster_id()}",
-                "-c",
-                str(config),
-            ),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            check=False,
-        )
-        if formatted.returncode != 0:
-            raise BrokerError(f"kafka storage format failed; log kept at {log}:\n{_tail(log)}")
-        process = subprocess.Popen(
-            _java("kafka.Kafka", str(config)), stdout=out, stderr=subprocess.STDOUT
-        )
+    process = _launch(_write_config(workdir, port, _free_port()), log)
     bootstrap = f"127.0.0.1:{port}"
     clean = False
     try:

@@ -10,11 +10,11 @@ POLL_INTERVAL_S = 0.02
 
 
 async def eventually(
-    condition: Callable[[], bool], *, timeout: float = 30.0, what: str = ""
+    condition: Callable[[], bool], *, within: float = 30.0, what: str = ""
 ) -> None:
-    """Return once ``condition()`` holds; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
+    """Return once ``condition()`` holds; fail the test after ``within`` seconds."""
+    deadline = time.monotonic() + within
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what or condition}")
+            raise AssertionError(f"timed out after {within:.0f}s waiting for {what or condition}")
         await asyncio.sleep(POLL_INTERVAL_S)
