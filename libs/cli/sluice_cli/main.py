@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from sluice_cli.demo import demo
 from sluice_cli.sim import sim_app
 
-app = typer.Typer(no_args_is_help=True, help="Sluice: event-driven trading infrastructure for IBKR.")
+app = typer.Typer(
+    no_args_is_help=True, help="Sluice: event-driven trading infrastructure for IBKR."
+)
 app.add_typer(sim_app, name="sim")
+app.command("demo")(demo)
