@@ -2,7 +2,8 @@
 
 ``python -m tests.runtime.demo_service``: on the Kafka bus by default (so a missing
 ``SLUICE_KAFKA_BOOTSTRAP`` is a configuration error), on a private in-memory bus with
-``DEMO_BUS=memory``. The component logs its start and stop, which the tests observe.
+``DEMO_BUS=memory``. The component logs its start and stop, which the tests observe, and
+with ``DEMO_CONSUME=1`` consumes ``sluice.signals.v1`` in a group named after the service.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import Field, SecretStr
-from sluice_bus import Bus, MemoryBroker, MemoryBus
+from sluice_bus import Bus, MemoryBroker, MemoryBus, Message
+from sluice_proto.topics import SIGNALS
 from sluice_runtime import ConfigError, Port, Problem, SluiceSettings, kafka_bus, run_service
 
 log = logging.getLogger("demo")
@@ -34,7 +36,12 @@ class DemoComponent:
         self.bus = bus
 
     async def start(self) -> None:
+        if os.environ.get("DEMO_CONSUME") == "1":
+            await self.bus.consume([SIGNALS], group=self.bus.service, handler=self._handle)
         log.info("demo component started")
+
+    async def _handle(self, message: Message[object]) -> None:
+        log.info("handled %d@%d", message.record.partition, message.record.offset)
 
     async def stop(self) -> None:
         log.info("demo component stopped; bus connected=%s", self.bus.connected)

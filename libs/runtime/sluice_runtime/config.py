@@ -111,7 +111,7 @@ S = TypeVar("S", bound=SluiceSettings)
 def read_settings(cls: type[S]) -> S:
     """Settings from the environment, or ``ConfigError`` with one problem per bad variable."""
     try:
-        settings = cls()  # type: ignore[call-arg]  # fields come from the environment
+        settings = cls()
     except ValidationError as exc:
         raise ConfigError(_problems(cls, exc.errors())) from None
     except SettingsError as exc:  # a complex field whose value is not JSON

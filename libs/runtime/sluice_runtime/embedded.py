@@ -1,6 +1,7 @@
 """Several services in one process on the in-memory bus: the embedded default (``sluice up``).
 
-Each component gets its own ``MemoryBus`` over one shared ``MemoryBroker``, so consumer
+Each component gets its own ``MemoryBus`` over one shared ``MemoryBroker`` (or, given a Kafka
+bootstrap, its own ``KafkaBus``), so consumer
 groups, partitions and dead letters behave as they would on Kafka, and optionally its own
 HTTP app on its own port.
 """
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sluice_bus.memory import MemoryBroker, MemoryBus
+from sluice_bus import Bus, MemoryBroker, make_bus
 
 from sluice_runtime.component import Component
 from sluice_runtime.config import SluiceSettings
@@ -31,7 +32,7 @@ class Member:
     """One service of the stack."""
 
     name: str
-    bus: MemoryBus
+    bus: Bus
     component: Component
     metrics: ServiceMetrics
     state: RunState
@@ -42,8 +43,15 @@ class Member:
 class EmbeddedStack:
     """Starts members in the order added and stops them in reverse."""
 
-    def __init__(self, broker: MemoryBroker | None = None, *, http_host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        broker: MemoryBroker | None = None,
+        *,
+        http_host: str = "127.0.0.1",
+        kafka_bootstrap: str | None = None,
+    ):
         self.broker = broker or MemoryBroker()
+        self._kafka_bootstrap = kafka_bootstrap
         self._http_host = http_host
         self._members: dict[str, Member] = {}
 
@@ -53,7 +61,7 @@ class EmbeddedStack:
         """Build a service on its own bus; ``http_port`` 0 serves on any free port."""
         if name in self._members:
             raise ValueError(f"service {name!r} added twice")
-        bus = MemoryBus(self.broker, name)
+        bus = make_bus(name, self._kafka_bootstrap, self.broker)
         metrics = ServiceMetrics(name)
         bus.observer = metrics
         component = build(settings, bus)
