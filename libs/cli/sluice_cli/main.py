@@ -5,10 +5,15 @@ from __future__ import annotations
 import typer
 
 from sluice_cli.demo import demo
+from sluice_cli.kafka_tools import signal, tail
 from sluice_cli.sim import sim_app
+from sluice_cli.up import up
 
 app = typer.Typer(
     no_args_is_help=True, help="Sluice: event-driven trading infrastructure for IBKR."
 )
 app.add_typer(sim_app, name="sim")
 app.command("demo")(demo)
+app.command("up")(up)
+app.command("signal")(signal)
+app.command("tail")(tail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sluice_bus import MemoryBroker, MemoryBus
+from sluice_bus import MemoryBroker, make_bus
 from sluice_market_data.bootstrap import build as build_market_data
 from sluice_market_data.config import MarketDataSettings
 from sluice_order_router.bootstrap import build as build_router
@@ -36,6 +36,8 @@ class StackConfig:
     """First of four consecutive HTTP ports (risk, order-router, session-keeper, market-data);
     None serves no HTTP."""
     risk_limits: dict[str, Any] | None = None
+    kafka_bootstrap: str | None = None
+    """Run the services on this Kafka cluster instead of the in-memory bus."""
 
 
 class LocalStack:
@@ -53,8 +55,8 @@ class LocalStack:
             )
         )
         self.control = TwsControl(self.tws)
-        self.services = EmbeddedStack(self.broker)
-        self.operator = MemoryBus(self.broker, "operator")
+        self.services = EmbeddedStack(self.broker, kafka_bootstrap=self.config.kafka_bootstrap)
+        self.operator = make_bus("operator", self.config.kafka_bootstrap, self.broker)
         """The bus an operator or a strategy would use (demo signals, kill switch)."""
 
     async def start(self) -> None:
@@ -82,6 +84,7 @@ class LocalStack:
             build_risk,
             RiskSettings(
                 SLUICE_RISK_DEFAULT_ACCOUNT=account,
+                SLUICE_KAFKA_BOOTSTRAP=self.config.kafka_bootstrap,
                 SLUICE_RISK_LIMITS=self.config.risk_limits or {},
             ),
             http_port=port(0),

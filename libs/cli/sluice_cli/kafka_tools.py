@@ -1,0 +1,108 @@
+"""``sluice signal`` and ``sluice tail``: publish a signal and watch topics on a Kafka cluster."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sluice_bus import ConsumerOptions, KafkaBus, Message
+from sluice_proto import Signal
+from sluice_proto.codec import encode, event_type
+from sluice_proto.topics import SIGNALS, TOPICS
+
+BOOTSTRAP_HELP = "Kafka bootstrap servers (default: $SLUICE_KAFKA_BOOTSTRAP)"
+
+
+def _bootstrap(option: str | None) -> str:
+    bootstrap = option or os.environ.get("SLUICE_KAFKA_BOOTSTRAP")
+    if not bootstrap:
+        raise typer.BadParameter(
+            "set SLUICE_KAFKA_BOOTSTRAP=host:port (or pass --bootstrap): the in-memory bus of "
+            "`sluice up` is private to its process",
+            param_hint="--bootstrap",
+        )
+    return bootstrap
+
+
+def signal(
+    symbol: Annotated[str, typer.Argument(help="e.g. AAPL")],
+    side: Annotated[str, typer.Argument(help="BUY or SELL")],
+    quantity: Annotated[str, typer.Argument(help="a positive decimal")],
+    *,
+    order_type: Annotated[str, typer.Option("--type", help="MKT, LMT, STP, STP_LMT")] = "MKT",
+    limit: Annotated[str | None, typer.Option(help="limit price")] = None,
+    stop: Annotated[str | None, typer.Option(help="stop price")] = None,
+    strategy: Annotated[str, typer.Option(help="strategy id")] = "cli",
+    signal_id: Annotated[str | None, typer.Option(help="idempotency key (default: random)")] = None,
+    account: Annotated[str | None, typer.Option(help="account (default: risk's)")] = None,
+    tif: Annotated[str, typer.Option(help="DAY, GTC or IOC")] = "DAY",
+    bootstrap: Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)] = None,
+) -> None:
+    """Publish one Signal onto sluice.signals.v1 and print its client order id."""
+    event = Signal(
+        signal_id=signal_id or uuid.uuid4().hex[:12],
+        strategy_id=strategy,
+        account=account,
+        symbol=symbol,
+        side=side.upper(),  # type: ignore[arg-type]
+        quantity=Decimal(quantity),
+        order_type=order_type.upper(),  # type: ignore[arg-type]
+        limit_price=Decimal(limit) if limit else None,
+        stop_price=Decimal(stop) if stop else None,
+        tif=tif.upper(),  # type: ignore[arg-type]
+    )
+    asyncio.run(_publish(_bootstrap(bootstrap), event))
+    typer.echo(f"published {event.signal_id} → client_order_id {event.client_order_id}")
+
+
+async def _publish(bootstrap: str, event: Signal) -> None:
+    bus = KafkaBus("sluice-cli", bootstrap)
+    await bus.start()
+    try:
+        await bus.publish(SIGNALS, event, key=event.strategy_id)
+    finally:
+        await bus.stop()
+
+
+def tail(
+    topics: Annotated[list[str], typer.Argument(help="topics, e.g. sluice.orders.events.v1")],
+    from_beginning: Annotated[bool, typer.Option(help="replay the topic first")] = False,
+    bootstrap: Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)] = None,
+) -> None:
+    """Print events of the given topics as they arrive, until interrupted."""
+    unknown = sorted(set(topics) - set(TOPICS))
+    if unknown:
+        raise typer.BadParameter(f"unknown topic(s) {unknown}; known: {sorted(TOPICS)}")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_tail(_bootstrap(bootstrap), topics, from_beginning))
+
+
+async def _tail(bootstrap: str, topics: list[str], from_beginning: bool) -> None:
+    console = Console()
+    bus = KafkaBus("sluice-cli-tail", bootstrap)
+
+    async def show(message: Message[Any]) -> None:
+        record = message.record
+        console.print(
+            f"[dim]{record.topic}/{record.partition}@{record.offset}[/] "
+            f"[bold]{event_type(message.event)}[/] {encode(message.event).decode()}"
+        )
+
+    await bus.start()
+    try:
+        # A fresh group each run: tail never moves anyone else's offsets.
+        await bus.consume(
+            topics,
+            group=f"sluice-tail-{uuid.uuid4().hex[:8]}",
+            handler=show,
+            options=ConsumerOptions(from_beginning=from_beginning, max_attempts=1),
+        )
+        await asyncio.Event().wait()
+    finally:
+        await bus.stop()
