@@ -1,9 +1,8 @@
 """Several services in one process on the in-memory bus: the embedded default (``sluice up``).
 
 Each component gets its own ``MemoryBus`` over one shared ``MemoryBroker`` (or, given a Kafka
-bootstrap, its own ``KafkaBus``), so consumer
-groups, partitions and dead letters behave as they would on Kafka, and optionally its own
-HTTP app on its own port.
+bootstrap, its own ``KafkaBus``), so consumer groups, partitions and dead letters behave as
+they would on Kafka, and optionally its own HTTP app on its own port.
 """
 
 from __future__ import annotations
