@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from sluice_market_data.domain import SubscriptionRegistry, end_subscription
 from sluice_proto.market_data import MdStart, MdStop, MdSubscriptionRejected, MdTick
-
 from tests.market_data.factories import AAPL, MSFT, T0, stock
 
 

@@ -34,7 +34,10 @@ LEASE_GROUP = "session-keeper.lease"
 
 
 class SessionKeeper:
-    """Decides, per account, whether trading is allowed, and keeps the IBKR session alive."""
+    """Decides, per account, whether trading is allowed, and keeps the IBKR session alive.
+
+    It keeps the ``accounts`` given, or, when none is, every account the router reports on.
+    """
 
     name = "session-keeper"
 
@@ -65,6 +68,7 @@ class SessionKeeper:
         self._task: asyncio.Task[None] | None = None
         for account in accounts:
             self.machine(account)
+        self._adopts = not self.machines  # no account configured: keep every one that reports
 
     def machine(self, account: str) -> SessionMachine:
         """The account's state machine, created on first mention."""
@@ -119,6 +123,8 @@ class SessionKeeper:
 
     async def _on_report(self, message: Message[Any]) -> HandlerResult:
         event = message.event
+        if event.account not in self.machines and not self._adopts:
+            return None
         if isinstance(event, KeeperMark):
             if event.instance_id == self.instance_id and event.account not in self.caught_up:
                 self.caught_up.add(event.account)

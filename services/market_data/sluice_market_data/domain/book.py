@@ -1,9 +1,9 @@
 """Conflated quotes: the latest tick fields per instrument, published at a bounded rate.
 
-A tick updates the instrument's quote at once; the quote is published when at least
-``min_interval`` has passed since its last publication, otherwise it is held (dirty) and
-``due`` publishes the latest version once the interval is over, so a burst of ticks costs one
-quote and the last value is never lost. A quote with no tick for ``stale_after`` is published
+A tick updates the instrument's quote at once (``on_tick``); ``due`` publishes it when at least
+``min_interval`` has passed since the instrument's last publication, so the first tick goes out
+at the next ``due`` call, a burst of ticks costs one quote per interval, and the latest value
+is never lost. A quote with no tick for ``stale_after`` is published
 once more with ``stale=True``; the next tick makes it fresh again.
 """
 
@@ -38,8 +38,8 @@ class QuoteBook:
         self.stale_after = stale_after
         self._entries: dict[str, _Entry] = {}
 
-    def on_tick(self, tick: MdTick, now: datetime) -> Quote | None:
-        """Merge a tick's prices; the quote to publish now, or None while conflating."""
+    def on_tick(self, tick: MdTick, now: datetime) -> None:
+        """Merge a tick's prices into the instrument's quote."""
         key = tick.instrument.key
         entry = self._entries.get(key)
         if entry is None:
@@ -50,10 +50,9 @@ class QuoteBook:
                 entry.prices[name] = value
         entry.ticked_at, entry.source_ts = now, tick.ts
         entry.dirty, entry.stale = True, False
-        return self._publish(entry, now) if self._may_publish(entry, now) else None
 
     def due(self, now: datetime) -> list[Quote]:
-        """Held quotes whose interval is over, and quotes that just went stale."""
+        """Updated quotes whose interval is over, and quotes that just went stale."""
         quotes = []
         for entry in self._entries.values():
             if not entry.stale and now - entry.ticked_at > self.stale_after:
