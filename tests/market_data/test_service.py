@@ -163,7 +163,7 @@ async def test_a_refused_instrument_frees_its_line_and_tells_the_subscriber(
     (rejection,) = seen.events(MD_QUOTES, instrument.key, MdSubscriptionRejected)
     assert (rejection.reason_code, rejection.subscriber_id) == ("UNKNOWN_INSTRUMENT", "alpha")
     await eventually(lambda: isinstance(seen.events(MD_REQUESTS, instrument.key)[-1], MdStop))
-    assert service.registry.lines_in_use == 0
+    assert not service.registry.is_active(instrument.key)
 
 
 @pytest.mark.parametrize("backend", ["memory"], indirect=True)

@@ -8,8 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar, SessionMachine, WindowSpec
 
+from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar, SessionMachine, WindowSpec
 from tests.session_keeper.factories import ACCOUNT, T0, FakeClock, auth, connection, egress
 
 NO_EGRESS_CHECKS: dict[str, Any] = {"egress_check_interval": None}

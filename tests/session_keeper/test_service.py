@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+
 from sluice_bus import Bus, make_bus
 from sluice_proto.session import ConnectionReport, SessionCommand, SessionState
 from sluice_proto.topics import SESSION_COMMANDS, SESSION_REPORTS, SESSION_STATE
 from sluice_runtime import build_app
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar
 from sluice_session_keeper.service import SessionKeeper
-
 from tests.support.collect import Backend, Collector
 from tests.support.polling import eventually
 

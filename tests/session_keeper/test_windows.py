@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from sluice_session_keeper.domain.windows import SUNDAY, ResetCalendar, WindowSpec
 
 NEW_YORK = ZoneInfo("America/New_York")
