@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 import pytest
+
 from sluice_bus import Bus, ConsumerOptions, MemoryBroker, Message
 from sluice_bus.api import HEADER_PRODUCER
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sluice_bus.api import Bus
-
 from sluice_market_data.config import MarketDataSettings
 from sluice_market_data.domain import QuoteBook, SubscriptionRegistry
 from sluice_market_data.service import MarketData

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
 from sluice_runtime.config import SluiceSettings
 
 

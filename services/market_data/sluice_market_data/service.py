@@ -19,12 +19,12 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
+
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, HandlerResult, Message, Outgoing
+from sluice_market_data.domain import QuoteBook, SubscriptionRegistry, end_subscription
 from sluice_proto.common import utc_now
 from sluice_proto.market_data import MdStart, MdStop, MdSubscribe, MdSubscriptionRejected, MdTick
 from sluice_proto.topics import MD_QUOTES, MD_REQUESTS, MD_SUBSCRIPTIONS, MD_TICKS
-
-from sluice_market_data.domain import QuoteBook, SubscriptionRegistry, end_subscription
 
 log = logging.getLogger(__name__)
 

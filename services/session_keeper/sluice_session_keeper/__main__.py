@@ -1,7 +1,6 @@
 """``python -m sluice_session_keeper``: the session-keeper as its own process on Kafka."""
 
 from sluice_runtime import run_service
-
 from sluice_session_keeper.bootstrap import build
 from sluice_session_keeper.config import KeeperSettings
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sluice_bus.api import Bus
-
 from sluice_session_keeper.config import KeeperSettings
 from sluice_session_keeper.service import SessionKeeper
 

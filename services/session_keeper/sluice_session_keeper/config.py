@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field
 from pydantic_settings import SettingsConfigDict
-from sluice_runtime.config import SluiceSettings
 
+from sluice_runtime.config import SluiceSettings
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar, WindowSpec
 from sluice_session_keeper.domain.windows import SUNDAY
 

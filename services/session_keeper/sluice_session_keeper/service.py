@@ -20,11 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
+
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, HandlerResult, Message
 from sluice_proto.common import utc_now
 from sluice_proto.session import KeeperMark
 from sluice_proto.topics import SESSION_COMMANDS, SESSION_REPORTS, SESSION_STATE
-
 from sluice_session_keeper.adapters.lease import AccountLeases
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar, SessionMachine
 

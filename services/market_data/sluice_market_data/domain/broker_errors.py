@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sluice_proto.market_data import MdStop, MdSubscriptionRejected, MdTick
-
 from sluice_market_data.domain.registry import SubscriptionRegistry
+from sluice_proto.market_data import MdStop, MdSubscriptionRejected, MdTick
 
 RejectReason = Literal["LINE_BUDGET_EXHAUSTED", "UNKNOWN_INSTRUMENT", "BROKER_ERROR"]
 

@@ -19,7 +19,6 @@ from sluice_proto.session import (
     SessionState,
     SessionStateName,
 )
-
 from sluice_session_keeper.domain.backoff import Backoff
 from sluice_session_keeper.domain.health import UNKNOWN, Health, from_auth, from_connection
 from sluice_session_keeper.domain.policy import KeeperPolicy
