@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_order_router.adapters.socket.gateway import SocketGateway, SocketOptions
 from sluice_order_router.domain.backoff import Backoff
@@ -21,10 +22,10 @@ ACCOUNT = "DU1234567"
 AAPL_CON_ID = 265598
 
 
-async def until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    """Poll until ``predicate()`` is truthy (fails the test after ``timeout``)."""
-    async with asyncio.timeout(timeout):
-        while not predicate():
+async def until(predicate: Callable[[], object], within_s: float = 10.0) -> None:
+    """Poll until ``predicate()`` is truthy (fails the test after ``within_s``)."""
+    async with asyncio.timeout(within_s):
+        while not predicate():  # noqa: ASYNC110  # polling state owned by other components
             await asyncio.sleep(0.01)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from sluice_order_router.domain.guards import GuardError, GuardInput, check_guards
 
 

@@ -18,7 +18,6 @@ from sluice_proto.orders import (
 )
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
 from sluice_sim.tws.control import TwsControl
-
 from tests.order_router.conftest import ACCOUNT, StartRouter, topic_events, until
 
 

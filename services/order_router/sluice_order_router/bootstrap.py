@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import cast
 
 from sluice_bus import Bus
-from sluice_runtime.config import ConfigError, Problem, exit_config_error
-
 from sluice_order_router.config import RouterSettings
 from sluice_order_router.domain.backoff import Backoff
 from sluice_order_router.domain.guards import GuardError, check_guards
 from sluice_order_router.ports import BrokerGateway
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.service import RouterService
+from sluice_proto.orders import ReplyPromptAudit
+from sluice_runtime.config import ConfigError, Problem, exit_config_error
 
 
 def socket_gateway(settings: RouterSettings) -> BrokerGateway:
@@ -49,10 +49,10 @@ def rest_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
 
     publisher = Publisher(bus, settings.ibkr_account)
 
-    async def audit(event: object) -> None:
-        await publisher.orders([event])  # type: ignore[list-item]
+    async def audit(event: ReplyPromptAudit) -> None:
+        await publisher.orders([event])
 
-    rest = RestSettings()  # type: ignore[call-arg]  # fields come from the environment
+    rest = RestSettings()
     gateway = RestGateway(
         rest, settings.ibkr_account, on_audit=audit, on_session_report=publisher.report
     )

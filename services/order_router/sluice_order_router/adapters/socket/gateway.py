@@ -11,14 +11,6 @@ from typing import Any
 
 from ib_async import Contract, Ticker, Trade
 from ib_async import Fill as IbFill
-from sluice_proto import ApprovedOrder, Instrument
-from sluice_proto.session import (
-    ApiPath,
-    AuthStatusReport,
-    ConnectionReport,
-    ConnectionStatus,
-    EgressReport,
-)
 
 from sluice_order_router.adapters.socket import mapping
 from sluice_order_router.adapters.socket.handshake import Endpoint
@@ -37,6 +29,14 @@ from sluice_order_router.ports import (
     OnOrderUpdate,
     OnTick,
     OrderUpdate,
+)
+from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto.session import (
+    ApiPath,
+    AuthStatusReport,
+    ConnectionReport,
+    ConnectionStatus,
+    EgressReport,
 )
 
 _PENDING = frozenset({"", "PendingSubmit", "ApiPending"})
@@ -99,10 +99,9 @@ class SocketGateway:
         await self._link.connect()
 
     async def close(self) -> None:
+        await self._relay.close()  # in-flight callbacks end here; reconcile covers the rest
         await self._link.close()
         await self.pacer.close()
-        await self._relay.drain()
-        await self._relay.close()
 
     async def qualify(self, instrument: Instrument) -> Instrument:
         if instrument.con_id:
@@ -137,11 +136,15 @@ class SocketGateway:
 
     async def snapshot(self) -> BrokerSnapshot:
         self._require_up()
-        trades = [
-            *await self.ib.reqCompletedOrdersAsync(False),
-            *await self.ib.reqAllOpenOrdersAsync(),  # open after completed: newer wins
-        ]
-        executions = await self.ib.reqExecutionsAsync()
+        try:  # ib_async never fails a pending request when the socket drops: bound it
+            async with asyncio.timeout(self._options.ack_timeout_s):
+                trades = [
+                    *await self.ib.reqCompletedOrdersAsync(False),
+                    *await self.ib.reqAllOpenOrdersAsync(),  # open after completed: newer wins
+                ]
+                executions = await self.ib.reqExecutionsAsync()
+        except TimeoutError:
+            raise NotConnectedError("IBKR did not answer the snapshot requests") from None
         snapshot = BrokerSnapshot()
         for trade in trades:
             known = mapping.broker_order(trade)

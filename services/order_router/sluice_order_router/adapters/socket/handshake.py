@@ -57,15 +57,18 @@ async def open_api(ib: IB, endpoint: Endpoint, client_id: int) -> None:
             failure.set_result(ClientIdInUseError(client_id, text))
 
     def on_api_error(message: str) -> None:
-        if failure.done() or message.startswith("API connection failed"):
-            return  # ib_async's own wrapper of an exception connectAsync raises anyway
-        if ib.client.serverVersion():
+        # ib_async raises this only once the handshake is done (before resetting the state)
+        if not failure.done() and not message.startswith("API connection failed"):
             failure.set_result(ClosedDuringStartError(f"closed during API start: {message}"))
-        else:
-            failure.set_result(ClosedAtOnceError(f"closed before the API handshake: {message}"))
+
+    def on_socket_closed(message: str) -> None:
+        if not failure.done():  # closed and no API error first: closed before the handshake
+            reason = message or "peer closed the connection"
+            failure.set_result(ClosedAtOnceError(f"closed before the API handshake: {reason}"))
 
     ib.errorEvent += on_error
     ib.client.apiError += on_api_error
+    ib.client.conn.disconnected += on_socket_closed
     connecting = asyncio.ensure_future(
         ib.connectAsync(
             endpoint.host,
@@ -89,5 +92,6 @@ async def open_api(ib: IB, endpoint: Endpoint, client_id: int) -> None:
     finally:
         ib.errorEvent -= on_error
         ib.client.apiError -= on_api_error
+        ib.client.conn.disconnected -= on_socket_closed
         if not failure.done():
             failure.cancel()

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ib_async import IB
-from sluice_proto.session import ConnectionStatus
 
 from sluice_order_router.adapters.socket.handshake import ClientIdInUseError, Endpoint, open_api
 from sluice_order_router.domain.backoff import Backoff
 from sluice_order_router.domain.client_ids import ClientIdPool
+from sluice_proto.session import ConnectionStatus
 
 log = logging.getLogger(__name__)
 

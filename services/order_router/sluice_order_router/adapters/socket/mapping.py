@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from ib_async import Contract, Order, Trade
 from ib_async import Fill as IbFill
-from sluice_proto import ApprovedOrder, Fill, Instrument
 
 from sluice_order_router.ports import BrokerOrder, BrokerStatus
+from sluice_proto import ApprovedOrder, Fill, Instrument
 
 _WORKING = frozenset({"PreSubmitted", "Submitted"})
 _CANCELLED = frozenset({"Cancelled", "ApiCancelled", "Inactive"})

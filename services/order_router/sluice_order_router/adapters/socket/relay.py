@@ -27,12 +27,8 @@ class Relay:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run(), name="ibkr-relay")
 
-    async def drain(self) -> None:
-        """Wait until everything posted so far has run."""
-        await self._queue.join()
-
     async def close(self) -> None:
-        """Stop the worker (anything still queued is dropped)."""
+        """Stop the worker; what is still queued is dropped (the next start reconciles)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -45,5 +41,3 @@ class Relay:
                 await call()
             except Exception:  # one failing callback must not stop the stream
                 log.exception("router callback failed")
-            finally:
-                self._queue.task_done()
