@@ -209,7 +209,8 @@ class SocketGateway:
 
     def _on_trade(self, trade: Trade) -> None:
         order = mapping.broker_order(trade)
-        if order is None or self._on_update is None:
+        # the start-up sync is not news: reconcile, which runs next, adopts what it shows
+        if order is None or self._on_update is None or not self._link.synced:
             return
         code, text = mapping.last_error(trade) if order.status == "rejected" else (None, None)
         update = OrderUpdate(order, error_code=code, error_text=text)
@@ -218,7 +219,7 @@ class SocketGateway:
 
     def _on_commission(self, trade: Trade, fill: IbFill, report: Any) -> None:
         order = mapping.broker_order(trade)
-        if order is None or self._on_update is None:
+        if order is None or self._on_update is None or not self._link.synced:
             return
         update = OrderUpdate(order, fill=mapping.to_fill(fill))
         callback = self._on_update

@@ -55,6 +55,11 @@ class Link:
         return self._ib.isConnected() and self._ibkr_up
 
     @property
+    def synced(self) -> bool:
+        """The API start-up is over: what IBKR pushes now is news, not the initial sync."""
+        return self._connected.is_set()
+
+    @property
     def client_id(self) -> int:
         """The client id in use (or to be tried next)."""
         return self._pool.current
