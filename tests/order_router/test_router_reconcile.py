@@ -64,7 +64,7 @@ async def burst(tws: TwsServer, control: TwsControl, rate: float, messages: int)
     try:
         sent_before = gateway.pacer.sent
         for _ in range(messages):
-            gateway.ib.client.reqCurrentTime()
+            gateway.ib.client.reqCurrentTime()  # type: ignore[no-untyped-call]
         await until(
             lambda: gateway.pacer.sent - sent_before >= messages, within_s=3 * messages / rate
         )
