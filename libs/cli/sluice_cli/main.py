@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sluice_cli.demo import demo
+from sluice_cli.doctor import doctor
 from sluice_cli.kafka_tools import signal, tail
 from sluice_cli.sim import sim_app
 from sluice_cli.up import up
@@ -14,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(sim_app, name="sim")
 app.command("demo")(demo)
+app.command("doctor")(doctor)
 app.command("up")(up)
 app.command("signal")(signal)
 app.command("tail")(tail)
