@@ -11,9 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sluice_proto import ApprovedOrder
-from sluice_proto.orders import OrderHeld, OrderRejected, OrderSubmitting, RejectReason
-
 from sluice_order_router.cancels import Canceller
 from sluice_order_router.contracts import ContractCache
 from sluice_order_router.domain.book import OrderBook
@@ -27,6 +24,9 @@ from sluice_order_router.ports import (
     OrderUpdate,
 )
 from sluice_order_router.publisher import Publisher
+from sluice_order_router.tracing import OrderTraces, ibkr_call
+from sluice_proto import ApprovedOrder
+from sluice_proto.orders import OrderHeld, OrderRejected, OrderSubmitting, RejectReason
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class OrderDesk:
         self._read_only = read_only
         self._pause_before_send_s = pause_before_send_s
         self._lock = asyncio.Lock()
+        self._traces = OrderTraces()
         self.cancels = Canceller(gateway, publisher, book, self._lock)
 
     async def approved(self, order: ApprovedOrder) -> None:
@@ -53,7 +54,9 @@ class OrderDesk:
         async with self._lock:
             if self.book.get(order.client_order_id) is not None:
                 log.info("duplicate approved order %s dropped", order.client_order_id)
-            elif order.account != self._account:
+                return
+            self._traces.remember(order.client_order_id)
+            if order.account != self._account:
                 await self._reject(track(order, "held"), "UNKNOWN_ACCOUNT", "not this router's")
             elif self._read_only:
                 why = "read-only mode (IBKR_READ_ONLY): orders are refused"
@@ -72,7 +75,10 @@ class OrderDesk:
         events = apply_broker(
             record, update.order, fills, error_code=update.error_code, error_text=update.error_text
         )
-        await self._publish.orders(events)
+        with self._traces.resumed(record.client_order_id):
+            await self._publish.orders(events)
+        if record.terminal:
+            self._traces.forget(record.client_order_id)
 
     async def reconcile(self) -> None:
         """Resolve every pending order against IBKR's snapshot; then send what is held."""
@@ -89,7 +95,8 @@ class OrderDesk:
                 if record.cancel_requested:
                     await self._publish.orders(record.cancelled("cancelled before it was sent"))
                 elif record.order is not None:
-                    await self._qualify_and_send(record, record.order)
+                    with self._traces.resumed(record.client_order_id):
+                        await self._qualify_and_send(record, record.order)
             await self.cancels.retry()
 
     async def _qualify_and_send(self, record: TrackedOrder, order: ApprovedOrder) -> None:
@@ -109,7 +116,8 @@ class OrderDesk:
         if self._pause_before_send_s:  # fault injection: a crash window after the write-ahead
             await asyncio.sleep(self._pause_before_send_s)
         try:
-            placed = await self._gateway.place(order, instrument)
+            with ibkr_call("place_order", order, self._gateway.path):
+                placed = await self._gateway.place(order, instrument)
         except BrokerRejectedError as exc:
             await self._publish.orders(record.rejected(exc.code, exc.text))
         except (NotConnectedError, TimeoutError) as exc:
@@ -129,6 +137,7 @@ class OrderDesk:
         await self._publish.orders([event])
         record.move("rejected")
         self.book.add(record)
+        self._traces.forget(record.client_order_id)
 
 
 def _submitting(record: TrackedOrder, order: ApprovedOrder, con_id: int | None) -> OrderSubmitting:

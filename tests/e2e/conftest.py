@@ -1,0 +1,60 @@
+"""One deployed-shape stack for the whole e2e package: four service processes on the session's
+Kafka broker, the TWS simulator, and an OTLP receiver every process exports its spans to."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.otlp import OtlpReceiver
+from tests.e2e.stack import ProcessStack, StackOptions
+
+ADMIN_TOKEN = "e2e-admin-token"
+RISK_LIMITS = {
+    "denied_symbols": ["GME"],
+    "max_order_quantity": 1000,
+    "price_collar_bps": 500,
+}
+
+
+@pytest.fixture(scope="package")
+def otlp() -> Iterator[OtlpReceiver]:
+    receiver = OtlpReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="package")
+async def stack(
+    kafka_bootstrap: str, otlp: OtlpReceiver, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ProcessStack]:
+    """Started once; stopped with SIGTERM at the end, where every process must exit 0."""
+    log_dir: Path = tmp_path_factory.mktemp("e2e-logs")
+    options = StackOptions(
+        kafka_bootstrap, log_dir, otlp.endpoint, RISK_LIMITS, admin_token=ADMIN_TOKEN
+    )
+    stack = ProcessStack(options)
+    try:
+        await stack.start()
+    except BaseException:
+        await stack.stop()
+        print(stack.logs())
+        raise
+    yield stack
+    codes = await stack.stop()
+    assert codes == dict.fromkeys(codes, 0), f"unclean exits {codes}:\n{stack.logs()}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the service processes' recent output to a failing e2e test's report."""
+    report = yield
+    stack = getattr(item, "funcargs", {}).get("stack")
+    if isinstance(stack, ProcessStack) and report.when == "call" and report.failed:
+        report.sections.append(("service logs", stack.logs()))
+    return report

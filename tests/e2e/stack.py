@@ -1,0 +1,254 @@
+"""Sluice as it is deployed: each of the four services its own OS process on real Kafka, the
+TWS simulator in this process (so tests can inject faults and watch the venue), and an
+operator bus that publishes signals and records what comes back."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+import uuid
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sluice_bus import ConsumerOptions, Message
+from sluice_bus.kafka import KafkaBus
+from sluice_proto import Instrument, MdSubscribe, Quote, SessionState, Signal
+from sluice_proto.topics import (
+    MD_QUOTES,
+    MD_SUBSCRIPTIONS,
+    ORDERS_APPROVED,
+    ORDERS_EVENTS,
+    SESSION_STATE,
+    SIGNALS,
+)
+from sluice_sim.tws.config import TwsConfig
+from sluice_sim.tws.control import TwsControl
+from sluice_sim.tws.server import TwsServer
+
+from tests.e2e.processes import ServiceProcess
+
+STRATEGY = "e2e"
+SYMBOLS = ("AAPL", "MSFT", "SPY")
+READY_TIMEOUT_S = 120.0
+FINAL = frozenset(
+    {
+        "order_filled",
+        "order_cancelled",
+        "order_rejected",
+        "order_broker_rejected",
+        "signal_duplicate",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StackOptions:
+    """What one stack runs on; every run gets its own account and consumer groups."""
+
+    bootstrap: str
+    log_dir: Path
+    otlp_endpoint: str | None = None
+    risk_limits: dict[str, Any] = field(default_factory=dict)
+    admin_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    account: str = field(default_factory=lambda: f"DU{secrets.randbelow(10**7):07d}")
+    quote_interval_s: float = 0.2
+    log_level: str = "INFO"
+
+
+@dataclass
+class Recorder:
+    """Approved orders, order events, session verdicts and quotes, as they arrive."""
+
+    account: str
+    messages: list[Message[Any]] = field(default_factory=list)
+
+    async def __call__(self, message: Message[Any]) -> None:
+        self.messages.append(message)
+
+    def order_events(self, client_order_id: str) -> list[Message[Any]]:
+        return [
+            m
+            for m in self.messages
+            if m.record.topic in (ORDERS_APPROVED, ORDERS_EVENTS)
+            and getattr(m.event, "client_order_id", None) == client_order_id
+        ]
+
+    def lifecycle(self, client_order_id: str) -> list[str]:
+        """The order's event types, oldest first (``order_submitting``, ``order_filled``...)."""
+        return [type_tag(m.event) for m in self.order_events(client_order_id)]
+
+    def session(self) -> SessionState | None:
+        states = [
+            m.event
+            for m in self.messages
+            if isinstance(m.event, SessionState) and m.event.account == self.account
+        ]
+        return states[-1] if states else None
+
+    def quote(self, symbol: str) -> Quote | None:
+        quotes = [
+            m.event
+            for m in self.messages
+            if isinstance(m.event, Quote)
+            and m.event.instrument.symbol == symbol
+            and m.event.bid is not None
+            and m.event.ask is not None
+        ]
+        return max(quotes, key=lambda q: q.ts) if quotes else None
+
+
+def type_tag(event: Any) -> str:
+    return str(type(event).__struct_config__.tag)
+
+
+class ProcessStack:
+    """The TWS simulator plus the four ``python -m sluice_<service>`` processes."""
+
+    def __init__(self, options: StackOptions) -> None:
+        self.options = options
+        self.account = options.account
+        self.tws = TwsServer(
+            TwsConfig(
+                port=0, seed=11, accounts=(self.account,), quote_interval=options.quote_interval_s
+            )
+        )
+        self.control = TwsControl(self.tws)
+        self.operator = KafkaBus("e2e-strategy", options.bootstrap)
+        self.recorder = Recorder(self.account)
+        self.http = httpx.AsyncClient()
+        self.services: dict[str, ServiceProcess] = {}
+        self._run = uuid.uuid4().hex[:8]
+
+    def _env(self) -> dict[str, str]:
+        env = {
+            "SLUICE_KAFKA_BOOTSTRAP": self.options.bootstrap,
+            "SLUICE_LOG_LEVEL": self.options.log_level,
+            "IBKR_ACCOUNT": self.account,
+            "IBKR_API": "socket",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within a fraction of a second
+        }
+        if self.options.otlp_endpoint:
+            env["OTEL_EXPORTER_OTLP_ENDPOINT"] = self.options.otlp_endpoint
+        return env
+
+    def _processes(self) -> list[ServiceProcess]:
+        common, log_dir = self._env(), self.options.log_dir
+        return [
+            ServiceProcess("market-data", "sluice_market_data", common | {
+                "SLUICE_MD_CONFLATE_MS": "50",
+            }, log_dir),
+            ServiceProcess("session-keeper", "sluice_session_keeper", common | {
+                "SLUICE_SESSION_TICK_S": "0.2",
+            }, log_dir),
+            ServiceProcess("risk", "sluice_risk", common | {
+                "SLUICE_RISK_GROUP": f"sluice-risk.e2e-{self._run}",
+                "SLUICE_RISK_LIMITS": json.dumps(self.options.risk_limits),
+                "SLUICE_RISK_ADMIN_TOKEN": self.options.admin_token,
+            }, log_dir),
+            ServiceProcess("order-router", "sluice_order_router", common | {
+                "TRADING_MODE": "paper",
+                "IBKR_HOST": "127.0.0.1",
+                "IBKR_PORT": str(self.tws.port),
+                "IBKR_CLIENT_ID": "1",
+                "SLUICE_RECONNECT_INITIAL_S": "0.2",
+                "SLUICE_RECONNECT_MAX_S": "1",
+            }, log_dir),
+        ]  # fmt: skip
+
+    async def start(self) -> None:
+        """Start the gateway and the four processes, wait until all are ready and trading is
+        allowed, and subscribe to quotes of ``SYMBOLS`` until they flow."""
+        self.options.log_dir.mkdir(parents=True, exist_ok=True)
+        await self.tws.start()
+        await self.operator.start()
+        await self.operator.consume(
+            [ORDERS_APPROVED, ORDERS_EVENTS, SESSION_STATE, MD_QUOTES],
+            group=f"e2e-recorder-{self._run}",
+            handler=self.recorder,
+            options=ConsumerOptions(from_beginning=True),
+        )
+        for process in self._processes():
+            self.services[process.name] = process
+            process.start()
+        for process in self.services.values():
+            await process.wait_ready(self.http, READY_TIMEOUT_S)
+        await self.until("trading allowed", self.trading_allowed, 60)
+        for symbol in SYMBOLS:
+            request = MdSubscribe(subscriber_id=STRATEGY, instrument=Instrument(symbol=symbol))
+            await self.operator.publish(MD_SUBSCRIPTIONS, request, key=request.instrument.key)
+        await self.until("quotes", lambda: all(self.recorder.quote(s) for s in SYMBOLS), 60)
+
+    async def stop(self) -> dict[str, int]:
+        """SIGTERM every process (all at once), then the gateway; each process's exit status."""
+        for process in self.services.values():
+            process.terminate()
+        running = [p for p in self.services.values() if p.process is not None]
+        exits = await asyncio.gather(*(asyncio.to_thread(p.wait_exit) for p in running))
+        codes = {p.name: code for p, code in zip(running, exits, strict=True)}
+        await self.operator.stop()
+        await self.http.aclose()
+        await self.tws.stop()
+        return codes
+
+    def logs(self) -> str:
+        """Every process's recent output, for a failure report."""
+        return "\n".join(f"--- {n} ({p.log_path})\n{p.tail()}" for n, p in self.services.items())
+
+    def trading_allowed(self) -> bool:
+        state = self.recorder.session()
+        return state is not None and state.trading_allowed
+
+    def url(self, service: str, path: str) -> str:
+        return f"{self.services[service].url}{path}"
+
+    async def signal(
+        self,
+        symbol: str,
+        side: str,
+        quantity: int,
+        order_type: str = "MKT",
+        limit_price: Decimal | None = None,
+    ) -> Signal:
+        """Publish one signal of this run's strategy (the default account) and return it."""
+        signal = Signal(
+            signal_id=uuid.uuid4().hex[:12],
+            strategy_id=STRATEGY,
+            symbol=symbol,
+            side=side,  # type: ignore[arg-type]
+            quantity=Decimal(quantity),
+            order_type=order_type,  # type: ignore[arg-type]
+            limit_price=limit_price,
+        )
+        await self.operator.publish(SIGNALS, signal, key=STRATEGY)
+        return signal
+
+    async def outcome(self, signal: Signal, *, until: frozenset[str] = FINAL) -> list[str]:
+        """Wait until the signal's order reaches one of ``until``; its lifecycle so far."""
+        coid = signal.client_order_id
+        await self.until(
+            f"{coid} to reach one of {sorted(until)}",
+            lambda: any(t in until for t in self.recorder.lifecycle(coid)),
+            30,
+        )
+        return self.recorder.lifecycle(coid)
+
+    async def until(
+        self, what: str, done: Callable[[], bool | Awaitable[bool]], timeout_s: float
+    ) -> None:
+        """Poll ``done`` (plain or async) until true; fail naming ``what`` on timeout."""
+        deadline = time.monotonic() + timeout_s
+        while not await _truth(done()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
+            await asyncio.sleep(0.05)  # poll interval
+
+
+async def _truth(value: bool | Awaitable[bool]) -> bool:
+    return await value if inspect.isawaitable(value) else value
