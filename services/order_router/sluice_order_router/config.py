@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field
 from pydantic_settings import NoDecode
-from sluice_runtime.config import Port, SluiceSettings
 
 from sluice_order_router.domain.guards import GuardInput
+from sluice_runtime.config import Port, SluiceSettings
 
 
 def _id_list(value: object) -> object:
@@ -50,7 +50,7 @@ class RouterSettings(SluiceSettings):
         None, json_schema_extra={"expects": "a local IP address to send from"}
     )
     ibkr_pacing_msgs_per_s: float = Field(
-        45.0, gt=0, le=50, json_schema_extra={"expects": "messages per second, 0 < x <= 50"}
+        45.0, gt=0, le=48, json_schema_extra={"expects": "messages per second, 0 < x <= 48"}
     )
     ibkr_connect_timeout_s: float = Field(4.0, gt=0)
     ibkr_ack_timeout_s: float = Field(10.0, gt=0)

@@ -1,0 +1,30 @@
+"""The pacer keeps order, and drops what was queued for a connection that is gone."""
+
+from __future__ import annotations
+
+from sluice_order_router.adapters.socket.pacing import BURST, Pacer
+from tests.order_router.conftest import until
+
+
+async def test_sends_in_submission_order() -> None:
+    pacer = Pacer(rate=200.0)
+    sent: list[int] = []
+    for number in range(10):
+        pacer.submit(lambda n=number: sent.append(n))  # type: ignore[misc]
+    await until(lambda: len(sent) == 10)
+    assert sent == list(range(10))
+    await pacer.close()
+
+
+async def test_clear_drops_queued_messages_only() -> None:
+    pacer = Pacer(rate=1.0)  # slow: everything beyond the burst waits
+    sent: list[str] = []
+    for _ in range(5):
+        pacer.submit(lambda: sent.append("old"))
+    await until(lambda: len(sent) == int(BURST))
+    pacer.clear()
+    pacer.submit(lambda: sent.append("new"))
+    await until(lambda: "new" in sent, within_s=3)
+    assert sent == ["old"] * int(BURST) + ["new"]
+    assert pacer.queued == 0
+    await pacer.close()
