@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sluice_runtime.runner import run_service
-
 from sluice_order_router.bootstrap import build
 from sluice_order_router.config import RouterSettings
+from sluice_runtime.runner import run_service
 
 
 def main() -> None:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 
-from sluice_proto import CancelAll, CancelOrder
-from sluice_proto.orders import CancelRejected
-
 from sluice_order_router.domain.book import OrderBook
 from sluice_order_router.domain.tracker import TrackedOrder
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
+from sluice_proto import CancelAll, CancelOrder
+from sluice_proto.orders import CancelRejected
 
 
 class Canceller:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from sluice_proto import Instrument
-
 from sluice_order_router.ports import BrokerGateway
+from sluice_proto import Instrument
 
 
 class ContractCache:

@@ -12,10 +12,9 @@ import asyncio
 import logging
 
 from sluice_bus import Bus, ConsumerOptions, Message
+from sluice_order_router.domain.book import OrderBook
 from sluice_proto.orders import OrderEvent, RouterStarted
 from sluice_proto.topics import ORDERS_EVENTS
-
-from sluice_order_router.domain.book import OrderBook
 
 log = logging.getLogger(__name__)
 

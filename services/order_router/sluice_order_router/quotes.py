@@ -9,11 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import msgspec
-from sluice_proto import Instrument
-from sluice_proto.market_data import MdRequest, MdStart, MdTick
 
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
+from sluice_proto import Instrument
+from sluice_proto.market_data import MdRequest, MdStart, MdTick
 
 
 class QuoteRelay:

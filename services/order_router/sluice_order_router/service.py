@@ -15,19 +15,19 @@ import uuid
 
 import msgspec
 from fastapi import APIRouter
-from sluice_bus import Bus, Consumer, Message
-from sluice_proto import ApprovedOrder
-from sluice_proto.market_data import MdRequest
-from sluice_proto.orders import CancelAll, CancelOrder
-from sluice_proto.session import ConnectionReport, SessionCommand
-from sluice_proto.topics import MD_REQUESTS, ORDERS_APPROVED, SESSION_COMMANDS
 
+from sluice_bus import Bus, Consumer, Message
 from sluice_order_router.domain.book import OrderBook
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.orders import OrderDesk
 from sluice_order_router.ports import BrokerGateway
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.quotes import QuoteRelay
+from sluice_proto import ApprovedOrder
+from sluice_proto.market_data import MdRequest
+from sluice_proto.orders import CancelAll, CancelOrder
+from sluice_proto.session import ConnectionReport, SessionCommand
+from sluice_proto.topics import MD_REQUESTS, ORDERS_APPROVED, SESSION_COMMANDS
 
 log = logging.getLogger(__name__)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_proto.orders import (
     OrderAccepted,
     OrderBrokerRejected,
@@ -22,8 +23,6 @@ from sluice_proto.orders import (
     OrderSubmitting,
     RouterStarted,
 )
-
-from sluice_order_router.domain.tracker import TrackedOrder, track
 
 
 class OrderBook:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sluice_proto import Fill
-from sluice_proto.orders import OrderEvent
-
 from sluice_order_router.domain.tracker import TrackedOrder
 from sluice_order_router.ports import BrokerOrder
+from sluice_proto import Fill
+from sluice_proto.orders import OrderEvent
 
 
 def apply_broker(

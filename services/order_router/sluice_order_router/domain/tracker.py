@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict
 
+from sluice_order_router.domain.states import TERMINAL, OrderState, can_move
 from sluice_proto import ApprovedOrder, Fill
 from sluice_proto.orders import (
     OrderAccepted,
@@ -22,8 +23,6 @@ from sluice_proto.orders import (
     OrderPartiallyFilled,
     OrderSubmitted,
 )
-
-from sluice_order_router.domain.states import TERMINAL, OrderState, can_move
 
 
 class EventIds(TypedDict):
