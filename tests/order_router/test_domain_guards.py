@@ -18,6 +18,10 @@ from sluice_order_router.domain.guards import GuardError, GuardInput, check_guar
         (GuardInput("live", 4001, "U123", False), "live trading is not enabled"),
         (GuardInput("live", 14001, "U123", True), "needs a live port"),
         (GuardInput("paper", 4002, "X1"), "neither a paper (DU...) nor a live"),
+        (
+            GuardInput("paper", 4002, "DU123", api="socket", proxy_configured=True),
+            "IBKR_API=socket cannot send through it",
+        ),
     ],
 )
 def test_disagreement_refuses_with_its_name(given: GuardInput, expected: str) -> None:
@@ -35,6 +39,7 @@ def test_disagreement_refuses_with_its_name(given: GuardInput, expected: str) ->
         GuardInput("paper", None, "DU123"),  # the REST path has no socket port
         GuardInput("live", 4001, "U123", True),
         GuardInput("live", 7496, "U123", True),
+        GuardInput("paper", None, "DU123", api="rest", proxy_configured=True),
     ],
 )
 def test_agreement_passes(given: GuardInput) -> None:

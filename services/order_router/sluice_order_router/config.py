@@ -5,7 +5,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv6Address
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
 from pydantic_settings import NoDecode
 
 from sluice_order_router.domain.guards import GuardInput
@@ -54,6 +54,11 @@ class RouterSettings(SluiceSettings):
     )
     ibkr_connect_timeout_s: float = Field(4.0, gt=0)
     ibkr_ack_timeout_s: float = Field(10.0, gt=0)
+    egress_proxy: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("QUOTAGUARDSHIELD_URL", "SLUICE_EGRESS_PROXY_URL"),
+        json_schema_extra={"expects": "a socks5h://user:pass@host:port URL"},
+    )
     fault_pause_before_send_s: float = Field(
         0.0,
         ge=0,
@@ -70,4 +75,6 @@ class RouterSettings(SluiceSettings):
             port=self.ibkr_port if self.ibkr_api == "socket" else None,
             account=self.ibkr_account,
             live_enabled=self.enable_live,
+            api=self.ibkr_api,
+            proxy_configured=self.egress_proxy is not None,
         )
