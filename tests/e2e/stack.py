@@ -84,12 +84,16 @@ class Recorder:
         """The order's event types, oldest first (``order_submitting``, ``order_filled``...)."""
         return [type_tag(m.event) for m in self.order_events(client_order_id)]
 
-    def session(self) -> SessionState | None:
-        states = [
+    def sessions(self) -> list[SessionState]:
+        """The session-keeper's verdicts on this account, oldest first."""
+        return [
             m.event
             for m in self.messages
             if isinstance(m.event, SessionState) and m.event.account == self.account
         ]
+
+    def session(self) -> SessionState | None:
+        states = self.sessions()
         return states[-1] if states else None
 
     def quote(self, symbol: str) -> Quote | None:

@@ -1,0 +1,56 @@
+"""Losing the IBKR session stops new orders; getting it back resumes them (socket path)."""
+
+from __future__ import annotations
+
+import pytest
+from sluice_proto import OrderRejected
+
+from tests.e2e.stack import ProcessStack
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
+
+
+def trading_halted(stack: ProcessStack) -> bool:
+    state = stack.recorder.session()
+    return state is not None and not state.trading_allowed
+
+
+async def assert_a_new_signal_fills(stack: ProcessStack) -> None:
+    signal = await stack.signal("AAPL", "BUY", 2)
+    assert (await stack.outcome(signal))[-1] == "order_filled"
+
+
+async def test_connectivity_loss_halts_new_orders_and_restoring_it_resumes_them(
+    stack: ProcessStack,
+) -> None:
+    stack.control.lose_connectivity()  # IB's servers unreachable: 1100 to the router
+    await stack.until("the session-keeper to halt trading", lambda: trading_halted(stack), 20)
+    state = stack.recorder.session()
+    assert state is not None and state.state == "DEGRADED", state
+
+    signal = await stack.signal("AAPL", "BUY", 2)
+    assert await stack.outcome(signal) == ["order_rejected"]
+    [rejected] = [
+        m.event for m in stack.recorder.order_events(signal.client_order_id)
+        if isinstance(m.event, OrderRejected)
+    ]  # fmt: skip
+    assert rejected.reason_code == "TRADING_NOT_ALLOWED"
+    assert stack.control.orders_with_ref(signal.client_order_id) == 0
+
+    stack.control.restore_connectivity(data_lost=False)  # 1102
+    await stack.until("the session-keeper to allow trading", stack.trading_allowed, 20)
+    await assert_a_new_signal_fills(stack)
+
+
+async def test_a_gateway_restart_halts_trading_until_the_router_is_back(
+    stack: ProcessStack,
+) -> None:
+    seen = len(stack.recorder.sessions())
+    await stack.control.restart(window=1.0)  # every client dropped, connections refused 1 s
+
+    def halted_since_restart() -> bool:
+        return any(not s.trading_allowed for s in stack.recorder.sessions()[seen:])
+
+    await stack.until("the session-keeper to halt trading", halted_since_restart, 20)
+    await stack.until("the router to reconnect", stack.trading_allowed, 30)
+    await assert_a_new_signal_fills(stack)
