@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ctypes
 import os
 import shutil
 import signal
@@ -50,6 +51,7 @@ _SETTINGS = {
     "num.io.threads": "2",
     "log.flush.interval.messages": "9223372036854775807",
 }
+_PR_SET_PDEATHSIG = 1
 _JVM_OPTS = ("-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true")
 
 
@@ -163,6 +165,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, even by SIGKILL (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _launch(config: Path, log: Path) -> subprocess.Popen[bytes]:
     """Format the storage directory, then start the broker with its output in ``log``."""
     with log.open("ab") as out:
@@ -176,7 +184,10 @@ def _launch(config: Path, log: Path) -> subprocess.Popen[bytes]:
         if formatted.returncode != 0:
             raise BrokerError(f"kafka storage format failed; log kept at {log}:\n{_tail(log)}")
         return subprocess.Popen(
-            _java("kafka.Kafka", str(config)), stdout=out, stderr=subprocess.STDOUT
+            _java("kafka.Kafka", str(config)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only async-signal-safe prctl
         )
 
 

@@ -1,0 +1,113 @@
+"""Bus backends: produce → consume latency (p50/p99) and end-to-end throughput.
+
+Run: ``python -m bench bus``. The Kafka figures come from a real single-node broker started
+for the run (``tests/support/kafka_broker.py``); consumers commit after every record.
+
+- latency: one signal at a time, from ``publish`` until the handler has it;
+- throughput: a burst published concurrently, until the handler has seen all of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sluice_bus import Bus, HandlerResult, KafkaBus, MemoryBroker, MemoryBus, Message
+from sluice_proto.signals import Signal
+from sluice_proto.topics import SIGNALS
+from tests.support.kafka_broker import running_broker
+
+SIZES = {"memory": (2_000, 10_000), "kafka": (200, 1_000)}  # (latency samples, burst)
+
+
+class _Arrivals:
+    """Counts this run's signals as the handler gets them; wakes whoever waits for a count."""
+
+    def __init__(self, key: str) -> None:
+        self._key = key.encode()
+        self.count = 0
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+
+    async def __call__(self, message: Message[Any]) -> HandlerResult:
+        if message.record.key == self._key:
+            self.count += 1
+            while self._waiters and self._waiters[0][0] <= self.count:
+                self._waiters.pop(0)[1].set_result(None)
+        return None
+
+    async def reach(self, target: int) -> None:
+        if self.count < target:
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append((target, future))
+            self._waiters.sort(key=lambda waiter: waiter[0])
+            await future
+
+
+def _signal(key: str, number: int) -> Signal:
+    return Signal(
+        signal_id=f"b{number}",
+        strategy_id=key,
+        symbol="AAPL",
+        side="BUY",
+        quantity=Decimal(1),
+        order_type="MKT",
+    )
+
+
+async def _measure(bus: Bus, samples: int, burst: int) -> tuple[list[float], float]:
+    key = f"bench-{uuid.uuid4().hex[:8]}"
+    arrivals = _Arrivals(key)
+    await bus.consume([SIGNALS], group=key, handler=arrivals)
+    await bus.publish(SIGNALS, _signal(key, -1), key=key)  # warm-up: group joined, paths hot
+    await arrivals.reach(1)
+    latencies = []
+    for number in range(samples):
+        started = time.perf_counter()
+        await bus.publish(SIGNALS, _signal(key, number), key=key)
+        await arrivals.reach(arrivals.count + 1)
+        latencies.append(time.perf_counter() - started)
+    target = arrivals.count + burst
+    events = [_signal(key, samples + number) for number in range(burst)]
+    started = time.perf_counter()
+    await asyncio.gather(*(bus.publish(SIGNALS, event, key=key) for event in events))
+    await arrivals.reach(target)
+    return latencies, burst / (time.perf_counter() - started)
+
+
+def _report(name: str, latencies: list[float], rate: float) -> None:
+    cuts = statistics.quantiles(latencies, n=100)
+    print(f"  {name:<8}{cuts[49] * 1e3:10.3f}{cuts[98] * 1e3:10.3f}{len(latencies):9}{rate:14,.0f}")
+
+
+async def _memory() -> tuple[list[float], float]:
+    bus = MemoryBus(MemoryBroker(), "bench")
+    await bus.start()
+    try:
+        return await _measure(bus, *SIZES["memory"])
+    finally:
+        await bus.stop()
+
+
+async def _kafka() -> tuple[list[float], float]:
+    async with running_broker() as broker:
+        bus = KafkaBus("bench", broker.bootstrap)
+        await bus.start()
+        try:
+            # A stuck run should fail loudly, not hang the whole bench.
+            return await asyncio.wait_for(_measure(bus, *SIZES["kafka"]), timeout=120)
+        finally:
+            await bus.stop()
+
+
+def main() -> None:
+    """Print latency percentiles and throughput for each backend."""
+    print("bus: one partition key, handler is a no-op, commit after every record")
+    print(f"  {'backend':<8}{'p50 ms':>10}{'p99 ms':>10}{'samples':>9}{'burst msg/s':>14}")
+    runs: dict[str, Callable[[], Any]] = {"memory": _memory, "kafka": _kafka}
+    for name, run in runs.items():
+        _report(name, *asyncio.run(run()))
