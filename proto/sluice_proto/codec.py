@@ -44,8 +44,9 @@ def decode(topic_name: str, data: bytes) -> Any:
     except msgspec.ValidationError as exc:
         message = str(exc)
         kind: DecodeFailure = (
-            "unknown_type" if "Invalid value" in message and "`$.type`" in message else
-            "schema_invalid"
+            "unknown_type"
+            if "Invalid value" in message and "`$.type`" in message
+            else "schema_invalid"
         )
         raise EventDecodeError(kind, message) from exc
     except msgspec.DecodeError as exc:

@@ -51,7 +51,9 @@ def event_schemas() -> dict[str, dict[str, Any]]:
 def asyncapi() -> dict[str, Any]:
     """One AsyncAPI 3.0 document for every ``sluice.*`` topic."""
     classes = [cls for spec in TOPICS.values() for cls in event_classes(spec)]
-    _, components = msgspec.json.schema_components(classes, ref_template="#/components/schemas/{name}")
+    _, components = msgspec.json.schema_components(
+        classes, ref_template="#/components/schemas/{name}"
+    )
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 
 import pytest
+
 from sluice_bus import Bus, MemoryBroker, make_bus
 from sluice_proto.signals import Signal
-
 from tests.support.tracing import span_exporter
 
 StartBus = Callable[[], Awaitable[Bus]]

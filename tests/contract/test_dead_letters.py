@@ -9,7 +9,6 @@ from sluice_bus.partitioning import partition_for
 from sluice_proto.codec import encode
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.topics import SIGNALS
-
 from tests.contract.conftest import StartBus, signal
 from tests.contract.recording import Recorder, dead_letters, letters
 from tests.support.polling import eventually

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sluice_bus.partitioning import partition_for
 from sluice_proto.topics import SIGNALS
-
 from tests.contract.conftest import StartBus, signal
 from tests.contract.recording import Blocker, Recorder, key_of
 from tests.support.polling import eventually

@@ -11,7 +11,6 @@ from sluice_bus.api import (
     HEADER_SCHEMA_VERSION,
 )
 from sluice_proto.topics import SIGNALS
-
 from tests.contract.conftest import StartBus, signal
 from tests.contract.recording import Recorder
 from tests.support.polling import eventually

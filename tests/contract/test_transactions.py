@@ -9,7 +9,6 @@ from typing import Any
 from sluice_bus import ConsumerOptions, HandlerResult, Message, Outgoing
 from sluice_proto.orders import OrderRejected
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
-
 from tests.contract.conftest import StartBus, signal
 from tests.contract.recording import Recorder
 from tests.support.polling import eventually

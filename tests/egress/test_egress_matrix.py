@@ -10,6 +10,7 @@ import socket
 from decimal import Decimal
 
 import pytest
+
 from sluice_order_router.adapters.rest.errors import (
     EgressMismatchError,
     ProxyDownError,
@@ -18,7 +19,6 @@ from sluice_order_router.adapters.rest.errors import (
 from sluice_order_router.ports import NotConnectedError
 from sluice_proto import ApprovedOrder, Instrument
 from sluice_proto.session import ConnectionReport, EgressReport
-
 from tests.egress.fixtures import (
     ACCOUNT,
     SHIELD_IP,

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import msgspec
 import pytest
+
 from sluice_order_router.ports import NotConnectedError
 from sluice_proto import ApprovedOrder, Instrument, codec
-
 from tests.egress.fixtures import ACCOUNT, ShieldProxy, cp_simulator, gateway, rest_settings
 
 pytestmark = pytest.mark.integration

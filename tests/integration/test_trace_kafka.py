@@ -15,11 +15,11 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
 from opentelemetry.trace import SpanKind
+
 from sluice_bus import HandlerResult, KafkaBus, Message, Outgoing
 from sluice_proto.orders import OrderRejected
 from sluice_proto.signals import Signal
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
-
 from tests.support.polling import eventually
 from tests.support.tracing import span_exporter
 

@@ -14,9 +14,7 @@ from sluice_proto.topics import TOPICS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "v1"
 _TOPIC_OF_TYPE = {
-    generate.tag(cls): name
-    for name, spec in TOPICS.items()
-    for cls in generate.event_classes(spec)
+    generate.tag(cls): name for name, spec in TOPICS.items() for cls in generate.event_classes(spec)
 }
 
 
@@ -37,7 +35,10 @@ def test_a_stale_schema_is_detected(tmp_path: Path) -> None:
     signal_schema.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     (copy / "schemas" / "removed_event.json").write_text("{}\n")
 
-    assert set(generate.stale_files(copy)) == {signal_schema, copy / "schemas" / "removed_event.json"}
+    assert set(generate.stale_files(copy)) == {
+        signal_schema,
+        copy / "schemas" / "removed_event.json",
+    }
 
 
 def test_every_event_has_a_schema_and_an_asyncapi_message() -> None:

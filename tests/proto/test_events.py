@@ -80,5 +80,5 @@ def test_timestamps_keep_their_instant() -> None:
 
 
 def test_topic_lookup_names_the_unknown_topic() -> None:
-    with pytest.raises(KeyError, match="sluice.nope.v1"):
+    with pytest.raises(KeyError, match=r"sluice\.nope\.v1"):
         topic("sluice.nope.v1")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from sluice_order_router.adapters.rest import parsing
 from sluice_order_router.adapters.rest.egress import EgressConfigError, egress_verdict, parse_proxy
 from sluice_order_router.adapters.rest.limiter import RateLimitedError, SharedLimiter

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from sluice_bus import Message
 from sluice_bus.kafka import KafkaBus
 from sluice_order_router.adapters.rest import RestGateway
@@ -27,7 +28,6 @@ from sluice_proto.orders import (
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
 from sluice_sim.cp import CpSimulator
 from sluice_sim.venue import VenueConfig
-
 from tests.egress.fixtures import ROUTER_LIMITS, ShieldProxy, cp_simulator, rest_settings
 from tests.support.polling import eventually
 

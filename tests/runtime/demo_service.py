@@ -14,6 +14,7 @@ from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import Field, SecretStr
+
 from sluice_bus import Bus, MemoryBroker, MemoryBus, Message
 from sluice_proto.topics import SIGNALS
 from sluice_runtime import ConfigError, Port, Problem, SluiceSettings, kafka_bus, run_service

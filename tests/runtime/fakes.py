@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from fastapi import APIRouter
+
 from sluice_bus import Bus, Message
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from sluice_runtime import ConfigError, SluiceSettings, read_settings, redact
 
+from sluice_runtime import ConfigError, SluiceSettings, read_settings, redact
 from tests.runtime.demo_service import DemoSettings
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import httpx
+
 from sluice_bus import Bus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
 from sluice_runtime import EmbeddedStack, SluiceSettings
-
 from tests.runtime.fakes import RecordingComponent, eventually
 
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 import httpx
 import pytest
 from fastapi import APIRouter
+
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
 from sluice_runtime import ServiceMetrics, build_app
 from sluice_runtime.web import Phase, RunState
-
 from tests.runtime.fakes import RecordingComponent, eventually
 
 

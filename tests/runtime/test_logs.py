@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from opentelemetry import trace
+
 from sluice_runtime.logs import json_handler
 from sluice_runtime.redaction import RedactingFilter, redact, register_secrets
 from sluice_runtime.tracing import install_memory_exporter

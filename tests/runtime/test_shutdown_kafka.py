@@ -14,10 +14,10 @@ from decimal import Decimal
 import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
+
 from sluice_bus.kafka import KafkaBus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
-
 from tests.runtime.test_shutdown import ROOT, free_port, wait_ready
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import httpx
 from fastapi import APIRouter
 from opentelemetry import trace
+
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_runtime import build_app
 from sluice_runtime.tracing import install_memory_exporter
-
 from tests.runtime.fakes import RecordingComponent
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"

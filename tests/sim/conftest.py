@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 from ib_async import IB
+
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.server import TwsServer
 

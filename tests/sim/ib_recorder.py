@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ib_async.decoder import Decoder
+
 from sluice_sim.tws.fields import SERVER_VERSION
 
 

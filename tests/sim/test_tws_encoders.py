@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from ib_async.util import UNSET_DOUBLE
 from ib_recorder import decode
+
 from sluice_sim.tws.encode import account, executions, market, orders, session
 from sluice_sim.venue import Execution, OrderSpec, OrderStatus, PaperVenue, VenueConfig, VenueOrder
 

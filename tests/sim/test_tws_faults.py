@@ -9,11 +9,12 @@ import httpx
 import pytest
 from conftest import Connect
 from ib_async import IB, MarketOrder, Order, Stock
+from test_tws_ib_async import AAPL, until
+
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.http import create_app
 from sluice_sim.tws.server import TwsServer
-from test_tws_ib_async import AAPL, until
 
 CONTRACT = Stock("AAPL", "SMART", "USD", conId=AAPL)
 

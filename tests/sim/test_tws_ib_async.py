@@ -6,6 +6,7 @@ import asyncio
 
 from conftest import Connect
 from ib_async import IB, Forex, Future, LimitOrder, MarketOrder, Stock
+
 from sluice_sim.tws.server import TwsServer
 
 AAPL = 265598

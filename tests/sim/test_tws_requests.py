@@ -8,6 +8,7 @@ import pytest
 from ib_async import Contract, ExecutionFilter, Future, LimitOrder, MarketOrder, Order, Stock
 from ib_async.client import Client
 from ib_async.wrapper import Wrapper
+
 from sluice_sim.tws import place_order, requests
 from sluice_sim.tws.fields import SERVER_VERSION
 

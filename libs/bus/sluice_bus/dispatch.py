@@ -11,9 +11,6 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import msgspec
 from opentelemetry import context, propagate, trace
-from sluice_proto.codec import EventDecodeError, decode
-from sluice_proto.dlq import DeadLetter, DeadLetterKind
-from sluice_proto.topics import DLQ
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
 
 from sluice_bus.api import (
@@ -25,6 +22,9 @@ from sluice_bus.api import (
     Record,
 )
 from sluice_bus.envelope import headers_as_text
+from sluice_proto.codec import EventDecodeError, decode
+from sluice_proto.dlq import DeadLetter, DeadLetterKind
+from sluice_proto.topics import DLQ
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("sluice.bus")

@@ -8,8 +8,6 @@ from contextlib import contextmanager
 
 import msgspec
 from opentelemetry import propagate, trace
-from sluice_proto.codec import event_type
-from sluice_proto.common import SCHEMA_VERSION
 
 from sluice_bus.api import (
     HEADER_EVENT_ID,
@@ -19,6 +17,8 @@ from sluice_bus.api import (
     Headers,
     Record,
 )
+from sluice_proto.codec import event_type
+from sluice_proto.common import SCHEMA_VERSION
 
 _tracer = trace.get_tracer("sluice.bus")
 

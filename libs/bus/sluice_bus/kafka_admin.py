@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
 from sluice_proto.topics import TOPICS, TopicSpec
 
 MAX_REPLICATION = 3

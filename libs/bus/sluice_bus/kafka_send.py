@@ -9,10 +9,10 @@ from typing import Any
 
 import msgspec
 from aiokafka import AIOKafkaProducer
-from sluice_proto.codec import encode
 
 from sluice_bus.api import Outgoing
 from sluice_bus.envelope import outgoing_headers, publish_span
+from sluice_proto.codec import encode
 
 
 def aiokafka_instrumented() -> bool:

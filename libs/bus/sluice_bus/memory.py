@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
-from sluice_proto.codec import encode
 
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, Handler, Headers, Outgoing, Record
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.envelope import outgoing_headers, publish_span
 from sluice_bus.partitioning import partition_for
+from sluice_proto.codec import encode
 
 TopicPartition = tuple[str, int]
 

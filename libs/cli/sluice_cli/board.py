@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.table import Table
+
 from sluice_proto import (
     OrderBrokerRejected,
     OrderCancelled,

@@ -16,7 +16,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.live import Live
+
 from sluice_bus import Message
+from sluice_cli.board import OrderBoard
+from sluice_cli.stack import LocalStack, StackConfig
 from sluice_proto import (
     CancelRequest,
     Instrument,
@@ -41,9 +44,6 @@ from sluice_proto.topics import (
     SESSION_STATE,
     SIGNALS,
 )
-
-from sluice_cli.board import OrderBoard
-from sluice_cli.stack import LocalStack, StackConfig
 
 STRATEGY = "demo"
 SYMBOLS = ("AAPL", "MSFT", "SPY")

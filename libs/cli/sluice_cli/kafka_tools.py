@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+
 from sluice_bus import ConsumerOptions, KafkaBus, Message
 from sluice_proto import Signal
 from sluice_proto.codec import encode, event_type

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from sluice_sim.cp import CpSimConfig, CpSimulator, TlsMaterial, generate_self_signed
 from sluice_sim.venue import VenueConfig
 

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.http import create_app

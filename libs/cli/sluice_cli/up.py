@@ -8,11 +8,11 @@ import os
 from typing import Annotated
 
 import typer
+
+from sluice_cli.stack import LocalStack, StackConfig
 from sluice_runtime.logs import configure_logging
 from sluice_runtime.server import stop_event_on_signals
 from sluice_runtime.tracing import setup_tracing
-
-from sluice_cli.stack import LocalStack, StackConfig
 
 
 def up(

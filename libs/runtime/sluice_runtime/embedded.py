@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sluice_bus import Bus, MemoryBroker, make_bus
-
 from sluice_runtime.component import Component
 from sluice_runtime.config import SluiceSettings
 from sluice_runtime.metrics import ServiceMetrics

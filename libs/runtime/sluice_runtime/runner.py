@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
 from sluice_bus.api import Bus
-
 from sluice_runtime.component import Component
 from sluice_runtime.config import (
     ConfigError,

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
-from sluice_bus.api import Bus
 
+from sluice_bus.api import Bus
 from sluice_runtime.component import Component
 from sluice_runtime.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
 from sluice_runtime.tracing import instrument_app

@@ -12,9 +12,9 @@ import ssl
 from typing import Any
 
 import httpx
-from sluice_runtime.redaction import redact, register_secrets
 
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
+from sluice_runtime.redaction import redact, register_secrets
 
 from .egress import EgressProxy, parse_proxy
 from .errors import NoBridgeError, ProxyDownError, SessionLostError, SourceRefusedError

@@ -13,9 +13,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast, get_args
 
-from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
-from sluice_proto.session import AuthStatusReport, ConnectionReport, ConnectionStatus, EgressReport
-
 from sluice_order_router.domain.backoff import Backoff
 from sluice_order_router.ports import (
     BrokerOrder,
@@ -26,6 +23,8 @@ from sluice_order_router.ports import (
     OnOrderUpdate,
     OnTick,
 )
+from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
+from sluice_proto.session import AuthStatusReport, ConnectionReport, ConnectionStatus, EgressReport
 
 from . import orders, parsing
 from .client import CpClient

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit
-
 from sluice_order_router.ports import (
     BrokerOrder,
     BrokerRejectedError,
     BrokerSnapshot,
     NotConnectedError,
 )
+from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit
 
 from . import parsing
 from .client import CpClient

@@ -6,9 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sluice_proto import ApprovedOrder, Fill, Instrument
-
 from sluice_order_router.ports import BrokerOrder, BrokerStatus
+from sluice_proto import ApprovedOrder, Fill, Instrument
 
 _ORDER_TYPES = {"MKT": "MKT", "LMT": "LMT", "STP": "STP", "STP_LMT": "STOP_LIMIT"}
 _STATUS: dict[str, BrokerStatus] = {

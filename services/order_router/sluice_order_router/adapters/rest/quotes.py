@@ -5,9 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sluice_proto import Instrument
-
 from sluice_order_router.ports import OnTick
+from sluice_proto import Instrument
 
 from .client import CpClient
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sluice_proto.session import AuthStatusReport, EgressReport
-
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
+from sluice_proto.session import AuthStatusReport, EgressReport
 
 from .client import CpClient
 from .egress import egress_verdict
