@@ -1,7 +1,8 @@
 """Bus backends: produce → consume latency (p50/p99) and end-to-end throughput.
 
 Run: ``python -m bench bus``. The Kafka figures come from a real single-node broker started
-for the run (``tests/support/kafka_broker.py``); consumers commit after every record.
+for the run (``tests/support/kafka_broker.py``); Kafka consumers commit once per fetched
+batch (at most ``ConsumerOptions.max_batch`` records), the in-memory bus after every record.
 
 - latency: one signal at a time, from ``publish`` until the handler has it;
 - throughput: a burst published concurrently, until the handler has seen all of it.

@@ -39,9 +39,14 @@ async def test_a_crash_mid_handler_redelivers_the_record_to_the_next_member(
     recorder = Recorder(uid)
     await survivor.consume([SIGNALS], group=uid, handler=recorder)
 
-    await eventually(lambda: len(recorder.messages) == 2, what="s1 and s2 redelivered")
+    await eventually(
+        lambda: [e.signal_id for e in recorder.events][-2:] == ["s1", "s2"],
+        what="s1 and s2 redelivered",
+    )
     assert [event.signal_id for event in crashing.events] == ["s0"]
-    assert [event.signal_id for event in recorder.events] == ["s1", "s2"]
+    # Kafka commits per batch, the in-memory bus per record: s0 comes back only if its commit
+    # had not happened yet. Nothing from the crash on is ever lost, and order is kept.
+    assert [event.signal_id for event in recorder.events] in (["s1", "s2"], ["s0", "s1", "s2"])
 
 
 async def test_committed_records_are_not_redelivered_after_a_graceful_stop(

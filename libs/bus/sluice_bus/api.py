@@ -68,6 +68,8 @@ class ConsumerOptions:
     to ``backoff_max_s``) before the record goes to the dead-letter topic. With
     ``transactional`` the handler's outputs and its offset commit are atomic (Kafka
     transactions); otherwise outputs are published, then the offset is committed.
+    ``max_batch`` bounds how many records one commit (one transaction) covers on Kafka: a crash
+    redelivers at most that many handled records; the in-memory bus commits every record.
     """
 
     max_attempts: int = 3
@@ -75,6 +77,7 @@ class ConsumerOptions:
     backoff_max_s: float = 2.0
     from_beginning: bool = True
     transactional: bool = False
+    max_batch: int = 100
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -1,9 +1,11 @@
 """A Kafka consumer-group member: fetches records, runs them through the ``Dispatcher``, commits.
 
-Offsets are committed one record at a time, after the handler's outputs are durable, so a
-crash redelivers at most the record in hand. With ``ConsumerOptions.transactional`` the
-outputs and the offset commit form one Kafka transaction (consume-transform-produce).
-Every consumer reads ``read_committed``: outputs of aborted transactions are never seen.
+Records come in batches of at most ``ConsumerOptions.max_batch``; each record's outputs are
+durable before the next record is handled, and the batch's offsets are committed once, at its
+end (or at a graceful stop, for what was handled so far). A crash redelivers at most one batch.
+With ``ConsumerOptions.transactional`` a batch is one Kafka transaction: its outputs and its
+offsets commit together or not at all (consume-transform-produce). Every consumer reads
+``read_committed``: outputs of aborted transactions are never seen.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class KafkaConsumer(Consumer):
         self._dispatcher = dispatcher
         self._producer = producer
         self._transactional = options.transactional
+        self._max_batch = options.max_batch
+        self._handled: dict[TopicPartition, int] = {}
+        """Next offset per partition of the records handled in the current batch."""
         self._txn_producer: AIOKafkaProducer | None = None
         self._gate = RebalanceGate()
         self._consumer = AIOKafkaConsumer(
@@ -102,7 +107,7 @@ class KafkaConsumer(Consumer):
         try:
             while not self._stopping:
                 self._idle = True
-                batch = await self._consumer.getmany(timeout_ms=1000)
+                batch = await self._consumer.getmany(timeout_ms=1000, max_records=self._max_batch)
                 self._idle = False
                 await self._handle_batch(batch)
         except asyncio.CancelledError:
@@ -114,31 +119,53 @@ class KafkaConsumer(Consumer):
     async def _handle_batch(
         self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
     ) -> None:
+        if not batch:
+            return
         generation = self._gate.generation
+        # The gate is held for the whole batch, so partitions change hands only between
+        # batches, after their offsets are committed.
+        async with self._gate.handling():
+            # A rebalance resets positions to the committed offsets: a batch fetched under an
+            # older assignment will be fetched again by whoever owns the partition now.
+            if generation != self._gate.generation:
+                return
+            self._handled = {}
+            try:
+                async with self._transaction():
+                    await self._handle_records(batch)
+                    await self._commit()
+            except CommitFailedError:
+                log.warning("group %s rebalanced mid-batch; it will be redelivered", self._group)
+
+    async def _handle_records(
+        self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
         for messages in batch.values():
             for message in messages:
-                async with self._gate.handling():
-                    # A rebalance resets positions to the committed offsets: the rest of
-                    # this batch will be fetched again by whoever owns the partition now.
-                    if self._stopping or generation != self._gate.generation:
-                        return
-                    try:
-                        await self._dispatcher.handle(to_record(message), self._finish)
-                    except CommitFailedError:
-                        log.warning(
-                            "group %s rebalanced mid-record; it will be redelivered", self._group
-                        )
-                        return
+                if self._stopping:  # graceful stop: commit what was handled so far
+                    return
+                await self._dispatcher.handle(to_record(message), self._finish)
+
+    def _transaction(self) -> contextlib.AbstractAsyncContextManager[object]:
+        if self._txn_producer is None:
+            return contextlib.nullcontext()
+        # aborted if the batch raises or is cancelled
+        transaction: contextlib.AbstractAsyncContextManager[object] = (
+            self._txn_producer.transaction()
+        )
+        return transaction
 
     async def _finish(self, record: Record, outputs: Sequence[Outgoing]) -> None:
-        next_offset = {TopicPartition(record.topic, record.partition): record.offset + 1}
-        if self._txn_producer is None:
-            await send_outputs(self._producer, self._service, outputs)
-            await self._consumer.commit(next_offset)
+        await send_outputs(self._txn_producer or self._producer, self._service, outputs)
+        self._handled[TopicPartition(record.topic, record.partition)] = record.offset + 1
+
+    async def _commit(self) -> None:
+        if not self._handled:
             return
-        async with self._txn_producer.transaction():
-            await send_outputs(self._txn_producer, self._service, outputs)
-            await self._txn_producer.send_offsets_to_transaction(next_offset, self._group)
+        if self._txn_producer is None:
+            await self._consumer.commit(self._handled)
+        else:
+            await self._txn_producer.send_offsets_to_transaction(self._handled, self._group)
 
     async def stop(self) -> None:
         self._stopping = True
