@@ -107,7 +107,7 @@ async def _kafka() -> tuple[list[float], float]:
 
 def main() -> None:
     """Print latency percentiles and throughput for each backend."""
-    print("bus: one partition key, handler is a no-op, commit after every record")
+    print("bus: one partition key, handler is a no-op, Kafka commits per batch")
     print(f"  {'backend':<8}{'p50 ms':>10}{'p99 ms':>10}{'samples':>9}{'burst msg/s':>14}")
     runs: dict[str, Callable[[], Any]] = {"memory": _memory, "kafka": _kafka}
     for name, run in runs.items():
