@@ -1,6 +1,6 @@
 """Keeps a rebalance and the record in hand apart.
 
-Partitions are given up only after the record being handled is finished and committed, and
+Partitions are given up only after the batch being handled is finished and committed, and
 no record is handled while the group is between assignments (its commit would fail and the
 record would be handled twice).
 """
@@ -15,7 +15,7 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 
 
 class RebalanceGate(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Held by the consumer per record and by the group coordinator during a rebalance."""
+    """Held by the consumer per batch and by the group coordinator during a rebalance."""
 
     def __init__(self) -> None:
         self._lock = asyncio.Lock()
@@ -30,7 +30,7 @@ class RebalanceGate(ConsumerRebalanceListener):  # type: ignore[misc]
 
     @contextlib.asynccontextmanager
     async def handling(self) -> AsyncIterator[None]:
-        """Hold the gate while one record is handled and committed."""
+        """Hold the gate while one batch is handled and committed."""
         async with self._lock:
             yield
 
