@@ -15,7 +15,6 @@ from sluice_proto.topics import MD_QUOTES, SESSION_STATE
 from sluice_risk.bootstrap import build
 from sluice_risk.config import RiskSettings
 from sluice_risk.service import RiskService
-
 from tests.risk.factories import ACCOUNT, session
 
 TOKEN = "s3cret-admin-token"

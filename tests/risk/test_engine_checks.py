@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+
 from sluice_proto import (
     ApprovedOrder,
     CancelOrder,
@@ -16,7 +17,6 @@ from sluice_proto import (
     Resume,
 )
 from sluice_risk.domain.engine import Decision, RiskEngine
-
 from tests.risk.factories import ACCOUNT, NOW, engine, fill_event, later, quote, session, signal
 
 

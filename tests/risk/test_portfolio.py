@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from sluice_proto import Instrument
 from sluice_risk.domain.portfolio import DayPnl, Position
-
 from tests.risk.factories import NOW, day_of
 
 

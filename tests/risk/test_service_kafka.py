@@ -6,12 +6,12 @@ import uuid
 from decimal import Decimal
 
 import pytest
+
 from sluice_bus.kafka import KafkaBus
 from sluice_proto import ApprovedOrder, SignalDuplicate, utc_now
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_STATE, SIGNALS
 from sluice_risk.bootstrap import build
 from sluice_risk.service import RiskService
-
 from tests.risk.factories import session, signal
 from tests.risk.service_support import settings
 from tests.support.collect import Collector

@@ -10,6 +10,7 @@ import httpx
 import msgspec
 import pytest
 from fastapi import FastAPI
+
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_proto import (
     ApprovedOrder,
@@ -27,7 +28,6 @@ from sluice_proto.risk_state import PositionState, RiskOrderState
 from sluice_proto.topics import CONTROL, ORDERS_APPROVED, ORDERS_EVENTS, RISK_STATE, SIGNALS
 from sluice_risk.bootstrap import build
 from sluice_risk.service import RiskService
-
 from tests.risk.factories import ACCOUNT, fill_event, signal
 from tests.risk.service_support import TOKEN, events, settings, started, until
 

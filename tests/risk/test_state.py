@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from sluice_proto import (
     ApprovedOrder,
     KillSwitch,
@@ -17,7 +18,6 @@ from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.engine import RiskEngine
 from sluice_risk.domain.limits import LimitBook, LimitsConfig
 from sluice_risk.domain.market import instrument_key
-
 from tests.risk.factories import ACCOUNT, NOW, engine, fill_event, later, quote, signal
 
 
@@ -136,7 +136,7 @@ def test_the_changelog_restores_an_equal_state() -> None:
     assert fresh.state.kill_reason("DU333") == "drill"
     assert fresh.state.day_realised(ACCOUNT, NOW) == risk.state.day_realised(ACCOUNT, NOW)
     assert len(fresh.state.orders.open_orders(ACCOUNT)) == 1
-    assert fresh.state.orders.approvals_since("strat", later(-1)) == 2
+    assert fresh.state.orders.approvals_since("strat", later(-1), 10) == 2
     positions = [r for _k, r in records if isinstance(r, PositionState)]
     assert [(p.quantity, p.avg_cost, p.unrealised_pnl) for p in positions] == [
         (Decimal(20), Decimal(99), Decimal(20))

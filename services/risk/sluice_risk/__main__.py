@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from sluice_runtime import run_service
-
 from sluice_risk.bootstrap import build
 from sluice_risk.config import RiskSettings
+from sluice_runtime import run_service
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sluice_bus import Bus, MemoryBus
-
 from sluice_risk.config import RiskSettings
 from sluice_risk.domain.changelog import Changelog
 from sluice_risk.domain.engine import RiskEngine

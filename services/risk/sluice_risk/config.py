@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
-from sluice_runtime.config import SluiceSettings
 
 from sluice_risk.domain.limits import LimitBook, LimitsConfig
+from sluice_runtime.config import SluiceSettings
 
 
 class RiskSettings(SluiceSettings):

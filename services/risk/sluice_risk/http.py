@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import msgspec
 from fastapi import APIRouter, Body, Header, HTTPException, Response, status
 from pydantic import BaseModel
+
 from sluice_proto import KillSwitch, Resume
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.topics import CONTROL
-
 from sluice_risk.domain import views
 
 if TYPE_CHECKING:

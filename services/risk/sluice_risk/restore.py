@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+
 from sluice_bus.memory import MemoryBroker
 from sluice_proto.codec import EventDecodeError, decode
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import SecretStr
+
 from sluice_bus import Bus, Consumer, ConsumerOptions, Message, Outgoing
 from sluice_proto import (
     ApprovedOrder,
@@ -38,7 +39,6 @@ from sluice_proto.topics import (
     SESSION_STATE,
     SIGNALS,
 )
-
 from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.engine import Decision, RiskEngine
 from sluice_risk.http import risk_routes

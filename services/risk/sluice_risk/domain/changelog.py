@@ -10,7 +10,6 @@ from sluice_proto.risk_state import (
     RiskOrderState,
     RiskStateEvent,
 )
-
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import TrackedOrder
 from sluice_risk.domain.portfolio import DayPnl, Position

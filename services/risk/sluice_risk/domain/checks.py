@@ -13,7 +13,6 @@ from decimal import Decimal
 from sluice_proto import Signal
 from sluice_proto.orders import RejectReason
 from sluice_proto.session import SessionState
-
 from sluice_risk.domain.limits import Limits
 from sluice_risk.domain.market import QuoteView
 

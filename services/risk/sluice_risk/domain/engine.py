@@ -15,7 +15,6 @@ from sluice_proto import (
 )
 from sluice_proto.orders import RejectReason
 from sluice_proto.risk_state import RiskOrderStatus
-
 from sluice_risk.domain.checks import OrderContext, first_objection
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import TrackedOrder
@@ -82,11 +81,7 @@ class RiskEngine:
         held = state.portfolio.position(account, key)
         working = state.orders.open_orders(account)
         same_side = sum(
-            (
-                o.remaining * o.direction
-                for o in working
-                if o.side == signal.side and instrument_key(o.instrument) == key
-            ),
+            (o.remaining * o.direction for o in working if o.side == signal.side and o.key == key),
             Decimal(0),
         )
         return OrderContext(
@@ -103,7 +98,9 @@ class RiskEngine:
             gross_exposure=self._gross_exposure(account, working),
             open_orders=len(working),
             recent_approvals=state.orders.approvals_since(
-                signal.strategy_id, now - timedelta(seconds=limits.rate_window_s)
+                signal.strategy_id,
+                now - timedelta(seconds=limits.rate_window_s),
+                limits.max_orders_per_window,
             ),
             day_realised=state.day_realised(account, now),
         )
@@ -114,10 +111,16 @@ class RiskEngine:
         for key, position in state.portfolio.of(account).items():
             mark = state.market.mark(key) or position.avg_cost
             total += abs(position.quantity) * mark * position.multiplier
+        # per instrument, not per order: price unless the order carries its own, and multiplier
+        unit: dict[str, tuple[Decimal, Decimal]] = {}
         for order in working:
-            price = order.limit_price or state.market.mark(instrument_key(order.instrument))
-            multiplier = state.limits.for_order(account, order.instrument.symbol).multiplier
-            total += order.remaining * (price or Decimal(0)) * multiplier
+            found = unit.get(order.key)
+            if found is None:
+                limits = state.limits.for_order(account, order.instrument.symbol)
+                mark = state.market.mark(order.key) or Decimal(0)
+                found = unit[order.key] = (mark, limits.multiplier)
+            price = order.limit_price or found[0]
+            total += (order.quantity - order.filled_quantity) * price * found[1]
         return total
 
     def _approve(self, signal: Signal, account: str, now: datetime) -> ApprovedOrder:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sluice_proto import Instrument
 from sluice_proto.common import Side
 from sluice_proto.risk_state import RiskOrderStatus
+from sluice_risk.domain.market import instrument_key
 
 ZERO = Decimal(0)
 
@@ -30,6 +32,11 @@ class TrackedOrder:
     filled_quantity: Decimal = ZERO
     avg_fill_price: Decimal = ZERO
     approved_at: datetime | None = None
+    key: str = field(init=False)
+    """The instrument's ``instrument_key`` (positions and quotes are matched on it)."""
+
+    def __post_init__(self) -> None:
+        self.key = instrument_key(self.instrument)
 
     @property
     def remaining(self) -> Decimal:
@@ -107,13 +114,18 @@ class OrderBook:
     def note_approval(self, strategy_id: str, at: datetime) -> None:
         """Count an approval towards the strategy's order rate."""
         window = self._approvals.setdefault(strategy_id, deque())
-        window.append(at)
-        while window and window[0] < at - self._horizon:
+        bisect.insort(window, at)  # kept sorted: a restore reads approvals out of time order
+        while window and window[0] < window[-1] - self._horizon:
             window.popleft()
 
-    def approvals_since(self, strategy_id: str, since: datetime) -> int:
-        """How many of the strategy's approvals happened after ``since``."""
-        return sum(1 for at in self._approvals.get(strategy_id, ()) if at > since)
+    def approvals_since(self, strategy_id: str, since: datetime, cap: int) -> int:
+        """How many of the strategy's approvals happened after ``since``, counting up to ``cap``."""
+        count = 0
+        for at in reversed(self._approvals.get(strategy_id, ())):
+            if at <= since or count == cap:
+                break
+            count += 1
+        return count
 
     def __len__(self) -> int:
         return len(self._orders)

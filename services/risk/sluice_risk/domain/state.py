@@ -20,7 +20,6 @@ from sluice_proto.orders import (
     OrderSubmitting,
 )
 from sluice_proto.session import SessionState
-
 from sluice_risk.domain.limits import LimitBook
 from sluice_risk.domain.market import Market, instrument_key
 from sluice_risk.domain.orders import OrderBook, TrackedOrder
@@ -137,7 +136,7 @@ class RiskState:
         if booked is None:
             return
         quantity, price = booked
-        account, key = order.account, instrument_key(order.instrument)
+        account, key = order.account, order.key
         multiplier = self.limits.for_order(account, order.instrument.symbol).multiplier
         position = self.portfolio.open_position(account, key, order.instrument, multiplier)
         realised = position.apply_fill(

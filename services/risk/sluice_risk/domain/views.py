@@ -6,8 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import msgspec
-from sluice_proto import PositionState
 
+from sluice_proto import PositionState
 from sluice_risk.domain.changelog import position_state
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.state import RiskState
