@@ -10,6 +10,7 @@ from sluice_proto import (
     ApprovedOrder,
     KillSwitch,
     OrderBrokerRejected,
+    OrderRejected,
     OrderSubmitting,
     PositionState,
     SignalDuplicate,
@@ -155,3 +156,12 @@ def test_re_marks_are_written_at_most_once_per_interval() -> None:
     assert changelog.drain(later(2)) == []
     marked = changelog.drain(later(6.5))
     assert [r.unrealised_pnl for _k, r in marked if isinstance(r, PositionState)] == [Decimal(20)]
+
+
+def test_risks_own_rejection_coming_back_changes_nothing() -> None:
+    risk = engine()
+    rejected = risk.decide(signal("big", quantity=Decimal(10**6)), NOW)
+    Changelog(risk.state, mark_interval_s=5).drain(NOW)
+    assert isinstance(rejected, OrderRejected)
+    risk.state.on_order_event(rejected)
+    assert risk.state.changes.orders == set()

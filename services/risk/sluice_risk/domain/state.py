@@ -118,6 +118,7 @@ class RiskState:
             if isinstance(event, OrderPartiallyFilled | OrderFilled):
                 log.error("fill for unknown order %s: position not booked", event.client_order_id)
             return
+        before = (order.status, order.filled_quantity)
         if isinstance(event, OrderPartiallyFilled | OrderFilled):
             self._fill(order, event)
         if isinstance(event, OrderFilled):
@@ -126,7 +127,8 @@ class RiskState:
             self.orders.set_status(order, "cancelled")
         elif isinstance(event, OrderBrokerRejected | OrderRejected):
             self.orders.set_status(order, "rejected")
-        self.changes.orders.add(order.client_order_id)
+        if (order.status, order.filled_quantity) != before:  # e.g. not our own rejection echoed
+            self.changes.orders.add(order.client_order_id)
 
     def _fill(self, order: TrackedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
         fill = event.fill
