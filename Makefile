@@ -6,7 +6,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 CACHE := $(CURDIR)/.cache
 UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/uv/bin/uv)
-export UV_CACHE_DIR ?= $(CACHE)/uv-cache
 PYTEST_ARGS ?=
 
 .PHONY: help deps kafka tools demo test lint typecheck arch unit integration bench generate format clean
