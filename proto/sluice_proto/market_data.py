@@ -29,9 +29,7 @@ class MdUnsubscribe(msgspec.Struct, kw_only=True, tag_field="type", tag="md_unsu
 SubscriptionEvent = MdSubscribe | MdUnsubscribe
 
 
-class Quote(msgspec.Struct, kw_only=True, tag_field="type", tag="quote"):
-    """``sluice.md.quotes.v1``: a normalised, conflated top-of-book quote."""
-
+class _TopOfBook(msgspec.Struct, kw_only=True):
     instrument: Instrument
     bid: Decimal | None = None
     ask: Decimal | None = None
@@ -39,6 +37,11 @@ class Quote(msgspec.Struct, kw_only=True, tag_field="type", tag="quote"):
     bid_size: Decimal | None = None
     ask_size: Decimal | None = None
     last_size: Decimal | None = None
+
+
+class Quote(_TopOfBook, tag_field="type", tag="quote"):
+    """``sluice.md.quotes.v1``: a normalised, conflated top-of-book quote."""
+
     stale: bool = False
     source_ts: UtcDatetime | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
@@ -76,16 +79,9 @@ class MdStop(msgspec.Struct, kw_only=True, tag_field="type", tag="md_stop"):
 MdRequest = MdStart | MdStop
 
 
-class MdTick(msgspec.Struct, kw_only=True, tag_field="type", tag="md_tick"):
+class MdTick(_TopOfBook, tag_field="type", tag="md_tick"):
     """Internal ``sluice.md.ticks.v1``: raw prices the router relays from IBKR."""
 
-    instrument: Instrument
-    bid: Decimal | None = None
-    ask: Decimal | None = None
-    last: Decimal | None = None
-    bid_size: Decimal | None = None
-    ask_size: Decimal | None = None
-    last_size: Decimal | None = None
     error_code: int | None = None
     error_text: str | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
