@@ -29,6 +29,8 @@ class ReceivedSpan:
     trace_id: str
     span_id: str
     parent_span_id: str
+    start_ns: int
+    end_ns: int
     attributes: dict[str, Any]
 
 
@@ -52,6 +54,8 @@ def decode_spans(body: bytes) -> list[ReceivedSpan]:
                     trace_id=span.trace_id.hex(),
                     span_id=span.span_id.hex(),
                     parent_span_id=span.parent_span_id.hex(),
+                    start_ns=span.start_time_unix_nano,
+                    end_ns=span.end_time_unix_nano,
                     attributes={a.key: _value(a.value) for a in span.attributes},
                 )
                 for span in scope_spans.spans

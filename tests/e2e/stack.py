@@ -68,9 +68,12 @@ class Recorder:
 
     account: str
     messages: list[Message[Any]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)
+    """``time.perf_counter()`` at each message's arrival, parallel to ``messages``."""
 
     async def __call__(self, message: Message[Any]) -> None:
         self.messages.append(message)
+        self.arrived.append(time.perf_counter())
 
     def order_events(self, client_order_id: str) -> list[Message[Any]]:
         return [

@@ -14,7 +14,9 @@ from tests.e2e.stack import ProcessStack
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
 
-def found(spans: list[ReceivedSpan], service: str, name: str, **attributes: object) -> bool:
+def found(
+    spans: list[ReceivedSpan], service: str, name: str, attributes: dict[str, object]
+) -> bool:
     return any(
         s.service == service
         and s.name == name
@@ -38,7 +40,7 @@ async def test_one_trace_covers_signal_risk_router_ibkr_call_and_fill(
     ]  # fmt: skip
     assert trace_id in (filled.record.header("traceparent") or "")
 
-    expected = {
+    expected: dict[str, tuple[str, str, dict[str, object]]] = {
         "risk decides the signal": ("risk", f"{SIGNALS} process", {}),
         "the router takes the approved order": ("order-router", f"{ORDERS_APPROVED} process", {}),
         "the router calls IBKR": (
@@ -61,7 +63,7 @@ async def test_one_trace_covers_signal_risk_router_ibkr_call_and_fill(
         return [
             step
             for step, (service, name, attributes) in expected.items()
-            if not found(spans, service, name, **attributes)
+            if not found(spans, service, name, attributes)
         ]
 
     try:
