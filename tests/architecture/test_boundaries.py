@@ -37,6 +37,8 @@ def test_risk_importing_ib_async_breaks_the_check(tmp_path: Path) -> None:
     shadow = tmp_path / "sluice_risk"
     shadow.mkdir()
     (shadow / "__init__.py").write_text("")
+    (shadow / "domain").mkdir()
+    (shadow / "domain" / "__init__.py").write_text("")
     (shadow / "broker.py").write_text("import ib_async\n")
 
     result = _lint_imports(extra_path=tmp_path)

@@ -102,4 +102,8 @@ async def test_sigterm_on_kafka_commits_exactly_what_was_handled(kafka_bootstrap
     finally:
         await admin.close()
     assert sum(next_offsets.values()) >= COUNT
-    assert {tp.partition: meta.offset for tp, meta in committed.items()} == next_offsets
+    # Other tests share the topic: a partition may hold only their records (some of them bad
+    # ones, dead-lettered rather than handled). Every partition this run handled ends with
+    # its own records, so there the commit must be exactly one past the last one handled.
+    by_partition = {tp.partition: meta.offset for tp, meta in committed.items()}
+    assert {p: by_partition.get(p) for p in next_offsets} == next_offsets
