@@ -31,7 +31,6 @@ from typing import Any
 from sluice_proto import ApprovedOrder, OrderSubmitting
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
 from sluice_sim.venue.events import VenueEvent
-
 from tests.e2e.stack import ProcessStack, StackOptions
 from tests.support.kafka_broker import running_broker
 

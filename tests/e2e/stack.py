@@ -5,11 +5,11 @@ operator bus that publishes signals and records what comes back."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import secrets
 import time
 import uuid
-import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from sluice_bus import ConsumerOptions, Message
 from sluice_bus.kafka import KafkaBus
 from sluice_proto import Instrument, MdSubscribe, Quote, SessionState, Signal
@@ -31,7 +32,6 @@ from sluice_proto.topics import (
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-
 from tests.e2e.processes import ServiceProcess
 
 STRATEGY = "e2e"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from sluice_proto import OrderRejected, Resume
 from sluice_proto.topics import CONTROL
-
 from tests.e2e.conftest import ADMIN_TOKEN
 from tests.e2e.stack import ProcessStack
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sluice_proto import OrderRejected
 
+from sluice_proto import OrderRejected
 from tests.e2e.stack import ProcessStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]

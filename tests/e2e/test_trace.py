@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
+
 from sluice_proto import OrderFilled
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SIGNALS
-
 from tests.e2e.otlp import OtlpReceiver, ReceivedSpan
 from tests.e2e.stack import ProcessStack
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
+
 from sluice_order_router.tracing import OrderTraces, ibkr_call
 from sluice_proto import ApprovedOrder, Instrument
-
 from tests.support.tracing import span_exporter
 
 tracer = trace.get_tracer("test")
