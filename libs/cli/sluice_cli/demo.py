@@ -20,34 +20,24 @@ from rich.live import Live
 from sluice_bus import Message
 from sluice_cli.board import OrderBoard
 from sluice_cli.stack import LocalStack, StackConfig
+from sluice_cli.topic_view import CENT, TopicView
 from sluice_proto import (
     CancelRequest,
     Instrument,
     KillSwitch,
     MdSubscribe,
-    PositionState,
-    Quote,
     Resume,
-    RiskAccountState,
-    SessionState,
     Signal,
 )
-from sluice_proto.codec import decode
-from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.topics import (
     CONTROL,
-    DLQ,
-    MD_QUOTES,
     MD_SUBSCRIPTIONS,
     ORDERS_EVENTS,
-    RISK_STATE,
-    SESSION_STATE,
     SIGNALS,
 )
 
 STRATEGY = "demo"
 SYMBOLS = ("AAPL", "MSFT", "SPY")
-CENT = Decimal("0.01")
 TITLE = "Sluice demo: order lifecycle"
 
 
@@ -63,6 +53,7 @@ class Demo:
         self.console = console
         self.live = live
         self.board = OrderBoard()
+        self.view = TopicView(stack.broker)
         self._count = 0
 
     async def on_order_event(self, message: Message[Any]) -> None:
@@ -72,18 +63,18 @@ class Demo:
             self.live.update(self.board.table(TITLE))
 
     async def run(self) -> None:
-        await self._wait("the session-keeper to allow trading", self._trading_allowed, 20)
+        await self._wait("the session-keeper to allow trading", self.view.trading_allowed, 20)
         for symbol in SYMBOLS:
             await self._publish(
                 MD_SUBSCRIPTIONS,
                 MdSubscribe(subscriber_id=STRATEGY, instrument=Instrument(symbol=symbol)),
                 key=Instrument(symbol=symbol).key,
             )
-        await self._wait("quotes for AAPL, MSFT, SPY", self._have_quotes, 20)
+        await self._wait("quotes for AAPL, MSFT, SPY", lambda: self.view.have_quotes(SYMBOLS), 20)
         self.console.print("[bold]session UP, quotes flowing: sending signals[/]")
 
         await self._signal("1 market buy", "filled", "BUY 100 AAPL MKT")
-        msft, spy = self._quote("MSFT"), self._quote("SPY")
+        msft, spy = self.view.quote("MSFT"), self.view.quote("SPY")
         await self._signal("2 marketable limit", "filled", "BUY 50 MSFT LMT", msft.ask)
         await self._signal("3 fat finger", "rejected", "SELL 20 SPY LMT", _times(spy.bid, "0.5"))
 
@@ -107,12 +98,12 @@ class Demo:
         )
         self.console.print("[bold red]kill switch ON[/]: risk stops new orders, router cancels")
         await self._publish(CONTROL, KillSwitch(operator="demo", reason="demo drill"), key="*")
-        await self._wait("risk to apply the kill switch", lambda: self._killed() is True, 10)
+        await self._wait("risk to apply the kill switch", lambda: self.view.killed() is True, 10)
         await self._settle()
         await self._signal("6 during kill switch", "rejected", "BUY 10 AAPL MKT")
         self.console.print("[bold green]resume[/]")
         await self._publish(CONTROL, Resume(operator="demo", reason="drill over"), key="*")
-        await self._wait("risk to lift the kill switch", lambda: self._killed() is False, 10)
+        await self._wait("risk to lift the kill switch", lambda: self.view.killed() is False, 10)
         await self._signal("7 after resume", "filled", "BUY 10 AAPL MKT")
 
     async def _signal(
@@ -158,38 +149,6 @@ class Demo:
     async def _publish(self, topic: str, event: Any, *, key: str) -> None:
         await self.stack.operator.publish(topic, event, key=key)
 
-    def _latest(self, topic: str) -> list[Any]:
-        return [decode(topic, record.value) for record in self.stack.broker.records(topic)]
-
-    def _trading_allowed(self) -> bool:
-        states = [e for e in self._latest(SESSION_STATE) if isinstance(e, SessionState)]
-        return bool(states) and states[-1].trading_allowed
-
-    def _quote(self, symbol: str) -> Quote:
-        quotes = [
-            e
-            for e in self._latest(MD_QUOTES)
-            if isinstance(e, Quote) and e.instrument.symbol == symbol and e.bid and e.ask
-        ]
-        return max(quotes, key=lambda q: q.ts)
-
-    def _killed(self) -> bool | None:
-        """Risk's kill switch for every account, from its compacted state topic."""
-        states = [
-            e
-            for e in self._latest(RISK_STATE)
-            if isinstance(e, RiskAccountState) and e.account == ALL_ACCOUNTS
-        ]
-        return states[-1].killed if states else None
-
-    def _have_quotes(self) -> bool:
-        seen = {
-            e.instrument.symbol
-            for e in self._latest(MD_QUOTES)
-            if isinstance(e, Quote) and e.bid and e.ask
-        }
-        return seen >= set(SYMBOLS)
-
     async def _wait(self, what: str, done: Callable[[], bool], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while not done():
@@ -222,11 +181,11 @@ async def run_demo(console: Console, config: StackConfig | None = None) -> bool:
                 console.print(f"[bold red]demo failed:[/] {exc}")
                 return False
             finally:
-                live.update(demo.board.table("Sluice demo: order lifecycle"))
+                live.update(demo.board.table(TITLE))
     console.print()
-    for position in positions(stack):
+    for position in demo.view.positions():
         console.print(f"  position {position}")
-    dead_letters = len(stack.broker.records(DLQ))
+    dead_letters = demo.view.dead_letters()
     console.print(f"  dead letters: {dead_letters}")
     unmet = demo.board.unmet()
     for row in unmet:
@@ -236,19 +195,6 @@ async def run_demo(console: Console, config: StackConfig | None = None) -> bool:
         f"in {time.monotonic() - started:.1f}s[/]"
     )
     return not unmet and dead_letters == 0
-
-
-def positions(stack: LocalStack) -> list[str]:
-    """Risk's latest position per instrument, from its compacted state topic."""
-    latest: dict[str, PositionState] = {}
-    for event in (decode(RISK_STATE, r.value) for r in stack.broker.records(RISK_STATE)):
-        if isinstance(event, PositionState):
-            latest[event.instrument.key] = event
-    return [
-        f"{p.instrument.symbol}: {p.quantity:f} @ {p.avg_cost.quantize(CENT)}, "
-        f"realised {p.realised_pnl.quantize(CENT)}, unrealised {p.unrealised_pnl.quantize(CENT)}"
-        for p in latest.values()
-    ]
 
 
 def demo(
