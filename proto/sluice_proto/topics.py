@@ -58,7 +58,8 @@ _SPECS = (
         MdRequest,
         "instrument",
         ("market-data",),
-        "Streams asked of the router.",
+        "Streams asked of the router (compacted: the last request per instrument is the wish).",
+        compacted=True,
         internal=True,
     ),
     TopicSpec(
