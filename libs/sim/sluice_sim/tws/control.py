@@ -30,6 +30,22 @@ class TwsControl:
     def set_trusted_ips(self, ips: list[str] | None) -> None:
         self.server.faults.trusted_ips = None if ips is None else frozenset(ips)
 
+    def hold_acks(self, enabled: bool) -> None:
+        """Orders still reach the venue, but their order events are withheld from clients.
+
+        Request replies (reqOpenOrders, reqCompletedOrders, reqExecutions) are not held. Turning
+        it off sends each still-connected client what it missed; a client that disconnected
+        meanwhile never gets its events (a new connection must ask for them).
+        """
+        self.server.faults.hold_acks = enabled
+        if not enabled:
+            for session in self.server.sessions.values():
+                session.release_held()
+
+    def drop_orders(self, count: int) -> None:
+        """Lose the next ``count`` placeOrder messages before they reach the venue."""
+        self.server.faults.drop_orders = count
+
     def lose_connectivity(self) -> None:
         """IB's servers become unreachable: 1100 to every client; orders and data stop."""
         self.server.faults.connectivity_lost = True
@@ -66,6 +82,7 @@ class TwsControl:
             **self.server.counters.snapshot(),
             "connected_clients": sorted(self.server.sessions),
             "orders": sum(1 for _ in self.server.venue.store),
+            "held_acks": sum(len(s.held) for s in self.server.sessions.values()),
         }
 
     async def run_daily_restarts(self) -> None:

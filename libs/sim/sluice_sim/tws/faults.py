@@ -16,6 +16,8 @@ class Faults:
     pacing_msgs_per_s: int
     trusted_ips: frozenset[str] | None
     connectivity_lost: bool = False
+    hold_acks: bool = False  # accepted orders get no openOrder/orderStatus/fill push
+    drop_orders: int = 0  # how many of the next placeOrder messages are lost on the way
 
     @classmethod
     def from_config(cls, config: TwsConfig) -> Faults:
@@ -34,6 +36,7 @@ class Counters:
     refused_untrusted: int = 0
     refused_client_id: int = 0
     restarts: int = 0
+    dropped_orders: int = 0
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -42,6 +45,7 @@ class Counters:
             "refused_untrusted": self.refused_untrusted,
             "refused_client_id": self.refused_client_id,
             "restarts": self.restarts,
+            "dropped_orders": self.dropped_orders,
         }
 
 

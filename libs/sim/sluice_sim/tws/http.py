@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fastapi import FastAPI
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sluice_sim.tws.control import TwsControl
 
@@ -20,6 +20,10 @@ class Pacing(BaseModel):
 
 class TrustedIps(BaseModel):
     ips: list[str] | None
+
+
+class Count(BaseModel):
+    count: int = Field(ge=0)
 
 
 class Restore(BaseModel):
@@ -62,6 +66,14 @@ def create_app(control: TwsControl) -> FastAPI:
     @app.post("/faults/trusted-ips")
     def trusted_ips(body: TrustedIps) -> None:
         control.set_trusted_ips(body.ips)
+
+    @app.post("/faults/hold-acks")
+    def hold_acks(body: Flag) -> None:
+        control.hold_acks(body.enabled)
+
+    @app.post("/faults/drop-orders")
+    def drop_orders(body: Count) -> None:
+        control.drop_orders(body.count)
 
     @app.post("/faults/connectivity/lose")
     def lose() -> None:

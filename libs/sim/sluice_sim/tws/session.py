@@ -34,6 +34,7 @@ class Session:
         self.market_data: dict[int, int] = {}  # reqId -> conId
         self.positions_subscribed = False
         self.account_updates: set[str] = set()
+        self.held: list[Fields] = []  # order events withheld while the gateway holds acks
 
     @property
     def venue(self) -> PaperVenue:
@@ -50,6 +51,19 @@ class Session:
 
     def send_error(self, req_id: int, code: int, text: str) -> None:
         self.send(error(req_id, code, text))
+
+    def push(self, fields: Fields) -> None:
+        """An unsolicited order event: withheld while the ``hold_acks`` fault is on."""
+        if self.server.faults.hold_acks:
+            self.held.append(fields)
+        else:
+            self.send(fields)
+
+    def release_held(self) -> None:
+        """Send the withheld order events, in their original order."""
+        held, self.held = self.held, []
+        for fields in held:
+            self.send(fields)
 
     def close(self) -> None:
         self._writer.close()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sluice_sim.tws.encode import executions as enc_exec
 from sluice_sim.tws.encode import orders as enc_orders
-from sluice_sim.tws.encode.session import next_valid_id
+from sluice_sim.tws.encode.session import error, next_valid_id
+from sluice_sim.tws.fields import Fields
 from sluice_sim.tws.handlers.market import resolve_one
 from sluice_sim.tws.place_order import UnsupportedOrderError
 from sluice_sim.tws.place_order import place_order as decode_place
@@ -28,8 +29,12 @@ def ignore(session: Session, fields: list[str]) -> None:
 
 
 def place_order(session: Session, fields: list[str]) -> None:
-    order_id = int(fields[1])
     faults = session.server.faults
+    if faults.drop_orders > 0:  # lost on the way: IBKR never hears of it, so no reply at all
+        faults.drop_orders -= 1
+        session.server.counters.dropped_orders += 1
+        return
+    order_id = int(fields[1])
     try:
         request = decode_place(fields)
     except UnsupportedOrderError as exc:
@@ -77,10 +82,18 @@ def cancel_order(session: Session, fields: list[str]) -> None:
         session.send_error(order_id, exc.code, exc.text)
 
 
-def send_order(session: Session, order: VenueOrder) -> None:
+def order_messages(session: Session, order: VenueOrder) -> list[Fields]:
+    """openOrder + orderStatus: how the gateway reports an order's state."""
     inst = session.venue.universe.get(order.spec.con_id)
-    session.send(enc_orders.open_order(order.spec, inst, order.perm_id, order.status.value))
-    session.send(enc_orders.order_status(order))
+    return [
+        enc_orders.open_order(order.spec, inst, order.perm_id, order.status.value),
+        enc_orders.order_status(order),
+    ]
+
+
+def send_order(session: Session, order: VenueOrder) -> None:
+    for fields in order_messages(session, order):
+        session.send(fields)
 
 
 def req_open_orders(session: Session, fields: list[str]) -> None:
@@ -130,9 +143,10 @@ def on_venue_event(session: Session, event: VenueEvent) -> None:
         return
     if isinstance(event, ExecutionOccurred):
         inst = session.venue.universe.get(order.spec.con_id)
-        session.send(enc_exec.exec_details(enc_exec.NO_REQUEST, event.execution, inst))
-        session.send(enc_exec.commission_report(event.execution))
+        session.push(enc_exec.exec_details(enc_exec.NO_REQUEST, event.execution, inst))
+        session.push(enc_exec.commission_report(event.execution))
         return
-    send_order(session, order)
+    for fields in order_messages(session, order):
+        session.push(fields)
     if order.status is OrderStatus.CANCELLED:
-        session.send_error(order.spec.order_id, 202, "Order Canceled - reason:")
+        session.push(error(order.spec.order_id, 202, "Order Canceled - reason:"))
