@@ -1,7 +1,9 @@
 """The router as its own OS process on the real Kafka broker, against the TWS simulator.
 
-Includes the crash test: SIGKILL between the write-ahead ``submitting`` record and IBKR's
-acknowledgement, restart, and exactly one broker order for that ``orderRef``.
+Includes the crash tests: SIGKILL between the write-ahead ``submitting`` record and IBKR's
+acknowledgement, restart, and exactly one broker order for that ``orderRef``. The simulator
+opens the crash window, as a real venue would: it withholds the acknowledgement of an order it
+accepted (found → adopt), or loses the placeOrder on the way (absent → send once).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 
 from sluice_bus.kafka import KafkaBus
+from sluice_proto import ApprovedOrder
 from sluice_proto.orders import OrderAccepted, OrderFilled, OrderSubmitted, OrderSubmitting
 from sluice_proto.session import ConnectionReport
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_REPORTS
@@ -110,21 +113,66 @@ async def test_approved_order_in_lifecycle_out_with_fills(
     assert control.orders_with_ref(coid) == 1
 
 
-async def test_sigkill_between_submitting_and_ack_leaves_exactly_one_order(
+def submitted(collector: Collector, coid: str) -> list[OrderSubmitted]:
+    return [e for e in of(collector, coid) if isinstance(e, OrderSubmitted)]
+
+
+def attempts(collector: Collector, coid: str) -> list[int]:
+    return [e.attempt for e in of(collector, coid) if isinstance(e, OrderSubmitting)]
+
+
+async def crash_in_flight(
+    launch: Launch, bus: KafkaBus, collector: Collector, order: ApprovedOrder,
+    sent: Callable[[], bool],
+) -> None:  # fmt: skip
+    """Start a router, let it write ahead and send ``order``, then SIGKILL it once ``sent()``.
+
+    The venue has opened the window (no acknowledgement will come); the long ack timeout keeps
+    the router from giving up on its own, so it dies with the order in doubt.
+    """
+    router = launch(IBKR_ACK_TIMEOUT_S="600")
+    coid = order.client_order_id
+    await bus.publish(ORDERS_APPROVED, order, key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderSubmitting), within=60, what="submitting")
+    await eventually(sent, within=30, what="placeOrder at the simulator")
+    router.send_signal(signal.SIGKILL)
+    assert router.wait(10) == -signal.SIGKILL
+    assert not has(collector, coid, OrderSubmitted)  # killed before any acknowledgement
+
+
+async def test_sigkill_after_ibkr_accepted_unacked_order_adopts_it(
     launch: Launch, kafka: tuple[KafkaBus, Collector], control: TwsControl
 ) -> None:
+    """Found → adopt: IBKR has the order (and filled it), the router never heard back."""
     bus, collector = kafka
-    # documented fault-injection knob: a crash window after the durable write-ahead record
-    first = launch(SLUICE_FAULT_PAUSE_BEFORE_SEND_S="60")
-    coid = f"kill-{uuid.uuid4().hex[:8]}"
-    await bus.publish(ORDERS_APPROVED, resting(coid), key=ACCOUNT)
-    await eventually(lambda: has(collector, coid, OrderSubmitting), within=60, what="submitting")
-    first.send_signal(signal.SIGKILL)
-    assert first.wait(10) == -signal.SIGKILL
-    assert control.orders_with_ref(coid) == 0  # killed before IBKR heard of it
+    coid = f"adopt-{uuid.uuid4().hex[:8]}"
+    control.hold_acks(True)
+    await crash_in_flight(
+        launch, bus, collector, approved(coid), lambda: control.orders_with_ref(coid) == 1
+    )
+    control.hold_acks(False)
+
+    launch()
+    await eventually(lambda: has(collector, coid, OrderFilled), within=60, what="filled")
+    assert [e.adopted for e in submitted(collector, coid)] == [True]
+    assert attempts(collector, coid) == [1]  # adopted, never sent again
+    assert control.orders_with_ref(coid) == 1
+
+
+async def test_sigkill_while_order_lost_on_the_way_sends_it_once(
+    launch: Launch, kafka: tuple[KafkaBus, Collector], control: TwsControl
+) -> None:
+    """Absent → send once: the placeOrder never reached IBKR, the router waited for its ack."""
+    bus, collector = kafka
+    coid = f"lost-{uuid.uuid4().hex[:8]}"
+    control.drop_orders(1)
+    await crash_in_flight(
+        launch, bus, collector, resting(coid), lambda: control.counters()["dropped_orders"] == 1
+    )
+    assert control.orders_with_ref(coid) == 0
 
     launch()
     await eventually(lambda: has(collector, coid, OrderAccepted), within=60, what="accepted")
+    assert [e.adopted for e in submitted(collector, coid)] == [False]
+    assert attempts(collector, coid) == [1, 2]
     assert control.orders_with_ref(coid) == 1
-    submitting = [e for e in of(collector, coid) if isinstance(e, OrderSubmitting)]
-    assert [e.attempt for e in submitting] == [1, 2]

@@ -69,7 +69,4 @@ def build(settings: RouterSettings, bus: Bus) -> RouterService:
         gateway = socket_gateway(settings)
     else:
         gateway = rest_gateway(settings, bus)
-    return RouterService(
-        bus, gateway, read_only=settings.ibkr_read_only,
-        pause_before_send_s=settings.fault_pause_before_send_s,
-    )  # fmt: skip
+    return RouterService(bus, gateway, read_only=settings.ibkr_read_only)

@@ -59,12 +59,6 @@ class RouterSettings(SluiceSettings):
         validation_alias=AliasChoices("QUOTAGUARDSHIELD_URL", "SLUICE_EGRESS_PROXY_URL"),
         json_schema_extra={"expects": "a socks5h://user:pass@host:port URL"},
     )
-    fault_pause_before_send_s: float = Field(
-        0.0,
-        ge=0,
-        validation_alias="SLUICE_FAULT_PAUSE_BEFORE_SEND_S",
-        json_schema_extra={"expects": "seconds (fault injection for crash tests; 0 = off)"},
-    )
     reconnect_initial_s: float = Field(0.5, gt=0, validation_alias="SLUICE_RECONNECT_INITIAL_S")
     reconnect_max_s: float = Field(30.0, gt=0, validation_alias="SLUICE_RECONNECT_MAX_S")
 

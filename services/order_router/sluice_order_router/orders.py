@@ -36,7 +36,7 @@ class OrderDesk:
 
     def __init__(
         self, gateway: BrokerGateway, publisher: Publisher, book: OrderBook, *, account: str,
-        read_only: bool, pause_before_send_s: float = 0.0,
+        read_only: bool,
     ) -> None:  # fmt: skip
         self._gateway = gateway
         self._publish = publisher
@@ -44,7 +44,6 @@ class OrderDesk:
         self.book = book
         self._account = account
         self._read_only = read_only
-        self._pause_before_send_s = pause_before_send_s
         self._lock = asyncio.Lock()
         self._traces = OrderTraces()
         self.cancels = Canceller(gateway, publisher, book, self._lock)
@@ -113,8 +112,6 @@ class OrderDesk:
         await self._publish.orders([_submitting(record, order, instrument.con_id)])
         record.move("submitting")  # only once the write-ahead record is durable
         self.book.add(record)
-        if self._pause_before_send_s:  # fault injection: a crash window after the write-ahead
-            await asyncio.sleep(self._pause_before_send_s)
         try:
             with ibkr_call("place_order", order, self._gateway.path):
                 placed = await self._gateway.place(order, instrument)

@@ -40,10 +40,7 @@ class RouterService:
 
     name = "order-router"
 
-    def __init__(
-        self, bus: Bus, gateway: BrokerGateway, *, read_only: bool = False,
-        pause_before_send_s: float = 0.0,
-    ) -> None:  # fmt: skip
+    def __init__(self, bus: Bus, gateway: BrokerGateway, *, read_only: bool = False) -> None:
         self._bus = bus
         self._gateway = gateway
         self.account = gateway.account
@@ -51,9 +48,8 @@ class RouterService:
         self._publish = Publisher(bus, self.account)
         self.book = OrderBook()
         self.desk = OrderDesk(
-            gateway, self._publish, self.book, account=self.account, read_only=read_only,
-            pause_before_send_s=pause_before_send_s,
-        )  # fmt: skip
+            gateway, self._publish, self.book, account=self.account, read_only=read_only
+        )
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None
