@@ -48,15 +48,22 @@ async def test_a_restart_never_decides_a_signal_twice(kafka_bootstrap: str) -> N
     await tester.start()
     seen = await Collector().start(tester, [ORDERS_APPROVED, ORDERS_EVENTS], f"seen-{run}")
 
+    # Other tests' signals on the shared topic may default to this run's account too:
+    # count this run's strategy only.
     def approvals() -> list[ApprovedOrder]:
-        return seen.events(ORDERS_APPROVED, key=account, kind=ApprovedOrder)
+        found = seen.events(ORDERS_APPROVED, key=account, kind=ApprovedOrder)
+        return [order for order in found if order.strategy_id == strategy]
 
     def duplicates() -> list[SignalDuplicate]:
-        return seen.events(ORDERS_EVENTS, key=account, kind=SignalDuplicate)
+        found = seen.events(ORDERS_EVENTS, key=account, kind=SignalDuplicate)
+        return [event for event in found if event.strategy_id == strategy]
 
     async def publish(*signal_ids: str) -> None:
         for signal_id in signal_ids:
-            fresh = signal(signal_id, strategy_id=strategy, created_at=utc_now())
+            # A symbol of this run's own: quotes other tests left on the topic must not apply.
+            fresh = signal(
+                signal_id, strategy_id=strategy, symbol=f"T{run}".upper(), created_at=utc_now()
+            )
             await tester.publish(SIGNALS, fresh, key=strategy)
 
     await tester.publish(SESSION_STATE, session(account=account, ts=utc_now()), key=account)
