@@ -1,8 +1,9 @@
 """A Kafka consumer-group member: fetches records, runs them through the ``Dispatcher``, commits.
 
 Records come in batches of at most ``ConsumerOptions.max_batch``; each record's outputs are
-durable before the next record is handled, and the batch's offsets are committed once, at its
-end (or at a graceful stop, for what was handled so far). A crash redelivers at most one batch.
+queued to the producer in order as soon as it is handled, and the batch's offsets are
+committed once, at its end (or at a graceful stop, for what was handled so far), after every
+queued output is durable. A crash redelivers at most one batch.
 With ``ConsumerOptions.transactional`` a batch is one Kafka transaction: its outputs and its
 offsets commit together or not at all (consume-transform-produce). Every consumer reads
 ``read_committed``: outputs of aborted transactions are never seen.
@@ -15,6 +16,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError
@@ -22,7 +24,7 @@ from aiokafka.errors import CommitFailedError
 from sluice_bus.api import Consumer, ConsumerOptions, Outgoing, Record
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.kafka_gate import RebalanceGate
-from sluice_bus.kafka_send import producer_settings, send_outputs
+from sluice_bus.kafka_send import producer_settings, queue_outputs
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
@@ -65,6 +67,8 @@ class KafkaConsumer(Consumer):
         self._max_batch = options.max_batch
         self._handled: dict[TopicPartition, int] = {}
         """Next offset per partition of the records handled in the current batch."""
+        self._sends: list[asyncio.Future[Any]] = []
+        """Acknowledgements of the current batch's outputs, awaited before its commit."""
         self._txn_producer: AIOKafkaProducer | None = None
         self._gate = RebalanceGate()
         self._consumer = AIOKafkaConsumer(
@@ -129,7 +133,7 @@ class KafkaConsumer(Consumer):
             # older assignment will be fetched again by whoever owns the partition now.
             if generation != self._gate.generation:
                 return
-            self._handled = {}
+            self._handled, self._sends = {}, []
             try:
                 async with self._transaction():
                     await self._handle_records(batch)
@@ -156,10 +160,12 @@ class KafkaConsumer(Consumer):
         return transaction
 
     async def _finish(self, record: Record, outputs: Sequence[Outgoing]) -> None:
-        await send_outputs(self._txn_producer or self._producer, self._service, outputs)
+        producer = self._txn_producer or self._producer
+        self._sends += await queue_outputs(producer, self._service, outputs)
         self._handled[TopicPartition(record.topic, record.partition)] = record.offset + 1
 
     async def _commit(self) -> None:
+        await asyncio.gather(*self._sends)  # outputs durable before the offsets move
         if not self._handled:
             return
         if self._txn_producer is None:

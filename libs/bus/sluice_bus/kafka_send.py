@@ -61,9 +61,8 @@ async def send_event(
         return future
 
 
-async def send_outputs(
+async def queue_outputs(
     producer: AIOKafkaProducer, service: str, outputs: Sequence[Outgoing]
-) -> None:
-    """Publish a handler's outputs in order and wait until all are durable."""
-    futures = [await send_event(producer, service, o.topic, o.event, key=o.key) for o in outputs]
-    await asyncio.gather(*futures)
+) -> list[asyncio.Future[Any]]:
+    """Queue a handler's outputs in order; the futures resolve once each is durable."""
+    return [await send_event(producer, service, o.topic, o.event, key=o.key) for o in outputs]
