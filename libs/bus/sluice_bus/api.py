@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -115,6 +116,21 @@ class Bus(abc.ABC):
         self.service = service
         # Set before ``consume``; consumers pass it to their ``Dispatcher``.
         self.observer: DeliveryObserver | None = None
+        self.failure: BaseException | None = None
+        self._failed = asyncio.Event()
+
+    def fail(self, error: BaseException) -> None:
+        """A consumer cannot go on (e.g. a transaction that did not commit): the service's
+        in-memory state may be ahead of the log, so the process must restart and rebuild it."""
+        if self.failure is None:
+            self.failure = error
+        self._failed.set()
+
+    async def wait_failed(self) -> BaseException:
+        """Return the first fatal consumer error, once there is one."""
+        await self._failed.wait()
+        assert self.failure is not None
+        return self.failure
 
     @abc.abstractmethod
     async def start(self) -> None:

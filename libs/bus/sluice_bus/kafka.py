@@ -85,6 +85,7 @@ class KafkaBus(Bus):
             dispatcher=Dispatcher(self.service, group, handler, opts, self.observer),
             options=opts,
             producer=self._started(),
+            on_fatal=self.fail,
         )
         await consumer.start()
         self._consumers.append(consumer)

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -57,12 +57,14 @@ class KafkaConsumer(Consumer):
         dispatcher: Dispatcher,
         options: ConsumerOptions,
         producer: AIOKafkaProducer,
+        on_fatal: Callable[[BaseException], None],
     ) -> None:
         self._service = service
         self._group = group
         self._topics = tuple(topics)
         self._dispatcher = dispatcher
         self._producer = producer
+        self._on_fatal = on_fatal
         self._transactional = options.transactional
         self._max_batch = options.max_batch
         self._handled: dict[TopicPartition, int] = {}
@@ -116,9 +118,10 @@ class KafkaConsumer(Consumer):
                 await self._handle_batch(batch)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the member is dead: ``connected`` goes false, readyz fails
+        except Exception as exc:  # the member is dead: the service must restart
             log.exception("consumer of group %s failed", self._group)
             self.failed = exc
+            self._on_fatal(exc)
 
     async def _handle_batch(
         self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
@@ -139,6 +142,10 @@ class KafkaConsumer(Consumer):
                     await self._handle_records(batch)
                     await self._commit()
             except CommitFailedError:
+                if self._txn_producer is not None:
+                    # The handler's state already holds this batch's decisions while their
+                    # outputs were aborted: only a restart (state rebuilt from the log) is safe.
+                    raise
                 log.warning("group %s rebalanced mid-batch; it will be redelivered", self._group)
 
     async def _handle_records(

@@ -94,7 +94,7 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
         if started:
             state.phase = Phase.RUNNING
             log.info("%s running", service)
-            await stop.wait()
+            code = await _until_stopped_or_failed(bus, stop)
     except Exception:
         log.exception("%s failed to start", service)
         code = EXIT_FAILED
@@ -104,6 +104,20 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
         await http.stop()
     log.info("%s stopped (exit %d)", service, code)
     return code
+
+
+async def _until_stopped_or_failed(bus: Bus, stop: asyncio.Event) -> int:
+    """Wait for a stop signal (exit 0) or a fatal bus failure (exit non-zero, so the
+    orchestrator restarts the service and it rebuilds its state from the log)."""
+    stopped = asyncio.create_task(stop.wait())
+    failed = asyncio.create_task(bus.wait_failed())
+    await asyncio.wait({stopped, failed}, return_when=asyncio.FIRST_COMPLETED)
+    for task in (stopped, failed):
+        task.cancel()
+    if bus.failure is None:
+        return 0
+    log.error("%s cannot go on (%s); exiting to restart", bus.service, bus.failure)
+    return EXIT_FAILED
 
 
 async def _start(bus: Bus, component: Component) -> None:
