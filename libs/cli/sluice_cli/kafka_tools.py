@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
 from sluice_bus import ConsumerOptions, KafkaBus, Message
 from sluice_proto import Signal
@@ -85,14 +84,14 @@ def tail(
 
 
 async def _tail(bootstrap: str, topics: list[str], from_beginning: bool) -> None:
-    console = Console()
     bus = KafkaBus("sluice-cli-tail", bootstrap)
 
     async def show(message: Message[Any]) -> None:
+        # One plain line per event, never wrapped or styled, so it pipes into grep and jq.
         record = message.record
-        console.print(
-            f"[dim]{record.topic}/{record.partition}@{record.offset}[/] "
-            f"[bold]{event_type(message.event)}[/] {encode(message.event).decode()}"
+        typer.echo(
+            f"{record.topic}/{record.partition}@{record.offset} "
+            f"{event_type(message.event)} {encode(message.event).decode()}"
         )
 
     await bus.start()

@@ -1,0 +1,66 @@
+"""`sluice signal` and `sluice tail` against the real broker, as a user would run them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sluice_proto import client_order_id
+
+SLUICE = [sys.executable, "-m", "sluice_cli"]
+ENV = {key: value for key, value in os.environ.items() if key != "SLUICE_KAFKA_BOOTSTRAP"}
+
+
+def sluice(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SLUICE, *args], env=ENV, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.kafka
+def test_a_published_signal_is_what_tail_prints(kafka_bootstrap: str, tmp_path: Path) -> None:
+    strategy, signal_id = f"cli-{uuid.uuid4().hex[:8]}", "sig-1"
+    published = sluice(
+        "signal", "AAPL", "BUY", "5", "--type", "LMT", "--limit", "187.25",
+        "--strategy", strategy, "--signal-id", signal_id, "--bootstrap", kafka_bootstrap,
+    )  # fmt: skip
+    assert published.returncode == 0, published.stderr
+    assert client_order_id(strategy, signal_id) in published.stdout
+
+    out = tmp_path / "tail.out"
+    with out.open("w") as sink:
+        tail = subprocess.Popen(
+            [*SLUICE, "tail", "sluice.signals.v1", "--from-beginning",
+             "--bootstrap", kafka_bootstrap],
+            env=ENV, stdout=sink, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while strategy not in out.read_text():
+                assert tail.poll() is None, out.read_text()
+                assert time.monotonic() < deadline, out.read_text()
+                time.sleep(0.1)
+        finally:
+            tail.terminate()
+            tail.wait(timeout=30)
+    line = next(row for row in out.read_text().splitlines() if strategy in row)
+    assert '"limit_price":"187.25"' in line
+    assert "signal" in line
+
+
+def test_without_a_bootstrap_the_tools_say_what_to_set() -> None:
+    result = sluice("signal", "AAPL", "BUY", "1")
+    assert result.returncode == 2
+    assert "SLUICE_KAFKA_BOOTSTRAP" in result.stderr
+
+
+def test_tail_refuses_a_topic_that_is_not_ours() -> None:
+    result = sluice("tail", "sluice.nope.v1", "--bootstrap", "127.0.0.1:9")
+    assert result.returncode == 2
+    assert "unknown topic" in result.stderr
