@@ -142,6 +142,21 @@ def test_reducing_a_position_is_allowed_even_above_the_limit() -> None:
     assert decide(risk, "flip", side="SELL", quantity=Decimal(200)) == "MAX_POSITION"
 
 
+def test_sells_that_together_go_past_flat_are_not_reducing() -> None:
+    risk = engine(limits(max_position=100))
+    _hold(risk, "held", 100)
+    assert decide(risk, "close", side="SELL", quantity=Decimal(100)) is None  # working: flat
+    assert decide(risk, "short", side="SELL", quantity=Decimal(100)) is None  # -100: at the max
+    assert decide(risk, "shorter", side="SELL", quantity=Decimal(1)) == "MAX_POSITION"
+
+
+def test_a_sell_past_flat_with_working_sells_counts_gross_exposure() -> None:
+    risk = engine(limits(max_gross_exposure=3000))
+    _hold(risk, "held", 10)  # 1000 at the 100 mark
+    assert decide(risk, "close", side="SELL", quantity=Decimal(10)) is None  # reduces
+    assert decide(risk, "short", side="SELL", quantity=Decimal(11)) == "MAX_GROSS_EXPOSURE"
+
+
 def test_max_gross_exposure_counts_positions_and_working_orders() -> None:
     risk = engine(limits(max_gross_exposure=3000))
     _hold(risk, "held", 10)  # 1000 at the 100 mark

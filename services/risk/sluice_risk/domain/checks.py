@@ -48,8 +48,13 @@ class OrderContext:
 
     @property
     def reduces(self) -> bool:
-        """The order only brings the position closer to flat."""
-        return abs(self.position + self.signed_quantity) < abs(self.position)
+        """The order only brings the position closer to flat.
+
+        Judged after the same-side working orders: each of several sells may reduce a long on
+        its own while together they go short past the limit.
+        """
+        committed = self.position + self.working_same_side
+        return abs(committed + self.signed_quantity) < abs(committed)
 
     @property
     def notional(self) -> Decimal | None:
