@@ -26,7 +26,9 @@ class FakeClock:
 
 
 def connection(status: Any, at: datetime = T0, **fields: Any) -> ConnectionReport:
-    return ConnectionReport(account=ACCOUNT, path="socket", status=status, ts=at, **fields)
+    values: dict[str, Any] = {"path": "socket"}
+    values.update(fields)
+    return ConnectionReport(account=ACCOUNT, status=status, ts=at, **values)
 
 
 def auth(at: datetime = T0, **fields: Any) -> AuthStatusReport:

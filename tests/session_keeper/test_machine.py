@@ -99,6 +99,29 @@ def test_rest_auth_status_drives_the_state(
     assert commands(m, T0) == recovery
 
 
+def test_a_rest_transport_connected_is_not_up_without_an_authenticated_session() -> None:
+    m = machine("rest")
+    m.apply(auth(authenticated=False), T0)
+    m.apply(connection("connected", path="rest"), T0)
+    assert (m.verdict(T0).state, m.verdict(T0).trading_allowed) == ("DOWN", False)
+    m.apply(auth(connected=False), T0)
+    m.apply(connection("connected", path="rest"), T0)
+    assert m.verdict(T0).trading_allowed is False
+    m.apply(auth(), T0)
+    m.apply(connection("disconnected", path="rest"), T0)
+    m.apply(connection("connected", path="rest"), T0)
+    assert m.verdict(T0).state == "UP"  # the latest auth status is authenticated && connected
+
+
+def test_a_rest_transport_connected_before_any_auth_status_asks_for_one() -> None:
+    m = machine("rest")
+    m.apply(connection("connected", path="rest"), T0)
+    step = m.tick(T0)
+    assert step.state is not None
+    assert (step.state.state, step.state.trading_allowed) == ("UNKNOWN", False)
+    assert "auth_status" in [c.command for c in step.commands]
+
+
 def test_a_competing_session_is_reclaimed_only_when_configured() -> None:
     m = machine("rest", reclaim_competing=True)
     m.tick(T0)

@@ -33,6 +33,9 @@ class Health:
 
 
 UNKNOWN = Health("UNKNOWN", "no report from the order-router yet", "auth_status")
+AWAITING_AUTH = Health(
+    "UNKNOWN", "Client Portal transport connected; no auth status yet", "auth_status"
+)
 
 _CONNECTION: dict[ConnectionStatus, tuple[SessionStateName, str, SessionCommandName | None]] = {
     "connected": ("UP", "connected to IBKR", None),

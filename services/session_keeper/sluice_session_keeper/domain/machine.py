@@ -6,7 +6,7 @@ passive keeper is a hot standby) and calls ``tick`` only where it is the active 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sluice_proto.codec import event_type
@@ -20,11 +20,18 @@ from sluice_proto.session import (
     SessionStateName,
 )
 from sluice_session_keeper.domain.backoff import Backoff
-from sluice_session_keeper.domain.health import UNKNOWN, Health, from_auth, from_connection
+from sluice_session_keeper.domain.health import (
+    AWAITING_AUTH,
+    UNKNOWN,
+    Health,
+    from_auth,
+    from_connection,
+)
 from sluice_session_keeper.domain.policy import KeeperPolicy
 from sluice_session_keeper.domain.windows import ResetCalendar, Window
 
 RouterReport = ConnectionReport | AuthStatusReport | EgressReport
+_AUTH_TAG = str(AuthStatusReport.__struct_config__.tag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +87,17 @@ class SessionMachine:
         self._observe(now)
 
     def _health_of(self, report: ConnectionReport | AuthStatusReport) -> Health:
-        if isinstance(report, ConnectionReport):
-            return from_connection(report)
-        return from_auth(report, self.policy.expiring_below_s, self.policy.reclaim_competing)
+        if isinstance(report, AuthStatusReport):
+            return from_auth(report, self.policy.expiring_below_s, self.policy.reclaim_competing)
+        health = from_connection(report)
+        if report.path != "rest" or not health.healthy:
+            return health
+        # A Client Portal transport that is up says nothing of the brokerage session: only an
+        # auth status tells authenticated && connected, so the latest one decides.
+        auth = self.last_reports.get(_AUTH_TAG)
+        if not isinstance(auth, AuthStatusReport):
+            return AWAITING_AUTH
+        return replace(self._health_of(auth), penalty=False)  # its penalty box already runs
 
     def _set_health(self, health: Health, evidence_at: datetime, now: datetime) -> None:
         if health.healthy:
