@@ -59,9 +59,15 @@ class OrderBook:
             self._replay_intent(event)
             return
         record = self._orders.get(event.client_order_id)
-        if record is None:
-            if isinstance(event, OrderRejected) and event.rejected_by == "router":
+        if isinstance(event, OrderRejected):
+            if event.rejected_by != "router":
+                return
+            if record is None:  # refused on arrival: remembered so a redelivery is dropped
                 self.add(TrackedOrder(event.client_order_id, event.account, "rejected"))
+            else:  # a held order refused on release: it must not be sent after a restart
+                record.move("rejected")
+            return
+        if record is None:
             return
         if isinstance(event, OrderSubmitted):
             record.acknowledged(event.broker_order_id, event.perm_id, event.adopted)
