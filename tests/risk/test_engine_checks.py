@@ -157,6 +157,16 @@ def test_a_sell_past_flat_with_working_sells_counts_gross_exposure() -> None:
     assert decide(risk, "short", side="SELL", quantity=Decimal(11)) == "MAX_GROSS_EXPOSURE"
 
 
+def test_account_wide_limits_come_from_the_account_not_the_symbol() -> None:
+    per_symbol = {"max_open_orders": 50, "max_gross_exposure": 10**9, "daily_loss_limit": 10**9}
+    risk = engine({"symbols": {"AAPL": per_symbol}, **limits(max_open_orders=1)})
+    assert decide(risk, "first") is None
+    assert decide(risk, "second") == "MAX_OPEN_ORDERS"
+    risk = engine({"symbols": {"AAPL": per_symbol}, **limits(max_gross_exposure=1500)})
+    assert decide(risk, "first") is None  # 1000
+    assert decide(risk, "second") == "MAX_GROSS_EXPOSURE"
+
+
 def test_max_gross_exposure_counts_positions_and_working_orders() -> None:
     risk = engine(limits(max_gross_exposure=3000))
     _hold(risk, "held", 10)  # 1000 at the 100 mark

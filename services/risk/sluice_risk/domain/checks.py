@@ -26,7 +26,9 @@ class OrderContext:
     signal: Signal
     account: str
     limits: Limits
-    """Limits of this account and symbol (account-wide ones come from here too)."""
+    """Limits of this account and symbol."""
+    account_limits: Limits
+    """The account's own resolution: gross exposure, open orders and daily loss."""
     now: datetime
     kill_reason: str | None
     session: SessionState | None
@@ -90,11 +92,11 @@ def symbol(ctx: OrderContext) -> Objection:
 
 
 def daily_loss(ctx: OrderContext) -> Objection:
-    if ctx.day_realised > -ctx.limits.daily_loss_limit:
+    limit = ctx.account_limits.daily_loss_limit
+    if ctx.day_realised > -limit:
         return None
     return "DAILY_LOSS_LIMIT", (
-        f"realised loss today {-ctx.day_realised} reached the limit "
-        f"{ctx.limits.daily_loss_limit} for {ctx.account}"
+        f"realised loss today {-ctx.day_realised} reached the limit {limit} for {ctx.account}"
     )
 
 
@@ -157,15 +159,17 @@ def position(ctx: OrderContext) -> Objection:
 
 def gross_exposure(ctx: OrderContext) -> Objection:
     after = ctx.gross_exposure + (ctx.notional or Decimal(0))
-    if ctx.reduces or after <= ctx.limits.max_gross_exposure:
+    limit = ctx.account_limits.max_gross_exposure
+    if ctx.reduces or after <= limit:
         return None
-    return "MAX_GROSS_EXPOSURE", (
-        f"gross exposure of {ctx.account} would reach {after} (max {ctx.limits.max_gross_exposure})"
+    return (
+        "MAX_GROSS_EXPOSURE",
+        f"gross exposure of {ctx.account} would reach {after} (max {limit})",
     )
 
 
 def open_orders(ctx: OrderContext) -> Objection:
-    if ctx.open_orders < ctx.limits.max_open_orders:
+    if ctx.open_orders < ctx.account_limits.max_open_orders:
         return None
     return "MAX_OPEN_ORDERS", f"{ctx.open_orders} orders already open for {ctx.account}"
 

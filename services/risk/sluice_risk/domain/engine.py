@@ -88,6 +88,7 @@ class RiskEngine:
             signal=signal,
             account=account,
             limits=limits,
+            account_limits=state.limits.for_account(account),
             now=now,
             kill_reason=state.kill_reason(account),
             session=state.market.session(account),
