@@ -107,7 +107,11 @@ class SocketGateway:
         if instrument.con_id:
             return instrument
         self._require_up()
-        found = await self.ib.qualifyContractsAsync(mapping.to_contract(instrument))
+        try:  # unbounded in ib_async: a silent gateway would hold the desk's lock forever
+            async with asyncio.timeout(self._options.ack_timeout_s):
+                found = await self.ib.qualifyContractsAsync(mapping.to_contract(instrument))
+        except (TimeoutError, ConnectionError) as exc:
+            raise NotConnectedError(f"IBKR did not answer the contract lookup ({exc!r})") from None
         contract = found[0] if found else None
         if contract is None or isinstance(contract, list) or not contract.conId:
             raise BrokerRejectedError(200, f"no security definition for {instrument.key}")
@@ -143,7 +147,7 @@ class SocketGateway:
                     *await self.ib.reqAllOpenOrdersAsync(),  # open after completed: newer wins
                 ]
                 executions = await self.ib.reqExecutionsAsync()
-        except TimeoutError:
+        except (TimeoutError, ConnectionError):  # ConnectionError: the socket dropped meanwhile
             raise NotConnectedError("IBKR did not answer the snapshot requests") from None
         snapshot = BrokerSnapshot()
         for trade in trades:
