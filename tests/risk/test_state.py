@@ -84,6 +84,29 @@ def test_an_order_risk_did_not_decide_is_adopted_from_submitting() -> None:
     assert held is not None and held.quantity == Decimal(-5)
 
 
+def test_an_adopted_order_keeps_the_instrument_it_carries() -> None:
+    risk = engine()
+    future = signal(
+        "fut", symbol="ES", sec_type="FUT", quantity=Decimal(2), limit_price=Decimal(100)
+    )
+    carried = engine(limits={"defaults": {"require_quote_for_limit": False}}).decide(future, NOW)
+    assert isinstance(carried, ApprovedOrder)
+    risk.state.on_order_event(
+        OrderSubmitting(
+            client_order_id=carried.client_order_id,
+            account=ACCOUNT,
+            symbol="ES",
+            side="BUY",
+            quantity=Decimal(2),
+            order_type="MKT",
+            order=carried,
+        )
+    )
+    risk.state.on_order_event(fill_event(carried.client_order_id, "2", "5000", final=True))
+    held = risk.state.portfolio.position(ACCOUNT, "FUT:ES:USD")
+    assert held is not None and held.quantity == Decimal(2)
+
+
 def test_limits_resolve_defaults_symbol_account_and_account_symbol_in_order() -> None:
     book = LimitBook(
         LimitsConfig.model_validate(

@@ -155,7 +155,10 @@ class RiskState:
             account=event.account,
             strategy_id=event.strategy_id,
             signal_id=event.signal_id,
-            instrument=Instrument(symbol=event.symbol or "UNKNOWN"),
+            # the carried order knows the sec type and currency positions are matched on
+            instrument=event.order.instrument
+            if event.order is not None
+            else Instrument(symbol=event.symbol or "UNKNOWN"),
             side=event.side,
             quantity=event.quantity,
             status="open",
