@@ -2,8 +2,10 @@
 
 Rule: an order is published as ``OrderSubmitting`` (durably) before any byte of it goes to
 IBKR, and an order whose outcome is unknown (link lost, no acknowledgement) is never sent
-again blindly: ``reconcile`` looks it up by ``orderRef`` after the next (re)connect and
-adopts it or sends it once. While the link is down new orders are held, not lost.
+again blindly: ``reconcile`` looks it up by ``orderRef`` and adopts it or sends it once. It
+runs after every (re)connect and, for an order in doubt while the link stays up, on a
+backoff (``DoubtRetry``); the order is reported held meanwhile. While the link is down new
+orders are held, not lost.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import logging
 
 from sluice_order_router.cancels import Canceller
 from sluice_order_router.contracts import ContractCache
+from sluice_order_router.domain.backoff import Backoff
 from sluice_order_router.domain.book import OrderBook
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracker import TrackedOrder, track
+from sluice_order_router.doubt import DoubtRetry
 from sluice_order_router.ports import (
     BrokerGateway,
     BrokerRejectedError,
@@ -30,13 +34,15 @@ from sluice_proto.orders import OrderHeld, OrderRejected, OrderSubmitting, Rejec
 
 log = logging.getLogger(__name__)
 
+IN_DOUBT_RETRY = Backoff(initial_s=1.0, cap_s=30.0)
+
 
 class OrderDesk:
     """Places and reconciles the orders of one account; ``cancels`` handles cancel commands."""
 
     def __init__(
         self, gateway: BrokerGateway, publisher: Publisher, book: OrderBook, *, account: str,
-        read_only: bool,
+        read_only: bool, in_doubt_retry: Backoff = IN_DOUBT_RETRY,
     ) -> None:  # fmt: skip
         self._gateway = gateway
         self._publish = publisher
@@ -47,6 +53,11 @@ class OrderDesk:
         self._lock = asyncio.Lock()
         self._traces = OrderTraces()
         self.cancels = Canceller(gateway, publisher, book, self._lock)
+        self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
+
+    async def close(self) -> None:
+        """Stop resolving orders in doubt (a restart's reconcile resolves them)."""
+        await self._in_doubt.close()
 
     async def approved(self, order: ApprovedOrder) -> None:
         """Handle one approved order (redeliveries of a known order are dropped)."""
@@ -119,8 +130,17 @@ class OrderDesk:
             await self._publish.orders(record.rejected(exc.code, exc.text))
         except (NotConnectedError, TimeoutError) as exc:
             log.warning("order %s in doubt (%r): reconcile resolves it", record, exc)
+            why = f"outcome unknown ({type(exc).__name__}: {exc}): reconciling"
+            await self._publish.orders([OrderHeld(**record.ids(), reason=why, order=order)])
+            self._in_doubt.schedule(record.client_order_id)
         else:
             await self._publish.orders(apply_broker(record, placed))
+
+    async def _settle(self, client_order_id: str) -> bool:
+        """Reconcile now; True once the order is no longer in doubt."""
+        await self.reconcile()
+        record = self.book.get(client_order_id)
+        return record is None or record.state != "submitting"
 
     async def _hold(self, record: TrackedOrder, reason: str) -> None:
         event = OrderHeld(**record.ids(), reason=reason, order=record.order)

@@ -71,6 +71,7 @@ class RouterService:
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()
+        await self.desk.close()
         if self._connecting is not None:
             self._connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
