@@ -30,7 +30,13 @@ from sluice_order_router.ports import (
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.tracing import OrderTraces, ibkr_call
 from sluice_proto import ApprovedOrder
-from sluice_proto.orders import OrderHeld, OrderRejected, OrderSubmitting, RejectReason
+from sluice_proto.orders import (
+    CancelRejected,
+    OrderHeld,
+    OrderRejected,
+    OrderSubmitting,
+    RejectReason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +87,12 @@ class OrderDesk:
         record = self.book.get(update.order.client_order_id)
         if record is None:
             return  # not an order of this router (manual, another system)
+        if update.cancel_refused:
+            refused = CancelRejected(
+                **record.ids(), code=update.error_code, text=update.error_text or ""
+            )
+            await self._publish.orders([refused])
+            return
         fills = [update.fill] if update.fill is not None else []
         events = apply_broker(
             record, update.order, fills, error_code=update.error_code, error_text=update.error_text

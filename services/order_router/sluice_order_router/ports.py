@@ -53,6 +53,8 @@ class OrderUpdate:
     fill: Fill | None = None
     error_code: int | None = None
     error_text: str | None = None
+    cancel_refused: bool = False
+    """IBKR refused a cancel (code and text above); the order's own state is unchanged."""
 
 
 class BrokerRejectedError(Exception):

@@ -7,6 +7,7 @@ engine and an order store, with events for listeners. Protocol servers translate
 from .accounts import Account, Position
 from .costs import CommissionModel, MarginModel
 from .errors import (
+    CancelRefusedError,
     DuplicateOrderIdError,
     InvalidRequestError,
     OrderNotFoundError,
@@ -23,6 +24,7 @@ from .venue import PaperVenue, VenueConfig
 
 __all__ = [
     "Account",
+    "CancelRefusedError",
     "CommissionModel",
     "ContractQuery",
     "DuplicateOrderIdError",

@@ -41,3 +41,9 @@ class OrderNotFoundError(VenueError):
     """A cancel or modify for an order that is not working (IBKR 10147)."""
 
     code = 10147
+
+
+class CancelRefusedError(VenueError):
+    """A cancel for an order IBKR knows but that is already final (IBKR 10148)."""
+
+    code = 10148

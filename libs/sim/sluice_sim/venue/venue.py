@@ -11,7 +11,12 @@ from pathlib import Path
 
 from .accounts import Account
 from .costs import CommissionModel, MarginModel
-from .errors import DuplicateOrderIdError, OrderNotFoundError, OrderRejectedError
+from .errors import (
+    CancelRefusedError,
+    DuplicateOrderIdError,
+    OrderNotFoundError,
+    OrderRejectedError,
+)
 from .events import ExecutionOccurred, OrderStatusChanged, VenueEvent, VenueListener
 from .instruments import Instrument, load_universe
 from .matching import match
@@ -96,10 +101,15 @@ class PaperVenue:
         return order
 
     def cancel(self, client_id: int, order_id: int) -> VenueOrder:
-        """Cancel a working order; 10147 if it is unknown or already finished."""
+        """Cancel a working order; 10147 if it is unknown, 10148 if already final (as IBKR)."""
         order = self.store.get(client_id, order_id)
-        if order is None or order.status.is_done:
+        if order is None:
             raise OrderNotFoundError(f"OrderId {order_id} that needs to be cancelled is not found.")
+        if order.status.is_done:
+            raise CancelRefusedError(
+                f"OrderId {order_id} that needs to be cancelled cannot be cancelled, "
+                f"state: {order.status.value}."
+            )
         self._finish(order, OrderStatus.CANCELLED)
         return order
 

@@ -216,8 +216,14 @@ class SocketGateway:
         # the start-up sync is not news: reconcile, which runs next, adopts what it shows
         if order is None or self._on_update is None or not self._link.synced:
             return
-        code, text = mapping.last_error(trade) if order.status == "rejected" else (None, None)
-        update = OrderUpdate(order, error_code=code, error_text=text)
+        refusal = mapping.cancel_refusal(trade)
+        if refusal is not None and trade.log[-1].errorCode == refusal[0]:  # news, not a repeat
+            update = OrderUpdate(
+                order, error_code=refusal[0], error_text=refusal[1], cancel_refused=True
+            )
+        else:
+            code, text = mapping.last_error(trade) if order.status == "rejected" else (None, None)
+            update = OrderUpdate(order, error_code=code, error_text=text)
         callback = self._on_update
         self._relay.post(lambda: callback(update))
 

@@ -14,6 +14,9 @@ from sluice_proto import ApprovedOrder, Fill, Instrument
 _WORKING = frozenset({"PreSubmitted", "Submitted"})
 _CANCELLED = frozenset({"Cancelled", "ApiCancelled", "Inactive"})
 _CANCEL_CODES = frozenset({0, 202})  # 202 is IBKR's "order cancelled", not a rejection
+# IBKR refusing a *cancel*: 161 not in a cancellable state, 10147 not found, 10148 already
+# final. ib_async marks the trade Cancelled on these too, though the order itself is untouched.
+CANCEL_REFUSED = frozenset({161, 10147, 10148})
 _UNSET = 1.7976931348623157e308  # IBKR's "no value" double
 
 
@@ -60,11 +63,29 @@ def last_error(trade: Trade) -> tuple[int | None, str | None]:
     return None, None
 
 
+def cancel_refusal(trade: Trade) -> tuple[int, str] | None:
+    """IBKR's code and text when the trade's current status comes from a refused cancel.
+
+    ib_async logs later news (a fill) under that status too, so look at the entry that
+    first set it, not merely the last one.
+    """
+    setter = None
+    for entry in reversed(trade.log):
+        if entry.status != trade.orderStatus.status:
+            break
+        setter = entry
+    if setter is None or setter.errorCode not in CANCEL_REFUSED:
+        return None
+    return setter.errorCode, setter.message
+
+
 def status_of(trade: Trade) -> BrokerStatus:
     """Sluice's status for an ib_async trade."""
     status = trade.orderStatus.status
     if status == "Filled":
         return "filled"
+    if cancel_refusal(trade) is not None:  # ib_async's "Cancelled" is false: state unknown
+        return "submitted"  # the weakest claim: it moves no acknowledged order
     if status in _CANCELLED:
         code, _ = last_error(trade)
         rejected = status == "Inactive" or (code is not None and code not in _CANCEL_CODES)
