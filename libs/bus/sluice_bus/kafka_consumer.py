@@ -65,7 +65,6 @@ class KafkaConsumer(Consumer):
         self._dispatcher = dispatcher
         self._producer = producer
         self._on_fatal = on_fatal
-        self._transactional = options.transactional
         self._max_batch = options.max_batch
         self._handled: dict[TopicPartition, int] = {}
         """Next offset per partition of the records handled in the current batch."""

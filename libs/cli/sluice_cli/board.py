@@ -16,6 +16,9 @@ from sluice_proto import (
 )
 from sluice_proto.codec import event_type
 
+FINAL = frozenset({"filled", "cancelled", "rejected", "broker_rejected", "duplicate"})
+"""Statuses after which an order's row no longer changes."""
+
 _STYLE = {
     "filled": "green",
     "cancelled": "yellow",

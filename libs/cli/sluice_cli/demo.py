@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.live import Live
 
 from sluice_bus import Message
-from sluice_cli.board import OrderBoard
+from sluice_cli.board import FINAL, OrderBoard
 from sluice_cli.stack import LocalStack, StackConfig
 from sluice_cli.topic_view import CENT, TopicView
 from sluice_proto import (
@@ -134,7 +134,7 @@ class Demo:
         goal = until or expected
         await self._wait(
             f"step {label!r} to be {goal}",
-            lambda: self.board.status(signal.client_order_id) in (goal, *_FINAL),
+            lambda: self.board.status(signal.client_order_id) in FINAL | {goal},
             20,
         )
         return signal.signal_id
@@ -142,7 +142,7 @@ class Demo:
     async def _settle(self) -> None:
         await self._wait(
             "open orders to finish",
-            lambda: all(r.status in _FINAL for r in self.board.rows.values()),
+            lambda: all(r.status in FINAL for r in self.board.rows.values()),
             20,
         )
 
@@ -161,9 +161,6 @@ def _times(price: Decimal | None, factor: str) -> Decimal:
     if price is None:
         raise DemoFailedError("the quote has no price on that side")
     return price * Decimal(factor)
-
-
-_FINAL = ("filled", "cancelled", "rejected", "broker_rejected", "duplicate")
 
 
 async def run_demo(console: Console, config: StackConfig | None = None) -> bool:

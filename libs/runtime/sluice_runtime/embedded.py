@@ -17,7 +17,7 @@ from sluice_runtime.component import Component
 from sluice_runtime.config import SluiceSettings
 from sluice_runtime.metrics import ServiceMetrics
 from sluice_runtime.runner import Build, stop_in_order
-from sluice_runtime.server import HttpServer, stop_event_on_signals
+from sluice_runtime.server import HttpServer
 from sluice_runtime.web import Phase, RunState, build_app
 
 log = logging.getLogger(__name__)
@@ -84,15 +84,6 @@ class EmbeddedStack:
     async def stop(self) -> None:
         """Stop members in reverse order: component, then bus, then HTTP."""
         await self._stop(reversed(list(self._members.values())))
-
-    async def run_until_signal(self) -> None:
-        """Start, wait for SIGTERM/SIGINT, stop (the body of ``sluice up``)."""
-        stop = stop_event_on_signals()
-        await self.start()
-        try:
-            await stop.wait()
-        finally:
-            await self.stop()
 
     async def __aenter__(self) -> EmbeddedStack:
         await self.start()
