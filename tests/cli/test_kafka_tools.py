@@ -15,6 +15,7 @@ from sluice_proto import client_order_id
 
 SLUICE = [sys.executable, "-m", "sluice_cli"]
 ENV = {key: value for key, value in os.environ.items() if key != "SLUICE_KAFKA_BOOTSTRAP"}
+ENV["COLUMNS"] = "200"  # keep each error on one line
 
 
 def sluice(*args: str) -> subprocess.CompletedProcess[str]:
@@ -58,6 +59,18 @@ def test_without_a_bootstrap_the_tools_say_what_to_set() -> None:
     result = sluice("signal", "AAPL", "BUY", "1")
     assert result.returncode == 2
     assert "SLUICE_KAFKA_BOOTSTRAP" in result.stderr
+
+
+def test_an_invalid_signal_is_refused_before_anything_is_published() -> None:
+    result = sluice("signal", "AAPL", "HOLD", "5", "--bootstrap", "127.0.0.1:9")
+    assert result.returncode == 2
+    assert (
+        "Expected `'BUY' | 'SELL'`" in result.stderr.replace("\n", " ") or "side" in result.stderr
+    )
+
+    result = sluice("signal", "AAPL", "BUY", "0", "--bootstrap", "127.0.0.1:9")
+    assert result.returncode == 2
+    assert "quantity must be a finite number > 0" in result.stderr
 
 
 def test_tail_refuses_a_topic_that_is_not_ours() -> None:

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import os
 import uuid
-from decimal import Decimal
 from typing import Annotated, Any
 
+import msgspec
 import typer
 
 from sluice_bus import ConsumerOptions, KafkaBus, Message
@@ -45,18 +45,22 @@ def signal(
     bootstrap: Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)] = None,
 ) -> None:
     """Publish one Signal onto sluice.signals.v1 and print its client order id."""
-    event = Signal(
-        signal_id=signal_id or uuid.uuid4().hex[:12],
-        strategy_id=strategy,
-        account=account,
-        symbol=symbol,
-        side=side.upper(),  # type: ignore[arg-type]
-        quantity=Decimal(quantity),
-        order_type=order_type.upper(),  # type: ignore[arg-type]
-        limit_price=Decimal(limit) if limit else None,
-        stop_price=Decimal(stop) if stop else None,
-        tif=tif.upper(),  # type: ignore[arg-type]
-    )
+    fields = {
+        "signal_id": signal_id or uuid.uuid4().hex[:12],
+        "strategy_id": strategy,
+        "account": account,
+        "symbol": symbol,
+        "side": side.upper(),
+        "quantity": quantity,
+        "order_type": order_type.upper(),
+        "limit_price": limit,
+        "stop_price": stop,
+        "tif": tif.upper(),
+    }
+    try:  # the same validation a consumer applies: never publish what risk would dead-letter
+        event = msgspec.convert(fields, Signal)
+    except msgspec.ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from None
     asyncio.run(_publish(_bootstrap(bootstrap), event))
     typer.echo(f"published {event.signal_id} → client_order_id {event.client_order_id}")
 
