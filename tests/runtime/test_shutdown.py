@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -69,33 +70,39 @@ def collector() -> Iterator[str]:
     server.server_close()
 
 
-def test_sigterm_stops_component_then_bus_and_exits_0(collector: str) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
-    env |= {
-        "DEMO_BUS": "memory",
+@contextlib.contextmanager
+def demo_service(port: int, **env: str) -> Iterator[subprocess.Popen[str]]:
+    """``tests.runtime.demo_service`` as its own process on ``port``; killed if still running."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
+    clean |= {
         "DEMO_TOKEN": "s3cr3t-token",
         "SLUICE_HTTP_HOST": "127.0.0.1",
         "SLUICE_HTTP_PORT": str(port),
-        "OTEL_EXPORTER_OTLP_ENDPOINT": collector,
+        **env,
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.runtime.demo_service"],
         cwd=ROOT,
-        env=env,
+        env=clean,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        ready = wait_ready(port, process)
-        httpx.get(f"http://127.0.0.1:{port}/ping", timeout=5).raise_for_status()
-        process.send_signal(signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=30)
+        yield process
     finally:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_sigterm_stops_component_then_bus_and_exits_0(collector: str) -> None:
+    port = free_port()
+    with demo_service(port, DEMO_BUS="memory", OTEL_EXPORTER_OTLP_ENDPOINT=collector) as process:
+        ready = wait_ready(port, process)
+        httpx.get(f"http://127.0.0.1:{port}/ping", timeout=5).raise_for_status()
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=30)
 
     assert ready.json() == {"ready": True, "reason": "ready", "service": "demo"}
     assert process.returncode == 0, stderr

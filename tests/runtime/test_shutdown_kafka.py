@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
@@ -18,7 +15,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sluice_bus.kafka import KafkaBus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
-from tests.runtime.test_shutdown import ROOT, free_port, wait_ready
+from tests.runtime.test_shutdown import demo_service, free_port, wait_ready
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
@@ -35,24 +32,9 @@ def handled(port: int, group: str) -> float:
 def run_until_handled_then_sigterm(bootstrap: str, group: str) -> tuple[int, str, str]:
     """Start the demo service as ``group``, wait for COUNT handled records, SIGTERM it."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
-    env |= {
-        "DEMO_CONSUME": "1",
-        "DEMO_TOKEN": "s3cr3t-token",
-        "SLUICE_KAFKA_BOOTSTRAP": bootstrap,
-        "SLUICE_HTTP_HOST": "127.0.0.1",
-        "SLUICE_HTTP_PORT": str(port),
-        "SLUICE_SERVICE_NAME": group,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.runtime.demo_service"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with demo_service(
+        port, DEMO_CONSUME="1", SLUICE_KAFKA_BOOTSTRAP=bootstrap, SLUICE_SERVICE_NAME=group
+    ) as process:
         wait_ready(port, process, timeout_s=120)
         deadline = time.monotonic() + 60
         while (count := handled(port, group)) < COUNT:
@@ -60,10 +42,6 @@ def run_until_handled_then_sigterm(bootstrap: str, group: str) -> tuple[int, str
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
     return process.returncode, stdout, stderr
 
 
