@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sluice_sim.tws.fields import Fields, contract, message, multiplier
+from sluice_sim.tws.fields import Fields, contract, message
 from sluice_sim.venue import Instrument
 
 
@@ -22,30 +22,13 @@ def portfolio(
     unrealized: Decimal,
     realized: Decimal,
 ) -> Fields:
-    """updatePortfolio: like the contract block but with primaryExchange in exchange's place."""
+    """updatePortfolio: the contract block with primaryExchange in exchange's place."""
     value = position * price * inst.multiplier
-    return message(
-        7,
-        8,
-        inst.con_id,
-        inst.symbol,
-        inst.sec_type,
-        inst.last_trade_date,
-        "0",
-        "",
-        multiplier(inst),
-        inst.primary_exchange,
-        inst.currency,
-        inst.local_symbol,
-        inst.trading_class,
-        position,
-        price,
-        value,
-        avg_cost,
-        unrealized,
-        realized,
-        account,
-    )
+    return [
+        *message(7, 8),
+        *contract(inst, inst.primary_exchange),
+        *message(position, price, value, avg_cost, unrealized, realized, account),
+    ]
 
 
 def account_time(hh_mm: str) -> Fields:
