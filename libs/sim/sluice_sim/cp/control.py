@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
 
 from .guards import CONTROL_PREFIX
+from .oauth import OAuthServer
 from .state import CpState, Fault
 
 
@@ -61,15 +64,41 @@ class CpControl:
         """Let a caller out of the penalty box."""
         self._state.gate.release(ip)
 
+    @property
+    def webapi(self) -> bool:
+        """True in ``webapi`` (OAuth 1.0a) mode."""
+        return self._state.oauth is not None
+
+    def expire_lsts(self) -> None:
+        """``webapi``: every live session token issued so far stops working now."""
+        self._oauth().expire_all()
+
+    def set_lst_lifetime(self, seconds: float) -> None:
+        """``webapi``: live session tokens issued from now on last ``seconds``."""
+        self._oauth().lst_lifetime_s = seconds
+
+    def write_credentials(self, directory: Path) -> Path:
+        """``webapi``: write the consumer's six credential files (``IBKR_OAUTH_DIR``)."""
+        return self._oauth().keys.write(directory)
+
     def counters(self) -> dict[str, Any]:
-        """Requests by endpoint, answers by status, requests and refusals by caller IP."""
+        """Requests by endpoint, answers by status, requests and refusals by caller IP; in
+        ``webapi`` mode also live session tokens issued and OAuth 401s by error text."""
         c = self._state.counters
+        oauth = self._state.oauth
         return {
             "endpoints": dict(c.endpoints),
             "statuses": {str(k): v for k, v in c.statuses.items()},
             "callers": dict(c.callers),
             "refused_callers": dict(c.refused_callers),
+            "lst_issued": oauth.issued if oauth is not None else 0,
+            "oauth_refusals": dict(c.oauth_refusals),
         }
+
+    def _oauth(self) -> OAuthServer:
+        if self._state.oauth is None:
+            raise RuntimeError("the simulator is not in webapi (OAuth) mode")
+        return self._state.oauth
 
 
 def control_routes(control: CpControl) -> APIRouter:
@@ -96,6 +125,18 @@ def control_routes(control: CpControl) -> APIRouter:
             "expire": partial(control.expire_in, 0),
         }
         actions[action]()
+        return {"ok": action}
+
+    @router.post("/oauth/{action}")
+    async def oauth(action: str, body: dict[str, Any] | None = Body(None)) -> Any:  # noqa: B008
+        if not control.webapi:
+            return JSONResponse({"error": "not in webapi mode"}, 409)
+        if action == "lifetime":
+            control.set_lst_lifetime(float((body or {})["seconds"]))
+        elif action == "expire":
+            control.expire_lsts()
+        else:
+            return JSONResponse({"error": f"unknown action {action}"}, 404)
         return {"ok": action}
 
     @router.post("/prompts")

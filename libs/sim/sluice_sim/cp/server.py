@@ -11,12 +11,14 @@ import uvicorn
 
 from .app import create_app
 from .control import CpControl
+from .oauth_keys import OAuthKeys
 from .state import CpSimConfig, CpState
 from .tls import TlsMaterial, generate_self_signed
 
 
 class CpSimulator:
-    """A Client Portal Gateway look-alike; ``base_url`` and ``cert_path`` are what clients need."""
+    """A Client Portal Gateway look-alike (or, with ``mode="webapi"``, IBKR's hosted Web API
+    with OAuth 1.0a); ``base_url`` and ``cert_path`` are what clients need."""
 
     def __init__(
         self,
@@ -24,9 +26,11 @@ class CpSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: TlsMaterial | None = None,
+        oauth_keys: OAuthKeys | None = None,
     ) -> None:
+        """``oauth_keys``: the ``webapi`` consumer's keys (default: freshly generated)."""
         self.config = config or CpSimConfig()
-        self.state = CpState(self.config)
+        self.state = CpState(self.config, oauth_keys=oauth_keys)
         self.control = CpControl(self.state)
         self.tls = tls or generate_self_signed(self.config.hostnames)
         self._host, self._port = host, port
@@ -37,6 +41,13 @@ class CpSimulator:
     def cert_path(self) -> Path:
         """The self-signed certificate to pin (it is its own CA)."""
         return self.tls.cert_path
+
+    @property
+    def oauth_keys(self) -> OAuthKeys:
+        """``webapi`` mode: the registered consumer's keys, token and secret."""
+        if self.state.oauth is None:
+            raise RuntimeError("the simulator is not in webapi (OAuth) mode")
+        return self.state.oauth.keys
 
     @property
     def port(self) -> int:

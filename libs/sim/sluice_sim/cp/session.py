@@ -69,9 +69,10 @@ class CpSession:
         """End the SSO session; everything answers 401 until a new login."""
         self._logged_in, self._bridge = False, False
 
-    def login(self) -> None:
-        """A fresh login (control API: what the operator's browser login does)."""
-        self._logged_in, self._bridge, self._competing = True, True, False
+    def login(self, *, bridge: bool = True) -> None:
+        """A fresh login (control API: what the operator's browser login does; a new live
+        session token in ``webapi`` mode, where the bridge waits for ssodh/init)."""
+        self._logged_in, self._bridge, self._competing = True, bridge, False
         self._expires_at = self._clock() + self._ttl_s
 
     def compete(self) -> None:

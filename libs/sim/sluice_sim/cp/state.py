@@ -6,10 +6,13 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sluice_sim.venue import PaperVenue, VenueConfig
 
 from .limits import DEFAULT_LIMITS, Limit, RateGate
+from .oauth import OAuthServer, OAuthSimConfig
+from .oauth_keys import OAuthKeys
 from .prompts import PromptBook, PromptRules
 from .session import CpSession
 
@@ -30,6 +33,11 @@ class CpSimConfig:
     tick_interval_s: float | None = None
     """Step the venue's quotes this often (None: quotes only move when stepped)."""
     username: str = "sluicesim"
+    mode: Literal["gateway", "webapi"] = "gateway"
+    """``gateway``: a Client Portal Gateway (SSO session, no request signing). ``webapi``: IBKR's
+    hosted Web API: OAuth 1.0a on every request, brokerage session closed until ssodh/init."""
+    oauth: OAuthSimConfig = field(default_factory=OAuthSimConfig)
+    """Live session token lifetime, timestamp window, consumer key (``webapi`` mode only)."""
 
 
 @dataclass(slots=True)
@@ -50,18 +58,32 @@ class Counters:
     statuses: Counter[int] = field(default_factory=Counter)
     callers: Counter[str] = field(default_factory=Counter)
     refused_callers: Counter[str] = field(default_factory=Counter)
+    oauth_refusals: Counter[str] = field(default_factory=Counter)
+    """401s of the ``webapi`` mode, by IBKR error text."""
 
 
 class CpState:
     """The gateway's mutable state; routes, guards and the control API share one instance."""
 
-    def __init__(self, config: CpSimConfig, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        config: CpSimConfig,
+        clock: Callable[[], float] = time.monotonic,
+        oauth_keys: OAuthKeys | None = None,
+    ) -> None:
         self.config = config
         self.clock = clock
         self.venue = PaperVenue(config.venue)
+        webapi = config.mode == "webapi"
         self.session = CpSession(
-            clock, config.session_ttl_s, authenticated=config.start_authenticated
+            clock, config.session_ttl_s, authenticated=config.start_authenticated and not webapi
         )
+        self.oauth = (
+            OAuthServer(oauth_keys or OAuthKeys.generate(config.oauth.consumer_key), config.oauth)
+            if webapi
+            else None
+        )
+        """The OAuth verifier and token issuer in ``webapi`` mode, else None."""
         self.gate = RateGate(config.limits, config.penalty_s)
         self.prompts = PromptBook(config.venue.seed)
         self.allowlist = config.allowlist
