@@ -13,6 +13,7 @@ import hmac
 import secrets
 import string
 import time
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dh, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from oauthlib.oauth1.rfc5849.signature import (
     base_string_uri,
     normalize_parameters,
@@ -55,9 +57,11 @@ class OAuthCredentials:
 
     @classmethod
     def load(cls, directory: Path) -> OAuthCredentials:
-        params = serialization.load_pem_parameters((directory / "dhparam.pem").read_bytes())
-        assert isinstance(params, dh.DHParameters)
-        numbers = params.parameter_numbers()
+        with warnings.catch_warnings():  # finite-field DH is deprecated; IBKR uses it
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            params = serialization.load_pem_parameters((directory / "dhparam.pem").read_bytes())
+            assert isinstance(params, dh.DHParameters)
+            numbers = params.parameter_numbers()
         return cls(
             consumer_key=_text(directory, "consumer_key"),
             access_token=_text(directory, "access_token"),

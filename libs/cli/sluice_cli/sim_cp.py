@@ -13,6 +13,17 @@ from sluice_sim.cp import CpSimConfig, CpSimulator, TlsMaterial, generate_self_s
 from sluice_sim.venue import VenueConfig
 
 
+def self_signed(
+    host: str, hostname: list[str] | None, cert_dir: Path | None
+) -> tuple[tuple[str, ...], TlsMaterial]:
+    """The certificate names (localhost, the listen address, the extra names) and a fresh
+    certificate for them."""
+    names = ("localhost", "127.0.0.1", host, *(hostname or []))
+    if cert_dir is not None:
+        cert_dir.mkdir(parents=True, exist_ok=True)
+    return names, generate_self_signed(names, cert_dir)
+
+
 def cp(  # noqa: PLR0917 (one parameter per CLI option)
     port: Annotated[int, typer.Option(help="HTTPS port")] = 5000,
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -30,10 +41,7 @@ def cp(  # noqa: PLR0917 (one parameter per CLI option)
     tick_s: Annotated[float, typer.Option(help="Quote step interval, seconds")] = 1.0,
 ) -> None:
     """Serve https://HOST:PORT/v1/api with a fresh self-signed certificate (path printed)."""
-    names = ("localhost", "127.0.0.1", host, *(hostname or []))
-    if cert_dir is not None:
-        cert_dir.mkdir(parents=True, exist_ok=True)
-    tls: TlsMaterial = generate_self_signed(names, cert_dir)
+    names, tls = self_signed(host, hostname, cert_dir)
     config = CpSimConfig(
         venue=VenueConfig(seed=seed),
         allowlist=frozenset(allow) if allow else None,

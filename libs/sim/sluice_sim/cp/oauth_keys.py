@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import secrets
 import string
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 RFC3526_GROUP14_PRIME = int(
     "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
@@ -95,10 +97,14 @@ class OAuthKeys:
 
     def dhparam_pem(self) -> bytes:
         """``dhparam.pem`` ("DH PARAMETERS", PKCS#3), as ``openssl dhparam`` writes it."""
-        numbers = dh.DHParameterNumbers(self.dh_prime, self.dh_generator)
-        return numbers.parameters().parameter_bytes(
-            serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3
-        )
+        # cryptography deprecates finite-field DH for key exchange; IBKR's protocol needs it,
+        # and only the parameter file is written here.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            numbers = dh.DHParameterNumbers(self.dh_prime, self.dh_generator)
+            return numbers.parameters().parameter_bytes(
+                serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3
+            )
 
     def write(self, directory: Path) -> Path:
         """Write the consumer's six files into ``directory`` (created, owner-only); return it."""
@@ -115,5 +121,5 @@ class OAuthKeys:
             path = directory / name
             path.touch(mode=0o600)
             path.chmod(0o600)
-            path.write_bytes(data + b"\n" if not data.endswith(b"\n") else data)
+            path.write_bytes(data if data.endswith(b"\n") else data + b"\n")
         return directory

@@ -1,0 +1,61 @@
+"""``sluice sim webapi``: the Client Portal simulator as IBKR's hosted Web API (OAuth 1.0a)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sluice_cli.sim_cp import self_signed
+from sluice_sim.cp import CpSimConfig, CpSimulator, OAuthSimConfig
+from sluice_sim.venue import VenueConfig
+
+
+def webapi(  # noqa: PLR0917 (one parameter per CLI option)
+    port: Annotated[int, typer.Option(help="HTTPS port")] = 5000,
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option(help="Seed of quotes and ids")] = 1,
+    allow: Annotated[
+        list[str] | None, typer.Option(help="Registered caller IP (repeat); default: anyone")
+    ] = None,
+    hostname: Annotated[
+        list[str] | None, typer.Option(help="Extra certificate name (repeat)")
+    ] = None,
+    cert_dir: Annotated[
+        Path | None, typer.Option(help="Write cert+key here (default: a temp dir)")
+    ] = None,
+    write_credentials: Annotated[
+        Path | None,
+        typer.Option(help="Write the client's OAuth files here (default: a temp dir)"),
+    ] = None,
+    lst_lifetime_s: Annotated[
+        float, typer.Option(help="Live session token lifetime, seconds")
+    ] = 86_400.0,
+    timestamp_window_s: Annotated[
+        float, typer.Option(help="Accepted oauth_timestamp skew, seconds")
+    ] = 300.0,
+    consumer_key: Annotated[str, typer.Option(help="Consumer key (default: random)")] = "",
+    tick_s: Annotated[float, typer.Option(help="Quote step interval, seconds")] = 1.0,
+) -> None:
+    """Serve https://HOST:PORT/v1/api with OAuth 1.0a and fresh keys (credential files written)."""
+    names, tls = self_signed(host, hostname, cert_dir)
+    config = CpSimConfig(
+        venue=VenueConfig(seed=seed),
+        allowlist=frozenset(allow) if allow else None,
+        hostnames=names,
+        tick_interval_s=tick_s,
+        mode="webapi",
+        oauth=OAuthSimConfig(lst_lifetime_s, timestamp_window_s, consumer_key),
+    )
+    sim = CpSimulator(config, host=host, port=port, tls=tls)
+    target = write_credentials or Path(tempfile.mkdtemp(prefix="sluice-oauth-"))
+    credentials = sim.control.write_credentials(target)
+    typer.echo(f"IBKR Web API simulator (OAuth 1.0a) on https://{host}:{port}/v1/api")
+    typer.echo(f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}")
+    typer.echo(f"OAuth credential files (IBKR_OAUTH_DIR): {credentials}")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(sim.serve_forever())
