@@ -18,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from sluice_sim.cp import CREDENTIAL_FILES, CpSimConfig, CpSimulator, OAuthKeys, OAuthSimConfig
+from sluice_sim.cp.oauth import java_bytes
 from sluice_sim.cp.oauth_keys import RFC3526_GROUP14_PRIME
 from tests.support.oauth_client import OAuthClient, OAuthCredentials, nonce
 from tests.support.polling import POLL_INTERVAL_S
@@ -241,5 +242,31 @@ async def test_webapi_settings_come_from_the_config(tmp_path: Path) -> None:
             client = OAuthClient(creds, simulator.base_url())
             await client.acquire(http)
         assert client.lst_expiration_ms < (time.time() + 60) * 1000
+    finally:
+        await simulator.stop()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, b"\x00"),
+        (0x7F, b"\x7f"),
+        (0x80, b"\x00\x80"),
+        (0x1234, b"\x12\x34"),
+        (0xFF00, b"\x00\xff\x00"),
+    ],
+)
+def test_shared_secret_bytes_are_javas_biginteger_bytes(value: int, expected: bytes) -> None:
+    assert java_bytes(value) == expected
+
+
+async def test_oauth_control_is_refused_in_gateway_mode() -> None:
+    simulator = CpSimulator(CpSimConfig(limits={}))
+    await simulator.start()
+    try:
+        async with _https(simulator, source="127.0.0.1") as http:
+            assert (await http.post(_control(simulator, "/oauth/expire"))).status_code == 409
+        with pytest.raises(RuntimeError):
+            simulator.control.expire_lsts()
     finally:
         await simulator.stop()
