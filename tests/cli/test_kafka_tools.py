@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -12,16 +10,7 @@ from pathlib import Path
 import pytest
 
 from sluice_proto import client_order_id
-
-SLUICE = [sys.executable, "-m", "sluice_cli"]
-ENV = {key: value for key, value in os.environ.items() if key != "SLUICE_KAFKA_BOOTSTRAP"}
-ENV["COLUMNS"] = "200"  # keep each error on one line
-
-
-def sluice(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SLUICE, *args], env=ENV, capture_output=True, text=True, timeout=120, check=False
-    )
+from tests.support.cli import ENV, SLUICE, sluice
 
 
 @pytest.mark.kafka

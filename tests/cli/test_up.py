@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 
 import httpx
 
-from tests.cli.test_kafka_tools import ENV
-from tests.runtime.test_shutdown import free_port
+from tests.support.cli import ENV, SLUICE
+from tests.support.net import free_port
 
 
 def test_up_serves_every_service_and_stops_cleanly_on_sigterm() -> None:
@@ -18,7 +17,7 @@ def test_up_serves_every_service_and_stops_cleanly_on_sigterm() -> None:
     while any(_in_use(base + offset) for offset in range(4)):
         base = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "sluice_cli", "up", "--http-port", str(base)],
+        [*SLUICE, "up", "--http-port", str(base)],
         env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

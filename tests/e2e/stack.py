@@ -5,7 +5,6 @@ operator bus that publishes signals and records what comes back."""
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import secrets
 import time
@@ -33,6 +32,7 @@ from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.e2e.processes import ServiceProcess
+from tests.support.polling import eventually
 
 STRATEGY = "e2e"
 SYMBOLS = ("AAPL", "MSFT", "SPY")
@@ -250,12 +250,5 @@ class ProcessStack:
         self, what: str, done: Callable[[], bool | Awaitable[bool]], timeout_s: float
     ) -> None:
         """Poll ``done`` (plain or async) until true; fail naming ``what`` on timeout."""
-        deadline = time.monotonic() + timeout_s
-        while not await _truth(done()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {what}")
-            await asyncio.sleep(0.05)  # poll interval
-
-
-async def _truth(value: bool | Awaitable[bool]) -> bool:
-    return await value if inspect.isawaitable(value) else value
+        # every look may ask a service over HTTP: look less often than in-process tests do
+        await eventually(done, within=timeout_s, what=what, interval=0.05)

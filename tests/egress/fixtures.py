@@ -17,6 +17,7 @@ from sluice_order_router.adapters.rest import RestGateway, RestSettings
 from sluice_order_router.adapters.rest.limiter import IBKR_LIMITS, Limit
 from sluice_sim.cp import DEFAULT_LIMITS, CpSimConfig, CpSimulator
 from sluice_sim.cp import Limit as SimLimit
+from tests.support.net import free_port
 
 SHIELD_IP = "127.0.0.2"
 """The proxy's outgoing address: the 'static IP' registered with IBKR."""
@@ -34,17 +35,11 @@ SIM_LIMITS = {**DEFAULT_LIMITS, **{k: SimLimit(*v) for k, v in _RELAXED.items()}
 ROUTER_LIMITS = {**IBKR_LIMITS, **{k: Limit(*v) for k, v in _RELAXED.items()}}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class ShieldProxy:
     """pproxy as its own process: SOCKS5 with username/password, egress bound to SHIELD_IP."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.user = f"shield{secrets.token_hex(4)}"
         self.password = f"pw-{secrets.token_hex(8)}"
         self.log_path = log_dir / "shield.log"

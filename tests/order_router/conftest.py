@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -13,20 +12,11 @@ from sluice_bus import MemoryBroker, MemoryBus
 from sluice_order_router.adapters.socket.gateway import SocketGateway, SocketOptions
 from sluice_order_router.domain.backoff import Backoff
 from sluice_order_router.service import RouterService
-from sluice_proto.codec import decode
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-
-ACCOUNT = "DU1234567"
-AAPL_CON_ID = 265598
-
-
-async def until(predicate: Callable[[], object], within_s: float = 10.0) -> None:
-    """Poll until ``predicate()`` is truthy (fails the test after ``within_s``)."""
-    async with asyncio.timeout(within_s):
-        while not predicate():  # noqa: ASYNC110  # polling state owned by other components
-            await asyncio.sleep(0.01)
+from tests.support.gateway import ACCOUNT
+from tests.support.polling import eventually
 
 
 def options(tws: TwsServer, **overrides: Any) -> SocketOptions:
@@ -36,11 +26,6 @@ def options(tws: TwsServer, **overrides: Any) -> SocketOptions:
         connect_timeout_s=5.0, ack_timeout_s=5.0, backoff=Backoff(0.05, 0.3),
     )  # fmt: skip
     return replace(base, **overrides)
-
-
-def topic_events(broker: MemoryBroker, topic: str) -> list[Any]:
-    """Every event published on a topic so far."""
-    return [decode(topic, record.value) for record in broker.records(topic)]
 
 
 @pytest.fixture
@@ -83,7 +68,7 @@ async def start_router(tws: TwsServer, broker: MemoryBroker) -> AsyncIterator[St
         started.append((router, bus))
         await router.start()
         if wait_connected:
-            await until(lambda: router.readiness()[0])
+            await eventually(lambda: router.readiness()[0])
         return router
 
     yield start

@@ -12,8 +12,8 @@ from sluice_order_router.doctor import Finding, Target, diagnose
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-from tests.order_router.conftest import ACCOUNT
-from tests.order_router.test_router_kafka import free_port
+from tests.support.gateway import ACCOUNT
+from tests.support.net import free_port
 
 
 def failed(findings: list[Finding]) -> list[Finding]:

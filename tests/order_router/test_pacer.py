@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sluice_order_router.adapters.socket.pacing import BURST, Pacer
-from tests.order_router.conftest import until
+from tests.support.polling import eventually
 
 
 async def test_sends_in_submission_order() -> None:
@@ -11,7 +11,7 @@ async def test_sends_in_submission_order() -> None:
     sent: list[int] = []
     for number in range(10):
         pacer.submit(lambda n=number: sent.append(n))  # type: ignore[misc]
-    await until(lambda: len(sent) == 10)
+    await eventually(lambda: len(sent) == 10)
     assert sent == list(range(10))
     await pacer.close()
 
@@ -21,10 +21,10 @@ async def test_clear_drops_queued_messages_only() -> None:
     sent: list[str] = []
     for _ in range(5):
         pacer.submit(lambda: sent.append("old"))
-    await until(lambda: len(sent) == int(BURST))
+    await eventually(lambda: len(sent) == int(BURST))
     pacer.clear()
     pacer.submit(lambda: sent.append("new"))
-    await until(lambda: "new" in sent, within_s=3)
+    await eventually(lambda: "new" in sent, within=3)
     assert sent == ["old"] * int(BURST) + ["new"]
     assert pacer.queued == 0
     await pacer.close()

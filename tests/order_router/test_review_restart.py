@@ -6,8 +6,9 @@ from sluice_bus import MemoryBroker
 from sluice_proto import Instrument
 from sluice_proto.orders import OrderAccepted, OrderHeld, OrderRejected
 from sluice_sim.tws.control import TwsControl
-from tests.order_router.conftest import StartRouter, until
-from tests.order_router.test_router_orders import approved, kinds, send
+from tests.order_router.conftest import StartRouter
+from tests.support.orders import approved, kinds, send
+from tests.support.polling import eventually
 
 
 async def test_a_held_order_the_router_rejected_stays_rejected_after_a_restart(
@@ -15,16 +16,16 @@ async def test_a_held_order_the_router_rejected_stays_rejected_after_a_restart(
 ) -> None:
     first = await start_router()
     control.lose_connectivity()
-    await until(lambda: not first.readiness()[0])
+    await eventually(lambda: not first.readiness()[0])
     await send(broker, approved("held-nope", instrument=Instrument(symbol="NOPE")))
-    await until(lambda: OrderHeld in kinds(broker, "held-nope"))
+    await eventually(lambda: OrderHeld in kinds(broker, "held-nope"))
     control.restore_connectivity(data_lost=False)
-    await until(lambda: OrderRejected in kinds(broker, "held-nope"))
+    await eventually(lambda: OrderRejected in kinds(broker, "held-nope"))
     await first.stop()
 
     second = await start_router()
     record = second.book.get("held-nope")
     assert record is not None and record.state == "rejected"  # not pending: never resent
     await send(broker, approved("marker"))
-    await until(lambda: OrderAccepted in kinds(broker, "marker"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "marker"))
     assert kinds(broker, "held-nope").count(OrderRejected) == 1

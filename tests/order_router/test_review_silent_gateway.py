@@ -11,8 +11,9 @@ import pytest
 from sluice_bus import MemoryBroker
 from sluice_proto.orders import OrderHeld
 from sluice_sim.tws.server import TwsServer
-from tests.order_router.conftest import StartRouter, until
-from tests.order_router.test_router_orders import approved, kinds, send
+from tests.order_router.conftest import StartRouter
+from tests.support.orders import approved, kinds, send
+from tests.support.polling import eventually
 
 
 class MutingProxy:
@@ -69,4 +70,4 @@ async def test_an_unanswered_contract_lookup_holds_the_order_instead_of_hanging(
     await start_router(port=proxy.port, ack_timeout_s=0.5)
     proxy.muted = True  # the socket stays open; IBKR just never answers
     await send(broker, approved("silent-1"))
-    await until(lambda: OrderHeld in kinds(broker, "silent-1"), within_s=5)
+    await eventually(lambda: OrderHeld in kinds(broker, "silent-1"), within=5)

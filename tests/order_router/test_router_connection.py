@@ -19,13 +19,10 @@ from sluice_proto.session import ConnectionReport
 from sluice_proto.topics import MD_REQUESTS, MD_TICKS, SESSION_REPORTS
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-from tests.order_router.conftest import (
-    StartRouter,
-    options,
-    topic_events,
-    until,
-)
-from tests.order_router.test_router_orders import approved, kinds, send
+from tests.order_router.conftest import StartRouter, options
+from tests.support.collect import topic_events
+from tests.support.orders import approved, kinds, send
+from tests.support.polling import eventually
 
 
 def statuses(broker: MemoryBroker) -> list[str]:
@@ -38,13 +35,13 @@ async def test_orders_are_held_while_disconnected_and_sent_after_reconnect(
 ) -> None:
     router = await start_router()
     restart = asyncio.create_task(control.restart(window=0.5))
-    await until(lambda: not router.readiness()[0])
+    await eventually(lambda: not router.readiness()[0])
     await send(broker, approved("held-1"))
-    await until(lambda: OrderHeld in kinds(broker, "held-1"))
+    await eventually(lambda: OrderHeld in kinds(broker, "held-1"))
     held = [r for r in topic_events(broker, SESSION_REPORTS) if r.status == "disconnected"]
     assert held
     await restart
-    await until(lambda: OrderFilled in kinds(broker, "held-1"))
+    await eventually(lambda: OrderFilled in kinds(broker, "held-1"))
     assert kinds(broker, "held-1")[:2] == [OrderHeld, OrderSubmitting]
     assert control.orders_with_ref("held-1") == 1
     assert statuses(broker)[-1] == "connected"
@@ -57,16 +54,16 @@ async def test_1100_holds_orders_and_1101_resubscribes_and_reconciles(
     aapl = Instrument(symbol="AAPL")
     await send_md(broker, MdStart(instrument=aapl))
     control.step()
-    await until(lambda: ticks(broker))
+    await eventually(lambda: ticks(broker))
     control.lose_connectivity()
-    await until(lambda: "lost" in statuses(broker))
+    await eventually(lambda: "lost" in statuses(broker))
     await send(broker, approved("lost-1"))
-    await until(lambda: OrderHeld in kinds(broker, "lost-1"))
+    await eventually(lambda: OrderHeld in kinds(broker, "lost-1"))
     control.restore_connectivity(data_lost=True)
-    await until(lambda: OrderFilled in kinds(broker, "lost-1"))
+    await eventually(lambda: OrderFilled in kinds(broker, "lost-1"))
     before = len(ticks(broker))
     control.step()
-    await until(lambda: len(ticks(broker)) > before)  # the stream was subscribed again
+    await eventually(lambda: len(ticks(broker)) > before)  # the stream was subscribed again
     assert "restored_data_lost" in statuses(broker)
 
 
@@ -78,7 +75,7 @@ async def test_client_id_in_use_moves_to_the_next_pool_id_without_waiting(
     try:
         # a 60 s connect timeout: only the fast 326 path can connect within the poll window
         await start_router(client_id_pool=(11, 12), connect_timeout_s=60.0, wait_connected=False)
-        await until(lambda: "connected" in statuses(broker), within_s=5.0)
+        await eventually(lambda: "connected" in statuses(broker), within=5.0)
     finally:
         squatter.disconnect()
     reports = [r for r in topic_events(broker, SESSION_REPORTS) if isinstance(r, ConnectionReport)]

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.order_router.conftest import ACCOUNT
+from tests.support.gateway import ACCOUNT
 
 
 def run_router(**env: str) -> subprocess.CompletedProcess[str]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -25,21 +24,15 @@ from sluice_proto.session import ConnectionReport
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_REPORTS
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-from tests.order_router.conftest import ACCOUNT
-from tests.order_router.test_router_orders import approved
-from tests.order_router.test_router_reconcile import resting
 from tests.support.collect import Collector
+from tests.support.gateway import ACCOUNT
+from tests.support.net import free_port
+from tests.support.orders import approved, resting
 from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
 Launch = Callable[..., subprocess.Popen[bytes]]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sluice_bus import MemoryBroker
-from sluice_proto import ApprovedOrder, CancelOrder, Instrument
+from sluice_proto import CancelOrder, Instrument
 from sluice_proto.orders import (
     CancelRejected,
     OrderAccepted,
@@ -16,35 +16,11 @@ from sluice_proto.orders import (
     OrderSubmitted,
     OrderSubmitting,
 )
-from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
 from sluice_sim.tws.control import TwsControl
-from tests.order_router.conftest import ACCOUNT, StartRouter, topic_events, until
-
-
-def approved(coid: str, **overrides: object) -> ApprovedOrder:
-    fields: dict[str, object] = {
-        "client_order_id": coid, "strategy_id": "s1", "signal_id": coid, "account": ACCOUNT,
-        "instrument": Instrument(symbol="AAPL"), "side": "BUY", "quantity": Decimal(10),
-        "order_type": "MKT",
-    }  # fmt: skip
-    fields.update(overrides)
-    return ApprovedOrder(**fields)  # type: ignore[arg-type]
-
-
-def of(broker: MemoryBroker, coid: str) -> list[object]:
-    return [
-        e for e in topic_events(broker, ORDERS_EVENTS) if getattr(e, "client_order_id", "") == coid
-    ]
-
-
-def kinds(broker: MemoryBroker, coid: str) -> list[type]:
-    return [type(e) for e in of(broker, coid)]
-
-
-async def send(broker: MemoryBroker, command: object) -> None:
-    from sluice_bus import MemoryBus  # noqa: PLC0415
-
-    await MemoryBus(broker, "risk").publish(ORDERS_APPROVED, command, key=ACCOUNT)  # type: ignore[arg-type]
+from tests.order_router.conftest import StartRouter
+from tests.support.gateway import ACCOUNT
+from tests.support.orders import approved, kinds, of, send
+from tests.support.polling import eventually
 
 
 async def test_market_order_lifecycle_with_fill_and_commission(
@@ -52,7 +28,7 @@ async def test_market_order_lifecycle_with_fill_and_commission(
 ) -> None:
     await start_router()
     await send(broker, approved("mkt-1"))
-    await until(lambda: OrderFilled in kinds(broker, "mkt-1"))
+    await eventually(lambda: OrderFilled in kinds(broker, "mkt-1"))
     assert kinds(broker, "mkt-1") == [OrderSubmitting, OrderSubmitted, OrderAccepted, OrderFilled]
     filled = of(broker, "mkt-1")[-1]
     assert isinstance(filled, OrderFilled)
@@ -66,11 +42,11 @@ async def test_limit_rests_then_cancels_and_unknown_cancel_is_rejected(
 ) -> None:
     await start_router()
     await send(broker, approved("lmt-1", order_type="LMT", limit_price=Decimal("1.00")))
-    await until(lambda: OrderAccepted in kinds(broker, "lmt-1"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "lmt-1"))
     await send(broker, CancelOrder(client_order_id="lmt-1", account=ACCOUNT))
-    await until(lambda: OrderCancelled in kinds(broker, "lmt-1"))
+    await eventually(lambda: OrderCancelled in kinds(broker, "lmt-1"))
     await send(broker, CancelOrder(client_order_id="nobody", account=ACCOUNT))
-    await until(lambda: CancelRejected in kinds(broker, "nobody"))
+    await eventually(lambda: CancelRejected in kinds(broker, "nobody"))
 
 
 async def test_duplicate_approved_order_reaches_ibkr_once(
@@ -80,7 +56,7 @@ async def test_duplicate_approved_order_reaches_ibkr_once(
     await send(broker, approved("dup-1", order_type="LMT", limit_price=Decimal("1.00")))
     await send(broker, approved("dup-1", order_type="LMT", limit_price=Decimal("1.00")))
     await send(broker, approved("after-dup", order_type="LMT", limit_price=Decimal("1.00")))
-    await until(lambda: OrderAccepted in kinds(broker, "after-dup"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "after-dup"))
     assert control.orders_with_ref("dup-1") == 1
     assert kinds(broker, "dup-1").count(OrderSubmitting) == 1
 
@@ -90,7 +66,7 @@ async def test_unknown_instrument_is_rejected_by_the_router(
 ) -> None:
     await start_router()
     await send(broker, approved("nope-1", instrument=Instrument(symbol="NOPE")))
-    await until(lambda: OrderRejected in kinds(broker, "nope-1"))
+    await eventually(lambda: OrderRejected in kinds(broker, "nope-1"))
     rejected = of(broker, "nope-1")[0]
     assert isinstance(rejected, OrderRejected)
     assert (rejected.reason_code, rejected.rejected_by) == ("UNKNOWN_INSTRUMENT", "router")
@@ -101,7 +77,7 @@ async def test_read_only_router_refuses_with_a_clear_event(
 ) -> None:
     await start_router(read_only=True)
     await send(broker, approved("ro-1"))
-    await until(lambda: OrderRejected in kinds(broker, "ro-1"))
+    await eventually(lambda: OrderRejected in kinds(broker, "ro-1"))
     rejected = of(broker, "ro-1")[0]
     assert isinstance(rejected, OrderRejected)
     assert rejected.reason_code == "READ_ONLY"
@@ -115,7 +91,7 @@ async def test_broker_rejection_carries_ibkr_code_and_text(
     await start_router()
     control.set_read_only(True)  # IB Gateway's own Read-Only API setting
     await send(broker, approved("brk-1"))
-    await until(lambda: OrderBrokerRejected in kinds(broker, "brk-1"))
+    await eventually(lambda: OrderBrokerRejected in kinds(broker, "brk-1"))
     rejected = of(broker, "brk-1")[-1]
     assert isinstance(rejected, OrderBrokerRejected)
     assert rejected.code == 201

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from ib_async import IB, LimitOrder, Stock
 
 from sluice_bus import MemoryBroker, MemoryBus
@@ -13,12 +11,10 @@ from sluice_proto.orders import OrderAccepted, OrderSubmitted, OrderSubmitting
 from sluice_proto.topics import ORDERS_EVENTS
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-from tests.order_router.conftest import AAPL_CON_ID, ACCOUNT, StartRouter, options, until
-from tests.order_router.test_router_orders import approved, kinds, of, send
-
-
-def resting(coid: str) -> ApprovedOrder:
-    return approved(coid, order_type="LMT", limit_price=Decimal("1.00"))
+from tests.order_router.conftest import StartRouter, options
+from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.orders import kinds, of, resting, send
+from tests.support.polling import eventually
 
 
 async def write_ahead(broker: MemoryBroker, order: ApprovedOrder) -> None:
@@ -39,12 +35,12 @@ async def test_restart_adopts_what_ibkr_has_and_sends_the_rest_once(
     await crashed.connectAsync("127.0.0.1", tws.port, clientId=11, timeout=5)
     contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
     sent = crashed.placeOrder(contract, LimitOrder("BUY", 10, 1.0, orderRef="there-1"))
-    await until(lambda: sent.orderStatus.status == "Submitted")
+    await eventually(lambda: sent.orderStatus.status == "Submitted")
     crashed.disconnect()
 
     await start_router()
-    await until(lambda: OrderAccepted in kinds(broker, "there-1"))
-    await until(lambda: OrderAccepted in kinds(broker, "lost-1"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "there-1"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "lost-1"))
     adopted = [e for e in of(broker, "there-1") if isinstance(e, OrderSubmitted)]
     assert [e.adopted for e in adopted] == [True]
     resent = [e for e in of(broker, "lost-1") if isinstance(e, OrderSubmitting)]
@@ -52,7 +48,7 @@ async def test_restart_adopts_what_ibkr_has_and_sends_the_rest_once(
 
     await send(broker, resting("lost-1"))  # the approved command redelivered: dropped
     await send(broker, resting("marker"))
-    await until(lambda: OrderAccepted in kinds(broker, "marker"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "marker"))
     assert control.orders_with_ref("there-1") == 1
     assert control.orders_with_ref("lost-1") == 1
 
@@ -65,8 +61,8 @@ async def burst(tws: TwsServer, control: TwsControl, rate: float, messages: int)
         sent_before = gateway.pacer.sent
         for _ in range(messages):
             gateway.ib.client.reqCurrentTime()  # type: ignore[no-untyped-call]
-        await until(
-            lambda: gateway.pacer.sent - sent_before >= messages, within_s=3 * messages / rate
+        await eventually(
+            lambda: gateway.pacer.sent - sent_before >= messages, within=3 * messages / rate
         )
         violations = control.counters()["pacing_violations"]
         assert isinstance(violations, dict)

@@ -29,7 +29,9 @@ from sluice_proto.topics import CONTROL, ORDERS_APPROVED, ORDERS_EVENTS, RISK_ST
 from sluice_risk.bootstrap import build
 from sluice_risk.service import RiskService
 from tests.risk.factories import ACCOUNT, fill_event, signal
-from tests.risk.service_support import TOKEN, events, settings, started, until
+from tests.risk.service_support import TOKEN, settings, started
+from tests.support.collect import topic_events
+from tests.support.polling import eventually
 
 T = TypeVar("T")
 
@@ -47,7 +49,7 @@ async def risk(broker: MemoryBroker) -> AsyncIterator[RiskService]:
 
 
 def of_type(broker: MemoryBroker, topic: str, kind: type[T]) -> list[T]:
-    return [event for event in events(broker, topic) if isinstance(event, kind)]
+    return [event for event in topic_events(broker, topic) if isinstance(event, kind)]
 
 
 async def send(risk: RiskService, topic: str, event: msgspec.Struct, key: str) -> None:
@@ -63,7 +65,7 @@ async def test_a_signal_becomes_one_approved_order_keyed_by_account(
     broker: MemoryBroker, risk: RiskService
 ) -> None:
     await send(risk, SIGNALS, fresh("s1"), "strat")
-    await until(broker, lambda: len(broker.records(ORDERS_APPROVED)) == 1)
+    await eventually(lambda: len(broker.records(ORDERS_APPROVED)) == 1)
     [record] = broker.records(ORDERS_APPROVED)
     assert record.key == ACCOUNT.encode()
     [approved] = of_type(broker, ORDERS_APPROVED, ApprovedOrder)
@@ -78,7 +80,7 @@ async def test_rejections_and_duplicates_are_lifecycle_events(
     await send(risk, SIGNALS, fresh("fat", limit_price=Decimal(150)), "strat")
     await send(risk, SIGNALS, fresh("ok"), "strat")
     await send(risk, SIGNALS, fresh("ok"), "strat")
-    await until(broker, lambda: len(events(broker, ORDERS_EVENTS)) >= 2)
+    await eventually(lambda: len(topic_events(broker, ORDERS_EVENTS)) >= 2)
     rejected = of_type(broker, ORDERS_EVENTS, OrderRejected)
     assert [(r.reason_code, r.rejected_by) for r in rejected] == [("PRICE_COLLAR", "risk")]
     assert "bps" in rejected[0].message
@@ -88,7 +90,7 @@ async def test_rejections_and_duplicates_are_lifecycle_events(
 
 async def test_cancel_requests_pass_to_the_router(broker: MemoryBroker, risk: RiskService) -> None:
     await send(risk, SIGNALS, CancelRequest(strategy_id="strat", signal_id="x"), "strat")
-    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelOrder)) == 1)
+    await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, CancelOrder)) == 1)
 
 
 async def test_kill_switch_on_the_control_topic_cancels_all_and_stops_orders(
@@ -96,29 +98,29 @@ async def test_kill_switch_on_the_control_topic_cancels_all_and_stops_orders(
 ) -> None:
     await send(risk, SIGNALS, fresh("before"), "strat")
     await send(risk, CONTROL, KillSwitch(account=ACCOUNT, operator="ops", reason="drill"), ACCOUNT)
-    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
+    await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
     [cancel_all] = of_type(broker, ORDERS_APPROVED, CancelAll)
     assert cancel_all.account == ACCOUNT and "drill" in cancel_all.reason
     await send(risk, SIGNALS, fresh("during"), "strat")
-    await until(broker, lambda: len(of_type(broker, ORDERS_EVENTS, OrderRejected)) == 1)
+    await eventually(lambda: len(of_type(broker, ORDERS_EVENTS, OrderRejected)) == 1)
     assert of_type(broker, ORDERS_EVENTS, OrderRejected)[0].reason_code == "KILL_SWITCH"
     await send(risk, CONTROL, Resume(account=ACCOUNT), ACCOUNT)
     await send(risk, SIGNALS, fresh("after"), "strat")
-    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 2)
+    await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 2)
 
 
 async def test_fills_become_positions_on_the_state_topic_and_over_http(
     broker: MemoryBroker, risk: RiskService
 ) -> None:
     await send(risk, SIGNALS, fresh("s1"), "strat")
-    await until(broker, lambda: len(broker.records(ORDERS_APPROVED)) == 1)
+    await eventually(lambda: len(broker.records(ORDERS_APPROVED)) == 1)
     await send(
         risk,
         ORDERS_EVENTS,
         fill_event(fresh("s1").client_order_id, "10", "99", final=True),
         ACCOUNT,
     )
-    await until(broker, lambda: len(of_type(broker, RISK_STATE, PositionState)) == 1)
+    await eventually(lambda: len(of_type(broker, RISK_STATE, PositionState)) == 1)
     [position] = of_type(broker, RISK_STATE, PositionState)
     assert (position.quantity, position.avg_cost, position.unrealised_pnl) == (
         Decimal(10),
@@ -154,12 +156,12 @@ async def test_http_kill_switch_needs_the_bearer_token(
         )
         assert ok.status_code == 202
         assert risk.state.kill_reason(ACCOUNT) == "x"  # effective before the topic round trip
-        await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
+        await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
         [command] = of_type(broker, CONTROL, KillSwitch)
         assert (command.account, command.operator) == ("*", "http")
         resumed = await http.post("/resume", headers={"Authorization": f"Bearer {TOKEN}"})
         assert resumed.status_code == 202
-        await until(broker, lambda: risk.state.kill_reason(ACCOUNT) is None)
+        await eventually(lambda: risk.state.kill_reason(ACCOUNT) is None)
 
 
 async def test_http_kill_switch_without_a_configured_token_is_disabled(
@@ -180,10 +182,10 @@ async def test_a_restarted_service_restores_its_state_from_the_topics(
     broker: MemoryBroker, risk: RiskService
 ) -> None:
     await send(risk, SIGNALS, fresh("s1"), "strat")
-    await until(broker, lambda: len(broker.records(ORDERS_APPROVED)) == 1)
+    await eventually(lambda: len(broker.records(ORDERS_APPROVED)) == 1)
     await send(risk, ORDERS_EVENTS, fill_event(fresh("s1").client_order_id, "4", "100"), ACCOUNT)
     await send(risk, CONTROL, KillSwitch(account="DU999"), "DU999")
-    await until(broker, lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
+    await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
     await risk.stop()
 
     again = build(settings(), MemoryBus(broker, "risk"))
@@ -195,7 +197,7 @@ async def test_a_restarted_service_restores_its_state_from_the_topics(
         [order] = again.state.orders.open_orders(ACCOUNT)
         assert order.filled_quantity == Decimal(4)
         await again.bus.publish(SIGNALS, fresh("s1"), key="strat")
-        await until(broker, lambda: len(of_type(broker, ORDERS_EVENTS, SignalDuplicate)) == 1)
+        await eventually(lambda: len(of_type(broker, ORDERS_EVENTS, SignalDuplicate)) == 1)
         assert len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 1
     finally:
         await again.stop()

@@ -10,7 +10,8 @@ from sluice_bus import Bus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
 from sluice_runtime import EmbeddedStack, SluiceSettings
-from tests.runtime.fakes import RecordingComponent, eventually
+from tests.runtime.fakes import RecordingComponent
+from tests.support.polling import eventually
 
 
 async def test_members_share_the_broker_serve_http_and_stop_in_reverse() -> None:

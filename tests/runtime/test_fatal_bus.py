@@ -8,7 +8,7 @@ from sluice_bus import Bus, MemoryBroker, MemoryBus
 from sluice_runtime.config import SluiceSettings
 from sluice_runtime.runner import EXIT_FAILED, serve
 from tests.runtime.fakes import RecordingComponent
-from tests.runtime.test_shutdown import free_port
+from tests.support.net import free_port
 from tests.support.polling import eventually
 
 

@@ -14,7 +14,8 @@ from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
 from sluice_runtime import ServiceMetrics, build_app
 from sluice_runtime.web import Phase, RunState
-from tests.runtime.fakes import RecordingComponent, eventually
+from tests.runtime.fakes import RecordingComponent
+from tests.support.polling import eventually
 
 
 @pytest.fixture

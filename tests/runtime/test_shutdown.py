@@ -2,45 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import ClassVar
 
 import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_ready(port: int, process: subprocess.Popen[str], timeout_s: float = 60) -> httpx.Response:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "service exited during startup"
-        try:
-            response = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1)
-        except httpx.TransportError:
-            time.sleep(0.05)
-            continue
-        if response.status_code == 200:
-            return response
-        time.sleep(0.05)
-    raise AssertionError("service never became ready")
+from tests.support.demo_process import demo_service, wait_ready
+from tests.support.net import free_port
 
 
 class Collector(BaseHTTPRequestHandler):
@@ -68,32 +41,6 @@ def collector() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-@contextlib.contextmanager
-def demo_service(port: int, **env: str) -> Iterator[subprocess.Popen[str]]:
-    """``tests.runtime.demo_service`` as its own process on ``port``; killed if still running."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLUICE_", "OTEL_"))}
-    clean |= {
-        "DEMO_TOKEN": "s3cr3t-token",
-        "SLUICE_HTTP_HOST": "127.0.0.1",
-        "SLUICE_HTTP_PORT": str(port),
-        **env,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tests.runtime.demo_service"],
-        cwd=ROOT,
-        env=clean,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 def test_sigterm_stops_component_then_bus_and_exits_0(collector: str) -> None:

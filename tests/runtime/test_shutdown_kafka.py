@@ -15,7 +15,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from sluice_bus.kafka import KafkaBus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
-from tests.runtime.test_shutdown import demo_service, free_port, wait_ready
+from tests.support.demo_process import demo_service, wait_ready
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 

@@ -9,14 +9,15 @@ import httpx
 import pytest
 from conftest import Connect
 from ib_async import IB, MarketOrder, Order, Stock
-from test_tws_ib_async import AAPL, until
 
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.http import create_app
 from sluice_sim.tws.server import TwsServer
+from tests.support.gateway import AAPL_CON_ID
+from tests.support.polling import eventually
 
-CONTRACT = Stock("AAPL", "SMART", "USD", conId=AAPL)
+CONTRACT = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
 
 
 def error_codes(ib: IB) -> list[int]:
@@ -29,7 +30,7 @@ async def test_farm_status_on_connect(tws: TwsServer) -> None:
     ib = IB()
     codes = error_codes(ib)
     await ib.connectAsync("127.0.0.1", tws.port, clientId=1, timeout=5)
-    await until(lambda: {2104, 2106, 2158} <= set(codes), ib)
+    await eventually(lambda: {2104, 2106, 2158} <= set(codes))
     ib.disconnect()
 
 
@@ -41,7 +42,7 @@ async def test_client_id_in_use_gets_326_and_the_socket_closes(
     codes = error_codes(second)
     attempt = asyncio.create_task(second.connectAsync("127.0.0.1", tws.port, clientId=5))
     # ib_async itself would only time out: watch for the 326 and the closed socket instead
-    await until(lambda: 326 in codes and not second.client.isConnected(), second)
+    await eventually(lambda: 326 in codes and not second.client.isConnected())
     attempt.cancel()
     await asyncio.gather(attempt, return_exceptions=True)
     assert tws.counters.refused_client_id == 1
@@ -50,12 +51,12 @@ async def test_client_id_in_use_gets_326_and_the_socket_closes(
 async def test_duplicate_order_id_is_103(tws: TwsServer, connect: Connect) -> None:
     first = await connect(client_id=3)
     done = first.placeOrder(CONTRACT, MarketOrder("BUY", 1))
-    await until(done.isDone, first)
+    await eventually(done.isDone)
     first.disconnect()
     second = await connect(client_id=3)
     reused = Order(orderId=done.order.orderId, action="BUY", totalQuantity=1, orderType="MKT")
     trade = second.placeOrder(CONTRACT, reused)
-    await until(lambda: any(e.errorCode == 103 for e in trade.log), second)
+    await eventually(lambda: any(e.errorCode == 103 for e in trade.log))
     assert trade.orderStatus.status == "Cancelled"
     assert sum(1 for _ in tws.venue.store) == 1
 
@@ -64,7 +65,7 @@ async def test_read_only_rejects_orders_with_201(tws: TwsServer, connect: Connec
     ib = await connect()
     TwsControl(tws).set_read_only(True)
     trade = ib.placeOrder(CONTRACT, MarketOrder("BUY", 1, orderRef="ro"))
-    await until(lambda: any(e.errorCode == 201 for e in trade.log), ib)
+    await eventually(lambda: any(e.errorCode == 201 for e in trade.log))
     assert "Read-Only" in trade.log[-1].message
     assert TwsControl(tws).orders_with_ref("ro") == 0
 
@@ -75,7 +76,7 @@ async def test_pacing_violation_is_100(tws: TwsServer, connect: Connect) -> None
     TwsControl(tws).set_pacing(5)
     for _ in range(12):
         ib.client.reqCurrentTime()  # ib_async throttles at 45/s, far above this gateway's 5/s
-    await until(lambda: 100 in codes, ib)
+    await eventually(lambda: 100 in codes)
     assert tws.counters.pacing_violations[9] > 0
 
 
@@ -99,13 +100,13 @@ async def test_connectivity_lost_and_restored(tws: TwsServer, connect: Connect) 
     codes = error_codes(ib)
     control = TwsControl(tws)
     control.lose_connectivity()
-    await until(lambda: 1100 in codes, ib)
+    await eventually(lambda: 1100 in codes)
     rejected = ib.placeOrder(CONTRACT, MarketOrder("BUY", 1))
-    await until(lambda: any(e.errorCode == 201 for e in rejected.log), ib)
+    await eventually(lambda: any(e.errorCode == 201 for e in rejected.log))
     control.restore_connectivity(data_lost=True)
-    await until(lambda: 1101 in codes and 2104 in codes, ib)
+    await eventually(lambda: 1101 in codes and 2104 in codes)
     control.restore_connectivity(data_lost=False)
-    await until(lambda: 1102 in codes, ib)
+    await eventually(lambda: 1102 in codes)
 
 
 async def test_daily_restart_drops_clients_and_refuses_for_a_window(
@@ -113,7 +114,7 @@ async def test_daily_restart_drops_clients_and_refuses_for_a_window(
 ) -> None:
     ib = await connect()
     restart = asyncio.create_task(TwsControl(tws).restart(window=0.5))
-    await until(lambda: not ib.isConnected(), ib)
+    await eventually(lambda: not ib.isConnected())
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", tws.port)
     await restart

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from conftest import Connect
-from ib_async import IB, Forex, Future, LimitOrder, MarketOrder, Stock
+from ib_async import Forex, Future, LimitOrder, MarketOrder, Stock
 
 from sluice_sim.tws.server import TwsServer
-
-AAPL = 265598
-
-
-async def until(predicate: object, ib: IB, limit: float = 5.0) -> None:
-    """Poll ib_async's event loop until ``predicate()`` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + limit
-    while not predicate():  # type: ignore[operator]
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
+from tests.support.gateway import AAPL_CON_ID
+from tests.support.polling import eventually
 
 
 async def test_connect_syncs_accounts_and_time(tws: TwsServer, connect: Connect) -> None:
@@ -35,7 +24,7 @@ async def test_qualify_contracts(connect: Connect) -> None:
     ib = await connect()
     aapl, eur, es = Stock("AAPL", "SMART", "USD"), Forex("EURUSD"), Future("ES", "202612", "CME")
     qualified = await ib.qualifyContractsAsync(aapl, eur, es)
-    assert [c.conId for c in qualified if c] == [AAPL, 12087792, 637533641]
+    assert [c.conId for c in qualified if c] == [AAPL_CON_ID, 12087792, 637533641]
     assert es.localSymbol == "ESZ6" and es.multiplier == "50"
     assert await ib.qualifyContractsAsync(Stock("NOPE", "SMART", "USD")) == [None]
 
@@ -43,7 +32,7 @@ async def test_qualify_contracts(connect: Connect) -> None:
 async def test_what_if_order(connect: Connect) -> None:
     ib = await connect()
     state = await ib.whatIfOrderAsync(
-        Stock("AAPL", "SMART", "USD", conId=AAPL), MarketOrder("BUY", 100)
+        Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID), MarketOrder("BUY", 100)
     )
     assert float(state.initMarginChange) > 0
     assert state.commission == 1.0 and state.commissionCurrency == "USD"
@@ -51,36 +40,36 @@ async def test_what_if_order(connect: Connect) -> None:
 
 async def test_limit_rests_market_fills_with_commission(tws: TwsServer, connect: Connect) -> None:
     ib = await connect()
-    contract = Stock("AAPL", "SMART", "USD", conId=AAPL)
-    bid = float(tws.venue.quotes.quote(AAPL).bid)
+    contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
+    bid = float(tws.venue.quotes.quote(AAPL_CON_ID).bid)
     resting = ib.placeOrder(contract, LimitOrder("BUY", 10, round(bid - 5, 2), orderRef="rest-1"))
-    await until(lambda: resting.orderStatus.status == "Submitted", ib)
+    await eventually(lambda: resting.orderStatus.status == "Submitted")
     assert resting.order.permId > 0
 
     filled = ib.placeOrder(contract, MarketOrder("BUY", 10, orderRef="mkt-1"))
-    await until(
-        lambda: filled.isDone() and filled.fills and filled.fills[0].commissionReport.commission, ib
+    await eventually(
+        lambda: filled.isDone() and filled.fills and filled.fills[0].commissionReport.commission
     )
     assert filled.orderStatus.status == "Filled" and filled.orderStatus.filled == 10
     assert filled.fills[0].commissionReport.commission == 1.0
-    await until(lambda: any(p.position == 10 for p in ib.positions()), ib)
+    await eventually(lambda: any(p.position == 10 for p in ib.positions()))
 
     ib.cancelOrder(resting.order)
-    await until(lambda: resting.orderStatus.status == "Cancelled", ib)
+    await eventually(lambda: resting.orderStatus.status == "Cancelled")
     assert tws.venue.store.orders_with_ref("rest-1") == 1
 
 
 async def test_market_data_streaming_and_snapshot(tws: TwsServer, connect: Connect) -> None:
     ib = await connect()
-    contract = Stock("AAPL", "SMART", "USD", conId=AAPL)
+    contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
     snap = await ib.reqTickersAsync(contract)
-    quote = tws.venue.quotes.quote(AAPL)
+    quote = tws.venue.quotes.quote(AAPL_CON_ID)
     assert (snap[0].bid, snap[0].ask) == (float(quote.bid), float(quote.ask))
 
     ticker = ib.reqMktData(contract)
-    await until(lambda: ticker.bid == float(quote.bid), ib)
-    moved = tws.venue.quotes.set_mid(AAPL, quote.bid + 3)
-    await until(lambda: ticker.bid == float(moved.bid), ib)
+    await eventually(lambda: ticker.bid == float(quote.bid))
+    moved = tws.venue.quotes.set_mid(AAPL_CON_ID, quote.bid + 3)
+    await eventually(lambda: ticker.bid == float(moved.bid))
     ib.cancelMktData(contract)
 
 
@@ -88,20 +77,20 @@ async def test_account_summary_and_positions(tws: TwsServer, connect: Connect) -
     ib = await connect()
     summary = {v.tag: v.value for v in await ib.accountSummaryAsync()}
     assert summary["AccountType"] == "INDIVIDUAL" and float(summary["BuyingPower"]) > 0
-    trade = ib.placeOrder(Stock("AAPL", "SMART", "USD", conId=AAPL), MarketOrder("SELL", 5))
-    await until(trade.isDone, ib)
+    trade = ib.placeOrder(Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID), MarketOrder("SELL", 5))
+    await eventually(trade.isDone)
     positions = await ib.reqPositionsAsync()
     assert [(p.account, p.contract.conId, p.position) for p in positions] == [
-        ("DU1234567", AAPL, -5.0)
+        ("DU1234567", AAPL_CON_ID, -5.0)
     ]
 
 
 async def test_completed_orders_and_executions_survive_reconnect(connect: Connect) -> None:
     first = await connect(client_id=3)
     trade = first.placeOrder(
-        Stock("AAPL", "SMART", "USD", conId=AAPL), MarketOrder("BUY", 7, orderRef="ref-x")
+        Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID), MarketOrder("BUY", 7, orderRef="ref-x")
     )
-    await until(trade.isDone, first)
+    await eventually(trade.isDone)
     first.disconnect()
 
     second = await connect(client_id=3)

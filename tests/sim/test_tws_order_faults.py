@@ -5,13 +5,14 @@ from __future__ import annotations
 import httpx
 from conftest import Connect
 from ib_async import IB, LimitOrder, MarketOrder, Stock
-from test_tws_ib_async import AAPL, until
 
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.http import create_app
 from sluice_sim.tws.server import TwsServer
+from tests.support.gateway import AAPL_CON_ID
+from tests.support.polling import eventually
 
-CONTRACT = Stock("AAPL", "SMART", "USD", conId=AAPL)
+CONTRACT = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
 
 
 async def round_trip(ib: IB) -> None:
@@ -26,7 +27,7 @@ async def test_held_acks_order_reaches_the_venue_but_the_client_hears_nothing(
     control = TwsControl(tws)
     control.hold_acks(True)
     trade = ib.placeOrder(CONTRACT, MarketOrder("BUY", 7, orderRef="held"))
-    await until(lambda: control.orders_with_ref("held") == 1, ib)
+    await eventually(lambda: control.orders_with_ref("held") == 1)
     await round_trip(ib)
     assert trade.orderStatus.status == "PendingSubmit" and trade.fills == []
     # openOrder + orderStatus (Submitted), execDetails + commissionReport, openOrder + orderStatus
@@ -49,11 +50,11 @@ async def test_released_acks_reach_a_client_still_connected(
     control = TwsControl(tws)
     control.hold_acks(True)
     trade = ib.placeOrder(CONTRACT, LimitOrder("BUY", 1, 1.00, orderRef="resting"))
-    await until(lambda: control.orders_with_ref("resting") == 1, ib)
+    await eventually(lambda: control.orders_with_ref("resting") == 1)
     await round_trip(ib)
     assert trade.orderStatus.status == "PendingSubmit"
     control.hold_acks(False)
-    await until(lambda: trade.orderStatus.status == "Submitted", ib)
+    await eventually(lambda: trade.orderStatus.status == "Submitted")
     assert trade.order.permId > 0
 
 
@@ -63,7 +64,7 @@ async def test_dropped_order_never_reaches_the_venue(tws: TwsServer, connect: Co
     control.drop_orders(1)
     lost = ib.placeOrder(CONTRACT, MarketOrder("BUY", 1, orderRef="lost"))
     kept = ib.placeOrder(CONTRACT, MarketOrder("BUY", 1, orderRef="kept"))
-    await until(kept.isDone, ib)
+    await eventually(kept.isDone)
     await round_trip(ib)
     assert lost.orderStatus.status == "PendingSubmit" and lost.log[-1].errorCode == 0
     assert (control.orders_with_ref("lost"), control.orders_with_ref("kept")) == (0, 1)

@@ -10,6 +10,7 @@ import pytest
 
 from sluice_bus import Bus, ConsumerOptions, MemoryBroker, Message
 from sluice_bus.api import HEADER_PRODUCER
+from sluice_proto.codec import decode
 
 Backend = tuple[str | None, MemoryBroker | None]
 
@@ -60,3 +61,8 @@ class Collector:
             and (key is None or s.key == key)
             and (kind is None or isinstance(s.event, kind))
         ]
+
+
+def topic_events(broker: MemoryBroker, topic: str) -> list[Any]:
+    """Every event published on ``topic`` of an in-memory broker so far, oldest first."""
+    return [decode(topic, record.value) for record in broker.records(topic)]

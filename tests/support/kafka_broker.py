@@ -26,6 +26,8 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from tests.support.net import free_port
+
 KAFKA_DIR = Path(__file__).resolve().parents[2] / "deploy" / "kafka"
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0
@@ -74,12 +76,6 @@ def install() -> None:
     )
     if result.returncode != 0:
         raise BrokerError(f"deploy/kafka/install.sh failed:\n{result.stdout}{result.stderr}")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _cluster_id() -> str:
@@ -200,8 +196,8 @@ async def running_broker() -> AsyncIterator[Broker]:
     install()
     workdir = Path(tempfile.mkdtemp(prefix="sluice-kafka-"))
     log = workdir / "broker.log"
-    port = _free_port()
-    process = _launch(_write_config(workdir, port, _free_port()), log)
+    port = free_port()
+    process = _launch(_write_config(workdir, port, free_port()), log)
     bootstrap = f"127.0.0.1:{port}"
     clean = False
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Callable
 
@@ -10,11 +11,26 @@ POLL_INTERVAL_S = 0.02
 
 
 async def eventually(
-    condition: Callable[[], bool], *, within: float = 30.0, what: str = ""
+    condition: Callable[[], object],
+    *,
+    within: float = 30.0,
+    what: str = "",
+    interval: float = POLL_INTERVAL_S,
 ) -> None:
-    """Return once ``condition()`` holds; fail the test after ``within`` seconds."""
+    """Return once ``condition()`` is truthy; fail the test after ``within`` seconds.
+
+    ``condition`` may be a coroutine function (it is awaited each time), for conditions that
+    ask over the network; ``interval`` is the pause between two looks.
+    """
     deadline = time.monotonic() + within
-    while not condition():
+    while not await _holds(condition):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within:.0f}s waiting for {what or condition}")
-        await asyncio.sleep(POLL_INTERVAL_S)
+        await asyncio.sleep(interval)
+
+
+async def _holds(condition: Callable[[], object]) -> bool:
+    value = condition()
+    if inspect.isawaitable(value):
+        value = await value
+    return bool(value)
