@@ -1,4 +1,4 @@
-"""Review fixes: what a restarted router must not do again."""
+"""A restarted router does not undo what it decided before: a rejected order stays rejected."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review fixes: IBKR refusing a cancel is a CancelRejected, never a false broker rejection."""
+"""IBKR refusing a cancel is a CancelRejected, never a false broker rejection."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review fixes: an order in doubt while the link stays up is resolved without a reconnect."""
+"""An order in doubt while the link stays up is resolved without a reconnect."""
 
 from __future__ import annotations
 

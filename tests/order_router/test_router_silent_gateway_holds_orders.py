@@ -1,4 +1,4 @@
-"""Review fixes: a gateway that stops answering must not wedge the order desk."""
+"""A gateway that stops answering must not wedge the order desk: the order is held."""
 
 from __future__ import annotations
 
