@@ -23,3 +23,7 @@ class SourceRefusedError(NotConnectedError):
 
 class EgressMismatchError(NotConnectedError):
     """IBKR sees an IP other than the expected one: trading stays disabled."""
+
+
+class OAuthError(SessionLostError):
+    """The Web API's OAuth 1.0a refused us or answered a live session token we must not use."""
