@@ -14,6 +14,7 @@ import hmac
 import json
 import re
 import secrets
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from cryptography.utils import CryptographyDeprecationWarning
 
 # RFC 3526 group 14 (2048-bit MODP, g = 2): a public constant, so no DH generation in tests.
 MODP_2048 = int(
@@ -69,12 +71,13 @@ def pem(key: RSAPrivateKey) -> bytes:
 
 def dh_pem(p: int = MODP_2048, g: int = 2) -> bytes:
     """``openssl dhparam``-style PEM of the group."""
-    from cryptography.hazmat.primitives.asymmetric import dh  # noqa: PLC0415
+    with warnings.catch_warnings():  # FFDH is deprecated in cryptography; IBKR still uses it
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        from cryptography.hazmat.primitives.asymmetric import dh  # noqa: PLC0415
 
-    return (
-        dh.DHParameterNumbers(p, g)
-        .parameters()
-        .parameter_bytes(serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3)
+        numbers = dh.DHParameterNumbers(p, g)
+    return numbers.parameters().parameter_bytes(
+        serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3
     )
 
 
@@ -141,7 +144,8 @@ class FakeWebApi:
 
     ``lst_life_s`` is the life of an issued token on the server's ``now`` clock (seconds);
     ``lst_status`` answers the token request with that status instead; ``bad_lst_signature``
-    sends a wrong ``live_session_token_signature``.
+    sends a wrong ``live_session_token_signature``; ``accept_requests=False`` answers 401 to
+    every signed request.
     """
 
     now: float = 1_800_000_000.0
@@ -149,7 +153,9 @@ class FakeWebApi:
     lst_status: int | None = None
     bad_lst_signature: bool = False
     tokens: dict[str, float] = field(default_factory=dict)
+    accept_requests: bool = True
     issued: int = 0
+    refused: int = 0
     seen: list[httpx.Request] = field(default_factory=list)
 
     def revoke(self) -> None:
@@ -170,8 +176,10 @@ class FakeWebApi:
         )
         for token, expires in self.tokens.items():
             mac = hmac.new(base64.b64decode(token), base.encode(), hashlib.sha256).digest()
-            if expires > self.now and pct(base64.b64encode(mac).decode()) == signature:
+            good = pct(base64.b64encode(mac).decode()) == signature
+            if good and expires > self.now and self.accept_requests:
                 return httpx.Response(200, json={"ok": True, "path": request.url.path})
+        self.refused += 1
         return httpx.Response(401, json={"error": "invalid signature", "statusCode": 401})
 
     def _issue(self, request: httpx.Request, params: dict[str, str]) -> httpx.Response:

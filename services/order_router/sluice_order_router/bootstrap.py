@@ -6,7 +6,7 @@ status 2 and a message naming it.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from sluice_bus import Bus
 from sluice_order_router.config import RouterSettings
@@ -17,6 +17,10 @@ from sluice_order_router.publisher import Publisher
 from sluice_order_router.service import RouterService
 from sluice_proto.orders import ReplyPromptAudit
 from sluice_runtime.config import ConfigError, Problem, exit_config_error
+
+if TYPE_CHECKING:
+    from sluice_order_router.adapters.rest.oauth import OAuthCredentials
+    from sluice_order_router.adapters.rest.settings import RestSettings
 
 
 def socket_gateway(settings: RouterSettings) -> BrokerGateway:
@@ -54,9 +58,29 @@ def rest_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
 
     rest = RestSettings()
     gateway = RestGateway(
-        rest, settings.ibkr_account, on_audit=audit, on_session_report=publisher.report
+        rest,
+        settings.ibkr_account,
+        on_audit=audit,
+        on_session_report=publisher.report,
+        oauth=oauth_credentials(rest),
     )
     return cast(BrokerGateway, gateway)
+
+
+def oauth_credentials(rest: RestSettings) -> OAuthCredentials | None:
+    """The Web API's OAuth credentials when ``IBKR_OAUTH_DIR`` is set; exit 2 naming each bad
+    file (never its content)."""
+    from sluice_order_router.adapters.rest.oauth import (  # noqa: PLC0415
+        OAuthConfigError,
+        load_credentials,
+    )
+
+    if rest.oauth_dir is None:
+        return None
+    try:
+        return load_credentials(rest.oauth_dir, rest.oauth_realm)
+    except OAuthConfigError as exc:
+        exit_config_error(ConfigError([Problem("IBKR_OAUTH_DIR", p) for p in exc.problems]))
 
 
 def build(settings: RouterSettings, bus: Bus) -> RouterService:

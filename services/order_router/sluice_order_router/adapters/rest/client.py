@@ -19,6 +19,7 @@ from sluice_runtime.redaction import redact, register_secrets
 from .egress import EgressProxy, parse_proxy
 from .errors import NoBridgeError, ProxyDownError, SessionLostError, SourceRefusedError
 from .limiter import RateLimitedError, SharedLimiter
+from .oauth import LST_PATH, IbkrOAuth, OAuthCredentials
 from .settings import RestSettings
 
 log = logging.getLogger(__name__)
@@ -56,9 +57,15 @@ def endpoint(method: str, path: str) -> str:
 
 
 class CpClient:
-    """JSON over HTTPS to one Client Portal Gateway or IBKR's hosted Web API."""
+    """JSON over HTTPS to one Client Portal Gateway or IBKR's hosted Web API.
 
-    def __init__(self, settings: RestSettings, limiter: SharedLimiter) -> None:
+    With ``oauth`` (the hosted Web API) every request is signed by ``IbkrOAuth``, which also
+    fetches the live session token through this same client, proxy and limiter.
+    """
+
+    def __init__(
+        self, settings: RestSettings, limiter: SharedLimiter, oauth: OAuthCredentials | None = None
+    ) -> None:
         self.limiter = limiter
         raw_proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
         self.proxy: EgressProxy | None = parse_proxy(raw_proxy) if raw_proxy else None
@@ -66,8 +73,14 @@ class CpClient:
             register_secrets((*self.proxy.secrets, self.proxy.url))
             _guard_library_logs()
             log.info("egress: every IBKR request goes through %s", self.proxy.display)
+        base_url = settings.base_url.rstrip("/")
+        self._base_path = httpx.URL(base_url).path
+        self.auth: IbkrOAuth | None = None
+        if oauth is not None:
+            self.auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace)
         self._http = httpx.AsyncClient(
-            base_url=settings.base_url.rstrip("/"),
+            base_url=base_url,
+            auth=self.auth,
             verify=_verify(settings),
             proxy=self.proxy.url if self.proxy else None,
             # No environment proxies or NO_PROXY: the configured door is the only door.
@@ -91,6 +104,11 @@ class CpClient:
         except httpx.TransportError as exc:
             raise NotConnectedError(redact(f"IBKR gateway unreachable: {exc!r}")) from None
         return self._decode(response)
+
+    async def _pace(self, request: httpx.Request) -> None:
+        """The limiter for a request the OAuth flow sends itself (token request, 401 retry)."""
+        path = request.url.path.removeprefix(self._base_path)
+        await self.limiter.acquire(endpoint(request.method, path))
 
     def _transport_error(self, exc: httpx.TransportError) -> NotConnectedError:
         text = redact(f"{type(exc).__name__}: {exc}")

@@ -30,9 +30,10 @@ from . import orders, parsing
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
 from .limiter import Limit, SharedLimiter
+from .oauth import OAuthCredentials
 from .prompts import ReplyPolicy
 from .quotes import QuotePoller
-from .session import AuthCommand, auth_command, check_egress
+from .session import AuthCommand, auth_command, check_egress, open_brokerage_session
 from .settings import RestSettings
 from .updates import UpdateDiffer
 
@@ -45,7 +46,11 @@ async def _ignore(_: Any) -> None:
 
 
 class RestGateway:
-    """One IBKR account over the Client Portal; ``connect`` runs the egress self-check first."""
+    """One IBKR account over the Client Portal; ``connect`` runs the egress self-check first.
+
+    With ``oauth`` (IBKR's hosted Web API) every request is OAuth-signed and ``connect`` first
+    opens the brokerage session (``ssodh/init``), which acquires the live session token.
+    """
 
     path = "rest"
 
@@ -57,10 +62,12 @@ class RestGateway:
         on_audit: Callable[[ReplyPromptAudit], Awaitable[None]] = _ignore,
         on_session_report: OnSessionReport = _ignore,
         limits: dict[str, Limit] | None = None,
+        oauth: OAuthCredentials | None = None,
     ) -> None:
         self.account = account
         self.settings = settings
-        self.client = CpClient(settings, SharedLimiter(limits, settings.rate_headroom))
+        self._oauth = oauth is not None
+        self.client = CpClient(settings, SharedLimiter(limits, settings.rate_headroom), oauth)
         self._policy = ReplyPolicy(frozenset(settings.reply_allow))
         self._on_audit, self._on_report = on_audit, on_session_report
         self._on_update: OnOrderUpdate = _ignore
@@ -91,8 +98,11 @@ class RestGateway:
         await self._up.wait()
 
     async def establish(self) -> None:
-        """One attempt: egress check, ``/iserver/accounts``, order-list pre-flight (or raise)."""
+        """One attempt: (OAuth: brokerage session), egress check, ``/iserver/accounts``,
+        order-list pre-flight (or raise)."""
         try:
+            if self._oauth:
+                await open_brokerage_session(self.client)
             report, failure = await self._check_egress()
             if failure is not None:
                 raise failure

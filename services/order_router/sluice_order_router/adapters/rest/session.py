@@ -54,6 +54,21 @@ async def auth_command(client: CpClient, account: str, command: AuthCommand) -> 
     )
 
 
+async def open_brokerage_session(client: CpClient) -> None:
+    """``POST /iserver/auth/ssodh/init`` (hosted Web API): open the brokerage session behind
+    ``/iserver``; on OAuth its first signed request also acquires the live session token."""
+    try:
+        body = await client.request(
+            "POST", "/iserver/auth/ssodh/init", json={"publish": True, "compete": True}
+        )
+    except BrokerRejectedError as exc:
+        raise NotConnectedError(f"brokerage session not opened: {exc}") from None
+    auth = _auth(body)
+    if auth.get("authenticated") is False:
+        reason = auth.get("message") or "not authenticated"
+        raise NotConnectedError(f"brokerage session not opened: {reason}")
+
+
 async def check_egress(
     client: CpClient, account: str, expected: str | None
 ) -> tuple[EgressReport, NotConnectedError | None]:

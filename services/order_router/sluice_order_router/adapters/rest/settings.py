@@ -45,3 +45,7 @@ class RestSettings(BaseSettings):
     """How long to stay quiet after a 429 that names no Retry-After (IBKR: 10-15 min)."""
     reconnect_initial_s: float = Field(0.5, gt=0, validation_alias="SLUICE_RECONNECT_INITIAL_S")
     reconnect_max_s: float = Field(30.0, gt=0, validation_alias="SLUICE_RECONNECT_MAX_S")
+    oauth_dir: Path | None = Field(None, validation_alias="IBKR_OAUTH_DIR")
+    """The hosted Web API's OAuth 1.0a credentials, one file each (docs/oauth.md)."""
+    oauth_realm: str = Field("limited_poa", validation_alias="IBKR_OAUTH_REALM")
+    """``limited_poa``; ``test_realm`` for IBKR's test consumer ``TESTCONS``."""
