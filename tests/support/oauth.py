@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, unquote
 
 import httpx
@@ -154,6 +155,8 @@ class FakeWebApi:
     bad_lst_signature: bool = False
     tokens: dict[str, float] = field(default_factory=dict)
     accept_requests: bool = True
+    routes: dict[str, Any] = field(default_factory=dict)
+    """Canned JSON answers by ``"METHOD /path"`` below ``/v1/api`` (default ``{"ok": true}``)."""
     issued: int = 0
     refused: int = 0
     seen: list[httpx.Request] = field(default_factory=list)
@@ -178,7 +181,8 @@ class FakeWebApi:
             mac = hmac.new(base64.b64decode(token), base.encode(), hashlib.sha256).digest()
             good = pct(base64.b64encode(mac).decode()) == signature
             if good and expires > self.now and self.accept_requests:
-                return httpx.Response(200, json={"ok": True, "path": request.url.path})
+                route = f"{request.method} {request.url.path.removeprefix('/v1/api')}"
+                return httpx.Response(200, json=self.routes.get(route, {"ok": True}))
         self.refused += 1
         return httpx.Response(401, json={"error": "invalid signature", "statusCode": 401})
 
