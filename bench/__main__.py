@@ -16,6 +16,7 @@ SECTIONS: dict[str, str] = {
     "bus": "bench.bus",
     "risk": "bench.risk",
     "cp_rate": "bench.cp_rate",
+    "oauth_sign": "bench.oauth_sign",
     "socket_pacing": "bench.socket_pacing",
     "e2e": "bench.e2e",
 }
