@@ -64,6 +64,7 @@ async def test_the_first_request_acquires_a_token_and_every_request_is_signed(
         "/tickle",
     ]
     assert paced == ["POST /v1/api/oauth/live_session_token"]
+    assert server.seen[0].headers["User-Agent"] == server.seen[1].headers["User-Agent"]
 
 
 async def test_concurrent_requests_share_one_token_request(

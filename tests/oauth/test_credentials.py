@@ -24,7 +24,7 @@ def test_the_six_files_load_with_trailing_whitespace_stripped(tmp_path: Path) ->
     assert creds.prepend == oauth.SECRET.hex()
     assert (creds.dh_group.p, creds.dh_group.g) == (oauth.MODP_2048, 2)
     shown = repr(creds)
-    assert oauth.SECRET.hex() not in shown
+    assert oauth.SECRET.hex() not in shown and oauth.ACCESS_TOKEN not in shown
     assert "Key" not in shown and "p=" not in shown
 
 

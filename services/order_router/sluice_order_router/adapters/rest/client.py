@@ -75,12 +75,10 @@ class CpClient:
             log.info("egress: every IBKR request goes through %s", self.proxy.display)
         base_url = settings.base_url.rstrip("/")
         self._base_path = httpx.URL(base_url).path
-        self.auth: IbkrOAuth | None = None
-        if oauth is not None:
-            self.auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace)
+        auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace) if oauth else None
         self._http = httpx.AsyncClient(
             base_url=base_url,
-            auth=self.auth,
+            auth=auth,
             verify=_verify(settings),
             proxy=self.proxy.url if self.proxy else None,
             # No environment proxies or NO_PROXY: the configured door is the only door.

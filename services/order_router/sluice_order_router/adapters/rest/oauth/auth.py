@@ -29,6 +29,7 @@ Pace = Callable[[httpx.Request], Awaitable[None]]
 # Answers to the token request the client maps like any other (refused source, rate limit,
 # server trouble); every other non-200 is an OAuth refusal.
 _MAPPED_BY_CLIENT = frozenset({403, 429})
+_CARRIED_HEADERS = frozenset({"user-agent", "accept", "accept-encoding"})
 
 
 async def _no_pace(_: httpx.Request) -> None:
@@ -102,10 +103,11 @@ class IbkrOAuth(httpx.Auth):
             nonce=new_nonce(),
             timestamp=int(self._clock()),
         )
+        # Built outside the client: carry over its default headers and the request's timeout.
+        headers = {k: v for k, v in request.headers.items() if k in _CARRIED_HEADERS}
+        headers["Authorization"] = authorization
         extensions = {k: v for k, v in request.extensions.items() if k == "timeout"}
-        return httpx.Request(
-            "POST", self._lst_url, headers={"Authorization": authorization}, extensions=extensions
-        )
+        return httpx.Request("POST", self._lst_url, headers=headers, extensions=extensions)
 
     async def _accept(self, answer: httpx.Response, a: int) -> lst.LiveSessionToken | None:
         await answer.aread()

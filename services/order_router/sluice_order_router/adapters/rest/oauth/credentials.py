@@ -48,7 +48,7 @@ class OAuthCredentials:
     """What signing needs; the secrets are kept out of ``repr``."""
 
     consumer_key: str
-    access_token: str
+    access_token: str = field(repr=False)
     realm: str
     signature_key: RSAPrivateKey = field(repr=False)
     prepend: str = field(repr=False)
