@@ -1,5 +1,6 @@
-"""OAuth 1.0a on IBKR's Web API: what signing costs per request, and what a new live session
-token costs the client (DH, RSA-SHA256, derivation and validation; the round trip not counted).
+"""OAuth 1.0a on IBKR's Web API: what signing costs per request, what a new live session token
+costs the client (DH, RSA-SHA256, derivation and validation; no round trip), and the time from a
+cold start to a usable session against the simulator's ``webapi`` mode.
 
 Run: ``python -m bench oauth_sign``. Keys are throwaway ones made here (2048-bit RSA, the 2048-bit
 RFC 3526 group, as IBKR consumers use).
@@ -7,20 +8,25 @@ RFC 3526 group, as IBKR consumers use).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import secrets
+import statistics
+import tempfile
 import time
 import timeit
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from sluice_order_router.adapters.rest.oauth import dh, lst
+from sluice_order_router.adapters.rest.oauth import dh, load_credentials, lst
 from sluice_order_router.adapters.rest.oauth.credentials import OAuthCredentials
 from sluice_order_router.adapters.rest.oauth.headers import (
     lst_request_authorization,
     new_nonce,
     request_authorization,
 )
+from tests.egress.fixtures import cp_simulator, gateway, rest_settings
 from tests.support import oauth
 
 BASE = "https://api.ibkr.com/v1/api"
@@ -28,6 +34,7 @@ ORDER_URL = f"{BASE}/iserver/account/DU1234567/orders"
 SNAPSHOT_URL = f"{BASE}/iserver/marketdata/snapshot"
 SNAPSHOT_QUERY = [("conids", "265598,8314,76792991"), ("fields", "31,84,85,86,88")]
 ROUNDS = 5
+COLD_STARTS = 5
 
 
 def _best_us(action: Callable[[], Any], number: int) -> float:
@@ -57,6 +64,25 @@ def _new_token(creds: OAuthCredentials, response_hex: str) -> None:
     assert lst.is_valid(token, creds.consumer_key, oauth.lst_signature(token))
 
 
+async def _cold_starts() -> list[float]:
+    """Seconds from reading the credential files to a session that may trade (token,
+    ``ssodh/init``, egress check, accounts, order pre-flight), each time a new router."""
+    seconds: list[float] = []
+    async with cp_simulator(mode="webapi", allowlist=None) as sim:
+        with tempfile.TemporaryDirectory() as tmp:
+            oauth_dir = sim.control.write_credentials(Path(tmp) / "oauth")
+            settings = rest_settings(sim, None, SLUICE_EXPECTED_EGRESS_IP="127.0.0.1")
+            for _ in range(COLD_STARTS):
+                started = time.perf_counter()
+                gw = gateway(settings, oauth=load_credentials(oauth_dir, "limited_poa"))
+                try:
+                    await asyncio.wait_for(gw.connect(), 30)
+                    seconds.append(time.perf_counter() - started)
+                finally:
+                    await gw.close()
+    return seconds
+
+
 def main() -> None:
     """Print µs per signed request (order POST, GET with query) and ms per new token."""
     creds = _credentials()
@@ -80,6 +106,9 @@ def main() -> None:
     response = format(pow(2, dh.new_exponent(), creds.dh_group.p), "x")
     new_token_ms = _best_us(lambda: _new_token(creds, response), 20) / 1000
     print(f"  new token             {new_token_ms:8.2f} ms")
+    cold = [s * 1000 for s in asyncio.run(_cold_starts())]
+    print(f"cold start to a usable session (simulator webapi mode, loopback, {COLD_STARTS} runs)")
+    print(f"  best / median         {min(cold):8.1f} / {statistics.median(cold):.1f} ms")
 
 
 if __name__ == "__main__":
