@@ -2,7 +2,7 @@
 refused token holds orders while the keeper loop retries.
 
 The gateway's httpx client is pointed at the in-process stand-in by swapping the transport in;
-the real-socket test through a proxy runs against the simulator's OAuth mode.
+tests/rest/test_webapi_oauth.py runs the router against the simulator on real sockets.
 """
 
 from __future__ import annotations
