@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +22,14 @@ from sluice_order_router.adapters.rest.limiter import GLOBAL, Limit
 from sluice_order_router.adapters.rest.oauth import load_credentials
 from sluice_order_router.adapters.rest.settings import RestSettings
 from sluice_order_router.ports import NotConnectedError
-from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto import Instrument
 from sluice_proto.session import ConnectionReport
 from tests.support import oauth
+from tests.support.gateway import ACCOUNT
+from tests.support.orders import approved
 from tests.support.polling import eventually
 
-ACCOUNT = "DU1234567"
-ORDER = ApprovedOrder(
-    client_order_id="c1",
-    strategy_id="s",
-    signal_id="c1",
-    account=ACCOUNT,
-    instrument=Instrument(symbol="AAPL", con_id=265598),
-    side="BUY",
-    quantity=Decimal(1),
-    order_type="MKT",
-)
+ORDER = approved("c1", instrument=Instrument(symbol="AAPL", con_id=265598))
 ROUTES = {
     "POST /iserver/auth/ssodh/init": {"authenticated": True, "connected": True, "competing": False},
     "GET /sso/validate": {"IP": "203.0.113.7"},

@@ -4,7 +4,6 @@ real sockets through the Shield stand-in (SOCKS5 with username and password)."""
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,27 +13,15 @@ from sluice_order_router.adapters.rest import RestGateway
 from sluice_order_router.adapters.rest.errors import OAuthError
 from sluice_order_router.adapters.rest.oauth import load_credentials
 from sluice_order_router.ports import NotConnectedError
-from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto import Instrument
 from sluice_proto.session import ConnectionReport
 from sluice_sim.cp import CpSimulator
 from tests.egress.fixtures import SHIELD_IP, ShieldProxy, cp_simulator, gateway, rest_settings
+from tests.support.orders import approved
 
 pytestmark = pytest.mark.integration
 
 AAPL = Instrument(symbol="AAPL", con_id=265598)
-
-
-def _order(coid: str) -> ApprovedOrder:
-    return ApprovedOrder(
-        client_order_id=coid,
-        strategy_id="s",
-        signal_id=coid,
-        account="DU1234567",
-        instrument=AAPL,
-        side="BUY",
-        quantity=Decimal(1),
-        order_type="MKT",
-    )
 
 
 def _webapi_gateway(
@@ -63,9 +50,9 @@ async def test_orders_go_out_signed_and_an_expired_token_is_renewed_without_losi
         gw = _webapi_gateway(sim, shield.url, oauth_dir, reports)
         try:
             await asyncio.wait_for(gw.connect(), 30)
-            first = await gw.place(_order("webapi-1"), AAPL)
+            first = await gw.place(approved("webapi-1"), AAPL)
             sim.control.expire_lsts()
-            second = await gw.place(_order("webapi-2"), AAPL)
+            second = await gw.place(approved("webapi-2"), AAPL)
             orders = (await gw.snapshot()).orders
         finally:
             await gw.close()
@@ -89,7 +76,7 @@ async def test_an_unknown_consumer_holds_orders(shield: ShieldProxy, tmp_path: P
             with pytest.raises(OAuthError, match="invalid consumer"):
                 await gw.establish()
             with pytest.raises(NotConnectedError):
-                await gw.place(_order("held-1"), AAPL)
+                await gw.place(approved("held-1"), AAPL)
         finally:
             await gw.close()
         counters = sim.control.counters()
