@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.states import can_move
 from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracker import track
-from sluice_order_router.ports import BrokerOrder, BrokerSnapshot
 from sluice_proto import ApprovedOrder, Fill, Instrument
 from sluice_proto.orders import (
     OrderAccepted,

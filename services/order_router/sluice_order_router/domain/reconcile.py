@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.broker import BrokerSnapshot
 from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracker import TrackedOrder
-from sluice_order_router.ports import BrokerSnapshot
 from sluice_proto.orders import OrderEvent
 
 

@@ -14,10 +14,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, cast, get_args
 
 from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.ports import (
-    BrokerOrder,
     BrokerRejectedError,
-    BrokerSnapshot,
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,

@@ -19,11 +19,10 @@ from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.relay import Relay
 from sluice_order_router.adapters.socket.transport import SluiceIB
 from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.client_ids import ClientIdPool
 from sluice_order_router.ports import (
-    BrokerOrder,
     BrokerRejectedError,
-    BrokerSnapshot,
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,
