@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -235,3 +235,20 @@ OrderEvent = (
     | ReplyPromptAudit
     | RouterStarted
 )
+
+FinalStatus = Literal["filled", "cancelled", "rejected"]
+"""Where an order's lifecycle ends: nothing more happens to an order in one of these."""
+
+FINAL_STATUSES: frozenset[FinalStatus] = frozenset(get_args(FinalStatus))
+
+_FINAL_BY_EVENT: dict[type[object], FinalStatus] = {
+    OrderFilled: "filled",
+    OrderCancelled: "cancelled",
+    OrderRejected: "rejected",
+    OrderBrokerRejected: "rejected",
+}
+
+
+def final_status(event: object) -> FinalStatus | None:
+    """The final status ``event`` puts its order in; None while the order may still change."""
+    return _FINAL_BY_EVENT.get(type(event))

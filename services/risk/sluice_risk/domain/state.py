@@ -11,13 +11,11 @@ from decimal import Decimal
 from sluice_proto import Instrument, KillSwitch, Quote, Resume
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.orders import (
-    OrderBrokerRejected,
-    OrderCancelled,
     OrderEvent,
     OrderFilled,
     OrderPartiallyFilled,
-    OrderRejected,
     OrderSubmitting,
+    final_status,
 )
 from sluice_proto.session import SessionState
 from sluice_risk.domain.limits import LimitBook
@@ -121,12 +119,9 @@ class RiskState:
         before = (order.status, order.filled_quantity)
         if isinstance(event, OrderPartiallyFilled | OrderFilled):
             self._fill(order, event)
-        if isinstance(event, OrderFilled):
-            self.orders.set_status(order, "filled")
-        elif isinstance(event, OrderCancelled):
-            self.orders.set_status(order, "cancelled")
-        elif isinstance(event, OrderBrokerRejected | OrderRejected):
-            self.orders.set_status(order, "rejected")
+        final = final_status(event)
+        if final is not None:
+            self.orders.set_status(order, final)
         if (order.status, order.filled_quantity) != before:  # e.g. not our own rejection echoed
             self.changes.orders.add(order.client_order_id)
 
