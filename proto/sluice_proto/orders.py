@@ -88,7 +88,7 @@ class _OrderEvent(msgspec.Struct, kw_only=True, tag_field="type"):
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-RejectReason = Literal[
+OrderRejectReason = Literal[
     "SYMBOL_NOT_ALLOWED",
     "MAX_ORDER_QUANTITY",
     "MAX_ORDER_NOTIONAL",
@@ -112,7 +112,7 @@ RejectReason = Literal[
 class OrderRejected(_OrderEvent, tag="order_rejected"):
     """Refused before reaching IBKR (by risk, or by the router's own checks)."""
 
-    reason_code: RejectReason
+    reason_code: OrderRejectReason
     message: str
     rejected_by: Literal["risk", "router"] = "risk"
 

@@ -17,7 +17,7 @@ import msgspec
 from fastapi import APIRouter
 
 from sluice_bus import Bus, Consumer, Message
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.orders import OrderDesk
 from sluice_order_router.ports import BrokerGateway
@@ -46,9 +46,9 @@ class RouterService:
         self.account = gateway.account
         self.instance_id = uuid.uuid4().hex[:12]
         self._publish = Publisher(bus, self.account)
-        self.book = OrderBook()
+        self.orders = TrackedOrders()
         self.desk = OrderDesk(
-            gateway, self._publish, self.book, account=self.account, read_only=read_only
+            gateway, self._publish, self.orders, account=self.account, read_only=read_only
         )
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
@@ -56,7 +56,7 @@ class RouterService:
         gateway.set_callbacks(self.desk.update, self._on_connection, self.quotes.tick)
 
     async def start(self) -> None:
-        await replay_journal(self._bus, self.account, self.instance_id, self.book)
+        await replay_journal(self._bus, self.account, self.instance_id, self.orders)
         self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
         for topics, group, handler in (
             (ORDERS_APPROVED, "order-router", self._on_command),
@@ -81,7 +81,7 @@ class RouterService:
     def readiness(self) -> tuple[bool, str]:
         if self._gateway.connected:
             return True, f"IBKR {self._gateway.path} link up"
-        return False, f"IBKR {self._gateway.path} link down ({len(self.book.pending())} held)"
+        return False, f"IBKR {self._gateway.path} link down ({len(self.orders.pending())} held)"
 
     def routes(self) -> APIRouter | None:
         return None
@@ -108,7 +108,7 @@ class RouterService:
         await self.quotes.request(message.event)
 
     async def _on_connection(self, report: ConnectionReport) -> None:
-        held = len(self.book.pending())
+        held = len(self.orders.pending())
         await self._publish.report(msgspec.structs.replace(report, held_orders=held))
         if report.status in _UP:
             await self.desk.reconcile()

@@ -20,7 +20,7 @@ from sluice_proto.orders import (
 from sluice_proto.session import SessionState
 from sluice_risk.domain.limits import LimitBook
 from sluice_risk.domain.market import Market, instrument_key
-from sluice_risk.domain.orders import OrderBook, TrackedOrder
+from sluice_risk.domain.orders import DecidedOrder, OrderLedger
 from sluice_risk.domain.portfolio import DayPnl, Portfolio
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class RiskState:
         self.day_of = day_of
         self.market = Market()
         self.portfolio = Portfolio()
-        self.orders = OrderBook(rate_horizon_s=limits.max_rate_window_s)
+        self.orders = OrderLedger(rate_horizon_s=limits.max_rate_window_s)
         self.kills: dict[str, str] = {}
         self.days: dict[str, DayPnl] = {}
         self.changes = Changes()
@@ -74,7 +74,7 @@ class RiskState:
             named.add(self.limits.config.default_account)
         return named - {ALL_ACCOUNTS, ""}
 
-    def record(self, order: TrackedOrder) -> None:
+    def record(self, order: DecidedOrder) -> None:
         """Remember a decided signal (its id is now seen)."""
         self.orders.record(order)
         self.changes.orders.add(order.client_order_id)
@@ -125,7 +125,7 @@ class RiskState:
         if (order.status, order.filled_quantity) != before:  # e.g. not our own rejection echoed
             self.changes.orders.add(order.client_order_id)
 
-    def _fill(self, order: TrackedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
+    def _fill(self, order: DecidedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
         fill = event.fill
         booked = self.orders.book_fill(
             order, event.filled_quantity, event.avg_fill_price, (fill.quantity, fill.price)
@@ -145,7 +145,7 @@ class RiskState:
 
     def _adopt(self, event: OrderSubmitting) -> None:
         """An order risk did not decide (placed before its state began): track it anyway."""
-        order = TrackedOrder(
+        order = DecidedOrder(
             client_order_id=event.client_order_id,
             account=event.account,
             strategy_id=event.strategy_id,

@@ -25,7 +25,7 @@ from sluice_proto.orders import (
 )
 
 
-class OrderBook:
+class TrackedOrders:
     """``client_order_id`` → ``TrackedOrder`` for one account."""
 
     def __init__(self) -> None:
@@ -52,7 +52,7 @@ class OrderBook:
         return [o for o in self._orders.values() if not o.terminal]
 
     def replay(self, event: OrderEvent) -> None:
-        """Fold one journal event into the book (idempotent; order of arrival per account)."""
+        """Fold one journal event in (idempotent; events arrive in order per account)."""
         if isinstance(event, RouterStarted):
             return
         if isinstance(event, OrderSubmitting | OrderHeld):
