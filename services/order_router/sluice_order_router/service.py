@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from fastapi import APIRouter
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 _UP = frozenset({"connected", "restored_data_lost", "restored_data_kept"})
 _DATA_LOST = frozenset({"connected", "restored_data_lost"})
 
+Handle = Callable[[Any], Awaitable[None]]
+"""What the router does with one command type."""
+
 
 class RouterService:
     """Everything between the bus and one ``BrokerGateway``."""
@@ -53,6 +58,12 @@ class RouterService:
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None
+        # Command type -> handler; a command type not named here is ignored.
+        self._commands: dict[type[Any], Handle] = {
+            ApprovedOrder: self.desk.approved,
+            CancelOrder: self._cancel,
+            CancelAll: self._cancel,
+        }
         gateway.set_callbacks(self.desk.update, self._on_connection, self.quotes.tick)
 
     async def start(self) -> None:
@@ -87,10 +98,12 @@ class RouterService:
         return None
 
     async def _on_command(self, message: Message[msgspec.Struct]) -> None:
-        command = message.event
-        if isinstance(command, ApprovedOrder):
-            await self.desk.approved(command)
-        elif isinstance(command, CancelOrder | CancelAll) and command.account == self.account:
+        handle = self._commands.get(type(message.event))
+        if handle is not None:
+            await handle(message.event)
+
+    async def _cancel(self, command: CancelOrder | CancelAll) -> None:
+        if command.account == self.account:
             await self.desk.cancels.handle(command)
 
     async def _on_session(self, message: Message[SessionCommand]) -> None:
