@@ -47,6 +47,10 @@ class Quote(_TopOfBook, tag_field="type", tag="quote"):
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
+SubscriptionRejectReason = Literal["LINE_BUDGET_EXHAUSTED", "UNKNOWN_INSTRUMENT", "BROKER_ERROR"]
+"""Why market-data refused a subscription."""
+
+
 class MdSubscriptionRejected(
     msgspec.Struct, kw_only=True, tag_field="type", tag="md_subscription_rejected"
 ):
@@ -54,7 +58,7 @@ class MdSubscriptionRejected(
 
     instrument: Instrument
     subscriber_id: str
-    reason_code: Literal["LINE_BUDGET_EXHAUSTED", "UNKNOWN_INSTRUMENT", "BROKER_ERROR"]
+    reason_code: SubscriptionRejectReason
     message: str
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
@@ -79,9 +83,20 @@ class MdStop(msgspec.Struct, kw_only=True, tag_field="type", tag="md_stop"):
 MdRequest = MdStart | MdStop
 
 
+MdRefusalReason = Literal["LINE_LIMIT", "NOT_SUBSCRIBED", "NO_PERMISSION", "UNKNOWN_INSTRUMENT"]
+"""Why the broker will not stream an instrument, in the contract's words (the router maps the
+broker's own codes to these)."""
+
+
 class MdTick(_TopOfBook, tag_field="type", tag="md_tick"):
-    """Internal ``sluice.md.ticks.v1``: raw prices the router relays from IBKR."""
+    """Internal ``sluice.md.ticks.v1``: raw prices the router relays from IBKR.
+
+    A tick that carries an error has ``error_text`` (the broker's words, for people) and, when
+    the broker refused the stream for good, ``reason``. Consumers decide on ``reason`` alone;
+    ``error_code`` is the broker's raw code, kept for diagnostics.
+    """
 
     error_code: int | None = None
     error_text: str | None = None
+    reason: MdRefusalReason | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 import msgspec
 
@@ -88,7 +88,7 @@ class _OrderEvent(msgspec.Struct, kw_only=True, tag_field="type"):
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-RejectReason = Literal[
+OrderRejectReason = Literal[
     "SYMBOL_NOT_ALLOWED",
     "MAX_ORDER_QUANTITY",
     "MAX_ORDER_NOTIONAL",
@@ -112,7 +112,7 @@ RejectReason = Literal[
 class OrderRejected(_OrderEvent, tag="order_rejected"):
     """Refused before reaching IBKR (by risk, or by the router's own checks)."""
 
-    reason_code: RejectReason
+    reason_code: OrderRejectReason
     message: str
     rejected_by: Literal["risk", "router"] = "risk"
 
@@ -235,3 +235,20 @@ OrderEvent = (
     | ReplyPromptAudit
     | RouterStarted
 )
+
+FinalStatus = Literal["filled", "cancelled", "rejected"]
+"""Where an order's lifecycle ends: nothing more happens to an order in one of these."""
+
+FINAL_STATUSES: frozenset[FinalStatus] = frozenset(get_args(FinalStatus))
+
+_FINAL_BY_EVENT: dict[type[object], FinalStatus] = {
+    OrderFilled: "filled",
+    OrderCancelled: "cancelled",
+    OrderRejected: "rejected",
+    OrderBrokerRejected: "rejected",
+}
+
+
+def final_status(event: object) -> FinalStatus | None:
+    """The final status ``event`` puts its order in; None while the order may still change."""
+    return _FINAL_BY_EVENT.get(type(event))

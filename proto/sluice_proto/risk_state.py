@@ -15,6 +15,7 @@ from typing import Literal
 import msgspec
 
 from sluice_proto.common import Instrument, NonEmpty, Side, UtcDatetime, utc_now
+from sluice_proto.orders import FinalStatus
 
 
 class PositionState(msgspec.Struct, kw_only=True, tag_field="type", tag="position_state"):
@@ -30,7 +31,7 @@ class PositionState(msgspec.Struct, kw_only=True, tag_field="type", tag="positio
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-RiskOrderStatus = Literal["open", "filled", "cancelled", "rejected"]
+RiskOrderStatus = Literal["open", FinalStatus]
 
 
 class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_order_state"):

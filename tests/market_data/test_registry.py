@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sluice_market_data.domain import SubscriptionRegistry, end_subscription
-from sluice_proto.market_data import MdStart, MdStop, MdSubscriptionRejected, MdTick
+from sluice_proto.market_data import (
+    MdRefusalReason,
+    MdStart,
+    MdStop,
+    MdSubscriptionRejected,
+    MdTick,
+)
 from tests.market_data.factories import AAPL, MSFT, T0, stock
 
 
@@ -70,30 +76,36 @@ def test_a_budget_below_one_is_refused() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "reason"),
-    [(200, "UNKNOWN_INSTRUMENT"), (101, "LINE_BUDGET_EXHAUSTED"), (354, "BROKER_ERROR")],
+    ("refusal", "reason"),
+    [
+        ("UNKNOWN_INSTRUMENT", "UNKNOWN_INSTRUMENT"),
+        ("LINE_LIMIT", "LINE_BUDGET_EXHAUSTED"),
+        ("NOT_SUBSCRIBED", "BROKER_ERROR"),
+        ("NO_PERMISSION", "BROKER_ERROR"),
+    ],
 )
-def test_a_fatal_broker_error_frees_the_line_and_tells_every_subscriber(
-    code: int, reason: str
+def test_a_refused_stream_frees_the_line_and_tells_every_subscriber(
+    refusal: MdRefusalReason, reason: str
 ) -> None:
     registry = SubscriptionRegistry()
     registry.subscribe("beta", AAPL, T0)
     registry.subscribe("alpha", AAPL, T0)
-    refused = MdTick(instrument=AAPL, error_code=code, error_text="refused", ts=T0)
+    refused = MdTick(instrument=AAPL, error_text="IBKR 1: refused", reason=refusal, ts=T0)
     stop, *rejections = end_subscription(registry, refused, T0)
     assert stop == MdStop(instrument=AAPL, ts=T0)
     assert [(r.subscriber_id, r.reason_code) for r in rejections] == [  # type: ignore[union-attr]
         ("alpha", reason),
         ("beta", reason),
     ]
-    assert f"IBKR {code}: refused" in rejections[0].message
+    assert rejections[0].message == "IBKR 1: refused"  # type: ignore[union-attr]
     assert not registry.is_active(AAPL.key)
 
 
-def test_informational_errors_leave_the_subscription_alone() -> None:
+def test_a_notice_without_a_reason_leaves_the_subscription_alone() -> None:
     registry = SubscriptionRegistry()
     registry.subscribe("alpha", AAPL, T0)
     delayed = MdTick(instrument=AAPL, error_code=10167, error_text="delayed data", ts=T0)
     assert end_subscription(registry, delayed, T0) == []
     assert registry.is_active(AAPL.key)
-    assert end_subscription(registry, MdTick(instrument=MSFT, error_code=200, ts=T0), T0) == []
+    unknown = MdTick(instrument=MSFT, error_code=200, reason="UNKNOWN_INSTRUMENT", ts=T0)
+    assert end_subscription(registry, unknown, T0) == []  # not subscribed here

@@ -159,7 +159,12 @@ async def test_a_refused_instrument_frees_its_line_and_tells_the_subscriber(
     service = await market_data()
     await subscribe(router, "alpha", instrument)
     await eventually(lambda: service.registry.is_active(instrument.key), what="subscribed")
-    refusal = MdTick(instrument=instrument, error_code=200, error_text="No security definition")
+    refusal = MdTick(
+        instrument=instrument,
+        error_code=200,
+        error_text="IBKR 200: No security definition",
+        reason="UNKNOWN_INSTRUMENT",
+    )
     rejected = seen.events  # bound once for the lambda below
     await tick_until(
         router, lambda: bool(rejected(MD_QUOTES, instrument.key, MdSubscriptionRejected)), refusal

@@ -10,7 +10,7 @@ import pytest
 
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_order_router.adapters.socket.gateway import SocketGateway, SocketOptions
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.service import RouterService
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
@@ -23,7 +23,7 @@ def options(tws: TwsServer, **overrides: Any) -> SocketOptions:
     """Socket options for the test gateway: short timeouts, fast backoff."""
     base = SocketOptions(
         host="127.0.0.1", port=tws.port, account=ACCOUNT, client_id=11,
-        connect_timeout_s=5.0, ack_timeout_s=5.0, backoff=Backoff(0.05, 0.3),
+        connect_timeout_s=5.0, ack_timeout_s=5.0, backoff=JitteredBackoff(0.05, 0.3),
     )  # fmt: skip
     return replace(base, **overrides)
 

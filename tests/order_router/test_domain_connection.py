@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.client_ids import ClientIdPool
 
 
@@ -16,7 +16,7 @@ def test_pool_tries_each_id_once_then_reports_exhaustion() -> None:
 
 
 def test_backoff_is_exponential_capped_and_jittered() -> None:
-    backoff = Backoff(initial_s=0.5, cap_s=4.0)
+    backoff = JitteredBackoff(initial_s=0.5, cap_s=4.0)
     assert [backoff.ceiling(n) for n in range(1, 7)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
     assert backoff.delay(3, rand=lambda: 1.0) == 2.0
     assert backoff.delay(3, rand=lambda: 0.25) == 0.5

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.states import can_move
 from sluice_order_router.domain.sync import apply_broker
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import track
-from sluice_order_router.ports import BrokerOrder, BrokerSnapshot
 from sluice_proto import ApprovedOrder, Fill, Instrument
 from sluice_proto.orders import (
     OrderAccepted,
@@ -87,7 +87,7 @@ def test_broker_rejection_carries_code_and_text() -> None:
 
 
 def test_journal_replay_rebuilds_state_and_ignores_duplicates() -> None:
-    book = OrderBook()
+    orders = TrackedOrders()
     o = order()
     journal: list[OrderEvent] = [
         submitting(o),
@@ -104,30 +104,30 @@ def test_journal_replay_rebuilds_state_and_ignores_duplicates() -> None:
         ),
     ]
     for event in journal:
-        book.replay(event)
-    record = book.get("c1")
+        orders.replay(event)
+    record = orders.get("c1")
     assert record is not None
     assert record.state == "partial"
     assert record.filled == 3
     assert record.broker_order_id == 7
-    assert book.pending() == []
+    assert orders.pending() == []
 
 
 def test_reconcile_adopts_what_ibkr_has_and_sends_the_rest_once() -> None:
-    book = OrderBook()
+    orders = TrackedOrders()
     for coid in ("at-ibkr", "lost", "held"):
-        book.replay(submitting(order(coid)))
-    book.replay(
+        orders.replay(submitting(order(coid)))
+    orders.replay(
         OrderHeld(client_order_id="held", account="DU1", reason="down", order=order("held"))
     )
-    book.replay(OrderCancelled(client_order_id="held", account="DU1"))  # withdrawn
+    orders.replay(OrderCancelled(client_order_id="held", account="DU1"))  # withdrawn
     snapshot = BrokerSnapshot(
         orders={"at-ibkr": broker("at-ibkr", "filled"), "stranger": broker("stranger")},
         fills={"at-ibkr": [fill("e9", 10, "5")]},
     )
-    plan = reconcile(book, snapshot)
+    plan = reconcile(orders, snapshot)
     assert [r.client_order_id for r in plan.to_send] == ["lost"]
     adopted = plan.events[0]
     assert isinstance(adopted, OrderSubmitted) and adopted.adopted
     assert isinstance(plan.events[-1], OrderFilled)
-    assert reconcile(book, snapshot).events == []  # a second pass has nothing new
+    assert reconcile(orders, snapshot).events == []  # a second pass has nothing new

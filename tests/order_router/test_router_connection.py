@@ -67,6 +67,17 @@ async def test_1100_holds_orders_and_1101_resubscribes_and_reconciles(
     assert "restored_data_lost" in statuses(broker)
 
 
+async def test_a_refused_stream_is_relayed_with_the_contracts_reason(
+    start_router: StartRouter, broker: MemoryBroker
+) -> None:
+    await start_router()
+    await send_md(broker, MdStart(instrument=Instrument(symbol="NOSUCH")))
+    await eventually(lambda: refusals(broker))
+    (refusal,) = refusals(broker)
+    assert (refusal.reason, refusal.error_code) == ("UNKNOWN_INSTRUMENT", 200)
+    assert refusal.error_text is not None and refusal.error_text.startswith("IBKR 200: ")
+
+
 async def test_client_id_in_use_moves_to_the_next_pool_id_without_waiting(
     tws: TwsServer, start_router: StartRouter, broker: MemoryBroker
 ) -> None:
@@ -110,3 +121,7 @@ def ticks(broker: MemoryBroker) -> list[MdTick]:
     return [
         t for t in topic_events(broker, MD_TICKS) if isinstance(t, MdTick) and t.bid is not None
     ]
+
+
+def refusals(broker: MemoryBroker) -> list[MdTick]:
+    return [t for t in topic_events(broker, MD_TICKS) if isinstance(t, MdTick) and t.error_text]

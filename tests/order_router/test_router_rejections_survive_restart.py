@@ -24,7 +24,7 @@ async def test_a_held_order_the_router_rejected_stays_rejected_after_a_restart(
     await first.stop()
 
     second = await start_router()
-    record = second.book.get("held-nope")
+    record = second.orders.get("held-nope")
     assert record is not None and record.state == "rejected"  # not pending: never resent
     await send(broker, approved("marker"))
     await eventually(lambda: OrderAccepted in kinds(broker, "marker"))

@@ -12,7 +12,7 @@ from sluice_order_router.adapters.rest.limiter import RateLimitedError, SharedLi
 from sluice_order_router.adapters.rest.prompts import Prompt, ReplyPolicy
 from sluice_order_router.adapters.rest.settings import DEFAULT_REPLY_ALLOW, RestSettings
 from sluice_order_router.adapters.rest.updates import UpdateDiffer
-from sluice_order_router.ports import BrokerOrder, BrokerSnapshot
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_proto import Fill
 from sluice_sim.cp.limits import Limit, RateGate
 from sluice_sim.cp.session import CpSession

@@ -13,11 +13,10 @@ from sluice_proto import (
     OrderFilled,
     OrderPartiallyFilled,
     OrderRejected,
+    SignalDuplicate,
 )
 from sluice_proto.codec import event_type
-
-FINAL = frozenset({"filled", "cancelled", "rejected", "broker_rejected", "duplicate"})
-"""Statuses after which an order's row no longer changes."""
+from sluice_proto.orders import final_status
 
 _STYLE = {
     "filled": "green",
@@ -36,6 +35,8 @@ class Row:
     summary: str
     expected: str
     status: str = "sent"
+    final: bool = False
+    """The row no longer changes: its order is final, or its signal was a duplicate."""
     detail: str = ""
     history: list[str] = field(default_factory=list)
 
@@ -54,12 +55,18 @@ class OrderBoard:
         """The latest status of a tracked order."""
         return self.rows[client_order_id].status
 
+    def reached(self, client_order_id: str, status: str) -> bool:
+        """True once a tracked order is final or at ``status``."""
+        row = self.rows[client_order_id]
+        return row.final or row.status == status
+
     def apply(self, event: Any) -> Row | None:
         """Update the row the event belongs to; None for orders the script did not send."""
         row = self.rows.get(getattr(event, "client_order_id", ""))
         if row is None:
             return None
         row.status = event_type(event).removeprefix("order_").removeprefix("signal_")
+        row.final = final_status(event) is not None or isinstance(event, SignalDuplicate)
         row.history.append(row.status)
         row.detail = _detail(event)
         return row

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.live import Live
 
 from sluice_bus import Message
-from sluice_cli.board import FINAL, OrderBoard
+from sluice_cli.board import OrderBoard
 from sluice_cli.stack import LocalStack, StackConfig
 from sluice_cli.topic_view import CENT, TopicView
 from sluice_proto import (
@@ -134,7 +134,7 @@ class Demo:
         goal = until or expected
         await self._wait(
             f"step {label!r} to be {goal}",
-            lambda: self.board.status(signal.client_order_id) in FINAL | {goal},
+            lambda: self.board.reached(signal.client_order_id, goal),
             20,
         )
         return signal.signal_id
@@ -142,7 +142,7 @@ class Demo:
     async def _settle(self) -> None:
         await self._wait(
             "open orders to finish",
-            lambda: all(r.status in FINAL for r in self.board.rows.values()),
+            lambda: all(r.final for r in self.board.rows.values()),
             20,
         )
 

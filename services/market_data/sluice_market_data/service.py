@@ -119,8 +119,8 @@ class MarketData:
         if ended:
             self.book.forget(key)
             return _outgoing(ended)
-        if tick.error_code is not None:
-            log.info("IBKR %s on %s: %s", tick.error_code, key, tick.error_text)
+        if tick.error_text is not None:
+            log.info("broker notice on %s: %s", key, tick.error_text)
         self.book.on_tick(tick, self.clock())
         self._wake.set()
         return None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from sluice_bus import Bus
 from sluice_order_router.config import RouterSettings
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.guards import GuardError, check_guards
 from sluice_order_router.ports import BrokerGateway
 from sluice_order_router.publisher import Publisher
@@ -41,7 +41,7 @@ def socket_gateway(settings: RouterSettings) -> BrokerGateway:
             pacing_msgs_per_s=settings.ibkr_pacing_msgs_per_s,
             connect_timeout_s=settings.ibkr_connect_timeout_s,
             ack_timeout_s=settings.ibkr_ack_timeout_s,
-            backoff=Backoff(settings.reconnect_initial_s, settings.reconnect_max_s),
+            backoff=JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s),
         )
     )
 

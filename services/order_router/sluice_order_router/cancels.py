@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
@@ -20,21 +20,25 @@ class Canceller:
     """Carries out ``CancelOrder`` / ``CancelAll`` for one account."""
 
     def __init__(
-        self, gateway: BrokerGateway, publisher: Publisher, book: OrderBook, lock: asyncio.Lock
+        self,
+        gateway: BrokerGateway,
+        publisher: Publisher,
+        orders: TrackedOrders,
+        lock: asyncio.Lock,
     ) -> None:
         self._gateway = gateway
         self._publish = publisher
-        self._book = book
+        self._orders = orders
         self._lock = lock
 
     async def handle(self, command: CancelOrder | CancelAll) -> None:
         """Cancel one order, or every open order of the account."""
         async with self._lock:
             if isinstance(command, CancelAll):
-                for record in self._book.open():
+                for record in self._orders.open():
                     await self.cancel(record, command.reason or "cancel all")
                 return
-            found = self._book.get(command.client_order_id)
+            found = self._orders.get(command.client_order_id)
             if found is not None and not found.terminal:
                 await self.cancel(found, command.reason)
                 return
@@ -66,6 +70,6 @@ class Canceller:
 
     async def retry(self) -> None:
         """Carry out cancels that arrived while the link was down (caller holds the lock)."""
-        for record in self._book.open():
+        for record in self._orders.open():
             if record.cancel_requested and record.state != "held":
                 await self.cancel(record, "cancel requested while disconnected")

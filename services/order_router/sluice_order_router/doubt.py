@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ Settle = Callable[[str], Awaitable[bool]]
 class DoubtRetry:
     """One background loop per order in doubt; ``settle(client_order_id)`` says when it ends."""
 
-    def __init__(self, settle: Settle, backoff: Backoff) -> None:
+    def __init__(self, settle: Settle, backoff: JitteredBackoff) -> None:
         self._settle = settle
         self._backoff = backoff
         self._tasks: dict[str, asyncio.Task[None]] = {}

@@ -1,9 +1,9 @@
-"""Rebuild the order book from ``sluice.orders.events.v1`` before the router acts.
+"""Rebuild the tracked orders from ``sluice.orders.events.v1`` before the router acts.
 
 A fresh consumer group reads the topic from the beginning; the router then publishes a
 ``RouterStarted`` mark keyed by its account. Events of one account share a partition and
 keep their order, so when the mark comes back every earlier event of the account has been
-folded into the book.
+folded into them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from sluice_bus import Bus, ConsumerOptions, Message
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_proto.orders import OrderEvent, RouterStarted
 from sluice_proto.topics import ORDERS_EVENTS
 
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 async def replay_journal(
-    bus: Bus, account: str, instance_id: str, book: OrderBook, timeout_s: float = 60.0
+    bus: Bus, account: str, instance_id: str, orders: TrackedOrders, timeout_s: float = 60.0
 ) -> int:
     """Fold every earlier event of ``account`` into ``book``; the number of events read."""
     reached = asyncio.Event()
@@ -34,7 +34,7 @@ async def replay_journal(
                 reached.set()
         elif event.account == account:
             seen += 1
-            book.replay(event)
+            orders.replay(event)
 
     consumer = await bus.consume(
         [ORDERS_EVENTS],
@@ -49,5 +49,5 @@ async def replay_journal(
         await asyncio.wait_for(reached.wait(), timeout_s)
     finally:
         await consumer.abort()
-    log.info("journal replayed: %d events, %d pending orders", seen, len(book.pending()))
+    log.info("journal replayed: %d events, %d pending orders", seen, len(orders.pending()))
     return seen

@@ -15,10 +15,10 @@ import logging
 
 from sluice_order_router.cancels import Canceller
 from sluice_order_router.contracts import ContractCache
-from sluice_order_router.domain.backoff import Backoff
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.sync import apply_broker
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_order_router.doubt import DoubtRetry
 from sluice_order_router.ports import (
@@ -34,31 +34,31 @@ from sluice_proto.orders import (
     CancelRejected,
     OrderHeld,
     OrderRejected,
+    OrderRejectReason,
     OrderSubmitting,
-    RejectReason,
 )
 
 log = logging.getLogger(__name__)
 
-IN_DOUBT_RETRY = Backoff(initial_s=1.0, cap_s=30.0)
+IN_DOUBT_RETRY = JitteredBackoff(initial_s=1.0, cap_s=30.0)
 
 
 class OrderDesk:
     """Places and reconciles the orders of one account; ``cancels`` handles cancel commands."""
 
     def __init__(
-        self, gateway: BrokerGateway, publisher: Publisher, book: OrderBook, *, account: str,
-        read_only: bool, in_doubt_retry: Backoff = IN_DOUBT_RETRY,
+        self, gateway: BrokerGateway, publisher: Publisher, orders: TrackedOrders, *, account: str,
+        read_only: bool, in_doubt_retry: JitteredBackoff = IN_DOUBT_RETRY,
     ) -> None:  # fmt: skip
         self._gateway = gateway
         self._publish = publisher
         self._contracts = ContractCache(gateway)
-        self.book = book
+        self.orders = orders
         self._account = account
         self._read_only = read_only
         self._lock = asyncio.Lock()
         self._traces = OrderTraces()
-        self.cancels = Canceller(gateway, publisher, book, self._lock)
+        self.cancels = Canceller(gateway, publisher, orders, self._lock)
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
 
     async def close(self) -> None:
@@ -68,7 +68,7 @@ class OrderDesk:
     async def approved(self, order: ApprovedOrder) -> None:
         """Handle one approved order (redeliveries of a known order are dropped)."""
         async with self._lock:
-            if self.book.get(order.client_order_id) is not None:
+            if self.orders.get(order.client_order_id) is not None:
                 log.info("duplicate approved order %s dropped", order.client_order_id)
                 return
             self._traces.remember(order.client_order_id)
@@ -84,7 +84,7 @@ class OrderDesk:
 
     async def update(self, update: OrderUpdate) -> None:
         """An order status or fill pushed by IBKR."""
-        record = self.book.get(update.order.client_order_id)
+        record = self.orders.get(update.order.client_order_id)
         if record is None:
             return  # not an order of this router (manual, another system)
         if update.cancel_refused:
@@ -109,7 +109,7 @@ class OrderDesk:
                 snapshot = await self._gateway.snapshot()
             except NotConnectedError:
                 return  # the next (re)connect reconciles
-            plan = reconcile(self.book, snapshot)
+            plan = reconcile(self.orders, snapshot)
             await self._publish.orders(plan.events)
             for record in plan.unresolved:
                 log.error("order %s is pending without its order: cannot resend", record)
@@ -125,7 +125,7 @@ class OrderDesk:
         try:
             instrument = await self._contracts.qualify(order.instrument)
         except NotConnectedError:
-            if self.book.get(record.client_order_id) is None:
+            if self.orders.get(record.client_order_id) is None:
                 await self._hold(record, "IBKR link down")
             return
         except BrokerRejectedError as exc:
@@ -134,7 +134,7 @@ class OrderDesk:
         record.attempts += 1
         await self._publish.orders([_submitting(record, order, instrument.con_id)])
         record.move("submitting")  # only once the write-ahead record is durable
-        self.book.add(record)
+        self.orders.add(record)
         try:
             with ibkr_call("place_order", order, self._gateway.path):
                 placed = await self._gateway.place(order, instrument)
@@ -151,21 +151,21 @@ class OrderDesk:
     async def _settle(self, client_order_id: str) -> bool:
         """Reconcile now; True once the order is no longer in doubt."""
         await self.reconcile()
-        record = self.book.get(client_order_id)
+        record = self.orders.get(client_order_id)
         return record is None or record.state != "submitting"
 
     async def _hold(self, record: TrackedOrder, reason: str) -> None:
         event = OrderHeld(**record.ids(), reason=reason, order=record.order)
         await self._publish.orders([event])
-        self.book.add(record)
+        self.orders.add(record)
 
-    async def _reject(self, record: TrackedOrder, code: RejectReason, message: str) -> None:
+    async def _reject(self, record: TrackedOrder, code: OrderRejectReason, message: str) -> None:
         event = OrderRejected(
             **record.ids(), reason_code=code, message=message, rejected_by="router"
         )
         await self._publish.orders([event])
         record.move("rejected")
-        self.book.add(record)
+        self.orders.add(record)
         self._traces.forget(record.client_order_id)
 
 

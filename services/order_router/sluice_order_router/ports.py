@@ -7,42 +7,13 @@ events; an adapter only translates between these types and one IBKR API.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import Protocol
 
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_proto import ApprovedOrder, Fill, Instrument
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
-
-BrokerStatus = Literal[
-    "submitted",  # acknowledged with ids, not yet working
-    "accepted",  # working at the venue
-    "partially_filled",
-    "filled",
-    "cancelled",
-    "rejected",
-]
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerOrder:
-    """An order as IBKR reports it, found by its ``orderRef`` / ``cOID``."""
-
-    client_order_id: str
-    broker_order_id: int | str
-    perm_id: int | None
-    status: BrokerStatus
-    filled_quantity: Decimal = Decimal(0)
-    remaining_quantity: Decimal = Decimal(0)
-    avg_fill_price: Decimal = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerSnapshot:
-    """Everything IBKR knows about our orders: open, completed and executed, by client id."""
-
-    orders: dict[str, BrokerOrder] = field(default_factory=dict)
-    fills: dict[str, list[Fill]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Market-data streams the market-data service asks for, relayed as raw ticks.
 
 The router remembers what is wanted, so a reconnect or IBKR's 1101 (restored, data lost)
-re-subscribes everything; a failure is relayed as an ``MdTick`` carrying the error.
+re-subscribes everything; a failure is relayed as an ``MdTick`` carrying the error and, when
+IBKR refused the stream for good, its reason in the contract's words.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from decimal import Decimal
 
 import msgspec
 
+from sluice_order_router.domain.md_refusals import md_refusal
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
 from sluice_proto import Instrument
@@ -53,5 +55,10 @@ class QuoteRelay:
             return
         except BrokerRejectedError as exc:
             self._wanted.pop(instrument.key, None)
-            error = MdTick(instrument=instrument, error_code=exc.code, error_text=exc.text)
+            error = MdTick(
+                instrument=instrument,
+                error_code=exc.code,
+                error_text=str(exc),  # "IBKR <code>: <text>", what subscribers are told
+                reason=md_refusal(exc.code),
+            )
             await self._publish.tick(error)

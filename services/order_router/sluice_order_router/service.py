@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import msgspec
 from fastapi import APIRouter
 
 from sluice_bus import Bus, Consumer, Message
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.orders import OrderDesk
 from sluice_order_router.ports import BrokerGateway
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 _UP = frozenset({"connected", "restored_data_lost", "restored_data_kept"})
 _DATA_LOST = frozenset({"connected", "restored_data_lost"})
 
+Handle = Callable[[Any], Awaitable[None]]
+"""What the router does with one command type."""
+
 
 class RouterService:
     """Everything between the bus and one ``BrokerGateway``."""
@@ -46,17 +51,23 @@ class RouterService:
         self.account = gateway.account
         self.instance_id = uuid.uuid4().hex[:12]
         self._publish = Publisher(bus, self.account)
-        self.book = OrderBook()
+        self.orders = TrackedOrders()
         self.desk = OrderDesk(
-            gateway, self._publish, self.book, account=self.account, read_only=read_only
+            gateway, self._publish, self.orders, account=self.account, read_only=read_only
         )
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None
+        # Command type -> handler; a command type not named here is ignored.
+        self._commands: dict[type[Any], Handle] = {
+            ApprovedOrder: self.desk.approved,
+            CancelOrder: self._cancel,
+            CancelAll: self._cancel,
+        }
         gateway.set_callbacks(self.desk.update, self._on_connection, self.quotes.tick)
 
     async def start(self) -> None:
-        await replay_journal(self._bus, self.account, self.instance_id, self.book)
+        await replay_journal(self._bus, self.account, self.instance_id, self.orders)
         self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
         for topics, group, handler in (
             (ORDERS_APPROVED, "order-router", self._on_command),
@@ -81,16 +92,18 @@ class RouterService:
     def readiness(self) -> tuple[bool, str]:
         if self._gateway.connected:
             return True, f"IBKR {self._gateway.path} link up"
-        return False, f"IBKR {self._gateway.path} link down ({len(self.book.pending())} held)"
+        return False, f"IBKR {self._gateway.path} link down ({len(self.orders.pending())} held)"
 
     def routes(self) -> APIRouter | None:
         return None
 
     async def _on_command(self, message: Message[msgspec.Struct]) -> None:
-        command = message.event
-        if isinstance(command, ApprovedOrder):
-            await self.desk.approved(command)
-        elif isinstance(command, CancelOrder | CancelAll) and command.account == self.account:
+        handle = self._commands.get(type(message.event))
+        if handle is not None:
+            await handle(message.event)
+
+    async def _cancel(self, command: CancelOrder | CancelAll) -> None:
+        if command.account == self.account:
             await self.desk.cancels.handle(command)
 
     async def _on_session(self, message: Message[SessionCommand]) -> None:
@@ -108,7 +121,7 @@ class RouterService:
         await self.quotes.request(message.event)
 
     async def _on_connection(self, report: ConnectionReport) -> None:
-        held = len(self.book.pending())
+        held = len(self.orders.pending())
         await self._publish.report(msgspec.structs.replace(report, held_orders=held))
         if report.status in _UP:
             await self.desk.reconcile()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
@@ -28,6 +29,7 @@ from sluice_proto import (
     Signal,
     utc_now,
 )
+from sluice_proto.orders import OrderEvent
 from sluice_proto.risk_state import PositionState, RiskAccountState, RiskOrderState
 from sluice_proto.session import SessionState
 from sluice_proto.topics import (
@@ -47,6 +49,10 @@ from sluice_risk.restore import TopicReader
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+Decide = Callable[[Any, datetime], list[Outgoing]]
+"""What the transactional stream does with one event type at time ``now``."""
+Apply = Callable[[Any], None]
+"""How one event type changes the state, with nothing to publish."""
 
 
 class RiskService:
@@ -75,15 +81,33 @@ class RiskService:
         self._group = group
         self._consumers: list[Consumer] = []
         self._ready = False
+        # Event type -> handler, one table per stream. An event type a table does not name is
+        # skipped, except on the decision stream: there it is an order lifecycle event.
+        changelog_record = partial(restore, self.state)
+        self._restorers: dict[type[Any], Apply] = {
+            PositionState: changelog_record,
+            RiskOrderState: changelog_record,
+            RiskAccountState: changelog_record,
+            SessionState: self.state.on_session,
+        }
+        self._deciders: dict[type[Any], Decide] = {
+            Signal: self._judge,
+            CancelRequest: self._judge,
+            KillSwitch: self._control,
+            Resume: self._control,
+        }
+        self._feeds: dict[type[Any], Apply] = {
+            Quote: self.state.on_quote,
+            SessionState: self.state.on_session,
+        }
 
     async def start(self) -> None:
         """Restore the state from the topics, then start deciding."""
         restored = 0
         for event in await self._reader.read([RISK_STATE, SESSION_STATE]):
-            if isinstance(event, PositionState | RiskOrderState | RiskAccountState):
-                restore(self.state, event)
-            elif isinstance(event, SessionState):
-                self.state.on_session(event)
+            apply = self._restorers.get(type(event))
+            if apply is not None:
+                apply(event)
             restored += 1
         log.info(
             "risk state restored from %d records (%d orders)", restored, len(self.state.orders)
@@ -118,31 +142,40 @@ class RiskService:
     async def decide(self, message: Message[Any]) -> list[Outgoing]:
         """One record of the transactional stream: its decisions plus the changelog."""
         event, now = message.event, self.clock()
-        outputs: list[Outgoing] = []
-        if isinstance(event, Signal | CancelRequest):
-            outputs.append(_routed(self.engine.decide(event, now)))
-        elif isinstance(event, KillSwitch | Resume):
-            reason = f"kill switch by {event.operator}: {event.reason}".rstrip(": ")
-            outputs.extend(
-                Outgoing(ORDERS_APPROVED, CancelAll(account=a, reason=reason, requested_at=now), a)
-                for a in self.state.on_control(event)
-            )
-        else:
-            self.state.on_order_event(event)
+        outputs = self._deciders.get(type(event), self._follow)(event, now)
         outputs.extend(Outgoing(RISK_STATE, r, key) for key, r in self._changelog.drain(now))
         return outputs
 
     async def feed(self, message: Message[Any]) -> None:
         """Quotes and session verdicts: state only, no decision."""
-        if isinstance(message.event, Quote):
-            self.state.on_quote(message.event)
-        elif isinstance(message.event, SessionState):
-            self.state.on_session(message.event)
+        apply = self._feeds.get(type(message.event))
+        if apply is not None:
+            apply(message.event)
+
+    def _judge(self, request: Signal | CancelRequest, now: datetime) -> list[Outgoing]:
+        """A signal or a cancel request: the engine's decision, routed."""
+        return [_routed(self.engine.decide(request, now))]
+
+    def _control(self, command: KillSwitch | Resume, now: datetime) -> list[Outgoing]:
+        """A kill switch cancels every working order of the accounts it stops."""
+        reason = f"kill switch by {command.operator}: {command.reason}".rstrip(": ")
+        return [
+            Outgoing(ORDERS_APPROVED, CancelAll(account=a, reason=reason, requested_at=now), a)
+            for a in self.state.on_control(command)
+        ]
+
+    def _follow(self, event: OrderEvent, now: datetime) -> list[Outgoing]:
+        """An order lifecycle event: state only."""
+        self.state.on_order_event(event)
+        return []
+
+
+_TOPIC_OF: dict[type[Any], str] = {ApprovedOrder: ORDERS_APPROVED, CancelOrder: ORDERS_APPROVED}
+"""Commands go to the router's topic; refusals and duplicates go to the lifecycle topic."""
 
 
 def _routed(decision: Decision) -> Outgoing:
-    """Commands go to the router's topic, refusals and duplicates to the lifecycle topic."""
-    key = decision.account or None
-    if isinstance(decision, ApprovedOrder | CancelOrder):
-        return Outgoing(ORDERS_APPROVED, decision, key)
-    return Outgoing(ORDERS_EVENTS, decision, key)
+    """The decision on its topic, keyed by account."""
+    return Outgoing(
+        _TOPIC_OF.get(type(decision), ORDERS_EVENTS), decision, decision.account or None
+    )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
-class Backoff:
+class JitteredBackoff:
     """Delay before reconnect attempt n (1-based): uniform in [0, min(cap, initial·2ⁿ⁻¹)].
 
     Full jitter keeps several routers from reconnecting in lock-step after a gateway

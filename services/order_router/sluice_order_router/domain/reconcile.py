@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sluice_order_router.domain.book import OrderBook
+from sluice_order_router.domain.broker import BrokerSnapshot
 from sluice_order_router.domain.sync import apply_broker
+from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder
-from sluice_order_router.ports import BrokerSnapshot
 from sluice_proto.orders import OrderEvent
 
 
@@ -26,10 +26,10 @@ class ReconcilePlan:
     unresolved: list[TrackedOrder] = field(default_factory=list)
 
 
-def reconcile(book: OrderBook, snapshot: BrokerSnapshot) -> ReconcilePlan:
-    """Decide, for every non-final order of the book, adopt / update / send once."""
+def reconcile(orders: TrackedOrders, snapshot: BrokerSnapshot) -> ReconcilePlan:
+    """Decide, for every non-final tracked order, adopt / update / send once."""
     plan = ReconcilePlan()
-    for record in book.open():
+    for record in orders.open():
         found = snapshot.orders.get(record.client_order_id)
         fills = snapshot.fills.get(record.client_order_id, [])
         pending = record.state in ("held", "submitting")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
+from sluice_proto.orders import FINAL_STATUSES, FinalStatus
+
 OrderState = Literal[
     "held",  # known, not sent: the link to IBKR is down
     "submitting",  # write-ahead record published; the order may or may not be at IBKR
     "acknowledged",  # IBKR gave it ids
     "working",  # live at the venue
     "partial",
-    "filled",
-    "cancelled",
-    "rejected",
+    FinalStatus,  # filled, cancelled, rejected: the contract's final statuses
 ]
-
-TERMINAL: frozenset[OrderState] = frozenset({"filled", "cancelled", "rejected"})
 
 _RANK: dict[OrderState, int] = {
     "held": 0,
@@ -27,13 +25,13 @@ _RANK: dict[OrderState, int] = {
 
 
 def can_move(current: OrderState, new: OrderState) -> bool:
-    """True when ``new`` is progress: never out of a terminal state, never backwards.
+    """True when ``new`` is progress: never out of a final state, never backwards.
 
     Replayed journal events and late broker reports arrive out of order; a stale report
     (``working`` after ``partial``) must not move the order back.
     """
-    if current in TERMINAL:
+    if current in FINAL_STATUSES:
         return False
-    if new in TERMINAL:
+    if new in FINAL_STATUSES:
         return True
     return _RANK[new] > _RANK[current]

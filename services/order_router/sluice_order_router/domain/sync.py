@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sluice_order_router.domain.broker import BrokerOrder
 from sluice_order_router.domain.tracker import TrackedOrder
-from sluice_order_router.ports import BrokerOrder
 from sluice_proto import Fill
 from sluice_proto.orders import OrderEvent
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict
 
-from sluice_order_router.domain.states import TERMINAL, OrderState, can_move
+from sluice_order_router.domain.states import OrderState, can_move
 from sluice_proto import ApprovedOrder, Fill
 from sluice_proto.orders import (
+    FINAL_STATUSES,
     OrderAccepted,
     OrderBrokerRejected,
     OrderCancelled,
@@ -58,7 +59,7 @@ class TrackedOrder:
     @property
     def terminal(self) -> bool:
         """Filled, cancelled or rejected: nothing more will happen to it."""
-        return self.state in TERMINAL
+        return self.state in FINAL_STATUSES
 
     @property
     def avg_price(self) -> Decimal:

@@ -11,7 +11,7 @@ from sluice_proto.risk_state import (
     RiskStateEvent,
 )
 from sluice_risk.domain.market import instrument_key
-from sluice_risk.domain.orders import TrackedOrder
+from sluice_risk.domain.orders import DecidedOrder
 from sluice_risk.domain.portfolio import DayPnl, Position
 from sluice_risk.domain.state import RiskState
 
@@ -92,7 +92,7 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
         held.realised_pnl = record.realised_pnl
     elif isinstance(record, RiskOrderState):
         state.orders.record(
-            TrackedOrder(
+            DecidedOrder(
                 client_order_id=record.client_order_id,
                 account=record.account,
                 strategy_id=record.strategy_id,
@@ -117,7 +117,7 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
         state.days[record.account] = DayPnl(record.trading_day, record.day_realised_pnl)
 
 
-def _order_state(order: TrackedOrder, now: datetime) -> RiskOrderState:
+def _order_state(order: DecidedOrder, now: datetime) -> RiskOrderState:
     return RiskOrderState(
         client_order_id=order.client_order_id,
         account=order.account,

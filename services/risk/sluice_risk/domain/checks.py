@@ -11,12 +11,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from sluice_proto import Signal
-from sluice_proto.orders import RejectReason
+from sluice_proto.orders import OrderRejectReason
 from sluice_proto.session import SessionState
 from sluice_risk.domain.limits import Limits
 from sluice_risk.domain.market import QuoteView
 
-Objection = tuple[RejectReason, str] | None
+Objection = tuple[OrderRejectReason, str] | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,11 +13,11 @@ from sluice_proto import (
     Signal,
     SignalDuplicate,
 )
-from sluice_proto.orders import RejectReason
+from sluice_proto.orders import OrderRejectReason
 from sluice_proto.risk_state import RiskOrderStatus
 from sluice_risk.domain.checks import OrderContext, first_objection
 from sluice_risk.domain.market import instrument_key
-from sluice_risk.domain.orders import TrackedOrder
+from sluice_risk.domain.orders import DecidedOrder
 from sluice_risk.domain.state import RiskState
 
 Decision = ApprovedOrder | CancelOrder | OrderRejected | SignalDuplicate
@@ -106,7 +106,7 @@ class RiskEngine:
             day_realised=state.day_realised(account, now),
         )
 
-    def _gross_exposure(self, account: str, working: list[TrackedOrder]) -> Decimal:
+    def _gross_exposure(self, account: str, working: list[DecidedOrder]) -> Decimal:
         """Sum of |position| x mark (average cost when unmarked) plus working orders' notional."""
         state, total = self.state, Decimal(0)
         for key, position in state.portfolio.of(account).items():
@@ -125,7 +125,7 @@ class RiskEngine:
         return total
 
     def _approve(self, signal: Signal, account: str, now: datetime) -> ApprovedOrder:
-        self.state.record(_tracked(signal, account, "open", now))
+        self.state.record(_decided(signal, account, "open", now))
         self.state.orders.note_approval(signal.strategy_id, now)
         return ApprovedOrder(
             client_order_id=signal.client_order_id,
@@ -145,9 +145,9 @@ class RiskEngine:
         )
 
     def _reject(
-        self, signal: Signal, account: str, code: RejectReason, message: str, now: datetime
+        self, signal: Signal, account: str, code: OrderRejectReason, message: str, now: datetime
     ) -> OrderRejected:
-        self.state.record(_tracked(signal, account, "rejected", None))
+        self.state.record(_decided(signal, account, "rejected", None))
         return OrderRejected(
             client_order_id=signal.client_order_id,
             account=account,
@@ -160,10 +160,10 @@ class RiskEngine:
         )
 
 
-def _tracked(
+def _decided(
     signal: Signal, account: str, status: RiskOrderStatus, approved_at: datetime | None
-) -> TrackedOrder:
-    return TrackedOrder(
+) -> DecidedOrder:
+    return DecidedOrder(
         client_order_id=signal.client_order_id,
         account=account,
         strategy_id=signal.strategy_id,

@@ -17,7 +17,7 @@ ZERO = Decimal(0)
 
 
 @dataclass(slots=True)
-class TrackedOrder:
+class DecidedOrder:
     """One decided signal; ``status`` is ``open`` from approval until a final event."""
 
     client_order_id: str
@@ -49,31 +49,31 @@ class TrackedOrder:
         return 1 if self.side == "BUY" else -1
 
 
-class OrderBook:
+class OrderLedger:
     """Orders by client order id, the open ones by account, approvals by strategy."""
 
     def __init__(self, rate_horizon_s: float) -> None:
-        self._orders: dict[str, TrackedOrder] = {}
-        self._open: dict[str, dict[str, TrackedOrder]] = {}
+        self._orders: dict[str, DecidedOrder] = {}
+        self._open: dict[str, dict[str, DecidedOrder]] = {}
         self._approvals: dict[str, deque[datetime]] = {}
         self._horizon = timedelta(seconds=rate_horizon_s)
 
-    def get(self, client_order_id: str) -> TrackedOrder | None:
+    def get(self, client_order_id: str) -> DecidedOrder | None:
         """The order, if the signal was ever decided or its order seen."""
         return self._orders.get(client_order_id)
 
-    def record(self, order: TrackedOrder) -> None:
+    def record(self, order: DecidedOrder) -> None:
         """Add or replace an order and keep the open index in step."""
         self._orders[order.client_order_id] = order
         self._index(order)
 
-    def set_status(self, order: TrackedOrder, status: RiskOrderStatus) -> None:
+    def set_status(self, order: DecidedOrder, status: RiskOrderStatus) -> None:
         """Move an order to ``status``; a final order never reopens."""
         if order.status == "open" or status != "open":
             order.status = status
             self._index(order)
 
-    def _index(self, order: TrackedOrder) -> None:
+    def _index(self, order: DecidedOrder) -> None:
         account_open = self._open.setdefault(order.account, {})
         if order.status == "open":
             account_open[order.client_order_id] = order
@@ -82,7 +82,7 @@ class OrderBook:
 
     def book_fill(
         self,
-        order: TrackedOrder,
+        order: DecidedOrder,
         filled: Decimal,
         avg_price: Decimal,
         last: tuple[Decimal, Decimal],
@@ -103,7 +103,7 @@ class OrderBook:
         order.filled_quantity, order.avg_fill_price = filled, avg_price
         return delta, price
 
-    def open_orders(self, account: str) -> list[TrackedOrder]:
+    def open_orders(self, account: str) -> list[DecidedOrder]:
         """The account's working orders."""
         return list(self._open.get(account, {}).values())
 

@@ -11,18 +11,16 @@ from decimal import Decimal
 from sluice_proto import Instrument, KillSwitch, Quote, Resume
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.orders import (
-    OrderBrokerRejected,
-    OrderCancelled,
     OrderEvent,
     OrderFilled,
     OrderPartiallyFilled,
-    OrderRejected,
     OrderSubmitting,
+    final_status,
 )
 from sluice_proto.session import SessionState
 from sluice_risk.domain.limits import LimitBook
 from sluice_risk.domain.market import Market, instrument_key
-from sluice_risk.domain.orders import OrderBook, TrackedOrder
+from sluice_risk.domain.orders import DecidedOrder, OrderLedger
 from sluice_risk.domain.portfolio import DayPnl, Portfolio
 
 log = logging.getLogger(__name__)
@@ -50,7 +48,7 @@ class RiskState:
         self.day_of = day_of
         self.market = Market()
         self.portfolio = Portfolio()
-        self.orders = OrderBook(rate_horizon_s=limits.max_rate_window_s)
+        self.orders = OrderLedger(rate_horizon_s=limits.max_rate_window_s)
         self.kills: dict[str, str] = {}
         self.days: dict[str, DayPnl] = {}
         self.changes = Changes()
@@ -76,7 +74,7 @@ class RiskState:
             named.add(self.limits.config.default_account)
         return named - {ALL_ACCOUNTS, ""}
 
-    def record(self, order: TrackedOrder) -> None:
+    def record(self, order: DecidedOrder) -> None:
         """Remember a decided signal (its id is now seen)."""
         self.orders.record(order)
         self.changes.orders.add(order.client_order_id)
@@ -121,16 +119,13 @@ class RiskState:
         before = (order.status, order.filled_quantity)
         if isinstance(event, OrderPartiallyFilled | OrderFilled):
             self._fill(order, event)
-        if isinstance(event, OrderFilled):
-            self.orders.set_status(order, "filled")
-        elif isinstance(event, OrderCancelled):
-            self.orders.set_status(order, "cancelled")
-        elif isinstance(event, OrderBrokerRejected | OrderRejected):
-            self.orders.set_status(order, "rejected")
+        final = final_status(event)
+        if final is not None:
+            self.orders.set_status(order, final)
         if (order.status, order.filled_quantity) != before:  # e.g. not our own rejection echoed
             self.changes.orders.add(order.client_order_id)
 
-    def _fill(self, order: TrackedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
+    def _fill(self, order: DecidedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
         fill = event.fill
         booked = self.orders.book_fill(
             order, event.filled_quantity, event.avg_fill_price, (fill.quantity, fill.price)
@@ -150,7 +145,7 @@ class RiskState:
 
     def _adopt(self, event: OrderSubmitting) -> None:
         """An order risk did not decide (placed before its state began): track it anyway."""
-        order = TrackedOrder(
+        order = DecidedOrder(
             client_order_id=event.client_order_id,
             account=event.account,
             strategy_id=event.strategy_id,

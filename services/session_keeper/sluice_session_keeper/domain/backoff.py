@@ -7,7 +7,7 @@ from datetime import timedelta
 
 
 @dataclass(slots=True)
-class Backoff:
+class RecoveryBackoff:
     """Doubling delays from ``initial`` up to ``cap``; ``reset`` once the session is healthy.
 
     No jitter: one active keeper per account sends these, so there is no herd to spread.

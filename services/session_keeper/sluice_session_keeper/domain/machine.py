@@ -19,7 +19,7 @@ from sluice_proto.session import (
     SessionState,
     SessionStateName,
 )
-from sluice_session_keeper.domain.backoff import Backoff
+from sluice_session_keeper.domain.backoff import RecoveryBackoff
 from sluice_session_keeper.domain.health import (
     AWAITING_AUTH,
     UNKNOWN,
@@ -73,7 +73,7 @@ class SessionMachine:
         self.next_recovery_at = now
         self.next_egress_at = now
         self._state: SessionStateName = UNKNOWN.state
-        self._backoff = Backoff(policy.backoff_initial, policy.backoff_cap)
+        self._backoff = RecoveryBackoff(policy.backoff_initial, policy.backoff_cap)
         self._window: Window | None = None
         self._published: SessionState | None = None
 

@@ -13,11 +13,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast, get_args
 
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.ports import (
-    BrokerOrder,
     BrokerRejectedError,
-    BrokerSnapshot,
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,
@@ -78,7 +77,7 @@ class RestGateway:
         self._session_up = self._egress_ok = False
         self._up = asyncio.Event()
         self._keeper: asyncio.Task[None] | None = None
-        self._backoff = Backoff(settings.reconnect_initial_s, settings.reconnect_max_s)
+        self._backoff = JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s)
         self._last_report: tuple[str, str] | None = None
 
     @property

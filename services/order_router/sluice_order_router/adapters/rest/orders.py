@@ -5,12 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sluice_order_router.ports import (
-    BrokerOrder,
-    BrokerRejectedError,
-    BrokerSnapshot,
-    NotConnectedError,
-)
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
+from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
 from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit
 
 from . import parsing

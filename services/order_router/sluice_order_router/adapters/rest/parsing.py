@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sluice_order_router.ports import BrokerOrder, BrokerStatus
+from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus
 from sluice_proto import ApprovedOrder, Fill, Instrument
 
 _ORDER_TYPES = {"MKT": "MKT", "LMT": "LMT", "STP": "STP", "STP_LMT": "STOP_LIMIT"}

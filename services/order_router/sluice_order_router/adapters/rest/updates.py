@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sluice_order_router.ports import BrokerSnapshot, BrokerStatus, OrderUpdate
+from sluice_order_router.domain.broker import BrokerSnapshot, BrokerStatus
+from sluice_order_router.ports import OrderUpdate
 
 
 class UpdateDiffer:

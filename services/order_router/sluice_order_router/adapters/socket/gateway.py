@@ -18,12 +18,11 @@ from sluice_order_router.adapters.socket.link import Link
 from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.relay import Relay
 from sluice_order_router.adapters.socket.transport import SluiceIB
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.client_ids import ClientIdPool
 from sluice_order_router.ports import (
-    BrokerOrder,
     BrokerRejectedError,
-    BrokerSnapshot,
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,
@@ -55,7 +54,7 @@ class SocketOptions:
     pacing_msgs_per_s: float = 45.0
     connect_timeout_s: float = 4.0
     ack_timeout_s: float = 10.0
-    backoff: Backoff = field(default_factory=Backoff)
+    backoff: JitteredBackoff = field(default_factory=JitteredBackoff)
 
 
 class SocketGateway:

@@ -16,7 +16,7 @@ from typing import Any
 from ib_async import IB
 
 from sluice_order_router.adapters.socket.handshake import ClientIdInUseError, Endpoint, open_api
-from sluice_order_router.domain.backoff import Backoff
+from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.client_ids import ClientIdPool
 from sluice_proto.session import ConnectionStatus
 
@@ -35,7 +35,12 @@ class Link:
     """One IB connection kept alive until ``close``."""
 
     def __init__(
-        self, ib: IB, endpoint: Endpoint, pool: ClientIdPool, backoff: Backoff, report: Report
+        self,
+        ib: IB,
+        endpoint: Endpoint,
+        pool: ClientIdPool,
+        backoff: JitteredBackoff,
+        report: Report,
     ) -> None:
         self._ib = ib
         self._endpoint = endpoint

@@ -8,7 +8,7 @@ from decimal import Decimal
 from ib_async import Contract, Order, Trade
 from ib_async import Fill as IbFill
 
-from sluice_order_router.ports import BrokerOrder, BrokerStatus
+from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus
 from sluice_proto import ApprovedOrder, Fill, Instrument
 
 _WORKING = frozenset({"PreSubmitted", "Submitted"})

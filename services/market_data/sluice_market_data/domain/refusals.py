@@ -1,0 +1,54 @@
+"""Streams the broker refused (the router relays the refusal on a tick): end the subscription.
+
+Only the contract's normalised reason is read here; the broker's own codes stay in the router.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sluice_market_data.domain.registry import SubscriptionRegistry
+from sluice_proto.market_data import (
+    MdRefusalReason,
+    MdStop,
+    MdSubscriptionRejected,
+    MdTick,
+    SubscriptionRejectReason,
+)
+
+_REJECTION: dict[MdRefusalReason, SubscriptionRejectReason] = {
+    "UNKNOWN_INSTRUMENT": "UNKNOWN_INSTRUMENT",
+    "LINE_LIMIT": "LINE_BUDGET_EXHAUSTED",  # the account has fewer lines than configured
+    # no subscription or permission for this data: retrying will not help
+    "NOT_SUBSCRIBED": "BROKER_ERROR",
+    "NO_PERMISSION": "BROKER_ERROR",
+}
+
+
+def end_subscription(
+    registry: SubscriptionRegistry, tick: MdTick, now: datetime
+) -> list[MdStop | MdSubscriptionRejected]:
+    """Free the line of an instrument the broker refused and tell each of its subscribers why.
+
+    A tick without a reason (an informational notice, e.g. delayed data) leaves the
+    subscription alone.
+    """
+    if tick.reason is None:
+        return []
+    dropped = registry.drop(tick.instrument.key)
+    if dropped is None:
+        return []
+    instrument, subscribers = dropped
+    message = tick.error_text or "market data refused"
+    events: list[MdStop | MdSubscriptionRejected] = [MdStop(instrument=instrument, ts=now)]
+    events.extend(
+        MdSubscriptionRejected(
+            instrument=instrument,
+            subscriber_id=subscriber,
+            reason_code=_REJECTION[tick.reason],
+            message=message,
+            ts=now,
+        )
+        for subscriber in sorted(subscribers)
+    )
+    return events

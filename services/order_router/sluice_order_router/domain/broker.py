@@ -1,0 +1,42 @@
+"""Orders as IBKR reports them: what the domain reconciles against, whichever API said it.
+
+Adapters translate their API into these types; the port (``ports.py``) carries them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from sluice_proto import Fill
+
+BrokerStatus = Literal[
+    "submitted",  # acknowledged with ids, not yet working
+    "accepted",  # working at the venue
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "rejected",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOrder:
+    """An order as IBKR reports it, found by its ``orderRef`` / ``cOID``."""
+
+    client_order_id: str
+    broker_order_id: int | str
+    perm_id: int | None
+    status: BrokerStatus
+    filled_quantity: Decimal = Decimal(0)
+    remaining_quantity: Decimal = Decimal(0)
+    avg_fill_price: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSnapshot:
+    """Everything IBKR knows about our orders: open, completed and executed, by client id."""
+
+    orders: dict[str, BrokerOrder] = field(default_factory=dict)
+    fills: dict[str, list[Fill]] = field(default_factory=dict)
