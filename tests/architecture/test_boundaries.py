@@ -46,3 +46,17 @@ def test_risk_importing_ib_async_breaks_the_check(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "Only the order-router talks to IBKR" in result.stdout
     assert "sluice_risk.broker -> ib_async" in result.stdout
+
+
+def test_a_library_importing_a_service_breaks_the_check(tmp_path: Path) -> None:
+    # The arrow that used to run back up: a library reaching into a service (or the CLI).
+    shadow = tmp_path / "sluice_runtime"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("")
+    (shadow / "compose.py").write_text("import sluice_risk.bootstrap\n")
+
+    result = _lint_imports(extra_path=tmp_path)
+
+    assert result.returncode != 0
+    assert "Nothing in proto/ or libs/ imports a service" in result.stdout
+    assert "sluice_runtime.compose -> sluice_risk.bootstrap" in result.stdout
