@@ -106,7 +106,7 @@ async def through_memory_bus(count: int) -> tuple[float, int]:
     # The burst is faster than any strategy may send: a 1 ms rate window keeps every order in.
     unthrottled = {**LIMITS, "rate_window_s": 0.001}
     settings = RiskSettings(SLUICE_RISK_DEFAULT_ACCOUNT=ACCOUNT, SLUICE_RISK_LIMITS=unthrottled)
-    service = build(settings, bus)
+    service = build(settings, bus).component
     await service.start()
     router = MemoryBus(broker, "router")
     await router.consume([ORDERS_APPROVED], group="bench-router", handler=fill_approved)

@@ -18,7 +18,8 @@ def test_the_environment_sets_budget_conflation_and_staleness(
     monkeypatch.setenv("SLUICE_MD_LINE_BUDGET", "40")
     monkeypatch.setenv("SLUICE_MD_CONFLATE_MS", "250")
     monkeypatch.setenv("SLUICE_MD_STALE_AFTER_S", "2.5")
-    service = build(read_settings(MarketDataSettings), MemoryBus(MemoryBroker(), "market-data"))
+    settings = read_settings(MarketDataSettings)
+    service = build(settings, MemoryBus(MemoryBroker(), "market-data")).component
     assert service.registry.line_budget == 40
     assert service.book.min_interval == timedelta(milliseconds=250)
     assert service.book.stale_after == timedelta(seconds=2.5)

@@ -15,6 +15,7 @@ import pytest
 
 from sluice_bus import Bus, make_bus
 from sluice_market_data.domain import QuoteBook, SubscriptionRegistry
+from sluice_market_data.http import quotes_router
 from sluice_market_data.service import MarketData
 from sluice_proto.common import Instrument
 from sluice_proto.market_data import (
@@ -187,7 +188,8 @@ async def test_quotes_over_http(
         lambda: bool(service.book.quotes()),
         MdTick(instrument=instrument, last=Decimal(101), last_size=Decimal(5)),
     )
-    transport = httpx.ASGITransport(app=build_app(service, service.bus))
+    app = build_app(service, service.bus, routes=quotes_router(service))
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://md") as client:
         found = await client.get(f"/quotes/{instrument.symbol.lower()}")
         everything = await client.get("/quotes")

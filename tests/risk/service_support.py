@@ -30,7 +30,7 @@ async def started(broker: MemoryBroker, **env: Any) -> RiskService:
     await bus.publish(SESSION_STATE, session(), key=ACCOUNT)
     quote = Quote(instrument=Instrument(symbol="AAPL"), bid=Decimal("99.9"), ask=Decimal("100.1"))
     await bus.publish(MD_QUOTES, quote, key=quote.instrument.key)
-    service = build(settings(**env), bus)
+    service = build(settings(**env), bus).component
     await service.start()
     await eventually(lambda: service.state.market.mark("STK:AAPL:USD") is not None)
     await eventually(lambda: service.state.market.session(ACCOUNT) is not None)

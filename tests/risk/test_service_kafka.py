@@ -31,7 +31,7 @@ async def risk_service(bootstrap: str, account: str, group: str) -> RiskService:
         "SLUICE_RISK_GROUP": group,
         "SLUICE_RISK_LIMITS": {"require_quote_for_limit": False},
     }
-    service = build(settings(**env), bus)
+    service = build(settings(**env), bus).component
     await service.start()
     return service
 

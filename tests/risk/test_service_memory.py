@@ -27,6 +27,7 @@ from sluice_proto import (
 from sluice_proto.risk_state import PositionState, RiskOrderState
 from sluice_proto.topics import CONTROL, ORDERS_APPROVED, ORDERS_EVENTS, RISK_STATE, SIGNALS
 from sluice_risk.bootstrap import build
+from sluice_risk.http import risk_routes
 from sluice_risk.service import RiskService
 from tests.risk.factories import ACCOUNT, fill_event, signal
 from tests.risk.service_support import TOKEN, settings, started
@@ -138,9 +139,7 @@ async def test_fills_become_positions_on_the_state_topic_and_over_http(
 
 def client(risk: RiskService) -> httpx.AsyncClient:
     app = FastAPI()
-    routes = risk.routes()
-    assert routes is not None
-    app.include_router(routes)
+    app.include_router(risk_routes(risk))
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://risk")
 
 
@@ -188,7 +187,7 @@ async def test_a_restarted_service_restores_its_state_from_the_topics(
     await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, CancelAll)) == 1)
     await risk.stop()
 
-    again = build(settings(), MemoryBus(broker, "risk"))
+    again = build(settings(), MemoryBus(broker, "risk")).component
     await again.start()
     try:
         assert again.state.kill_reason("DU999") is not None

@@ -17,7 +17,15 @@ from pydantic import Field, SecretStr
 
 from sluice_bus import Bus, MemoryBroker, MemoryBus, Message
 from sluice_proto.topics import SIGNALS
-from sluice_runtime import ConfigError, Port, Problem, SluiceSettings, kafka_bus, run_service
+from sluice_runtime import (
+    Assembly,
+    ConfigError,
+    Port,
+    Problem,
+    SluiceSettings,
+    kafka_bus,
+    run_service,
+)
 
 log = logging.getLogger("demo")
 
@@ -50,17 +58,14 @@ class DemoComponent:
     def readiness(self) -> tuple[bool, str]:
         return True, "ready"
 
-    def routes(self) -> APIRouter | None:
-        router = APIRouter()
-        router.add_api_route("/ping", lambda: {"pong": True})
-        return router
 
-
-def build(settings: DemoSettings, bus: Bus) -> DemoComponent:
+def build(settings: DemoSettings, bus: Bus) -> Assembly[DemoComponent]:
     """Refuses live trading on the paper port, as a service guard would."""
     if settings.trading_mode == "live" and settings.ibkr_port == 4002:
         raise ConfigError([Problem("IBKR_PORT", "4002 is a paper port but TRADING_MODE=live")])
-    return DemoComponent(bus)
+    routes = APIRouter()
+    routes.add_api_route("/ping", lambda: {"pong": True})
+    return Assembly(DemoComponent(bus), routes)
 
 
 def _memory_bus(settings: SluiceSettings, service: str) -> Bus:

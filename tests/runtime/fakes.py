@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from sluice_bus import Bus, Message
 
 
 class RecordingComponent:
-    """Consumes ``topics`` (if any) into ``seen``; readiness and routes are set by the test."""
+    """Consumes ``topics`` (if any) into ``seen``; readiness is set by the test."""
 
     def __init__(
         self, name: str, bus: Bus, topics: tuple[str, ...] = (), journal: list[str] | None = None
@@ -17,7 +15,6 @@ class RecordingComponent:
         self.bus = bus
         self.topics = topics
         self.ready: tuple[bool, str] = (True, "ready")
-        self.router: APIRouter | None = None
         self.seen: list[Message[object]] = []
         self.journal = journal if journal is not None else []
 
@@ -31,9 +28,6 @@ class RecordingComponent:
 
     def readiness(self) -> tuple[bool, str]:
         return self.ready
-
-    def routes(self) -> APIRouter | None:
-        return self.router
 
     async def _handle(self, message: Message[object]) -> None:
         self.seen.append(message)

@@ -9,7 +9,7 @@ import httpx
 from sluice_bus import Bus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
-from sluice_runtime import EmbeddedStack, SluiceSettings
+from sluice_runtime import Assembly, EmbeddedStack, SluiceSettings
 from tests.runtime.fakes import RecordingComponent
 from tests.support.polling import eventually
 
@@ -18,11 +18,11 @@ async def test_members_share_the_broker_serve_http_and_stop_in_reverse() -> None
     journal: list[str] = []
     settings = SluiceSettings()
 
-    def build_risk(settings: SluiceSettings, bus: Bus) -> RecordingComponent:
-        return RecordingComponent("risk", bus, topics=(SIGNALS,), journal=journal)
+    def build_risk(settings: SluiceSettings, bus: Bus) -> Assembly[RecordingComponent]:
+        return Assembly(RecordingComponent("risk", bus, topics=(SIGNALS,), journal=journal))
 
-    def build_strategy(settings: SluiceSettings, bus: Bus) -> RecordingComponent:
-        return RecordingComponent("strategy", bus, journal=journal)
+    def build_strategy(settings: SluiceSettings, bus: Bus) -> Assembly[RecordingComponent]:
+        return Assembly(RecordingComponent("strategy", bus, journal=journal))
 
     stack = EmbeddedStack()
     risk = stack.add("risk", build_risk, settings, http_port=0)

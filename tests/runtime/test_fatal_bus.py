@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from sluice_bus import Bus, MemoryBroker, MemoryBus
+from sluice_runtime.component import Assembly
 from sluice_runtime.config import SluiceSettings
 from sluice_runtime.runner import EXIT_FAILED, serve
 from tests.runtime.fakes import RecordingComponent
@@ -16,8 +17,8 @@ async def test_a_fatal_bus_failure_stops_the_service_with_a_failure_status() -> 
     journal: list[str] = []
     bus = MemoryBus(MemoryBroker(), "fatal-test")
 
-    def build(settings: SluiceSettings, bus: Bus) -> RecordingComponent:
-        return RecordingComponent("fatal-test", bus, journal=journal)
+    def build(settings: SluiceSettings, bus: Bus) -> Assembly[RecordingComponent]:
+        return Assembly(RecordingComponent("fatal-test", bus, journal=journal))
 
     settings = SluiceSettings(SLUICE_HTTP_HOST="127.0.0.1", SLUICE_HTTP_PORT=free_port())
     service = asyncio.create_task(serve("fatal-test", settings, build, bus))

@@ -65,10 +65,9 @@ async def test_readyz_is_503_while_starting_or_stopping(bus: MemoryBus, phase: P
 
 
 async def test_component_routes_are_mounted(bus: MemoryBus) -> None:
-    component = RecordingComponent("risk", bus)
-    component.router = APIRouter()
-    component.router.add_api_route("/limits", lambda: {"max_notional": "1000"})
-    async with client(build_app(component, bus)) as http:
+    routes = APIRouter()
+    routes.add_api_route("/limits", lambda: {"max_notional": "1000"})
+    async with client(build_app(RecordingComponent("risk", bus), bus, routes=routes)) as http:
         response = await http.get("/limits")
     assert response.json() == {"max_notional": "1000"}
 

@@ -18,15 +18,15 @@ async def test_a_request_continues_the_callers_traceparent() -> None:
     exporter = install_memory_exporter()
     bus = MemoryBus(MemoryBroker(), "risk")
     component = RecordingComponent("risk", bus)
-    component.router = APIRouter()
+    routes = APIRouter()
     seen: list[str] = []
 
     def limits() -> dict[str, str]:
         seen.append(format(trace.get_current_span().get_span_context().trace_id, "032x"))
         return {}
 
-    component.router.add_api_route("/limits", limits)
-    transport = httpx.ASGITransport(build_app(component, bus))
+    routes.add_api_route("/limits", limits)
+    transport = httpx.ASGITransport(build_app(component, bus, routes=routes))
     async with httpx.AsyncClient(transport=transport, base_url="http://risk") as http:
         traceparent = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
         await http.get("/limits", headers={"traceparent": traceparent})

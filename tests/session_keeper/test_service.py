@@ -16,6 +16,7 @@ from sluice_proto.session import ConnectionReport, SessionCommand, SessionState
 from sluice_proto.topics import SESSION_COMMANDS, SESSION_REPORTS, SESSION_STATE
 from sluice_runtime import build_app
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar
+from sluice_session_keeper.http import status_router
 from sluice_session_keeper.service import SessionKeeper
 from tests.support.collect import Backend, Collector
 from tests.support.polling import eventually
@@ -181,7 +182,7 @@ async def test_status_shows_state_reports_role_and_windows(keeper: Start, accoun
     await eventually(lambda: account in sk.active, what="active")
     await eventually(lambda: sk.machines[account].verdict(sk.clock()).state == "UP", what="UP")
 
-    transport = httpx.ASGITransport(app=build_app(sk, sk.bus))
+    transport = httpx.ASGITransport(app=build_app(sk, sk.bus, routes=status_router(sk)))
     async with httpx.AsyncClient(transport=transport, base_url="http://keeper") as client:
         body = (await client.get("/status")).json()
         ready = await client.get("/readyz")

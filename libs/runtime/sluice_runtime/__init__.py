@@ -1,10 +1,11 @@
 """Sluice service runtime: settings, JSON logs, tracing, HTTP health/metrics, lifecycle.
 
-A service provides ``build(settings, bus) -> Component`` and a ``__main__`` calling
-``run_service``; the embedded stack runs the same builds on the in-memory bus.
+A service provides ``build(settings, bus) -> Assembly`` (its ``Component`` and the HTTP routes
+over it) and a ``__main__`` calling ``run_service``; the embedded stack runs the same builds on
+the in-memory bus.
 """
 
-from sluice_runtime.component import Component
+from sluice_runtime.component import Assembly, Component
 from sluice_runtime.config import (
     ConfigError,
     Port,
@@ -21,6 +22,7 @@ from sluice_runtime.runner import Build, BusFactory, kafka_bus, run_service
 from sluice_runtime.web import build_app
 
 __all__ = [
+    "Assembly",
     "Build",
     "BusFactory",
     "Component",

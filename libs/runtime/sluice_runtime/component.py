@@ -1,12 +1,14 @@
 """What a service is to the runtime: something that starts on a bus, stops, and says if it is ready.
 
-Each service's ``bootstrap.py`` builds one ``Component`` from its settings and a ``Bus``; the
-runtime (a standalone process on Kafka, or the embedded stack on the in-memory bus) runs it.
+Each service's ``bootstrap.py`` builds one ``Component`` from its settings and a ``Bus`` and
+attaches its HTTP routes, handing both over as an ``Assembly``; the runtime (a standalone
+process on Kafka, or the embedded stack on the in-memory bus) runs it.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from fastapi import APIRouter
 
@@ -25,5 +27,18 @@ class Component(Protocol):
     def readiness(self) -> tuple[bool, str]:
         """Service-specific readiness beyond the bus (e.g. IBKR session); with a reason."""
 
-    def routes(self) -> APIRouter | None:
-        """Extra HTTP endpoints of this service, mounted beside /healthz, /readyz, /metrics."""
+
+C_co = TypeVar("C_co", bound=Component, covariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Assembly(Generic[C_co]):
+    """What a service's ``bootstrap.build`` returns: the component and the routes serving it.
+
+    The composition root attaches the routes, so a component never knows its HTTP layer and
+    the HTTP module imports the component, never the other way round.
+    """
+
+    component: C_co
+    routes: APIRouter | None = None
+    """Extra HTTP endpoints, mounted beside /healthz, /readyz and /metrics."""

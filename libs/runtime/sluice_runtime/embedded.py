@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from fastapi import APIRouter
+
 from sluice_bus import Bus, MemoryBroker, make_bus
 from sluice_runtime.component import Component
 from sluice_runtime.config import SluiceSettings
@@ -35,6 +37,7 @@ class Member:
     metrics: ServiceMetrics
     state: RunState
     http_port: int | None
+    routes: APIRouter | None = None
     server: HttpServer | None = None
 
 
@@ -62,9 +65,11 @@ class EmbeddedStack:
         bus = make_bus(name, self._kafka_bootstrap, self.broker)
         metrics = ServiceMetrics(name)
         bus.observer = metrics
-        component = build(settings, bus)
-        self._members[name] = Member(name, bus, component, metrics, RunState(), http_port)
-        return component
+        assembly = build(settings, bus)
+        self._members[name] = Member(
+            name, bus, assembly.component, metrics, RunState(), http_port, assembly.routes
+        )
+        return assembly.component
 
     def member(self, name: str) -> Member:
         """A member by service name (its bus, component, metrics, bound HTTP port)."""
@@ -94,7 +99,9 @@ class EmbeddedStack:
 
     async def _start(self, member: Member) -> None:
         if member.http_port is not None:
-            app = build_app(member.component, member.bus, member.metrics, member.state)
+            app = build_app(
+                member.component, member.bus, member.metrics, member.state, member.routes
+            )
             member.server = HttpServer(app, self._http_host, member.http_port)
             await member.server.start()
             log.info("%s listening on %s:%d", member.name, self._http_host, member.server.port)

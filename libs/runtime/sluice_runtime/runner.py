@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
 from sluice_bus.api import Bus
-from sluice_runtime.component import Component
+from sluice_runtime.component import Assembly, Component
 from sluice_runtime.config import (
     ConfigError,
     Problem,
@@ -31,7 +31,7 @@ from sluice_runtime.web import Phase, RunState, build_app
 log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=SluiceSettings)
-Build = Callable[[S, Bus], Component]
+Build = Callable[[S, Bus], Assembly[Component]]
 BusFactory = Callable[[SluiceSettings, str], Bus]
 
 EXIT_FAILED = 1
@@ -79,12 +79,15 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
     metrics = ServiceMetrics(service)
     bus.observer = metrics
     try:
-        component = build(settings, bus)
+        assembly = build(settings, bus)
     except ConfigError as exc:  # a service's own guard (e.g. live/paper disagreement)
         exit_config_error(exc)
+    component = assembly.component
     state = RunState()
     http = HttpServer(
-        build_app(component, bus, metrics, state), settings.http_host, settings.http_port
+        build_app(component, bus, metrics, state, assembly.routes),
+        settings.http_host,
+        settings.http_port,
     )
     await http.start()
     log.info("%s listening on %s:%d", service, settings.http_host, http.port)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from fastapi import FastAPI, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 
 from sluice_bus.api import Bus
@@ -44,8 +44,9 @@ def build_app(
     bus: Bus,
     metrics: ServiceMetrics | None = None,
     state: RunState | None = None,
+    routes: APIRouter | None = None,
 ) -> FastAPI:
-    """A FastAPI app with /healthz, /readyz, /metrics and ``component.routes()``.
+    """A FastAPI app with /healthz, /readyz, /metrics and the component's ``routes``.
 
     Without ``state`` the component is taken as running (apps built around started parts).
     """
@@ -71,8 +72,7 @@ def build_app(
         """Prometheus text exposition of this service's registry."""
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    extra = component.routes()
-    if extra is not None:
-        app.include_router(extra)
+    if routes is not None:
+        app.include_router(routes)
     instrument_app(app)
     return app

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from fastapi import APIRouter, HTTPException
 
-if TYPE_CHECKING:
-    from sluice_market_data.service import MarketData
+from sluice_market_data.service import MarketData
 
 
 def quotes_router(service: MarketData) -> APIRouter:

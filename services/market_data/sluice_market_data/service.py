@@ -18,8 +18,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
-
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, HandlerResult, Message, Outgoing
 from sluice_market_data.domain import QuoteBook, SubscriptionRegistry, end_subscription
 from sluice_proto.common import utc_now
@@ -94,12 +92,6 @@ class MarketData:
     def readiness(self) -> tuple[bool, str]:
         """Always ready once started; says how full the line budget is."""
         return True, f"{self.registry.lines_in_use} of {self.registry.line_budget} lines in use"
-
-    def routes(self) -> APIRouter | None:
-        """``GET /quotes`` and ``GET /quotes/{symbol}``."""
-        from sluice_market_data.http import quotes_router  # noqa: PLC0415  # import cycle
-
-        return quotes_router(self)
 
     async def _on_subscription(self, message: Message[Any]) -> HandlerResult:
         event, now = message.event, self.clock()

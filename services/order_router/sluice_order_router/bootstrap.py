@@ -1,4 +1,4 @@
-"""Composition root: settings and a bus in, the router ``Component`` out.
+"""Composition root: settings and a bus in, the router ``Component`` out (it serves no routes).
 
 The paper/live guards run here, before anything connects: a disagreement exits with
 status 2 and a message naming it.
@@ -16,6 +16,7 @@ from sluice_order_router.ports import BrokerGateway
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.service import RouterService
 from sluice_proto.orders import ReplyPromptAudit
+from sluice_runtime.component import Assembly
 from sluice_runtime.config import ConfigError, Problem, exit_config_error
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def oauth_credentials(rest: RestSettings) -> OAuthCredentials | None:
         exit_config_error(ConfigError([Problem("IBKR_OAUTH_DIR", p) for p in exc.problems]))
 
 
-def build(settings: RouterSettings, bus: Bus) -> RouterService:
+def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
     """The router for the configured IBKR path, or exit 2 if paper/live disagree."""
     try:
         check_guards(settings.guard_input())
@@ -93,4 +94,4 @@ def build(settings: RouterSettings, bus: Bus) -> RouterService:
         gateway = socket_gateway(settings)
     else:
         gateway = rest_gateway(settings, bus)
-    return RouterService(bus, gateway, read_only=settings.ibkr_read_only)
+    return Assembly(RouterService(bus, gateway, read_only=settings.ibkr_read_only))

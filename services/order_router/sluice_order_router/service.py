@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
-from fastapi import APIRouter
 
 from sluice_bus import Bus, Consumer, Message
 from sluice_order_router.domain.tracked_orders import TrackedOrders
@@ -93,9 +92,6 @@ class RouterService:
         if self._gateway.connected:
             return True, f"IBKR {self._gateway.path} link up"
         return False, f"IBKR {self._gateway.path} link down ({len(self.orders.pending())} held)"
-
-    def routes(self) -> APIRouter | None:
-        return None
 
     async def _on_command(self, message: Message[msgspec.Struct]) -> None:
         handle = self._commands.get(type(message.event))

@@ -1,4 +1,4 @@
-"""The composition root: settings and a bus in, the risk component out."""
+"""The composition root: settings and a bus in, the risk component and its routes out."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from sluice_risk.domain.changelog import Changelog
 from sluice_risk.domain.engine import RiskEngine
 from sluice_risk.domain.limits import LimitBook
 from sluice_risk.domain.state import DayOf, RiskState
+from sluice_risk.http import risk_routes
 from sluice_risk.restore import KafkaTopicReader, MemoryTopicReader, TopicReader
 from sluice_risk.service import RiskService
+from sluice_runtime.component import Assembly
 
 
 def trading_day(zone: str) -> DayOf:
@@ -34,11 +36,11 @@ def topic_reader(settings: RiskSettings, bus: Bus) -> TopicReader:
     return KafkaTopicReader(settings.kafka_bootstrap, bus.service)
 
 
-def build(settings: RiskSettings, bus: Bus) -> RiskService:
-    """The risk service on ``bus``."""
+def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
+    """The risk service on ``bus``, with its HTTP routes (positions, PnL, kill switch)."""
     limits = LimitBook(settings.limits())
     state = RiskState(limits, trading_day(settings.trading_day_tz))
-    return RiskService(
+    service = RiskService(
         bus,
         RiskEngine(state, limits.config.default_account),
         Changelog(state, settings.mark_interval_s),
@@ -46,3 +48,4 @@ def build(settings: RiskSettings, bus: Bus) -> RiskService:
         group=settings.group,
         admin_token=settings.admin_token,
     )
+    return Assembly(service, risk_routes(service))

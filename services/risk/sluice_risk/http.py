@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import msgspec
 from fastapi import APIRouter, Body, Header, HTTPException, Response, status
@@ -13,9 +13,7 @@ from sluice_proto import KillSwitch, Resume
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.topics import CONTROL
 from sluice_risk.domain import views
-
-if TYPE_CHECKING:
-    from sluice_risk.service import RiskService
+from sluice_risk.service import RiskService
 
 OPERATOR = "http"
 

@@ -14,7 +14,6 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter
 from pydantic import SecretStr
 
 from sluice_bus import Bus, Consumer, ConsumerOptions, Message, Outgoing
@@ -43,7 +42,6 @@ from sluice_proto.topics import (
 )
 from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.engine import Decision, RiskEngine
-from sluice_risk.http import risk_routes
 from sluice_risk.restore import TopicReader
 
 log = logging.getLogger(__name__)
@@ -135,9 +133,6 @@ class RiskService:
 
     def readiness(self) -> tuple[bool, str]:
         return (True, "deciding") if self._ready else (False, "restoring risk state")
-
-    def routes(self) -> APIRouter | None:
-        return risk_routes(self)
 
     async def decide(self, message: Message[Any]) -> list[Outgoing]:
         """One record of the transactional stream: its decisions plus the changelog."""

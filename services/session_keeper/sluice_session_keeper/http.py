@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 from fastapi import APIRouter
 
 from sluice_session_keeper.domain import SessionMachine, Window
-
-if TYPE_CHECKING:
-    from sluice_session_keeper.service import SessionKeeper
+from sluice_session_keeper.service import SessionKeeper
 
 
 def _window(window: Window | None) -> dict[str, str] | None:

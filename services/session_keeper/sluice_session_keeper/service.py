@@ -19,8 +19,6 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
-
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, HandlerResult, Message
 from sluice_proto.common import utc_now
 from sluice_proto.session import KeeperMark
@@ -114,12 +112,6 @@ class SessionKeeper:
             return False, f"catching up on session reports of {', '.join(behind)}"
         role = f"active for {sorted(self.active)}" if self.active else "passive"
         return True, role
-
-    def routes(self) -> APIRouter | None:
-        """``GET /status``."""
-        from sluice_session_keeper.http import status_router  # noqa: PLC0415  # import cycle
-
-        return status_router(self)
 
     async def _on_report(self, message: Message[Any]) -> HandlerResult:
         event = message.event
