@@ -39,7 +39,7 @@ lint: deps ## ruff lint and format check
 typecheck: deps ## mypy --strict on our code
 	$(UV) run --frozen mypy
 
-arch: deps ## import boundaries (only the order-router touches IBKR)
+arch: deps ## import boundaries alone (make test checks them too, in tests/architecture)
 	$(UV) run --frozen lint-imports --config .importlinter
 
 test: deps kafka tools lint typecheck ## everything: lint, types, architecture, unit, contract, integration, e2e

@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.encode.session import NO_ID, error
-from sluice_sim.tws.faults import PacingWindow
+from sluice_sim.tws.faults import Counters, Faults, PacingWindow
 from sluice_sim.tws.fields import Fields
 from sluice_sim.tws.framing import ProtocolError, frame, read_message
-
-if TYPE_CHECKING:
-    from sluice_sim.tws.server import TwsServer
-    from sluice_sim.venue import PaperVenue
+from sluice_sim.venue import PaperVenue
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +21,38 @@ Handler = Callable[["Session", list[str]], None]
 PACING_TEXT = "Max rate of messages per second has been exceeded:max=%d rec=%d (%d)"
 
 
+class SessionHost(Protocol):
+    """What a session and its handlers use of the server that accepted it (``TwsServer``).
+
+    Narrow on purpose: the server imports the sessions and handlers, so they see it only
+    through this port and never import it back.
+    """
+
+    @property
+    def venue(self) -> PaperVenue: ...
+
+    @property
+    def config(self) -> TwsConfig: ...
+
+    @property
+    def faults(self) -> Faults: ...
+
+    @property
+    def counters(self) -> Counters: ...
+
+    def next_order_id(self) -> int:
+        """The next order id a client may use."""
+        ...
+
+    def note_order_id(self, order_id: int) -> None:
+        """Remember that a client used ``order_id``."""
+        ...
+
+
 class Session:
     """State of one connected client: its id, subscriptions and socket."""
 
-    def __init__(self, server: TwsServer, client_id: int, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, server: SessionHost, client_id: int, writer: asyncio.StreamWriter) -> None:
         self.server = server
         self.client_id = client_id
         self._writer = writer

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .accounts import Account
-from .instruments import Instrument
+from .costs import CommissionModel, MarginModel
+from .instruments import Instrument, Universe
 from .matching import executable_price
 from .orders import OrderSpec, WhatIf
-
-if TYPE_CHECKING:
-    from .venue import PaperVenue
+from .quotes import QuoteBook
 
 
-def what_if(spec: OrderSpec, inst: Instrument, account: Account, venue: PaperVenue) -> WhatIf:
+class CostModels(Protocol):
+    """The venue's commission and margin models (its ``VenueConfig``)."""
+
+    @property
+    def commission(self) -> CommissionModel: ...
+
+    @property
+    def margin(self) -> MarginModel: ...
+
+
+class PricingView(Protocol):
+    """What what-if pricing reads of a venue (``PaperVenue``), which calls it.
+
+    Narrow on purpose, so this module never imports the venue back.
+    """
+
+    @property
+    def quotes(self) -> QuoteBook: ...
+
+    @property
+    def universe(self) -> Universe: ...
+
+    @property
+    def config(self) -> CostModels: ...
+
+    def marks(self) -> dict[int, Decimal]:
+        """The mid price of every instrument."""
+        ...
+
+
+def what_if(spec: OrderSpec, inst: Instrument, account: Account, venue: PricingView) -> WhatIf:
     """Margin before/after and commission if ``spec`` filled in full at today's marks."""
     quote = venue.quotes.quote(inst.con_id)
     price = executable_price(spec, quote) or spec.limit_price or spec.stop_price or quote.last
