@@ -10,24 +10,18 @@ from typing import Annotated
 
 import typer
 
-from sluice_cli.sim_cp import self_signed
+from sluice_cli.sim_options import Allow, CertDir, Host, Hostname, Port, Seed, TickS, self_signed
 from sluice_sim.cp import CpSimConfig, CpSimulator, OAuthSimConfig
 from sluice_sim.venue import VenueConfig
 
 
 def webapi(  # noqa: PLR0917 (one parameter per CLI option)
-    port: Annotated[int, typer.Option(help="HTTPS port")] = 5000,
-    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
-    seed: Annotated[int, typer.Option(help="Seed of quotes and ids")] = 1,
-    allow: Annotated[
-        list[str] | None, typer.Option(help="Registered caller IP (repeat); default: anyone")
-    ] = None,
-    hostname: Annotated[
-        list[str] | None, typer.Option(help="Extra certificate name (repeat)")
-    ] = None,
-    cert_dir: Annotated[
-        Path | None, typer.Option(help="Write cert+key here (default: a temp dir)")
-    ] = None,
+    port: Port = 5000,
+    host: Host = "127.0.0.1",
+    seed: Seed = 1,
+    allow: Allow = None,
+    hostname: Hostname = None,
+    cert_dir: CertDir = None,
     write_credentials: Annotated[
         Path | None,
         typer.Option(help="Write the client's OAuth files here (default: a temp dir)"),
@@ -39,7 +33,7 @@ def webapi(  # noqa: PLR0917 (one parameter per CLI option)
         float, typer.Option(help="Accepted oauth_timestamp skew, seconds")
     ] = 300.0,
     consumer_key: Annotated[str, typer.Option(help="Consumer key (default: random)")] = "",
-    tick_s: Annotated[float, typer.Option(help="Quote step interval, seconds")] = 1.0,
+    tick_s: TickS = 1.0,
 ) -> None:
     """Serve https://HOST:PORT/v1/api with OAuth 1.0a and fresh keys (credential files written)."""
     names, tls = self_signed(host, hostname, cert_dir)

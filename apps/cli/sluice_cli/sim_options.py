@@ -1,0 +1,31 @@
+"""Options the Client Portal simulator's commands share (``sluice sim cp`` and ``sim webapi``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sluice_sim.cp import TlsMaterial, generate_self_signed
+
+Port = Annotated[int, typer.Option(help="HTTPS port")]
+Host = Annotated[str, typer.Option(help="Address to listen on")]
+Seed = Annotated[int, typer.Option(help="Seed of quotes and ids")]
+Allow = Annotated[
+    list[str] | None, typer.Option(help="Registered caller IP (repeat); default: anyone")
+]
+Hostname = Annotated[list[str] | None, typer.Option(help="Extra certificate name (repeat)")]
+CertDir = Annotated[Path | None, typer.Option(help="Write cert+key here (default: a temp dir)")]
+TickS = Annotated[float, typer.Option(help="Quote step interval, seconds")]
+
+
+def self_signed(
+    host: str, hostname: list[str] | None, cert_dir: Path | None
+) -> tuple[tuple[str, ...], TlsMaterial]:
+    """The certificate names (localhost, the listen address, the extra names) and a fresh
+    certificate for them."""
+    names = ("localhost", "127.0.0.1", host, *(hostname or []))
+    if cert_dir is not None:
+        cert_dir.mkdir(parents=True, exist_ok=True)
+    return names, generate_self_signed(names, cert_dir)
