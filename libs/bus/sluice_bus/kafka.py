@@ -37,6 +37,11 @@ class KafkaBus(Bus):
         self._producer: AIOKafkaProducer | None = None
         self._consumers: list[KafkaConsumer] = []
 
+    @property
+    def partitions(self) -> int:
+        """How many partitions the catalogue topics this bus creates get."""
+        return self._partitions
+
     async def start(self) -> None:
         await ensure_topics(self._bootstrap, self._partitions, self._client_id)
         producer = AIOKafkaProducer(**producer_settings(self._bootstrap, self._client_id))

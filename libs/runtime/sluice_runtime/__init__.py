@@ -4,6 +4,7 @@ A service provides ``build(settings, bus) -> Component`` and a ``__main__`` call
 ``run_service``; the embedded stack runs the same builds on the in-memory bus.
 """
 
+from sluice_runtime.buses import settings_bus
 from sluice_runtime.component import Component
 from sluice_runtime.config import (
     ConfigError,
@@ -39,4 +40,5 @@ __all__ = [
     "redact",
     "register_secrets",
     "run_service",
+    "settings_bus",
 ]
