@@ -18,7 +18,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from sluice_bus import Bus, HandlerResult, KafkaBus, MemoryBroker, MemoryBus, Message
+from sluice_bus import Bus, HandlerResult, Message, make_bus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
 from tests.support.kafka_broker import running_broker
@@ -86,7 +86,7 @@ def _report(name: str, latencies: list[float], rate: float) -> None:
 
 
 async def _memory() -> tuple[list[float], float]:
-    bus = MemoryBus(MemoryBroker(), "bench")
+    bus = make_bus("bench")
     await bus.start()
     try:
         return await _measure(bus, *SIZES["memory"])
@@ -96,7 +96,7 @@ async def _memory() -> tuple[list[float], float]:
 
 async def _kafka() -> tuple[list[float], float]:
     async with running_broker() as broker:
-        bus = KafkaBus("bench", broker.bootstrap)
+        bus = make_bus("bench", broker.bootstrap)
         await bus.start()
         try:
             # A stuck run should fail loudly, not hang the whole bench.

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sluice_bus import MemoryBroker, MemoryBus, Message, Outgoing
+from sluice_bus import MemoryBroker, Message, Outgoing, make_bus
 from sluice_proto import ApprovedOrder, Fill, Instrument, OrderFilled, Quote, Signal
 from sluice_proto.session import SessionState
 from sluice_proto.topics import MD_QUOTES, ORDERS_APPROVED, ORDERS_EVENTS, SESSION_STATE, SIGNALS
@@ -97,7 +97,7 @@ async def through_memory_bus(count: int) -> tuple[float, int]:
     also books one fill per decision and the working orders stay few.
     """
     broker = MemoryBroker()
-    bus = MemoryBus(broker, "risk")
+    bus = make_bus("risk", broker=broker)
     await bus.start()
     quotes, session = setup(datetime.now(UTC))
     for quote in quotes:
@@ -108,7 +108,7 @@ async def through_memory_bus(count: int) -> tuple[float, int]:
     settings = RiskSettings(SLUICE_RISK_DEFAULT_ACCOUNT=ACCOUNT, SLUICE_RISK_LIMITS=unthrottled)
     service = build(settings, bus).component
     await service.start()
-    router = MemoryBus(broker, "router")
+    router = make_bus("router", broker=broker)
     await router.consume([ORDERS_APPROVED], group="bench-router", handler=fill_approved)
     market = service.state.market
     await until(broker, lambda: all(market.mark(f"STK:{s}:USD") for s in SYMBOLS))

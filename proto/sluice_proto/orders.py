@@ -211,8 +211,8 @@ class ReplyPromptAudit(_OrderEvent, tag="reply_prompt"):
 
 
 class RouterStarted(msgspec.Struct, kw_only=True, tag_field="type", tag="router_started"):
-    """Audit mark: an order-router instance started for an account; its journal replay reads
-    this topic up to here (keyed by account, so every earlier event of the account precedes it).
+    """Retired internal mark: order-routers once published it at start and read their journal
+    up to it; they now use ``Bus.replay``. No longer published; kept so old records decode.
     """
 
     account: NonEmpty

@@ -96,10 +96,9 @@ class EgressReport(msgspec.Struct, kw_only=True, tag_field="type", tag="egress_r
 class KeeperMark(msgspec.Struct, kw_only=True, tag_field="type", tag="keeper_mark"):
     """Internal ``sluice.session.reports.v1``: a session-keeper instance's own heartbeat.
 
-    Keyed by account, so it shares the partition of that account's reports. Reading its own
-    mark back proves an instance has applied every earlier report of the account (caught up);
-    receiving any mark in the keepers' shared consumer group proves it owns the partition,
-    which is how one instance per account is elected active.
+    Keyed by account, so it shares the partition of that account's reports. Receiving any mark
+    in the keepers' shared consumer group proves an instance owns the partition, which is how
+    one instance per account is elected active.
     """
 
     account: NonEmpty

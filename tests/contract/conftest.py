@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from sluice_bus import Bus, MemoryBroker, make_bus
 from sluice_proto.signals import Signal
@@ -58,3 +59,18 @@ def signal(strategy_id: str, number: int) -> Signal:
         quantity=Decimal(1),
         order_type="MKT",
     )
+
+
+@pytest.fixture
+async def empty_topic(backend: tuple[str | None, MemoryBroker | None], uid: str) -> str:
+    """A topic no one has written to (created on Kafka; the in-memory log makes it on use)."""
+    name = f"contract.empty.{uid}"
+    bootstrap, _ = backend
+    if bootstrap is not None:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            await admin.create_topics([NewTopic(name, 3, 1)])
+        finally:
+            await admin.close()
+    return name

@@ -10,7 +10,7 @@ from sluice_bus import ConsumerOptions, HandlerResult, Message, Outgoing
 from sluice_proto.orders import OrderRejected
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
 from tests.contract.conftest import StartBus, signal
-from tests.contract.recording import Recorder
+from tests.contract.recording import Recorder, key_of
 from tests.support.polling import eventually
 
 TRANSACTIONAL = ConsumerOptions(transactional=True)
@@ -70,3 +70,30 @@ async def test_outputs_are_visible_exactly_once_across_a_crash_and_a_restart(
         lambda: any(event.signal_id == "s5" for event in outputs.events), what="s5's rejection"
     )
     assert [event.signal_id for event in outputs.events] == [f"s{n}" for n in range(6)]
+
+
+async def test_a_replay_never_includes_the_outputs_of_an_aborted_transaction(
+    start_bus: StartBus, uid: str
+) -> None:
+    bus = await start_bus()
+    key, account = f"{uid}-k", f"{uid}-acct"
+    for number in range(4):
+        await bus.publish(SIGNALS, signal(key, number), key=key)
+    crashing = Rejecter(uid, account, hang_on="s3")  # s0-s2 answered inside the open batch
+    first = await bus.consume([SIGNALS], group=uid, handler=crashing, options=TRANSACTIONAL)
+    await eventually(crashing.reached.is_set, what="the handler to hang on s3")
+    await first.abort()
+    outputs = Recorder(account)
+    await bus.consume([ORDERS_EVENTS], group=f"{uid}-reader", handler=outputs)
+    await (await start_bus()).consume(
+        [SIGNALS], group=uid, handler=Rejecter(uid, account), options=TRANSACTIONAL
+    )
+    await eventually(lambda: len(outputs.messages) >= 4, what="four rejections")
+
+    replayed = [
+        message.event.signal_id
+        async for message in bus.replay([ORDERS_EVENTS])
+        if key_of(message) == account
+    ]
+
+    assert replayed == ["s0", "s1", "s2", "s3"]

@@ -17,8 +17,7 @@ from typing import Any
 
 import httpx
 
-from sluice_bus import ConsumerOptions, Message
-from sluice_bus.kafka import KafkaBus
+from sluice_bus import ConsumerOptions, Message, make_bus
 from sluice_proto import Instrument, MdSubscribe, Quote, SessionState, Signal
 from sluice_proto.topics import (
     MD_QUOTES,
@@ -127,7 +126,7 @@ class ProcessStack:
             )
         )
         self.control = TwsControl(self.tws)
-        self.operator = KafkaBus("e2e-strategy", options.bootstrap)
+        self.operator = make_bus("e2e-strategy", options.bootstrap)
         self.recorder = Recorder(self.account)
         self.http = httpx.AsyncClient()
         self.services: dict[str, ServiceProcess] = {}

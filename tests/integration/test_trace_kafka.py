@@ -16,7 +16,7 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.aiokafka import AIOKafkaInstrumentor
 from opentelemetry.trace import SpanKind
 
-from sluice_bus import HandlerResult, KafkaBus, Message, Outgoing
+from sluice_bus import HandlerResult, Message, Outgoing, make_bus
 from sluice_proto.orders import OrderRejected
 from sluice_proto.signals import Signal
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
@@ -72,7 +72,7 @@ async def test_one_trace_id_from_strategy_to_the_second_consumer(
         return None
 
     strategy, risk_bus, router_bus = (
-        KafkaBus(name, kafka_bootstrap) for name in ("strategy", "risk", "router")
+        make_bus(name, kafka_bootstrap) for name in ("strategy", "risk", "router")
     )
     for bus in (strategy, risk_bus, router_bus):
         await bus.start()

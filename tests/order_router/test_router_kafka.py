@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 
-from sluice_bus.kafka import KafkaBus
+from sluice_bus import Bus, make_bus
 from sluice_proto import ApprovedOrder
 from sluice_proto.orders import OrderAccepted, OrderFilled, OrderSubmitted, OrderSubmitting
 from sluice_proto.session import ConnectionReport
@@ -67,8 +67,8 @@ def launch(kafka_bootstrap: str, tws: TwsServer) -> Iterator[Launch]:
 
 
 @pytest.fixture
-async def kafka(kafka_bootstrap: str) -> AsyncIterator[tuple[KafkaBus, Collector]]:
-    bus = KafkaBus(f"test-{uuid.uuid4().hex[:6]}", kafka_bootstrap)
+async def kafka(kafka_bootstrap: str) -> AsyncIterator[tuple[Bus, Collector]]:
+    bus = make_bus(f"test-{uuid.uuid4().hex[:6]}", kafka_bootstrap)
     await bus.start()
     topics = [ORDERS_EVENTS, SESSION_REPORTS]
     collector = await Collector().start(bus, topics, f"t-{uuid.uuid4().hex}")
@@ -91,7 +91,7 @@ def has(collector: Collector, coid: str, kind: type) -> bool:
 
 
 async def test_approved_order_in_lifecycle_out_with_fills(
-    launch: Launch, kafka: tuple[KafkaBus, Collector], control: TwsControl
+    launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     bus, collector = kafka
     launch()
@@ -115,7 +115,7 @@ def attempts(collector: Collector, coid: str) -> list[int]:
 
 
 async def crash_in_flight(
-    launch: Launch, bus: KafkaBus, collector: Collector, order: ApprovedOrder,
+    launch: Launch, bus: Bus, collector: Collector, order: ApprovedOrder,
     sent: Callable[[], bool],
 ) -> None:  # fmt: skip
     """Start a router, let it write ahead and send ``order``, then SIGKILL it once ``sent()``.
@@ -134,7 +134,7 @@ async def crash_in_flight(
 
 
 async def test_sigkill_after_ibkr_accepted_unacked_order_adopts_it(
-    launch: Launch, kafka: tuple[KafkaBus, Collector], control: TwsControl
+    launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     """Found → adopt: IBKR has the order (and filled it), the router never heard back."""
     bus, collector = kafka
@@ -153,7 +153,7 @@ async def test_sigkill_after_ibkr_accepted_unacked_order_adopts_it(
 
 
 async def test_sigkill_while_order_lost_on_the_way_sends_it_once(
-    launch: Launch, kafka: tuple[KafkaBus, Collector], control: TwsControl
+    launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     """Absent → send once: the placeOrder never reached IBKR, the router waited for its ack."""
     bus, collector = kafka

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from sluice_bus import Message
-from sluice_bus.kafka import KafkaBus
+from sluice_bus import Message, make_bus
 from sluice_order_router.adapters.rest import RestGateway
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.service import RouterService
@@ -39,9 +38,9 @@ class Rig:
 
     def __init__(self, bootstrap: str, sim: CpSimulator, shield: ShieldProxy, account: str):
         self.account = account
-        self.bus = KafkaBus("order-router", bootstrap)
-        self.probe = KafkaBus("probe", bootstrap)
-        self.risk = KafkaBus("risk", bootstrap)
+        self.bus = make_bus("order-router", bootstrap)
+        self.probe = make_bus("probe", bootstrap)
+        self.risk = make_bus("risk", bootstrap)
         publisher = Publisher(self.bus, account)
 
         async def audit(event: ReplyPromptAudit) -> None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from sluice_bus.kafka import KafkaBus
+from sluice_bus import make_bus
 from sluice_proto import ApprovedOrder, SignalDuplicate, utc_now
 from sluice_proto.common import client_order_id
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_STATE, SIGNALS
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.kafka
 
 async def risk_service(bootstrap: str, account: str, group: str) -> RiskService:
     """A risk process of its own: a fresh bus, state restored from the topics."""
-    bus = KafkaBus("risk", bootstrap)
+    bus = make_bus("risk", bootstrap)
     await bus.start()
     env = {
         "SLUICE_KAFKA_BOOTSTRAP": bootstrap,
@@ -44,7 +44,7 @@ async def stop(service: RiskService) -> None:
 async def test_a_restart_never_decides_a_signal_twice(kafka_bootstrap: str) -> None:
     run = uuid.uuid4().hex[:8]
     account, strategy, group = f"DU{run}", f"strat-{run}", f"risk-{run}"
-    tester = KafkaBus(f"tester-{run}", kafka_bootstrap)
+    tester = make_bus(f"tester-{run}", kafka_bootstrap)
     await tester.start()
     seen = await Collector().start(tester, [ORDERS_APPROVED, ORDERS_EVENTS], f"seen-{run}")
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
-from sluice_bus.kafka import KafkaBus
+from sluice_bus import make_bus
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
 from tests.support.demo_process import demo_service, wait_ready
@@ -47,7 +47,7 @@ def run_until_handled_then_sigterm(bootstrap: str, group: str) -> tuple[int, str
 
 
 async def test_sigterm_on_kafka_commits_exactly_what_was_handled(kafka_bootstrap: str) -> None:
-    producer = KafkaBus("runtime-test-producer", kafka_bootstrap)
+    producer = make_bus("runtime-test-producer", kafka_bootstrap)
     await producer.start()
     try:
         for number in range(COUNT):

@@ -4,30 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import uuid
 from typing import Annotated, Any
 
 import msgspec
 import typer
 
-from sluice_bus import ConsumerOptions, KafkaBus, Message
+from sluice_bus import Bus, ConsumerOptions, Message
 from sluice_proto import Signal
 from sluice_proto.codec import encode, event_type
 from sluice_proto.topics import SIGNALS, TOPICS
+from sluice_runtime import SluiceSettings, load_settings, settings_bus
 
 BOOTSTRAP_HELP = "Kafka bootstrap servers (default: $SLUICE_KAFKA_BOOTSTRAP)"
 
 
-def _bootstrap(option: str | None) -> str:
-    bootstrap = option or os.environ.get("SLUICE_KAFKA_BOOTSTRAP")
+def _bus(service: str, option: str | None) -> Bus:
+    """A Kafka bus from the environment's bus settings, ``--bootstrap`` taking precedence."""
+    settings = load_settings(SluiceSettings)
+    bootstrap = option or settings.kafka_bootstrap
     if not bootstrap:
         raise typer.BadParameter(
             "set SLUICE_KAFKA_BOOTSTRAP=host:port (or pass --bootstrap): the in-memory bus of "
             "`sluice up` is private to its process",
             param_hint="--bootstrap",
         )
-    return bootstrap
+    return settings_bus(settings.model_copy(update={"kafka_bootstrap": bootstrap}), service)
 
 
 def signal(
@@ -61,12 +63,11 @@ def signal(
         event = msgspec.convert(fields, Signal)
     except msgspec.ValidationError as exc:
         raise typer.BadParameter(str(exc)) from None
-    asyncio.run(_publish(_bootstrap(bootstrap), event))
+    asyncio.run(_publish(_bus("sluice-cli", bootstrap), event))
     typer.echo(f"published {event.signal_id} → client_order_id {event.client_order_id}")
 
 
-async def _publish(bootstrap: str, event: Signal) -> None:
-    bus = KafkaBus("sluice-cli", bootstrap)
+async def _publish(bus: Bus, event: Signal) -> None:
     await bus.start()
     try:
         await bus.publish(SIGNALS, event, key=event.strategy_id)
@@ -84,11 +85,10 @@ def tail(
     if unknown:
         raise typer.BadParameter(f"unknown topic(s) {unknown}; known: {sorted(TOPICS)}")
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_tail(_bootstrap(bootstrap), topics, from_beginning))
+        asyncio.run(_tail(_bus("sluice-cli-tail", bootstrap), topics, from_beginning))
 
 
-async def _tail(bootstrap: str, topics: list[str], from_beginning: bool) -> None:
-    bus = KafkaBus("sluice-cli-tail", bootstrap)
+async def _tail(bus: Bus, topics: list[str], from_beginning: bool) -> None:
 
     async def show(message: Message[Any]) -> None:
         # One plain line per event, never wrapped or styled, so it pipes into grep and jq.

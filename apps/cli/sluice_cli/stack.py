@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sluice_bus import MemoryBroker, make_bus
 from sluice_market_data.bootstrap import build as build_market_data
 from sluice_market_data.config import MarketDataSettings
 from sluice_order_router.bootstrap import build as build_router
 from sluice_order_router.config import RouterSettings
 from sluice_risk.bootstrap import build as build_risk
 from sluice_risk.config import RiskSettings
+from sluice_runtime.buses import settings_bus
+from sluice_runtime.config import SluiceSettings
 from sluice_runtime.embedded import EmbeddedStack
 from sluice_session_keeper.bootstrap import build as build_keeper
 from sluice_session_keeper.config import KeeperSettings
@@ -36,16 +37,16 @@ class StackConfig:
     """First of four consecutive HTTP ports (risk, order-router, session-keeper, market-data);
     None serves no HTTP."""
     risk_limits: dict[str, Any] | None = None
-    kafka_bootstrap: str | None = None
-    """Run the services on this Kafka cluster instead of the in-memory bus."""
+    bus: SluiceSettings | None = None
+    """The bus settings of every service (``SLUICE_KAFKA_BOOTSTRAP`` runs them on Kafka,
+    ``SLUICE_PARTITIONS``); None: the in-memory bus with default partitions."""
 
 
 class LocalStack:
-    """The TWS simulator plus the four services on one ``MemoryBroker``."""
+    """The TWS simulator plus the four services on one bus (one ``MemoryBroker`` or Kafka)."""
 
     def __init__(self, config: StackConfig | None = None) -> None:
         self.config = config or StackConfig()
-        self.broker = MemoryBroker()
         self.tws = TwsServer(
             TwsConfig(
                 port=0,
@@ -55,8 +56,9 @@ class LocalStack:
             )
         )
         self.control = TwsControl(self.tws)
-        self.services = EmbeddedStack(self.broker, kafka_bootstrap=self.config.kafka_bootstrap)
-        self.operator = make_bus("operator", self.config.kafka_bootstrap, self.broker)
+        self.services = EmbeddedStack(bus=self.config.bus)
+        self.broker = self.services.broker
+        self.operator = settings_bus(self.services.bus_settings, "operator", self.broker)
         """The bus an operator or a strategy would use (demo signals, kill switch)."""
 
     async def start(self) -> None:
@@ -84,7 +86,6 @@ class LocalStack:
             build_risk,
             RiskSettings(
                 SLUICE_RISK_DEFAULT_ACCOUNT=account,
-                SLUICE_KAFKA_BOOTSTRAP=self.config.kafka_bootstrap,
                 SLUICE_RISK_LIMITS=self.config.risk_limits or {},
             ),
             http_port=port(0),

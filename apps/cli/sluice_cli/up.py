@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from typing import Annotated
 
 import typer
 
 from sluice_cli.stack import LocalStack, StackConfig
+from sluice_runtime.config import SluiceSettings, load_settings
 from sluice_runtime.logs import configure_logging
 from sluice_runtime.server import stop_event_on_signals
 from sluice_runtime.tracing import setup_tracing
@@ -27,14 +27,10 @@ def up(
     On the in-memory bus by default; on Kafka when SLUICE_KAFKA_BOOTSTRAP is set, so that
     ``sluice signal`` and ``sluice tail`` can reach it from other processes.
     """
-    configure_logging("sluice-up", os.environ.get("SLUICE_LOG_LEVEL", "INFO"))
-    setup_tracing("sluice-up", os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None)
-    config = StackConfig(
-        account=account,
-        seed=seed,
-        http_port=http_port,
-        kafka_bootstrap=os.environ.get("SLUICE_KAFKA_BOOTSTRAP") or None,
-    )
+    settings = load_settings(SluiceSettings)
+    configure_logging("sluice-up", settings.log_level)
+    setup_tracing("sluice-up", settings.otlp_endpoint)
+    config = StackConfig(account=account, seed=seed, http_port=http_port, bus=settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run(config))
 
@@ -42,7 +38,8 @@ def up(
 async def _run(config: StackConfig) -> None:
     stop = stop_event_on_signals()
     stack = LocalStack(config)
-    bus = f"Kafka at {config.kafka_bootstrap}" if config.kafka_bootstrap else "the in-memory bus"
+    bootstrap = config.bus.kafka_bootstrap if config.bus else None
+    bus = f"Kafka at {bootstrap}" if bootstrap else "the in-memory bus"
     typer.echo(f"sluice up: four services on {bus}, account {config.account}")
     port = config.http_port or 0
     typer.echo(

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import abc
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
+
+from sluice_proto.codec import EventDecodeError, decode
+
+log = logging.getLogger(__name__)
 
 E = TypeVar("E")
 
@@ -18,6 +23,9 @@ HEADER_EVENT_ID = "sluice-event-id"
 HEADER_PRODUCER = "sluice-producer"
 
 Headers = tuple[tuple[str, bytes], ...]
+TopicPartition = tuple[str, int]
+Offsets = Mapping[TopicPartition, int]
+"""An offset per ``(topic, partition)``: where a replay stops, or where a new group starts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +79,16 @@ class ConsumerOptions:
     transactions); otherwise outputs are published, then the offset is committed.
     ``max_batch`` bounds how many records one commit (one transaction) covers on Kafka: a crash
     redelivers at most that many handled records; the in-memory bus commits every record.
+    ``start_at`` is where the group starts on a listed partition it has never committed,
+    instead of ``from_beginning``: pass the ``until`` of a ``Bus.replay`` to go on live exactly
+    where the replay stopped.
     """
 
     max_attempts: int = 3
     backoff_initial_s: float = 0.05
     backoff_max_s: float = 2.0
     from_beginning: bool = True
+    start_at: Offsets | None = None
     transactional: bool = False
     max_batch: int = 100
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -172,3 +184,62 @@ class Bus(abc.ABC):
         options: ConsumerOptions | None = None,
     ) -> Consumer:
         """Join ``group`` on ``topics`` and run ``handler`` for each event until stopped."""
+
+    @abc.abstractmethod
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """Per partition of ``topics``, the offset after the last decided record right now.
+
+        On Kafka that is the last stable offset (``read_committed``): records of transactions
+        still open lie beyond it. In memory it is the length of the partition.
+        """
+
+    def replay(
+        self, topics: Sequence[str], *, until: Offsets | None = None
+    ) -> AsyncIterator[Message[Any]]:
+        """Every event of ``topics`` before ``until``, decoded as handlers get them, then stop.
+
+        ``until`` defaults to ``end_offsets(topics)`` taken when the iteration starts, so what
+        is published after that is not included; partitions it does not list are not read.
+        Topics come in the order given, each partition by partition in log order. Only committed
+        records are replayed (aborted transactions never); undecodable records (already
+        dead-lettered by live consumers) and tombstones are skipped. No consumer group is
+        involved: nothing is committed and no group's offsets move.
+        """
+        return self._replay(topics, until)
+
+    async def _replay(
+        self, topics: Sequence[str], until: Offsets | None
+    ) -> AsyncIterator[Message[Any]]:
+        bounds = dict(until) if until is not None else await self.end_offsets(topics)
+        partitions = [
+            (topic, number)
+            for topic in dict.fromkeys(topics)
+            for t, number in sorted(bounds)
+            if t == topic and bounds[(t, number)] > 0
+        ]
+        async for record in self._read(partitions, bounds):
+            message = replayed(record)
+            if message is not None:
+                yield message
+
+    @abc.abstractmethod
+    def _read(self, partitions: Sequence[TopicPartition], until: Offsets) -> AsyncIterator[Record]:
+        """The committed records of each partition, in the order given, up to ``until``."""
+
+
+def replayed(record: Record) -> Message[Any] | None:
+    """A replayed record as a handler would get it; None for tombstones and bad records."""
+    if not record.value:  # a compaction tombstone
+        return None
+    try:
+        event = decode(record.topic, record.value)
+    except EventDecodeError as exc:
+        log.warning(
+            "skipping undecodable record %s/%d@%d in a replay: %s",
+            record.topic,
+            record.partition,
+            record.offset,
+            exc,
+        )
+        return None
+    return Message(event, record)

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 import msgspec
 from aiokafka import AIOKafkaProducer
 
-from sluice_bus.api import Bus, Consumer, ConsumerOptions, Handler, Headers
+from sluice_bus import kafka_replay
+from sluice_bus.api import (
+    Bus,
+    Consumer,
+    ConsumerOptions,
+    Handler,
+    Headers,
+    Offsets,
+    Record,
+    TopicPartition,
+)
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.kafka_admin import ensure_topics
 from sluice_bus.kafka_consumer import KafkaConsumer
@@ -26,6 +36,11 @@ class KafkaBus(Bus):
         self._client_id = client_id or service
         self._producer: AIOKafkaProducer | None = None
         self._consumers: list[KafkaConsumer] = []
+
+    @property
+    def partitions(self) -> int:
+        """How many partitions the catalogue topics this bus creates get."""
+        return self._partitions
 
     async def start(self) -> None:
         await ensure_topics(self._bootstrap, self._partitions, self._client_id)
@@ -66,6 +81,12 @@ class KafkaBus(Bus):
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
     ) -> None:
         await self._started().send_and_wait(topic, value, key=key, headers=list(headers))
+
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        return await kafka_replay.end_offsets(self._bootstrap, self._client_id, topics)
+
+    def _read(self, partitions: Sequence[TopicPartition], until: Offsets) -> AsyncIterator[Record]:
+        return kafka_replay.read(self._bootstrap, self._client_id, partitions, until)
 
     async def consume(
         self,

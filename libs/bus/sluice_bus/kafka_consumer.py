@@ -71,7 +71,8 @@ class KafkaConsumer(Consumer):
         self._sends: list[asyncio.Future[Any]] = []
         """Acknowledgements of the current batch's outputs, awaited before its commit."""
         self._txn_producer: AIOKafkaProducer | None = None
-        self._gate = RebalanceGate()
+        self._start_at = dict(options.start_at or {})
+        self._gate = RebalanceGate(self._place if self._start_at else None)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             client_id=client_id,
@@ -107,6 +108,13 @@ class KafkaConsumer(Consumer):
         self._consumer.subscribe(self._topics, listener=self._gate)
         await self._consumer.start()
         self._task = asyncio.create_task(self._run(), name=f"kafka-consumer-{self._group}")
+
+    async def _place(self, assigned: set[TopicPartition]) -> None:
+        """Start never-committed partitions at ``ConsumerOptions.start_at``."""
+        for tp in assigned:
+            start = self._start_at.get((tp.topic, tp.partition))
+            if start is not None and await self._consumer.committed(tp) is None:
+                self._consumer.seek(tp, start)
 
     async def _run(self) -> None:
         try:

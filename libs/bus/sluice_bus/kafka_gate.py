@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import ConsumerRebalanceListener, TopicPartition
 
@@ -17,7 +17,11 @@ from aiokafka import ConsumerRebalanceListener, TopicPartition
 class RebalanceGate(ConsumerRebalanceListener):  # type: ignore[misc]
     """Held by the consumer per batch and by the group coordinator during a rebalance."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, placed: Callable[[set[TopicPartition]], Awaitable[None]] | None = None
+    ) -> None:
+        self._placed = placed
+        """Positions newly assigned partitions before any record of them is fetched."""
         self._lock = asyncio.Lock()
         self._rebalancing = False
         self.generation = 0
@@ -42,6 +46,8 @@ class RebalanceGate(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.generation += 1
+        if self._placed is not None:
+            await self._placed(assigned)
         if self._rebalancing:
             self._rebalancing = False
             self._lock.release()

@@ -10,18 +10,26 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import msgspec
 
-from sluice_bus.api import Bus, Consumer, ConsumerOptions, Handler, Headers, Outgoing, Record
+from sluice_bus.api import (
+    Bus,
+    Consumer,
+    ConsumerOptions,
+    Handler,
+    Headers,
+    Offsets,
+    Outgoing,
+    Record,
+    TopicPartition,
+)
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.envelope import outgoing_headers, publish_span
 from sluice_bus.partitioning import partition_for
 from sluice_proto.codec import encode
-
-TopicPartition = tuple[str, int]
 
 
 class MemoryBroker:
@@ -121,7 +129,10 @@ class _MemoryConsumer(Consumer):
     def _position(self, tp: TopicPartition) -> int:
         if tp not in self.positions:
             committed = self.broker.committed(self.group, tp)
-            if committed is None:
+            start_at = self.options.start_at or {}
+            if committed is None and tp in start_at:
+                committed = start_at[tp]
+            elif committed is None:
                 committed = 0 if self.options.from_beginning else len(self.broker.log(tp[0])[tp[1]])
             self.positions[tp] = committed
         return self.positions[tp]
@@ -219,6 +230,21 @@ class MemoryBus(Bus):
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
     ) -> None:
         self.broker.append(topic, value, key, headers)
+
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        return {
+            (topic, number): len(partition)
+            for topic in topics
+            for number, partition in enumerate(self.broker.log(topic))
+        }
+
+    async def _read(
+        self, partitions: Sequence[TopicPartition], until: Offsets
+    ) -> AsyncIterator[Record]:
+        # The log holds only committed records: the in-memory transaction is all-or-nothing.
+        for topic, number in partitions:
+            for record in self.broker.log(topic)[number][: until[(topic, number)]]:
+                yield record
 
     async def consume(
         self,

@@ -5,6 +5,7 @@ over it) and a ``__main__`` calling ``run_service``; the embedded stack runs the
 the in-memory bus.
 """
 
+from sluice_runtime.buses import settings_bus
 from sluice_runtime.component import Assembly, Component
 from sluice_runtime.config import (
     ConfigError,
@@ -41,4 +42,5 @@ __all__ = [
     "redact",
     "register_secrets",
     "run_service",
+    "settings_bus",
 ]

@@ -1,8 +1,8 @@
 """Several services in one process on the in-memory bus: the embedded default (``sluice up``).
 
-Each component gets its own ``MemoryBus`` over one shared ``MemoryBroker`` (or, given a Kafka
-bootstrap, its own ``KafkaBus``), so consumer groups, partitions and dead letters behave as
-they would on Kafka, and optionally its own HTTP app on its own port.
+Each component gets its own ``MemoryBus`` over one shared ``MemoryBroker`` (or, when the
+stack's settings name a Kafka bootstrap, its own ``KafkaBus``), so consumer groups, partitions
+and dead letters behave as they would on Kafka, and optionally its own HTTP app on its own port.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import TypeVar
 
 from fastapi import APIRouter
 
-from sluice_bus import Bus, MemoryBroker, make_bus
+from sluice_bus import Bus, MemoryBroker
+from sluice_runtime.buses import settings_bus
 from sluice_runtime.component import Component
 from sluice_runtime.config import SluiceSettings
 from sluice_runtime.metrics import ServiceMetrics
@@ -49,10 +50,12 @@ class EmbeddedStack:
         broker: MemoryBroker | None = None,
         *,
         http_host: str = "127.0.0.1",
-        kafka_bootstrap: str | None = None,
+        bus: SluiceSettings | None = None,
     ):
-        self.broker = broker or MemoryBroker()
-        self._kafka_bootstrap = kafka_bootstrap
+        """``bus`` holds the bus settings every member shares (default: in memory, 3
+        partitions); ``broker`` is the in-memory log (default: a new one of that many)."""
+        self.bus_settings = bus or SluiceSettings.model_construct()  # defaults, not the env
+        self.broker = broker or MemoryBroker(self.bus_settings.partitions)
         self._http_host = http_host
         self._members: dict[str, Member] = {}
 
@@ -62,7 +65,7 @@ class EmbeddedStack:
         """Build a service on its own bus; ``http_port`` 0 serves on any free port."""
         if name in self._members:
             raise ValueError(f"service {name!r} added twice")
-        bus = make_bus(name, self._kafka_bootstrap, self.broker)
+        bus = settings_bus(self.bus_settings, name, self.broker)
         metrics = ServiceMetrics(name)
         bus.observer = metrics
         assembly = build(settings, bus)

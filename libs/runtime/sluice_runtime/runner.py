@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import NoReturn, TypeVar
 
 from sluice_bus.api import Bus
+from sluice_runtime.buses import settings_bus
 from sluice_runtime.component import Assembly, Component
 from sluice_runtime.config import (
     ConfigError,
@@ -49,9 +50,7 @@ def kafka_bus(settings: SluiceSettings, service: str) -> Bus:
                 )
             ]
         )
-    from sluice_bus.kafka import KafkaBus  # noqa: PLC0415  # aiokafka only when standalone
-
-    return KafkaBus(service, settings.kafka_bootstrap, partitions=settings.partitions)
+    return settings_bus(settings, service)
 
 
 def run_service(

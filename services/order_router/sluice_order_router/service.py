@@ -66,7 +66,7 @@ class RouterService:
         gateway.set_callbacks(self.desk.update, self._on_connection, self.quotes.tick)
 
     async def start(self) -> None:
-        await replay_journal(self._bus, self.account, self.instance_id, self.orders)
+        await replay_journal(self._bus, self.account, self.orders)
         self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
         for topics, group, handler in (
             (ORDERS_APPROVED, "order-router", self._on_command),

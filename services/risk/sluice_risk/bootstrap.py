@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sluice_bus import Bus, MemoryBus
+from sluice_bus import Bus
 from sluice_risk.config import RiskSettings
 from sluice_risk.domain.changelog import Changelog
 from sluice_risk.domain.engine import RiskEngine
 from sluice_risk.domain.limits import LimitBook
 from sluice_risk.domain.state import DayOf, RiskState
 from sluice_risk.http import risk_routes
-from sluice_risk.restore import KafkaTopicReader, MemoryTopicReader, TopicReader
 from sluice_risk.service import RiskService
 from sluice_runtime.component import Assembly
 
@@ -27,15 +26,6 @@ def trading_day(zone: str) -> DayOf:
     return day_of
 
 
-def topic_reader(settings: RiskSettings, bus: Bus) -> TopicReader:
-    """The reader of the bus's backend, for restoring state."""
-    if isinstance(bus, MemoryBus):
-        return MemoryTopicReader(bus.broker)
-    if not settings.kafka_bootstrap:
-        raise ValueError("SLUICE_KAFKA_BOOTSTRAP is required to restore risk state from Kafka")
-    return KafkaTopicReader(settings.kafka_bootstrap, bus.service)
-
-
 def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
     """The risk service on ``bus``, with its HTTP routes (positions, PnL, kill switch)."""
     limits = LimitBook(settings.limits())
@@ -44,7 +34,6 @@ def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
         bus,
         RiskEngine(state, limits.config.default_account),
         Changelog(state, settings.mark_interval_s),
-        topic_reader(settings, bus),
         group=settings.group,
         admin_token=settings.admin_token,
     )

@@ -42,7 +42,6 @@ from sluice_proto.topics import (
 )
 from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.engine import Decision, RiskEngine
-from sluice_risk.restore import TopicReader
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,6 @@ class RiskService:
         bus: Bus,
         engine: RiskEngine,
         changelog: Changelog,
-        reader: TopicReader,
         *,
         group: str,
         admin_token: SecretStr | None,
@@ -75,7 +73,6 @@ class RiskService:
         self.admin_token = admin_token
         self.clock = clock
         self._changelog = changelog
-        self._reader = reader
         self._group = group
         self._consumers: list[Consumer] = []
         self._ready = False
@@ -102,7 +99,8 @@ class RiskService:
     async def start(self) -> None:
         """Restore the state from the topics, then start deciding."""
         restored = 0
-        for event in await self._reader.read([RISK_STATE, SESSION_STATE]):
+        async for message in self.bus.replay([RISK_STATE, SESSION_STATE]):
+            event = message.event
             apply = self._restorers.get(type(event))
             if apply is not None:
                 apply(event)

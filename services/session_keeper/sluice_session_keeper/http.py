@@ -19,9 +19,7 @@ def _window(window: Window | None) -> dict[str, str] | None:
 
 
 def _role(keeper: SessionKeeper, account: str) -> str:
-    if account in keeper.active:
-        return "active"
-    return "passive" if account in keeper.caught_up else "catching_up"
+    return "active" if account in keeper.active else "passive"
 
 
 def account_status(keeper: SessionKeeper, machine: SessionMachine, now: datetime) -> dict[str, Any]:

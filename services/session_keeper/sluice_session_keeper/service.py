@@ -1,10 +1,10 @@
 """The session-keeper component: every instance keeps hot state, the lease holder acts.
 
-Reports are read from the start of ``sluice.session.reports.v1`` in a group of this process
-alone, so every instance (active or passive) rebuilds each account's session from the whole
-log and a standby can take over with the same view. An instance acts for an account once it
-has read back its own ``KeeperMark`` (it has applied every earlier report) and holds the lease
-(``adapters.lease``). One task publishes everything, so verdicts leave in the order decided.
+On start every instance (active or passive) replays ``sluice.session.reports.v1`` to its end
+(``Bus.replay``), rebuilding each account's session from the whole log, then follows the topic
+from exactly there in a group of this process alone, so a standby can take over with the same
+view. Only then does it act, for the accounts whose lease it holds (``adapters.lease``). One
+task publishes everything, so verdicts leave in the order decided.
 """
 
 from __future__ import annotations
@@ -56,7 +56,6 @@ class SessionKeeper:
         self.calendar = calendar
         self.instance_id = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self.machines: dict[str, SessionMachine] = {}
-        self.caught_up: set[str] = set()
         self.active: set[str] = set()
         self.leases = AccountLeases(lease_ttl_s, monotonic)
         self.clock = clock
@@ -77,14 +76,19 @@ class SessionKeeper:
         return self.machines[account]
 
     async def start(self) -> None:
-        """Join both groups on the reports topic and start the timer."""
-        hot = ConsumerOptions(from_beginning=True)
+        """Replay the reports, join both groups on the topic and start the timer."""
+        until = await self.bus.end_offsets([SESSION_REPORTS])
+        replayed = 0
+        async for message in self.bus.replay([SESSION_REPORTS], until=until):
+            replayed += 1
+            await self._on_report(message)
+        log.info("replayed %d session reports of %d accounts", replayed, len(self.machines))
         self._consumers = [
             await self.bus.consume(
                 [SESSION_REPORTS],
                 group=f"session-keeper.{self.instance_id}",
                 handler=self._on_report,
-                options=hot,
+                options=ConsumerOptions(start_at=until),
             ),
             await self.bus.consume(
                 [SESSION_REPORTS],
@@ -106,10 +110,7 @@ class SessionKeeper:
         self.active.clear()
 
     def readiness(self) -> tuple[bool, str]:
-        """Ready once every known account's reports have been read up to now."""
-        behind = sorted(set(self.machines) - self.caught_up)
-        if behind:
-            return False, f"catching up on session reports of {', '.join(behind)}"
+        """Ready once started (``start`` returns after the replay); says which role it has."""
         role = f"active for {sorted(self.active)}" if self.active else "passive"
         return True, role
 
@@ -117,12 +118,9 @@ class SessionKeeper:
         event = message.event
         if event.account not in self.machines and not self._adopts:
             return None
-        if isinstance(event, KeeperMark):
-            if event.instance_id == self.instance_id and event.account not in self.caught_up:
-                self.caught_up.add(event.account)
-                log.info("caught up on the session reports of %s", event.account)
-        else:
-            self.machine(event.account).apply(event, self.clock())
+        if isinstance(event, KeeperMark):  # the keepers' lease heartbeat, not a report
+            return None
+        self.machine(event.account).apply(event, self.clock())
         self._wake.set()
         return None
 
@@ -152,7 +150,7 @@ class SessionKeeper:
     async def _step(self) -> None:
         now = self.clock()
         for account, machine in list(self.machines.items()):
-            if account not in self.caught_up or not self.leases.holds(account):
+            if not self.leases.holds(account):
                 if account in self.active:
                     self.active.discard(account)
                     log.warning("lost the lease of %s: passive", account)
