@@ -6,7 +6,7 @@ import pytest
 
 from sluice_bus import Bus
 from sluice_proto.topics import SIGNALS, TOPICS
-from sluice_runtime import EmbeddedStack, SluiceSettings, read_settings
+from sluice_runtime import Assembly, EmbeddedStack, SluiceSettings, read_settings
 from tests.runtime.fakes import RecordingComponent
 from tests.support.kafka_broker import running_broker
 
@@ -21,8 +21,8 @@ async def test_the_embedded_stack_on_kafka_creates_topics_with_sluice_partitions
         monkeypatch.setenv("SLUICE_PARTITIONS", "5")
         settings = read_settings(SluiceSettings)
 
-        def build(settings: SluiceSettings, bus: Bus) -> RecordingComponent:
-            return RecordingComponent("risk", bus, topics=(SIGNALS,))
+        def build(settings: SluiceSettings, bus: Bus) -> Assembly[RecordingComponent]:
+            return Assembly(RecordingComponent("risk", bus, topics=(SIGNALS,)))
 
         stack = EmbeddedStack(bus=settings)
         component = stack.add("risk", build, settings)
