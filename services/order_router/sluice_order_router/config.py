@@ -11,12 +11,12 @@ from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
 from pydantic_core import ErrorDetails, InitErrorDetails
 from pydantic_settings import NoDecode
 
 from sluice_order_router.adapters.rest.settings import RestSettings
-from sluice_order_router.domain.egress import url_host
+from sluice_order_router.domain.egress import gateway_url_problem, url_host
 from sluice_order_router.domain.guards import GuardInput
 from sluice_order_router.domain.topology import (
     DEFAULT_BASE_URL,
@@ -40,9 +40,10 @@ def _id_list(value: object) -> object:
 ClientIds = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_id_list)]
 
 
-def _https_url(value: str | None) -> str | None:
-    if value is not None and not value.startswith("https://"):
-        raise config_problem("SLUICE_EGRESS_ECHO_URL must be an https:// URL")
+def _echo_url(value: str | None) -> str | None:
+    problem = gateway_url_problem(value) if value is not None else None
+    if problem is not None:
+        raise config_problem(f"the echo URL {problem.replace('/v1/api', '/')}")
     return value
 
 
@@ -59,11 +60,13 @@ class TopologySettings(RestSettings):
         validation_alias="SLUICE_EGRESS_DIRECT",
         json_schema_extra={"expects": "true when this host leaves from a reserved, registered IP"},
     )
-    egress_echo_url: Annotated[str | None, BeforeValidator(_https_url)] = Field(
+    egress_echo_url: Annotated[str | None, AfterValidator(_echo_url)] = Field(
         None,
         validation_alias="SLUICE_EGRESS_ECHO_URL",
         json_schema_extra={"expects": "an https:// URL that answers with the caller's IP"},
     )
+    """E.g. https://api.ipify.org: checked from the socket path's door (plain http only to a
+    loopback host, for tests)."""
 
     def topology_input(self) -> TopologyInput:
         """What ``check_topology`` looks at, the OAuth directory as found on disk."""
