@@ -10,19 +10,24 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from sluice_bus import MemoryBroker, MemoryBus
-from sluice_order_router.bootstrap import build
+from sluice_order_router.bootstrap import build, socket_gateway
 from sluice_order_router.config import RouterSettings
+from sluice_order_router.ports import NotConnectedError
 from sluice_order_router.service import RouterService
+from sluice_proto import ApprovedOrder, Instrument
 from sluice_proto.session import EgressReport
 from sluice_proto.topics import SESSION_REPORTS
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import ACCOUNT, topic_events
 from tests.support.polling import eventually
+
+AAPL = Instrument(symbol="AAPL", con_id=265598)
 
 
 @pytest.fixture
@@ -121,3 +126,25 @@ async def test_without_an_echo_url_the_router_says_trusted_ips_are_the_only_chec
         assert (report.status, report.ok, report.path) == ("unchecked", True, "socket")
     finally:
         await router.stop()
+
+
+async def test_the_gate_refuses_orders_while_the_echo_disagrees(
+    tws: TwsServer, echo_url: str
+) -> None:
+    bus = MemoryBus(MemoryBroker(), "order-router")
+    await bus.start()
+    settings = RouterSettings(
+        ibkr_api="socket", ibkr_account=ACCOUNT, ibkr_port=tws.port,
+        egress_echo_url=echo_url, expected_egress_ips="203.0.113.7",
+    )  # fmt: skip
+    gate = socket_gateway(settings, bus)
+    report = await gate.session_command("check_egress")
+    assert isinstance(report, EgressReport) and report.status == "mismatch"
+    order = ApprovedOrder(
+        client_order_id="egress-1", strategy_id="s", signal_id="1", account=ACCOUNT,
+        instrument=AAPL, side="BUY", quantity=Decimal(1), order_type="MKT",
+    )  # fmt: skip
+    with pytest.raises(NotConnectedError, match="egress mismatch"):
+        await gate.place(order, AAPL)
+    await gate.close()
+    await bus.stop()
