@@ -129,5 +129,6 @@ def test_every_missing_variable_is_reported_at_once() -> None:
     result = run_router(IBKR_API="webapi", IBKR_ACCOUNT="", IBKR_CP_BASE_URL="ftp://x")
     lines = refusal_lines(result)
     named = {line.removeprefix("configuration error: ").split(":")[0] for line in lines}
-    assert named == {"IBKR_ACCOUNT", "IBKR_CP_BASE_URL", "QUOTAGUARDSHIELD_URL", "IBKR_OAUTH_DIR"}
+    proxy = "QUOTAGUARDSHIELD_URL/SLUICE_EGRESS_PROXY_URL"
+    assert named == {"IBKR_ACCOUNT", "IBKR_CP_BASE_URL", proxy, "IBKR_OAUTH_DIR"}
     assert len(lines) == 4

@@ -30,7 +30,13 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails, PydanticCustomError
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from sluice_runtime.redaction import redact, register_secrets
 
@@ -52,6 +58,16 @@ def _http_url(value: str | None) -> str | None:
 
 
 Port = Annotated[int, Field(ge=1, le=65535, json_schema_extra={"expects": "an integer 1-65535"})]
+
+
+class _AliasesOnly(EnvSettingsSource):
+    """The environment by each field's environment name only. ``validate_by_name`` is for code
+    that builds settings; pydantic-settings would otherwise also read a variable named after
+    the field itself (``INSECURE`` setting ``IBKR_CP_INSECURE``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.config = {**self.config, "validate_by_name": False}
 
 
 class SluiceSettings(BaseSettings):
@@ -89,6 +105,18 @@ class SluiceSettings(BaseSettings):
         json_schema_extra={"expects": "an http(s):// URL of an OTLP/HTTP collector"},
     )
     service_name: str | None = Field(None, validation_alias="SLUICE_SERVICE_NAME")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments in code, then the environment (no .env file, no secrets directory)."""
+        return init_settings, _AliasesOnly(settings_cls)
 
     def secret_values(self) -> list[str]:
         """The plain values of every ``SecretStr``/``SecretBytes`` field (for log scrubbing)."""
@@ -188,9 +216,8 @@ def _problems(cls: type[SluiceSettings], errors: list[ErrorDetails]) -> list[Pro
             continue
         loc = str(error["loc"][0])
         name, info = _field(cls, loc)
-        variable = loc if info is not None and loc in _aliases(info) else env_name(cls, name)
-        if info is None and loc.isupper():
-            variable = loc  # a cross-field check names the variable itself
+        # a cross-field check may name a variable that is no field's
+        variable = env_name(cls, name) if info is not None or not loc.isupper() else loc
         # a written problem is one line each; pydantic's own errors, one per variable
         key = f"{variable}: {error['msg']}" if error["type"] == PROBLEM_TYPE else variable
         problems.setdefault(key, Problem(variable, _describe(error, info)))

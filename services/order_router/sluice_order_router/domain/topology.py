@@ -79,9 +79,9 @@ def _webapi(given: TopologyInput) -> list[tuple[str, str]]:
         problems.append(
             (
                 PROXY_VARIABLE,
-                "IBKR_API=webapi needs the egress proxy (QUOTAGUARDSHIELD_URL or "
-                "SLUICE_EGRESS_PROXY_URL, socks5h://user:pass@host:port); if this host already "
-                "leaves from a reserved IP registered with IBKR, set SLUICE_EGRESS_DIRECT=true",
+                "IBKR_API=webapi needs the egress proxy, socks5h://user:pass@host:port; if this "
+                "host already leaves from a reserved IP registered with IBKR, set "
+                "SLUICE_EGRESS_DIRECT=true",
             )
         )
     if given.oauth_dir is None:
