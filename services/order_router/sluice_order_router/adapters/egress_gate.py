@@ -17,15 +17,9 @@ from collections.abc import Awaitable, Callable
 from sluice_order_router.adapters.echo import EchoCheck
 from sluice_order_router.adapters.rest.errors import EgressMismatchError
 from sluice_order_router.domain.backoff import JitteredBackoff
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.egress import egress_verdict
-from sluice_order_router.ports import (
-    BrokerGateway,
-    BrokerOrder,
-    BrokerSnapshot,
-    OnConnection,
-    OnOrderUpdate,
-    OnTick,
-)
+from sluice_order_router.ports import BrokerGateway, OnConnection, OnOrderUpdate, OnTick
 from sluice_proto import ApprovedOrder, Instrument
 from sluice_proto.session import AuthStatusReport, EgressReport, EgressStatus
 
