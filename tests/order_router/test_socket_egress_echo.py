@@ -24,7 +24,8 @@ from sluice_proto import ApprovedOrder, Instrument
 from sluice_proto.session import EgressReport
 from sluice_proto.topics import SESSION_REPORTS
 from sluice_sim.tws.server import TwsServer
-from tests.order_router.conftest import ACCOUNT, topic_events
+from tests.support.collect import topic_events
+from tests.support.gateway import ACCOUNT
 from tests.support.polling import eventually
 
 AAPL = Instrument(symbol="AAPL", con_id=265598)
@@ -60,7 +61,7 @@ async def start(tws: TwsServer, **settings: Any) -> tuple[RouterService, MemoryB
         ibkr_api="socket", ibkr_account=ACCOUNT, ibkr_port=tws.port, ibkr_client_id=21,
         reconnect_initial_s=0.05, reconnect_max_s=0.2, **settings,
     )  # fmt: skip
-    router = build(config, bus)
+    router = build(config, bus).component
     await router.start()
     return router, broker
 
