@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
@@ -72,9 +71,9 @@ class TopologySettings(RestSettings):
         """What ``check_topology`` looks at, the OAuth directory as found on disk."""
         folder = self.oauth_dir
         exists = folder is not None and folder.is_dir()
-        missing = tuple(
-            n for n in OAUTH_FILES if exists and not (Path(folder or ".") / n).is_file()
-        )
+        missing: tuple[str, ...] = ()
+        if folder is not None and exists:
+            missing = tuple(name for name in OAUTH_FILES if not (folder / name).is_file())
         return TopologyInput(
             api=self.ibkr_api,
             proxy=self.proxy_url is not None,

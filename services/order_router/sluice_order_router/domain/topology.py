@@ -93,7 +93,7 @@ def _webapi(given: TopologyInput) -> list[tuple[str, str]]:
             )
         )
     elif not given.oauth_dir_exists:
-        problems.append(("IBKR_OAUTH_DIR", f"{given.oauth_dir} is not a readable directory"))
+        problems.append(("IBKR_OAUTH_DIR", f"{given.oauth_dir} is not a directory"))
     elif given.oauth_missing:
         missing = ", ".join(given.oauth_missing)
         problems.append(("IBKR_OAUTH_DIR", f"{given.oauth_dir} lacks {missing}"))
