@@ -105,7 +105,7 @@ async def through_memory_bus(count: int) -> tuple[float, int]:
     await bus.publish(SESSION_STATE, session, key=ACCOUNT)
     # The burst is faster than any strategy may send: a 1 ms rate window keeps every order in.
     unthrottled = {**LIMITS, "rate_window_s": 0.001}
-    settings = RiskSettings(SLUICE_RISK_DEFAULT_ACCOUNT=ACCOUNT, SLUICE_RISK_LIMITS=unthrottled)
+    settings = RiskSettings(default_account=ACCOUNT, limit_defaults=unthrottled)
     service = build(settings, bus).component
     await service.start()
     router = make_bus("router", broker=broker)

@@ -82,14 +82,26 @@ class AuthStatusReport(msgspec.Struct, kw_only=True, tag_field="type", tag="auth
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
+EgressStatus = Literal["ok", "mismatch", "unknown", "unchecked"]
+
+
 class EgressReport(msgspec.Struct, kw_only=True, tag_field="type", tag="egress_report"):
-    """Internal ``sluice.session.reports.v1``: the IP IBKR sees versus the expected static IP."""
+    """Internal ``sluice.session.reports.v1``: the IP IBKR sees versus the expected static IP(s).
+
+    ``ok`` is False when the verdict holds trading. ``status`` tells why: ``mismatch`` (IBKR
+    sees another IP), ``unknown`` (the check could not run; holds only while an expected IP is
+    configured), ``unchecked`` (this path has no check). ``status`` and ``path`` are absent from
+    reports of older routers (then: ``ok`` means ok, else no observed IP means unknown).
+    ``expected_ip`` lists the expected IPs separated by ", ".
+    """
 
     account: NonEmpty
     ok: bool
     observed_ip: str | None
     expected_ip: str | None
     message: str = ""
+    status: EgressStatus | None = None
+    path: ApiPath | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 

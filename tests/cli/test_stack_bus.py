@@ -8,7 +8,7 @@ from sluice_runtime import SluiceSettings
 
 
 def test_the_stack_s_buses_follow_its_bus_settings() -> None:
-    settings = SluiceSettings(SLUICE_KAFKA_BOOTSTRAP="127.0.0.1:1", SLUICE_PARTITIONS=7)
+    settings = SluiceSettings(kafka_bootstrap="127.0.0.1:1", partitions=7)
 
     stack = LocalStack(StackConfig(bus=settings))
 
@@ -17,6 +17,6 @@ def test_the_stack_s_buses_follow_its_bus_settings() -> None:
 
 
 def test_the_in_memory_stack_partitions_its_log_as_configured() -> None:
-    settings = SluiceSettings(SLUICE_KAFKA_BOOTSTRAP=None, SLUICE_PARTITIONS=7)
+    settings = SluiceSettings(kafka_bootstrap=None, partitions=7)
 
     assert LocalStack(StackConfig(bus=settings)).broker.partitions == 7

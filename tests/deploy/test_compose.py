@@ -152,7 +152,34 @@ def test_each_env_file_switches_profile_and_router_together(
     assert not {"TWS_PASSWORD", "IBEAM_PASSWORD"} & env.keys()
 
 
+@pytest.mark.parametrize(
+    ("env_name", "api"),
+    [
+        ("ib-gateway.env", "socket"),
+        ("sim-cp.env", "cpgateway"),
+        ("client-portal.env", "cpgateway"),
+        ("webapi-shield.env", "webapi"),
+    ],
+)
+def test_each_env_file_names_its_egress_topology(env_name: str, api: str) -> None:
+    assert env_file(env_name)["IBKR_API"] == api
+
+
+def test_webapi_reads_its_oauth_files_from_a_read_only_mount(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    env = env_file("webapi-shield.env")
+    assert "COMPOSE_PROFILES" not in env  # no IBKR-side container: the router goes to IBKR
+    assert not PROXY_VARIABLES & env.keys()  # the Shield URL comes from the shell only
+    mounts = [v.rsplit(":", 2) for v in services["order-router"]["volumes"]]
+    assert [env["IBKR_OAUTH_DIR"], "ro"] in [m[1:] for m in mounts]
+    router_env = environment(services["order-router"])
+    assert {"IBKR_OAUTH_DIR", "SLUICE_EGRESS_ECHO_URL", "SLUICE_EGRESS_DIRECT"} <= router_env.keys()
+    assert (ROOT / "deploy/compose/oauth/.gitignore").read_text().startswith("*\n")
+
+
 def test_real_gateways_are_read_only_by_default() -> None:
     assert env_file("ib-gateway.env")["IB_GATEWAY_READ_ONLY_API"] == "yes"
     assert env_file("ib-gateway.env")["IBKR_READ_ONLY"] == "true"
     assert env_file("client-portal.env")["IBKR_READ_ONLY"] == "true"
+    assert env_file("webapi-shield.env")["IBKR_READ_ONLY"] == "true"

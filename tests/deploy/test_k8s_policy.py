@@ -18,7 +18,12 @@ from tests.deploy.k8s_manifests import (
     render,
 )
 
-OVERLAYS = ["overlays/paper", "overlays/live"]
+OVERLAYS = [
+    "overlays/paper",
+    "overlays/live",
+    "examples/paper-webapi-shield",
+    "examples/paper-cpgateway",
+]
 ROUTER = "order-router"
 # (destination namespace, port): where every pod may go. Anything else is "beyond".
 BASELINE = {("kube-system", 53), ("kafka", 9092), ("observability", 4317), ("observability", 4318)}
@@ -138,10 +143,12 @@ def test_router_and_keeper_are_single_and_never_overlap(objects: list[Obj]) -> N
         assert spec["strategy"] == {"type": "Recreate"}
 
 
-def test_ib_gateway_runs_only_beside_the_router(objects: list[Obj]) -> None:
-    assert {c.deployment for c in containers(objects) if "ib-gateway" in c.spec["image"]} == {
-        ROUTER
+def test_gateways_run_only_beside_the_router(objects: list[Obj]) -> None:
+    images = ("ib-gateway", "ibeam")
+    beside = {
+        c.deployment for c in containers(objects) if any(i in c.spec["image"] for i in images)
     }
+    assert beside <= {ROUTER}
 
 
 def test_no_secret_values_in_plain_manifests(objects: list[Obj]) -> None:

@@ -25,6 +25,8 @@ def validate(obj: Obj) -> None:
         ("overlays/paper", set()),
         ("overlays/live", set()),
         ("examples/live-static-egress-nat", set()),
+        ("examples/paper-webapi-shield", set()),
+        ("examples/paper-cpgateway", set()),
         # Custom resources have no bundled schema; each is expected here, never skipped blindly.
         ("examples/live-static-egress-cilium", {CILIUM_POLICY}),
     ],

@@ -75,7 +75,7 @@ def test_the_router_exits_2_naming_ibkr_oauth_dir_once_per_problem(
 ) -> None:
     (tmp_path / "consumer_key").write_text(SECRET_LOOKING)
     with pytest.raises(SystemExit) as exited:
-        oauth_credentials(RestSettings(IBKR_OAUTH_DIR=tmp_path))
+        oauth_credentials(RestSettings(oauth_dir=tmp_path))
     assert exited.value.code == 2
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == len(FILES) - 1

@@ -56,9 +56,7 @@ async def gateway(
     tmp_path: Path, server: oauth.FakeWebApi
 ) -> AsyncIterator[tuple[RestGateway, list[ConnectionReport]]]:
     settings = RestSettings(
-        IBKR_CP_BASE_URL="https://api.ibkr.test/v1/api",
-        SLUICE_RECONNECT_INITIAL_S=0.01,
-        SLUICE_RECONNECT_MAX_S=0.05,
+        base_url="https://api.ibkr.test/v1/api", reconnect_initial_s=0.01, reconnect_max_s=0.05
     )
     creds = load_credentials(oauth.write_credentials(tmp_path / "oauth"), oauth.REALM)
     gw = RestGateway(settings, ACCOUNT, limits={GLOBAL: Limit(1000, 1.0)}, oauth=creds)

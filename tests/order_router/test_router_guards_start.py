@@ -44,6 +44,6 @@ def test_a_proxy_on_the_socket_path_refuses_to_start_without_echoing_it() -> Non
     secret_url = "socks5h://shield-user:hunter2-secret@proxy.example:1080"
     result = run_router(IBKR_API="socket", QUOTAGUARDSHIELD_URL=secret_url)
     assert result.returncode == 2
-    assert "IBKR_API=socket cannot send through it" in result.stderr
+    assert "IBKR_API=socket cannot send through an egress proxy" in result.stderr
     assert "hunter2-secret" not in result.stderr + result.stdout
     assert "shield-user" not in result.stderr + result.stdout

@@ -92,3 +92,39 @@ def test_base_settings_read_their_variables(monkeypatch: pytest.MonkeyPatch) -> 
         "DEBUG",
         "risk-eu",
     )
+
+
+def test_code_builds_settings_by_field_name_but_the_environment_uses_only_aliases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert SluiceSettings(http_port=9001, log_level="debug").http_port == 9001
+    monkeypatch.setenv("HTTP_PORT", "9002")  # the field's own name is not its variable
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    settings = read_settings(SluiceSettings)
+    assert (settings.http_port, settings.log_level) == (8080, "INFO")
+
+
+def test_a_written_problem_is_shown_as_written_and_choices_are_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typing import Annotated  # noqa: PLC0415
+
+    from pydantic import AfterValidator, AliasChoices, Field  # noqa: PLC0415
+
+    from sluice_runtime import config_problem  # noqa: PLC0415
+
+    def refuse(value: str | None) -> str | None:
+        if value is not None:
+            raise config_problem("must be percent-encoded")
+        return value
+
+    class Choosy(SluiceSettings):
+        door: Annotated[str | None, AfterValidator(refuse)] = Field(
+            None, validation_alias=AliasChoices("DOOR_A", "DOOR_B")
+        )
+
+    monkeypatch.setenv("DOOR_B", "secret-value")
+    with pytest.raises(ConfigError) as error:
+        read_settings(Choosy)
+    (problem,) = error.value.problems
+    assert str(problem) == "DOOR_A/DOOR_B: must be percent-encoded"

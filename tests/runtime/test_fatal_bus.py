@@ -20,7 +20,7 @@ async def test_a_fatal_bus_failure_stops_the_service_with_a_failure_status() -> 
     def build(settings: SluiceSettings, bus: Bus) -> Assembly[RecordingComponent]:
         return Assembly(RecordingComponent("fatal-test", bus, journal=journal))
 
-    settings = SluiceSettings(SLUICE_HTTP_HOST="127.0.0.1", SLUICE_HTTP_PORT=free_port())
+    settings = SluiceSettings(http_host="127.0.0.1", http_port=free_port())
     service = asyncio.create_task(serve("fatal-test", settings, build, bus))
     await eventually(lambda: journal == ["fatal-test started"], what="the service to start")
 

@@ -60,3 +60,17 @@ def test_a_bad_zone_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError) as error:
         settings(monkeypatch, SLUICE_SESSION_RESET_TZ="Mars/Olympus")
     assert "SLUICE_SESSION_RESET_TZ" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("api", "path"), [("webapi", "rest"), ("cpgateway", "rest"), ("socket", "socket")]
+)
+def test_each_router_topology_maps_to_its_session_path(
+    monkeypatch: pytest.MonkeyPatch, api: str, path: str
+) -> None:
+    assert settings(monkeypatch, IBKR_API=api).policy().path == path
+
+
+def test_settings_are_built_in_code_by_their_field_names() -> None:
+    built = KeeperSettings(api="webapi", account="DU1", tick_s=0.2)
+    assert (built.api, built.account, built.tick_s) == ("rest", "DU1", 0.2)

@@ -78,15 +78,15 @@ class LocalStack:
         self.services.add(
             "session-keeper",
             build_keeper,
-            KeeperSettings(IBKR_API="socket", IBKR_ACCOUNT=account, tick_s=0.2),
+            KeeperSettings(api="socket", account=account, tick_s=0.2),
             http_port=port(2),
         )
         self.services.add(
             "risk",
             build_risk,
             RiskSettings(
-                SLUICE_RISK_DEFAULT_ACCOUNT=account,
-                SLUICE_RISK_LIMITS=self.config.risk_limits or {},
+                default_account=account,
+                limit_defaults=self.config.risk_limits or {},
             ),
             http_port=port(0),
         )

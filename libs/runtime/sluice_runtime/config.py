@@ -4,16 +4,24 @@ Services subclass ``SluiceSettings``; a field ``ibkr_host`` reads ``IBKR_HOST`` 
 case-insensitive), a field with a ``validation_alias`` reads exactly that variable, and
 ``json_schema_extra={"expects": "..."}`` on a field says what a valid value looks like. Errors name
 the environment variable and what it expects, never echo secrets, and exit with status 2.
+
+One convention everywhere: fields are snake_case, environment names are their aliases (explicit,
+or the field name upper-cased after the model's ``env_prefix``). Code that builds settings
+directly (tests, the embedded stack) passes field names, never environment names.
+
+A validator that knows better than "expected X, got Y" raises ``config_problem(message)``: the
+message is shown as written (it must name what to change and never contain the value).
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from typing import Annotated, Literal, NoReturn, TypeVar
+from typing import Annotated, Literal, NoReturn, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
+    AliasChoices,
     BeforeValidator,
     Field,
     SecretBytes,
@@ -21,12 +29,20 @@ from pydantic import (
     ValidationError,
 )
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
-from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from sluice_runtime.redaction import redact, register_secrets
 
 CONFIG_EXIT_CODE = 2
+
+PROBLEM_TYPE = "sluice_config"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -44,10 +60,26 @@ def _http_url(value: str | None) -> str | None:
 Port = Annotated[int, Field(ge=1, le=65535, json_schema_extra={"expects": "an integer 1-65535"})]
 
 
+class _AliasesOnly(EnvSettingsSource):
+    """The environment by each field's environment name only. ``validate_by_name`` is for code
+    that builds settings; pydantic-settings would otherwise also read a variable named after
+    the field itself (``INSECURE`` setting ``IBKR_CP_INSECURE``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.config = {**self.config, "validate_by_name": False}
+
+
 class SluiceSettings(BaseSettings):
     """What every Sluice service reads from its environment."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
 
     kafka_bootstrap: str | None = Field(
         None,
@@ -73,6 +105,18 @@ class SluiceSettings(BaseSettings):
         json_schema_extra={"expects": "an http(s):// URL of an OTLP/HTTP collector"},
     )
     service_name: str | None = Field(None, validation_alias="SLUICE_SERVICE_NAME")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments in code, then the environment (no .env file, no secrets directory)."""
+        return init_settings, _AliasesOnly(settings_cls)
 
     def secret_values(self) -> list[str]:
         """The plain values of every ``SecretStr``/``SecretBytes`` field (for log scrubbing)."""
@@ -103,6 +147,11 @@ class ConfigError(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(map(str, problems)))
         self.problems = problems
+
+
+def config_problem(message: str) -> PydanticCustomError:
+    """A validation error whose message is shown verbatim (say what to change, echo no value)."""
+    return PydanticCustomError(PROBLEM_TYPE, message)
 
 
 S = TypeVar("S", bound=SluiceSettings)
@@ -136,17 +185,25 @@ def exit_config_error(error: ConfigError) -> NoReturn:
 
 
 def env_name(cls: type[SluiceSettings], field: str) -> str:
-    """The environment variable a settings field reads."""
+    """The environment variable a settings field reads (``A/B`` when either may be set)."""
     info = cls.model_fields.get(field)
-    if info is not None and isinstance(info.validation_alias, str):
-        return info.validation_alias
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, str):
+        return alias
+    if isinstance(alias, AliasChoices):
+        return "/".join(str(choice) for choice in alias.choices)
     prefix = cls.model_config.get("env_prefix") or ""
     return f"{prefix}{field}".upper()
 
 
+def _aliases(info: FieldInfo) -> tuple[object, ...]:
+    alias = info.validation_alias
+    return tuple(alias.choices) if isinstance(alias, AliasChoices) else (alias,)
+
+
 def _field(cls: type[SluiceSettings], loc: str) -> tuple[str, FieldInfo | None]:
     for name, info in cls.model_fields.items():
-        if loc in (name, info.validation_alias):
+        if loc == name or loc in _aliases(info):
             return name, info
     return loc, None
 
@@ -157,13 +214,19 @@ def _problems(cls: type[SluiceSettings], errors: list[ErrorDetails]) -> list[Pro
         if not error["loc"]:  # a model validator: its message names the variables itself
             problems.setdefault("", Problem("configuration", _reason(error)))
             continue
-        name, info = _field(cls, str(error["loc"][0]))
-        variable = env_name(cls, name)
-        problems.setdefault(variable, Problem(variable, _describe(error, info)))
+        loc = str(error["loc"][0])
+        name, info = _field(cls, loc)
+        # a cross-field check may name a variable that is no field's
+        variable = env_name(cls, name) if info is not None or not loc.isupper() else loc
+        # a written problem is one line each; pydantic's own errors, one per variable
+        key = f"{variable}: {error['msg']}" if error["type"] == PROBLEM_TYPE else variable
+        problems.setdefault(key, Problem(variable, _describe(error, info)))
     return list(problems.values())
 
 
 def _describe(error: ErrorDetails, info: FieldInfo | None) -> str:
+    if error["type"] == PROBLEM_TYPE:
+        return error["msg"]
     if error["type"] == "missing":
         wanted = _expectation(info)
         return f"required but not set{f' (expected {wanted})' if wanted else ''}"
@@ -188,7 +251,9 @@ def _reason(error: ErrorDetails) -> str:
 
 
 def _shown(value: object, info: FieldInfo | None) -> str:
-    secret = info is not None and info.annotation in (SecretStr, SecretBytes)
+    secret = info is not None and any(
+        kind in (SecretStr, SecretBytes) for kind in (info.annotation, *get_args(info.annotation))
+    )
     if secret or isinstance(value, SecretStr | SecretBytes):
         return "<hidden>"
     return repr(redact(value)) if isinstance(value, str) else redact(repr(value))

@@ -1,7 +1,7 @@
 """Composition root: settings and a bus in, the router ``Component`` out (it serves no routes).
 
-The paper/live guards run here, before anything connects: a disagreement exits with
-status 2 and a message naming it.
+The paper/live guards run here, before anything connects: each disagreement is one line on
+stderr and the router exits with status 2. (The egress topology was checked with the settings.)
 """
 
 from __future__ import annotations
@@ -24,46 +24,58 @@ if TYPE_CHECKING:
     from sluice_order_router.adapters.rest.settings import RestSettings
 
 
-def socket_gateway(settings: RouterSettings) -> BrokerGateway:
-    """The IB Gateway / TWS adapter configured from the settings."""
+def socket_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
+    """The IB Gateway / TWS adapter behind its egress gate (the echo-URL check)."""
+    from sluice_order_router.adapters.echo import EchoCheck  # noqa: PLC0415
+    from sluice_order_router.adapters.egress_gate import EgressGate  # noqa: PLC0415
     from sluice_order_router.adapters.socket.gateway import (  # noqa: PLC0415  # ib_async only here
         SocketGateway,
         SocketOptions,
     )
 
-    return SocketGateway(
+    bind = str(settings.ibkr_bind_address) if settings.ibkr_bind_address else None
+    url = settings.egress_echo_url
+    echo = EchoCheck(url, bind_address=bind, timeout_s=settings.timeout_s) if url else None
+    inner = SocketGateway(
         SocketOptions(
             host=settings.ibkr_host,
             port=settings.ibkr_port,
             account=settings.ibkr_account,
             client_id=settings.ibkr_client_id,
             client_id_pool=settings.ibkr_client_id_pool,
-            bind_address=str(settings.ibkr_bind_address) if settings.ibkr_bind_address else None,
+            bind_address=bind,
             pacing_msgs_per_s=settings.ibkr_pacing_msgs_per_s,
             connect_timeout_s=settings.ibkr_connect_timeout_s,
             ack_timeout_s=settings.ibkr_ack_timeout_s,
             backoff=JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s),
         )
     )
+    return EgressGate(
+        inner,
+        echo=echo,
+        expected=settings.expected_egress_ips,
+        every_s=settings.egress_check_s,
+        on_report=Publisher(bus, settings.ibkr_account).report,
+        backoff=JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s),
+    )
 
 
 def rest_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
     """The Client Portal adapter; its audit events and session reports go to the bus."""
     from sluice_order_router.adapters.rest.gateway import RestGateway  # noqa: PLC0415
-    from sluice_order_router.adapters.rest.settings import RestSettings  # noqa: PLC0415
 
     publisher = Publisher(bus, settings.ibkr_account)
 
     async def audit(event: ReplyPromptAudit) -> None:
         await publisher.orders([event])
 
-    rest = RestSettings()
+    rest = settings.rest_settings()
     gateway = RestGateway(
         rest,
         settings.ibkr_account,
         on_audit=audit,
         on_session_report=publisher.report,
-        oauth=oauth_credentials(rest),
+        oauth=oauth_credentials(rest) if settings.ibkr_api == "webapi" else None,
     )
     return cast(BrokerGateway, gateway)
 
@@ -89,9 +101,12 @@ def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
     try:
         check_guards(settings.guard_input())
     except GuardError as exc:
-        exit_config_error(ConfigError([Problem("TRADING_MODE/IBKR_PORT/IBKR_ACCOUNT", str(exc))]))
+        where = "TRADING_MODE/IBKR_PORT/IBKR_ACCOUNT"
+        exit_config_error(
+            ConfigError([Problem(where, f"refusing to start: {p}") for p in exc.problems])
+        )
     if settings.ibkr_api == "socket":
-        gateway = socket_gateway(settings)
+        gateway = socket_gateway(settings, bus)
     else:
         gateway = rest_gateway(settings, bus)
     return Assembly(RouterService(bus, gateway, read_only=settings.ibkr_read_only))

@@ -1,15 +1,32 @@
-"""The order-router's settings, from the environment (names in docs/order-router.md)."""
+"""The order-router's settings, from the environment (names in docs/order-router.md).
+
+One pass reads every setting, the REST path's included: field errors and the topology's
+contradictions (docs/egress.md) are reported together, one line each, and exit 2.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails, InitErrorDetails
 from pydantic_settings import NoDecode
 
+from sluice_order_router.adapters.rest.settings import RestSettings
+from sluice_order_router.domain.egress import gateway_url_problem, url_host
 from sluice_order_router.domain.guards import GuardInput
-from sluice_runtime.config import Port, SluiceSettings
+from sluice_order_router.domain.topology import (
+    DEFAULT_BASE_URL,
+    OAUTH_FILES,
+    PROXY_VARIABLES,
+    Topology,
+    TopologyInput,
+    check_topology,
+    topology_of,
+)
+from sluice_runtime.config import PROBLEM_TYPE, Port, SluiceSettings, config_problem
 
 
 def _id_list(value: object) -> object:
@@ -22,8 +39,90 @@ def _id_list(value: object) -> object:
 ClientIds = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_id_list)]
 
 
-class RouterSettings(SluiceSettings):
+def _echo_url(value: str | None) -> str | None:
+    problem = gateway_url_problem(value) if value is not None else None
+    if problem is not None:
+        raise config_problem(f"the echo URL {problem.replace('/v1/api', '/')}")
+    return value
+
+
+class TopologySettings(RestSettings):
+    """The egress topology and the REST settings it judges (a part of ``RouterSettings``)."""
+
+    ibkr_api: Annotated[Topology, BeforeValidator(topology_of)] = Field(
+        "socket",
+        validation_alias="IBKR_API",
+        json_schema_extra={"expects": "socket, cpgateway or webapi (rest means cpgateway)"},
+    )
+    egress_direct: bool = Field(
+        False,
+        validation_alias="SLUICE_EGRESS_DIRECT",
+        json_schema_extra={"expects": "true when this host leaves from a reserved, registered IP"},
+    )
+    egress_echo_url: Annotated[str | None, AfterValidator(_echo_url)] = Field(
+        None,
+        validation_alias="SLUICE_EGRESS_ECHO_URL",
+        json_schema_extra={"expects": "an https:// URL that answers with the caller's IP"},
+    )
+    """E.g. https://api.ipify.org: checked from the socket path's door (plain http only to a
+    loopback host, for tests)."""
+
+    def topology_input(self) -> TopologyInput:
+        """What ``check_topology`` looks at, the OAuth directory as found on disk."""
+        folder = self.oauth_dir
+        exists = folder is not None and folder.is_dir()
+        missing: tuple[str, ...] = ()
+        if folder is not None and exists:
+            missing = tuple(name for name in OAUTH_FILES if not (folder / name).is_file())
+        return TopologyInput(
+            api=self.ibkr_api,
+            proxy=self.proxy_url is not None,
+            egress_direct=self.egress_direct,
+            expected_ip=bool(self.expected_egress_ips),
+            base_url_host=url_host(self.base_url) if self.base_url else None,
+            oauth_dir=str(folder) if folder is not None else None,
+            oauth_dir_exists=exists,
+            oauth_missing=missing,
+        )
+
+
+def _topology_errors(data: Any) -> list[InitErrorDetails]:
+    """The topology's contradictions, judged even when some of its own fields are invalid
+    (those are reported as such; an invalid proxy URL still counts as a proxy configured)."""
+    values = dict(data) if isinstance(data, dict) else {}
+    try:
+        TopologySettings.model_validate(values)
+        bad: set[str] = set()
+    except ValidationError as exc:
+        bad = {str(error["loc"][0]) for error in exc.errors() if error["loc"]}
+    if "IBKR_API" in bad:
+        return []
+    try:
+        parsed = TopologySettings.model_validate({k: v for k, v in values.items() if k not in bad})
+    except ValidationError:
+        return []
+    given = parsed.topology_input()
+    if bad & set(PROXY_VARIABLES):
+        given = replace(given, proxy=True)
+    return [
+        InitErrorDetails(type=config_problem(message), loc=(variable,), input=None)
+        for variable, message in check_topology(given)
+    ]
+
+
+def _again(error: ErrorDetails) -> InitErrorDetails:
+    """A reported error as one to raise again (a written problem keeps its words)."""
+    kind = error["type"]
+    again = config_problem(error["msg"]) if kind == PROBLEM_TYPE else kind
+    return InitErrorDetails(
+        type=again, loc=error["loc"], input=error["input"], ctx=error.get("ctx", {})
+    )
+
+
+class RouterSettings(SluiceSettings, TopologySettings):
     """Everything the router needs to reach one IBKR account safely."""
+
+    model_config = SluiceSettings.model_config
 
     trading_mode: Literal["paper", "live"] = Field(
         "paper", json_schema_extra={"expects": "paper or live"}
@@ -32,9 +131,6 @@ class RouterSettings(SluiceSettings):
         False,
         validation_alias="SLUICE_ENABLE_LIVE",
         json_schema_extra={"expects": "1 to allow TRADING_MODE=live"},
-    )
-    ibkr_api: Literal["socket", "rest"] = Field(
-        "socket", json_schema_extra={"expects": "socket or rest"}
     )
     ibkr_account: str = Field(
         min_length=2, json_schema_extra={"expects": "an IBKR account id, DU... or U..."}
@@ -54,13 +150,27 @@ class RouterSettings(SluiceSettings):
     )
     ibkr_connect_timeout_s: float = Field(4.0, gt=0)
     ibkr_ack_timeout_s: float = Field(10.0, gt=0)
-    egress_proxy: SecretStr | None = Field(
-        None,
-        validation_alias=AliasChoices("QUOTAGUARDSHIELD_URL", "SLUICE_EGRESS_PROXY_URL"),
-        json_schema_extra={"expects": "a socks5h://user:pass@host:port URL"},
-    )
-    reconnect_initial_s: float = Field(0.5, gt=0, validation_alias="SLUICE_RECONNECT_INITIAL_S")
-    reconnect_max_s: float = Field(30.0, gt=0, validation_alias="SLUICE_RECONNECT_MAX_S")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_problem_at_once(cls, data: Any, handler: Any) -> Any:
+        """Field errors and topology contradictions in one report, not one after the other."""
+        errors: list[InitErrorDetails] = []
+        settings = None
+        try:
+            settings = handler(data)
+        except ValidationError as exc:
+            errors = [_again(error) for error in exc.errors()]
+        errors.extend(_topology_errors(data))
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return settings
+
+    def rest_settings(self) -> RestSettings:
+        """The REST adapter's options, the base URL resolved for the topology."""
+        fields = self.model_dump(include=set(RestSettings.model_fields))
+        url = self.base_url or DEFAULT_BASE_URL.get(self.ibkr_api)
+        return RestSettings.model_validate({**fields, "base_url": url})
 
     def guard_input(self) -> GuardInput:
         """What the paper/live guards check (no socket port on the REST path)."""
@@ -69,6 +179,4 @@ class RouterSettings(SluiceSettings):
             port=self.ibkr_port if self.ibkr_api == "socket" else None,
             account=self.ibkr_account,
             live_enabled=self.enable_live,
-            api=self.ibkr_api,
-            proxy_configured=self.egress_proxy is not None,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_proto import ApprovedOrder, Fill, Instrument
@@ -88,3 +88,10 @@ class BrokerGateway(Protocol):
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         """Run a session-keeper command (tickle, auth_status, reauthenticate, logout,
         check_egress, reconnect); None where the path has no such thing."""
+
+
+@runtime_checkable
+class EgressNoted(Protocol):
+    """A gateway that can say, in a sentence, how its egress IP is (or is not) verified."""
+
+    egress_note: str

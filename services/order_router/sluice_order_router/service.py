@@ -21,7 +21,7 @@ from sluice_bus import Bus, Consumer, Message
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.orders import OrderDesk
-from sluice_order_router.ports import BrokerGateway
+from sluice_order_router.ports import BrokerGateway, EgressNoted
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.quotes import QuoteRelay
 from sluice_proto import ApprovedOrder
@@ -89,9 +89,11 @@ class RouterService:
         await self._gateway.close()
 
     def readiness(self) -> tuple[bool, str]:
-        if self._gateway.connected:
-            return True, f"IBKR {self._gateway.path} link up"
-        return False, f"IBKR {self._gateway.path} link down ({len(self.orders.pending())} held)"
+        gateway = self._gateway
+        egress = f"; {gateway.egress_note}" if isinstance(gateway, EgressNoted) else ""
+        if gateway.connected:
+            return True, f"IBKR {gateway.path} link up{egress}"
+        return False, f"IBKR {gateway.path} link down ({len(self.orders.pending())} held){egress}"
 
     async def _on_command(self, message: Message[msgspec.Struct]) -> None:
         handle = self._commands.get(type(message.event))

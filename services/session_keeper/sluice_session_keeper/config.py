@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_settings import SettingsConfigDict
 
+from sluice_proto.session import ApiPath
 from sluice_runtime.config import SluiceSettings
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar, WindowSpec
 from sluice_session_keeper.domain.windows import SUNDAY
@@ -29,16 +30,33 @@ Zone = Annotated[
     AfterValidator(_zone),
     Field(json_schema_extra={"expects": "an IANA zone, e.g. Europe/Zurich"}),
 ]
+
+
+def _path(value: object) -> object:
+    """``IBKR_API`` as the router reads it: cpgateway and webapi (and the older rest) are the
+    REST path's session (tickle, regional reset); socket is IB Gateway's."""
+    if isinstance(value, str):
+        name = value.strip().lower()
+        return "rest" if name in ("cpgateway", "webapi", "rest") else name
+    return value
+
+
+IbkrPath = Annotated[
+    ApiPath,
+    BeforeValidator(_path),
+    Field(json_schema_extra={"expects": "socket, cpgateway or webapi (rest means cpgateway)"}),
+]
 Seconds = Annotated[float, Field(gt=0, json_schema_extra={"expects": "a number of seconds > 0"})]
 Minutes = Annotated[float, Field(ge=0, json_schema_extra={"expects": "a number of minutes >= 0"})]
 
 
 class KeeperSettings(SluiceSettings):
-    """Cadences, thresholds and reset windows; field ``x`` reads ``SLUICE_SESSION_X``."""
+    """Cadences, thresholds and reset windows; field ``x`` reads ``SLUICE_SESSION_X`` (build it
+    in code with the field names: ``KeeperSettings(api="socket", tick_s=0.2)``)."""
 
     model_config = SettingsConfigDict(env_prefix="SLUICE_SESSION_")
 
-    api: Literal["socket", "rest"] = Field("socket", validation_alias="IBKR_API")
+    api: IbkrPath = Field("socket", validation_alias="IBKR_API")
     account: str | None = Field(None, validation_alias="IBKR_ACCOUNT")
     tick_s: Seconds = 1.0
     lease_ttl_s: Seconds = 3.0

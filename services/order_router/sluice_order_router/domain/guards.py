@@ -1,9 +1,8 @@
-"""Start-up guards: paper and live must never be confused, and egress never goes direct.
+"""Start-up guards: paper and live must never be confused.
 
 ``TRADING_MODE``, the gateway port and the account prefix each say paper or live; all three
-must agree, and live additionally needs an explicit opt-in. A configured egress proxy is a
-promise that nothing reaches IBKR directly, so a path that cannot use it must not start.
-Pure: raises, never exits.
+must agree, and live additionally needs an explicit opt-in. (The egress topology's own checks
+are in ``topology``.) Pure: raises, never exits.
 """
 
 from __future__ import annotations
@@ -18,7 +17,11 @@ LIVE_PORTS = frozenset({7496, 4001})
 
 
 class GuardError(Exception):
-    """A disagreement that must stop the router before it connects."""
+    """Disagreements that must stop the router before it connects, one sentence each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("refusing to start: " + "; ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +32,6 @@ class GuardInput:
     port: int | None
     account: str
     live_enabled: bool = False
-    api: Literal["socket", "rest"] = "socket"
-    proxy_configured: bool = False
 
 
 def port_mode(port: int) -> TradingMode | None:
@@ -72,12 +73,5 @@ def check_guards(given: GuardInput) -> None:
         )
     if given.mode == "live" and not given.live_enabled:
         problems.append("TRADING_MODE=live but live trading is not enabled (SLUICE_ENABLE_LIVE=1)")
-    if given.proxy_configured and given.api == "socket":
-        problems.append(
-            "an egress proxy is configured (QUOTAGUARDSHIELD_URL/SLUICE_EGRESS_PROXY_URL) but "
-            "IBKR_API=socket cannot send through it, so orders would leave by the direct route; "
-            "use IBKR_API=rest, or unset the proxy and give the socket path its own fixed egress "
-            "(IBKR_BIND_ADDRESS on a reserved IP, or a NAT/egress gateway)"
-        )
     if problems:
-        raise GuardError("refusing to start: " + "; ".join(problems))
+        raise GuardError(problems)

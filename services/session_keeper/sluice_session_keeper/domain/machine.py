@@ -11,9 +11,11 @@ from datetime import datetime
 
 from sluice_proto.codec import event_type
 from sluice_proto.session import (
+    ApiPath,
     AuthStatusReport,
     ConnectionReport,
     EgressReport,
+    EgressStatus,
     SessionCommand,
     SessionCommandName,
     SessionState,
@@ -55,6 +57,21 @@ class Step:
     commands: list[SessionCommand] = field(default_factory=list)
 
 
+def egress_status(report: EgressReport) -> EgressStatus:
+    """The report's status; older routers sent none (then no observed IP meant unknown)."""
+    if report.status is not None:
+        return report.status
+    if report.ok:
+        return "ok"
+    return "mismatch" if report.observed_ip else "unknown"
+
+
+def _egress_path(report: EgressReport | None) -> ApiPath | None:
+    if report is None:
+        return None
+    return report.path or "rest"  # older routers checked egress on the REST path only
+
+
 class SessionMachine:
     """The session of one account as the keeper sees it."""
 
@@ -83,6 +100,8 @@ class SessionMachine:
         if isinstance(report, EgressReport):
             self.egress = report
         else:
+            if isinstance(report, ConnectionReport) and _egress_path(self.egress) != report.path:
+                self.egress = None  # the router restarted on another path: that verdict is stale
             self._set_health(self._health_of(report), min(report.ts, now), now)
         self._observe(now)
 
@@ -122,10 +141,13 @@ class SessionMachine:
         return self.health
 
     def verdict(self, now: datetime) -> Verdict:
-        """The session state now: egress mismatch, then reset windows, then health."""
-        if self.egress is not None and not self.egress.ok:
-            reason = f"IBKR sees {self.egress.observed_ip}, expected {self.egress.expected_ip}"
+        """The session state now: egress that holds, then reset windows, then health."""
+        egress = self.egress
+        if egress is not None and not egress.ok and egress_status(egress) == "mismatch":
+            reason = f"IBKR sees {egress.observed_ip}, expected {egress.expected_ip}"
             return Verdict("EGRESS_MISMATCH", f"egress mismatch: {reason}")
+        if egress is not None and not egress.ok and egress.expected_ip:
+            return Verdict("UNKNOWN", egress.message or "egress unknown: the check could not run")
         window = self.calendar.active(now)
         if window is not None:
             until = window.end.isoformat(timespec="minutes")

@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 
+from sluice_order_router.domain.egress import EgressProxy, parse_proxy
+from sluice_order_router.domain.topology import DEFAULT_BASE_URL
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
 from sluice_runtime.redaction import redact, register_secrets
 
-from .egress import EgressProxy, parse_proxy
 from .errors import NoBridgeError, ProxyDownError, SessionLostError, SourceRefusedError
 from .limiter import RateLimitedError, SharedLimiter
 from .oauth import LST_PATH, IbkrOAuth, OAuthCredentials
@@ -73,7 +74,7 @@ class CpClient:
             register_secrets((*self.proxy.secrets, self.proxy.url))
             _guard_library_logs()
             log.info("egress: every IBKR request goes through %s", self.proxy.display)
-        base_url = settings.base_url.rstrip("/")
+        base_url = (settings.base_url or DEFAULT_BASE_URL["cpgateway"]).rstrip("/")
         self._base_path = httpx.URL(base_url).path
         auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace) if oauth else None
         self._http = httpx.AsyncClient(

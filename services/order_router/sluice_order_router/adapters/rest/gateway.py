@@ -187,7 +187,7 @@ class RestGateway:
             raise NotConnectedError("Client Portal session is not up")
 
     async def _check_egress(self) -> tuple[EgressReport, NotConnectedError | None]:
-        expected = self.settings.expected_egress_ip
+        expected = self.settings.expected_egress_ips
         report, failure = await check_egress(self.client, self.account, expected)
         if not report.ok:
             log.warning("egress check: %s", report.message)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from sluice_order_router.domain.egress import egress_verdict
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
 from sluice_proto.session import AuthStatusReport, EgressReport
 
 from .client import CpClient
-from .egress import egress_verdict
 
 AuthCommand = Literal["tickle", "auth_status", "reauthenticate", "logout"]
 _REQUESTS: dict[AuthCommand, tuple[str, str]] = {
@@ -70,22 +70,29 @@ async def open_brokerage_session(client: CpClient) -> None:
 
 
 async def check_egress(
-    client: CpClient, account: str, expected: str | None
+    client: CpClient, account: str, expected: tuple[str, ...]
 ) -> tuple[EgressReport, NotConnectedError | None]:
-    """Compare the IP ``/sso/validate`` reports with the expected static IP; with the failure
-    that prevented reading it, if any (proxy down, source refused)."""
+    """Compare the IP ``/sso/validate`` reports with the expected static IPs; with the failure
+    that prevented reading it, if any (proxy down, source refused). A check that could not run
+    is ``unknown``, never a mismatch."""
     observed: str | None = None
     failure: NotConnectedError | None = None
+    why: str | None = None
     try:
         body = await client.request("GET", "/sso/validate")
         observed = str(body.get("IP")) if isinstance(body, dict) and body.get("IP") else None
-        ok, message = egress_verdict(observed, expected)
     except NotConnectedError as exc:
-        failure = exc
-        ok, message = False, f"egress check failed: {exc}"
+        failure, why = exc, str(exc)
     except BrokerRejectedError as exc:
-        ok, message = False, f"egress check failed: {exc}"
+        why = str(exc)
+    verdict = egress_verdict(observed, expected, source="IBKR (/sso/validate)", failure=why)
     report = EgressReport(
-        account=account, ok=ok, observed_ip=observed, expected_ip=expected, message=message
+        account=account,
+        ok=not verdict.holds,
+        observed_ip=observed,
+        expected_ip=", ".join(expected) or None,
+        message=verdict.message,
+        status=verdict.status,
+        path="rest",
     )
     return report, failure
