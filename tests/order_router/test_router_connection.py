@@ -14,7 +14,7 @@ from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.transport import SluiceIB
 from sluice_proto import Instrument
 from sluice_proto.market_data import MdStart, MdTick
-from sluice_proto.orders import OrderFilled, OrderHeld, OrderSubmitting
+from sluice_proto.orders import OrderBrokerRejected, OrderFilled, OrderHeld, OrderSubmitting
 from sluice_proto.session import ConnectionReport
 from sluice_proto.topics import MD_REQUESTS, MD_TICKS, SESSION_REPORTS
 from sluice_sim.tws.control import TwsControl
@@ -65,6 +65,24 @@ async def test_1100_holds_orders_and_1101_resubscribes_and_reconciles(
     control.step()
     await eventually(lambda: len(ticks(broker)) > before)  # the stream was subscribed again
     assert "restored_data_lost" in statuses(broker)
+
+
+async def test_a_router_started_in_an_1100_outage_holds_orders_until_restored(
+    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    control.lose_connectivity()  # the gateway says 1100 to the router while its API starts
+    router = await start_router(wait_connected=False)
+    await eventually(lambda: statuses(broker) == ["lost"])
+    await send(broker, approved("outage-1"))
+    await eventually(lambda: OrderHeld in kinds(broker, "outage-1"))
+    assert not router.readiness()[0]
+    lost = topic_events(broker, SESSION_REPORTS)[0]
+    assert isinstance(lost, ConnectionReport) and (lost.code, lost.client_id) == (1100, 11)
+    control.restore_connectivity(data_lost=False)
+    await eventually(lambda: OrderFilled in kinds(broker, "outage-1"))
+    assert statuses(broker) == ["lost", "restored_data_kept"]  # never "connected" in between
+    assert OrderBrokerRejected not in kinds(broker, "outage-1")
+    assert control.orders_with_ref("outage-1") == 1
 
 
 async def test_a_refused_stream_is_relayed_with_the_contracts_reason(
