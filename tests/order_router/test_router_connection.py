@@ -13,14 +13,16 @@ from sluice_order_router.adapters.socket.handshake import ClosedAtOnceError, End
 from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.transport import SluiceIB
 from sluice_proto import Instrument
-from sluice_proto.market_data import MdStart, MdTick
+from sluice_proto.market_data import MdStart, MdStop, MdTick
 from sluice_proto.orders import OrderBrokerRejected, OrderFilled, OrderHeld, OrderSubmitting
 from sluice_proto.session import ConnectionReport
 from sluice_proto.topics import MD_REQUESTS, MD_TICKS, SESSION_REPORTS
+from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter, options
 from tests.support.collect import topic_events
+from tests.support.gateway import ACCOUNT
 from tests.support.orders import approved, kinds, send
 from tests.support.polling import eventually
 
@@ -94,6 +96,28 @@ async def test_a_refused_stream_is_relayed_with_the_contracts_reason(
     (refusal,) = refusals(broker)
     assert (refusal.reason, refusal.error_code) == ("UNKNOWN_INSTRUMENT", 200)
     assert refusal.error_text is not None and refusal.error_text.startswith("IBKR 200: ")
+
+
+@pytest.mark.parametrize(
+    "tws_config", [TwsConfig(port=0, accounts=(ACCOUNT,), market_data_lines=1)]
+)
+async def test_a_stream_refused_later_on_the_socket_is_relayed_with_its_reason(
+    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    await start_router()
+    aapl, msft = Instrument(symbol="AAPL"), Instrument(symbol="MSFT")
+    await send_md(broker, MdStart(instrument=aapl))
+    await eventually(lambda: ticks(broker))  # AAPL holds the one line
+    await send_md(broker, MdStart(instrument=msft))  # IBKR answers 101, after reqMktData
+    await eventually(lambda: refusals(broker))
+    (refusal,) = refusals(broker)
+    assert (refusal.instrument, refusal.reason, refusal.error_code) == (msft, "LINE_LIMIT", 101)
+    assert refusal.error_text == "IBKR 101: Max number of tickers has been reached"
+    await send_md(broker, MdStop(instrument=aapl))  # AAPL's line is free again
+    await send_md(broker, MdStart(instrument=msft))
+    control.step()
+    await eventually(lambda: any(t.instrument == msft for t in ticks(broker)))
+    assert len(refusals(broker)) == 1
 
 
 async def test_client_id_in_use_moves_to_the_next_pool_id_without_waiting(

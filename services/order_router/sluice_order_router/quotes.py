@@ -54,11 +54,16 @@ class QuoteRelay:
         except NotConnectedError:
             return
         except BrokerRejectedError as exc:
-            self._wanted.pop(instrument.key, None)
-            error = MdTick(
-                instrument=instrument,
-                error_code=exc.code,
-                error_text=str(exc),  # "IBKR <code>: <text>", what subscribers are told
-                reason=md_refusal(exc.code),
-            )
-            await self._publish.tick(error)
+            await self.refused(instrument, exc)
+
+    async def refused(self, instrument: Instrument, error: BrokerRejectedError) -> None:
+        """IBKR will not stream ``instrument`` (at once, or later on the socket): stop wanting
+        it and relay why."""
+        self._wanted.pop(instrument.key, None)
+        tick = MdTick(
+            instrument=instrument,
+            error_code=error.code,
+            error_text=str(error),  # "IBKR <code>: <text>", what subscribers are told
+            reason=md_refusal(error.code),
+        )
+        await self._publish.tick(tick)
