@@ -87,6 +87,19 @@ async def test_a_router_started_in_an_1100_outage_holds_orders_until_restored(
     assert control.orders_with_ref("outage-1") == 1
 
 
+async def test_a_stream_asked_for_during_an_outage_starts_on_1102(
+    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    control.lose_connectivity()
+    await start_router(wait_connected=False)
+    await eventually(lambda: statuses(broker) == ["lost"])
+    await send_md(broker, MdStart(instrument=Instrument(symbol="AAPL")))
+    control.restore_connectivity(data_lost=False)  # "data kept": nothing is re-subscribed
+    await eventually(lambda: "restored_data_kept" in statuses(broker))
+    control.step()
+    await eventually(lambda: ticks(broker))
+
+
 async def test_a_refused_stream_is_relayed_with_the_contracts_reason(
     start_router: StartRouter, broker: MemoryBroker
 ) -> None:

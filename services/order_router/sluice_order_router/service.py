@@ -125,3 +125,5 @@ class RouterService:
             await self.desk.reconcile()
         if report.status in _DATA_LOST:
             await self.quotes.resubscribe()
+        elif report.status in _UP:
+            await self.quotes.resume()
