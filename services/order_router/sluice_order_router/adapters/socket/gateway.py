@@ -49,7 +49,6 @@ class _Stream:
 
     instrument: Instrument
     contract: Contract
-    ticker: Ticker
     req_id: int
 
 
@@ -184,7 +183,7 @@ class SocketGateway:
         contract = mapping.to_contract(qualified)
         ticker = self.ib.reqMktData(contract)
         req_id = self.ib.wrapper.ticker2ReqId["mktData"][ticker]  # ib_async keeps it there
-        self._streams[instrument.key] = _Stream(instrument, contract, ticker, req_id)
+        self._streams[instrument.key] = _Stream(instrument, contract, req_id)
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         old = self._streams.pop(instrument.key, None)
@@ -257,16 +256,17 @@ class SocketGateway:
 
     def _on_error(self, req_id: int, code: int, text: str, contract: Any) -> None:
         """IBKR refused a stream after ``reqMktData`` returned (101, 354, 10089, ...)."""
-        if self._on_refused is None or md_refusal(code) is None:
-            return  # not a refusal (informational, or about something else)
+        if md_refusal(code) is None:
+            return  # not a refusal: informational, or about something else
         stream = next((s for s in self._streams.values() if s.req_id == req_id), None)
         if stream is None:
             return
         del self._streams[stream.instrument.key]
         # frees the line where IBKR kept part of the stream (10090: some ticks stay active)
         self.ib.cancelMktData(stream.contract)
-        callback, error = self._on_refused, BrokerRejectedError(code, text)
-        self._relay.post(lambda: callback(stream.instrument, error))
+        if self._on_refused is not None:
+            callback, error = self._on_refused, BrokerRejectedError(code, text)
+            self._relay.post(lambda: callback(stream.instrument, error))
 
     def _on_tickers(self, tickers: set[Ticker]) -> None:
         if self._on_tick is None:
