@@ -87,6 +87,23 @@ async def test_a_router_started_in_an_1100_outage_holds_orders_until_restored(
     assert control.orders_with_ref("outage-1") == 1
 
 
+async def test_a_reconnect_into_an_outage_stays_lost(
+    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    await start_router()
+    control.lose_connectivity()
+    await control.restart(window=0.2)  # every client dropped; the outage outlives the restart
+    await eventually(lambda: "disconnected" in statuses(broker) and statuses(broker)[-1] == "lost")
+    await send(broker, approved("reconnected-1"))
+    await eventually(lambda: OrderHeld in kinds(broker, "reconnected-1"))
+    control.restore_connectivity(data_lost=True)
+    await eventually(lambda: OrderFilled in kinds(broker, "reconnected-1"))
+    assert control.orders_with_ref("reconnected-1") == 1
+    seen = statuses(broker)  # connected, lost, disconnected, refused while it restarts, lost, ...
+    after_restart = seen[seen.index("disconnected") :]
+    assert "connected" not in after_restart and after_restart[-1] == "restored_data_lost"
+
+
 async def test_a_stream_asked_for_during_an_outage_starts_on_1102(
     start_router: StartRouter, broker: MemoryBroker, control: TwsControl
 ) -> None:
