@@ -75,6 +75,9 @@ class TwsServer:
     def note_order_id(self, order_id: int) -> None:
         self._next_order_id = max(self._next_order_id, order_id + 1)
 
+    def market_data_lines_in_use(self) -> int:
+        return sum(len(session.market_data) for session in self.sessions.values())
+
     def broadcast_error(self, code: int, text: str) -> None:
         for session in self.sessions.values():
             session.send_error(NO_ID, code, text)

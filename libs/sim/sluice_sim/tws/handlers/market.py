@@ -54,8 +54,7 @@ def req_market_data(session: Session, fields: list[str]) -> None:
 def _line_free(session: Session) -> bool:
     """A streaming request needs a line; the user's lines are shared by all its API clients."""
     lines = session.server.config.market_data_lines
-    in_use = sum(len(each.market_data) for each in session.server.sessions.values())
-    return lines is None or in_use < lines
+    return lines is None or session.server.market_data_lines_in_use() < lines
 
 
 def cancel_market_data(session: Session, fields: list[str]) -> None:
