@@ -47,8 +47,23 @@ class Quote(_TopOfBook, tag_field="type", tag="quote"):
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-SubscriptionRejectReason = Literal["LINE_BUDGET_EXHAUSTED", "UNKNOWN_INSTRUMENT", "BROKER_ERROR"]
-"""Why market-data refused a subscription."""
+MdRefusalReason = Literal["LINE_LIMIT", "NOT_SUBSCRIBED", "NO_PERMISSION", "UNKNOWN_INSTRUMENT"]
+"""Why the broker will not stream an instrument, in the contract's words (the router maps the
+broker's own codes to these)."""
+
+SubscriptionRejectReason = Literal[
+    "LINE_BUDGET_EXHAUSTED",
+    "BROKER_ERROR",
+    "UNKNOWN_INSTRUMENT",
+    "LINE_LIMIT",
+    "NOT_SUBSCRIBED",
+    "NO_PERMISSION",
+]
+"""Why market-data refused a subscription: its own line budget is full
+(``LINE_BUDGET_EXHAUSTED``), or the broker refused the stream (an ``MdRefusalReason``: the
+account has fewer lines than configured, no market-data subscription, no permission, unknown
+instrument). ``BROKER_ERROR`` is no longer sent; it stays for events written before the
+broker's reasons were added."""
 
 
 class MdSubscriptionRejected(
@@ -81,11 +96,6 @@ class MdStop(msgspec.Struct, kw_only=True, tag_field="type", tag="md_stop"):
 
 
 MdRequest = MdStart | MdStop
-
-
-MdRefusalReason = Literal["LINE_LIMIT", "NOT_SUBSCRIBED", "NO_PERMISSION", "UNKNOWN_INSTRUMENT"]
-"""Why the broker will not stream an instrument, in the contract's words (the router maps the
-broker's own codes to these)."""
 
 
 class MdTick(_TopOfBook, tag_field="type", tag="md_tick"):

@@ -79,9 +79,9 @@ def test_a_budget_below_one_is_refused() -> None:
     ("refusal", "reason"),
     [
         ("UNKNOWN_INSTRUMENT", "UNKNOWN_INSTRUMENT"),
-        ("LINE_LIMIT", "LINE_BUDGET_EXHAUSTED"),
-        ("NOT_SUBSCRIBED", "BROKER_ERROR"),
-        ("NO_PERMISSION", "BROKER_ERROR"),
+        ("LINE_LIMIT", "LINE_LIMIT"),
+        ("NOT_SUBSCRIBED", "NOT_SUBSCRIBED"),
+        ("NO_PERMISSION", "NO_PERMISSION"),
     ],
 )
 def test_a_refused_stream_frees_the_line_and_tells_every_subscriber(

@@ -176,6 +176,34 @@ async def test_a_refused_instrument_frees_its_line_and_tells_the_subscriber(
     assert not service.registry.is_active(instrument.key)
 
 
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)  # exact line count: see above
+async def test_a_line_limit_at_the_broker_frees_the_line_for_the_next_instrument(
+    router: Bus, market_data: Start, symbols: Callable[[], Instrument]
+) -> None:
+    refused, other = symbols(), symbols()
+    seen = await watch(router)
+    service = await market_data(budget=1)
+    await subscribe(router, "alpha", refused)
+    await eventually(lambda: service.registry.is_active(refused.key), what="subscribed")
+    limit = MdTick(
+        instrument=refused,
+        error_code=101,
+        error_text="IBKR 101: Max number of tickers has been reached",
+        reason="LINE_LIMIT",
+    )
+    rejected = seen.events  # bound once for the lambda below
+    await tick_until(
+        router, lambda: bool(rejected(MD_QUOTES, refused.key, MdSubscriptionRejected)), limit
+    )
+    (rejection,) = seen.events(MD_QUOTES, refused.key, MdSubscriptionRejected)
+    assert (rejection.reason_code, rejection.message) == ("LINE_LIMIT", limit.error_text)
+    assert service.registry.lines_in_use == 0
+    await subscribe(router, "alpha", other)  # the budget of one line admits the next instrument
+    await eventually(lambda: bool(seen.events(MD_REQUESTS, other.key)), what="MdStart")
+    assert [type(e) for e in seen.events(MD_REQUESTS, other.key)] == [MdStart]
+    assert seen.events(MD_QUOTES, other.key, MdSubscriptionRejected) == []
+
+
 @pytest.mark.parametrize("backend", ["memory"], indirect=True)
 async def test_quotes_over_http(
     router: Bus, market_data: Start, symbols: Callable[[], Instrument]

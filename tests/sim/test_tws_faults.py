@@ -109,6 +109,38 @@ async def test_connectivity_lost_and_restored(tws: TwsServer, connect: Connect) 
     await eventually(lambda: 1102 in codes)
 
 
+async def test_a_client_connecting_during_an_outage_is_told_1100(
+    tws: TwsServer, connect: Connect
+) -> None:
+    TwsControl(tws).lose_connectivity()
+    ib = IB()
+    errors: list[tuple[int, int, str]] = []
+    ib.errorEvent += lambda req_id, code, text, contract: errors.append((req_id, code, text))
+    await ib.connectAsync("127.0.0.1", tws.port, clientId=4, timeout=5)
+    await eventually(lambda: errors)
+    assert errors == [(-1, 1100, "Connectivity between IB and Trader Workstation has been lost.")]
+    ib.disconnect()
+
+
+@pytest.mark.parametrize("tws_config", [TwsConfig(market_data_lines=1)])
+async def test_a_stream_beyond_the_line_limit_is_refused_with_101(
+    tws: TwsServer, connect: Connect
+) -> None:
+    first, second = await connect(client_id=1), await connect(client_id=2)
+    streaming = first.reqMktData(CONTRACT)
+    await eventually(lambda: streaming.bid > 0)  # NaN until the first tick
+    errors: list[tuple[int, int, str]] = []
+    second.errorEvent += lambda req_id, code, text, contract: errors.append((req_id, code, text))
+    second.reqMktData(Stock("MSFT", "SMART", "USD", conId=272093))  # the user's lines are shared
+    await eventually(lambda: errors)
+    ((req_id, code, text),) = errors
+    assert (code, text) == (101, "Max number of tickers has been reached")
+    assert second.wrapper.reqId2Ticker[req_id].contract.symbol == "MSFT"
+    first.cancelMktData(CONTRACT)  # frees the line
+    again = second.reqMktData(Stock("MSFT", "SMART", "USD", conId=272093))
+    await eventually(lambda: again.bid > 0)
+
+
 async def test_daily_restart_drops_clients_and_refuses_for_a_window(
     tws: TwsServer, connect: Connect
 ) -> None:

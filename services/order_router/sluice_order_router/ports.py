@@ -44,6 +44,7 @@ class NotConnectedError(Exception):
 OnOrderUpdate = Callable[[OrderUpdate], Awaitable[None]]
 OnConnection = Callable[[ConnectionReport], Awaitable[None]]
 OnTick = Callable[[Instrument, dict[str, Decimal | None]], Awaitable[None]]
+OnQuoteRefused = Callable[[Instrument, BrokerRejectedError], Awaitable[None]]
 
 
 class BrokerGateway(Protocol):
@@ -63,9 +64,14 @@ class BrokerGateway(Protocol):
         """True while orders can be sent."""
 
     def set_callbacks(
-        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+        self,
+        on_update: OnOrderUpdate,
+        on_connection: OnConnection,
+        on_tick: OnTick,
+        on_refused: OnQuoteRefused | None = None,
     ) -> None:
-        """Where the adapter delivers pushed updates, connection changes and ticks."""
+        """Where the adapter delivers pushed updates, connection changes and ticks, and
+        streams IBKR refused after ``subscribe_quotes`` returned (the stream is over)."""
 
     async def qualify(self, instrument: Instrument) -> Instrument:
         """The instrument with its conId, or ``BrokerRejectedError`` (e.g. 200 unknown)."""

@@ -1,7 +1,8 @@
 """Market-data streams the market-data service asks for, relayed as raw ticks.
 
 The router remembers what is wanted, so a reconnect or IBKR's 1101 (restored, data lost)
-re-subscribes everything; a failure is relayed as an ``MdTick`` carrying the error and, when
+re-subscribes everything, and 1102 (data kept) what was asked for while the link was down; a
+failure is relayed as an ``MdTick`` carrying the error and, when
 IBKR refused the stream for good, its reason in the contract's words.
 """
 
@@ -25,6 +26,7 @@ class QuoteRelay:
         self._gateway = gateway
         self._publish = publisher
         self._wanted: dict[str, Instrument] = {}
+        self._deferred: set[str] = set()  # wanted while the link was down: not asked for yet
 
     async def request(self, request: MdRequest) -> None:
         """Start or stop streaming an instrument."""
@@ -33,12 +35,21 @@ class QuoteRelay:
             self._wanted[key] = request.instrument
             await self._subscribe(request.instrument)
         elif self._wanted.pop(key, None) is not None:
+            self._deferred.discard(key)
             await self._gateway.unsubscribe_quotes(request.instrument)
 
     async def resubscribe(self) -> None:
         """Subscribe everything wanted again (after a reconnect or 1101)."""
         for instrument in list(self._wanted.values()):
             await self._subscribe(instrument)
+
+    async def resume(self) -> None:
+        """Subscribe what was asked for while the link was down (after 1102: IBKR kept the
+        streams already running)."""
+        for key in list(self._deferred):
+            instrument = self._wanted.get(key)
+            if instrument is not None:
+                await self._subscribe(instrument)
 
     async def tick(self, instrument: Instrument, prices: dict[str, Decimal | None]) -> None:
         """Relay one price update."""
@@ -47,18 +58,27 @@ class QuoteRelay:
         await self._publish.tick(msgspec.convert({"instrument": instrument, **values}, MdTick))
 
     async def _subscribe(self, instrument: Instrument) -> None:
+        self._deferred.add(instrument.key)  # until the gateway has taken the request
         if not self._gateway.connected:
-            return  # ``resubscribe`` runs once the link is up
+            return  # ``resubscribe`` or ``resume`` runs once the link is up
         try:
             await self._gateway.subscribe_quotes(instrument)
         except NotConnectedError:
             return
         except BrokerRejectedError as exc:
-            self._wanted.pop(instrument.key, None)
-            error = MdTick(
-                instrument=instrument,
-                error_code=exc.code,
-                error_text=str(exc),  # "IBKR <code>: <text>", what subscribers are told
-                reason=md_refusal(exc.code),
-            )
-            await self._publish.tick(error)
+            await self.refused(instrument, exc)
+        else:
+            self._deferred.discard(instrument.key)
+
+    async def refused(self, instrument: Instrument, error: BrokerRejectedError) -> None:
+        """IBKR will not stream ``instrument`` (at once, or later on the socket): stop wanting
+        it and relay why."""
+        self._wanted.pop(instrument.key, None)
+        self._deferred.discard(instrument.key)
+        tick = MdTick(
+            instrument=instrument,
+            error_code=error.code,
+            error_text=str(error),  # "IBKR <code>: <text>", what subscribers are told
+            reason=md_refusal(error.code),
+        )
+        await self._publish.tick(tick)

@@ -63,7 +63,9 @@ class RouterService:
             CancelOrder: self._cancel,
             CancelAll: self._cancel,
         }
-        gateway.set_callbacks(self.desk.update, self._on_connection, self.quotes.tick)
+        gateway.set_callbacks(
+            self.desk.update, self._on_connection, self.quotes.tick, self.quotes.refused
+        )
 
     async def start(self) -> None:
         await replay_journal(self._bus, self.account, self.orders)
@@ -125,3 +127,5 @@ class RouterService:
             await self.desk.reconcile()
         if report.status in _DATA_LOST:
             await self.quotes.resubscribe()
+        elif report.status in _UP:
+            await self.quotes.resume()

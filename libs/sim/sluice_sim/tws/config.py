@@ -21,6 +21,7 @@ class TwsConfig:
     trusted_ips: frozenset[str] | None = None  # None: accept any source address
     master_client_id: int | None = None
     max_fill_per_step: Decimal | None = None
+    market_data_lines: int | None = None  # streaming reqMktData lines of the user; None: no limit
     quote_interval: float = 0.0  # seconds between quote steps; 0 = only on explicit steps
     restart_at: time | None = None  # daily restart (UTC)
     restart_window: float = 60.0  # seconds the gateway refuses connections while restarting

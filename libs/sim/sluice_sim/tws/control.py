@@ -6,13 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from sluice_sim.tws.server import TwsServer
-
-LOST = "Connectivity between IB and Trader Workstation has been lost."
-RESTORED_DATA_LOST = "Connectivity between IB and Trader Workstation has been restored - data lost."
-RESTORED_DATA_KEPT = (
-    "Connectivity between IB and Trader Workstation has been restored - data maintained."
-)
+from sluice_sim.tws.server import LOST, RESTORED_DATA_KEPT, RESTORED_DATA_LOST, TwsServer
 
 
 class TwsControl:

@@ -24,6 +24,12 @@ CLIENT_ID_IN_USE = (
     "Unable to connect as the client id is already in use. Retry with a unique client id."
 )
 HANDSHAKE_TIMEOUT = 10.0
+# IB Gateway's link notices (1100/1101/1102), word for word as it sends them at run time
+LOST = "Connectivity between IB and Trader Workstation has been lost."
+RESTORED_DATA_LOST = "Connectivity between IB and Trader Workstation has been restored - data lost."
+RESTORED_DATA_KEPT = (
+    "Connectivity between IB and Trader Workstation has been restored - data maintained."
+)
 
 
 class TwsServer:
@@ -68,6 +74,9 @@ class TwsServer:
 
     def note_order_id(self, order_id: int) -> None:
         self._next_order_id = max(self._next_order_id, order_id + 1)
+
+    def market_data_lines_in_use(self) -> int:
+        return sum(len(session.market_data) for session in self.sessions.values())
 
     def broadcast_error(self, code: int, text: str) -> None:
         for session in self.sessions.values():
@@ -144,8 +153,8 @@ class TwsServer:
     def _greet(self, session: Session) -> None:
         session.send(managed_accounts(self.venue.accounts))
         session.send(next_valid_id(self.next_order_id()))
-        if self.faults.connectivity_lost:
-            session.send_error(NO_ID, 1100, "Connectivity between IB and TWS has been lost.")
+        if self.faults.connectivity_lost:  # IB Gateway tells a newcomer its upstream is down
+            session.send_error(NO_ID, 1100, LOST)
             return
         for code, text in self.config.farm_status:
             session.send_error(NO_ID, code, text)

@@ -48,6 +48,10 @@ class SessionHost(Protocol):
         """Remember that a client used ``order_id``."""
         ...
 
+    def market_data_lines_in_use(self) -> int:
+        """Streaming market-data lines held by all clients (the user's lines are shared)."""
+        ...
+
 
 class Session:
     """State of one connected client: its id, subscriptions and socket."""

@@ -8,27 +8,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sluice_market_data.domain.registry import SubscriptionRegistry
-from sluice_proto.market_data import (
-    MdRefusalReason,
-    MdStop,
-    MdSubscriptionRejected,
-    MdTick,
-    SubscriptionRejectReason,
-)
-
-_REJECTION: dict[MdRefusalReason, SubscriptionRejectReason] = {
-    "UNKNOWN_INSTRUMENT": "UNKNOWN_INSTRUMENT",
-    "LINE_LIMIT": "LINE_BUDGET_EXHAUSTED",  # the account has fewer lines than configured
-    # no subscription or permission for this data: retrying will not help
-    "NOT_SUBSCRIBED": "BROKER_ERROR",
-    "NO_PERMISSION": "BROKER_ERROR",
-}
+from sluice_proto.market_data import MdStop, MdSubscriptionRejected, MdTick
 
 
 def end_subscription(
     registry: SubscriptionRegistry, tick: MdTick, now: datetime
 ) -> list[MdStop | MdSubscriptionRejected]:
-    """Free the line of an instrument the broker refused and tell each of its subscribers why.
+    """Free the line of an instrument the broker refused and tell each of its subscribers why
+    (the rejection carries the broker's reason as it is: ``LINE_LIMIT``, ``NOT_SUBSCRIBED``, ...).
 
     A tick without a reason (an informational notice, e.g. delayed data) leaves the
     subscription alone.
@@ -45,7 +32,7 @@ def end_subscription(
         MdSubscriptionRejected(
             instrument=instrument,
             subscriber_id=subscriber,
-            reason_code=_REJECTION[tick.reason],
+            reason_code=tick.reason,
             message=message,
             ts=now,
         )

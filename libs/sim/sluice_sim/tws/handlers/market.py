@@ -8,6 +8,8 @@ from sluice_sim.tws.encode.session import market_data_type
 from sluice_sim.tws.session import Session
 from sluice_sim.venue import ContractQuery, Instrument, InvalidRequestError, Quote, VenueError
 
+MAX_TICKERS = "Max number of tickers has been reached"
+
 
 def resolve_one(session: Session, req_id: int, query: ContractQuery) -> Instrument | None:
     """The single instrument a request names, or None after reporting IBKR's error."""
@@ -37,6 +39,9 @@ def req_market_data(session: Session, fields: list[str]) -> None:
     if session.server.faults.connectivity_lost:
         session.send_error(request.req_id, 1100, "Connectivity between IB and TWS has been lost.")
         return
+    if not request.snapshot and not _line_free(session):
+        session.send_error(request.req_id, 101, MAX_TICKERS)
+        return
     session.send(market_data_type(request.req_id, 1))
     session.send(market.tick_req_params(request.req_id, inst.min_tick))
     send_quote(session, request.req_id, session.venue.quotes.quote(inst.con_id))
@@ -44,6 +49,12 @@ def req_market_data(session: Session, fields: list[str]) -> None:
         session.send(market.tick_snapshot_end(request.req_id))
     else:
         session.market_data[request.req_id] = inst.con_id
+
+
+def _line_free(session: Session) -> bool:
+    """A streaming request needs a line; the user's lines are shared by all its API clients."""
+    lines = session.server.config.market_data_lines
+    return lines is None or session.server.market_data_lines_in_use() < lines
 
 
 def cancel_market_data(session: Session, fields: list[str]) -> None:

@@ -20,6 +20,7 @@ from sluice_order_router.ports import (
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,
+    OnQuoteRefused,
     OnTick,
 )
 from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
@@ -85,8 +86,14 @@ class RestGateway:
         return self._session_up and self._egress_ok
 
     def set_callbacks(
-        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+        self,
+        on_update: OnOrderUpdate,
+        on_connection: OnConnection,
+        on_tick: OnTick,
+        on_refused: OnQuoteRefused | None = None,
     ) -> None:
+        # on_refused stays unused: the Client Portal refuses a stream only in the contract
+        # lookup, which ``subscribe_quotes`` raises at once
         self._on_update, self._on_connection = on_update, on_connection
         self._quotes.on_tick = on_tick
 

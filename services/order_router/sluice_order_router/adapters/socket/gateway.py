@@ -21,11 +21,13 @@ from sluice_order_router.adapters.socket.transport import SluiceIB
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.client_ids import ClientIdPool
+from sluice_order_router.domain.md_refusals import md_refusal
 from sluice_order_router.ports import (
     BrokerRejectedError,
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,
+    OnQuoteRefused,
     OnTick,
     OrderUpdate,
 )
@@ -39,6 +41,15 @@ from sluice_proto.session import (
 )
 
 _PENDING = frozenset({"", "PendingSubmit", "ApiPending"})
+
+
+@dataclass(frozen=True, slots=True)
+class _Stream:
+    """One reqMktData: IBKR answers a refusal later, as an error with its request id."""
+
+    instrument: Instrument
+    contract: Contract
+    req_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +82,16 @@ class SocketGateway:
         pool = ClientIdPool(options.client_id, options.client_id_pool)
         endpoint = Endpoint(options.host, options.port, options.account, options.connect_timeout_s)
         self._link = Link(self.ib, endpoint, pool, options.backoff, self._on_link)
-        self._tickers: dict[str, tuple[Instrument, Contract, Ticker]] = {}
+        self._streams: dict[str, _Stream] = {}
         self._on_update: OnOrderUpdate | None = None
         self._on_connection: OnConnection | None = None
         self._on_tick: OnTick | None = None
+        self._on_refused: OnQuoteRefused | None = None
         self.ib.openOrderEvent += self._on_trade
         self.ib.orderStatusEvent += self._on_trade
         self.ib.commissionReportEvent += self._on_commission
         self.ib.pendingTickersEvent += self._on_tickers
+        self.ib.errorEvent += self._on_error
 
     @property
     def connected(self) -> bool:
@@ -90,9 +103,14 @@ class SocketGateway:
         return self._link.client_id
 
     def set_callbacks(
-        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+        self,
+        on_update: OnOrderUpdate,
+        on_connection: OnConnection,
+        on_tick: OnTick,
+        on_refused: OnQuoteRefused | None = None,
     ) -> None:
         self._on_update, self._on_connection, self._on_tick = on_update, on_connection, on_tick
+        self._on_refused = on_refused
 
     async def connect(self) -> None:
         await self._link.connect()
@@ -163,12 +181,14 @@ class SocketGateway:
         qualified = await self.qualify(instrument)
         await self.unsubscribe_quotes(instrument)
         contract = mapping.to_contract(qualified)
-        self._tickers[instrument.key] = (instrument, contract, self.ib.reqMktData(contract))
+        ticker = self.ib.reqMktData(contract)
+        req_id = self.ib.wrapper.ticker2ReqId["mktData"][ticker]  # ib_async keeps it there
+        self._streams[instrument.key] = _Stream(instrument, contract, req_id)
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
-        old = self._tickers.pop(instrument.key, None)
+        old = self._streams.pop(instrument.key, None)
         if old is not None and self.ib.isConnected():
-            self.ib.cancelMktData(old[1])
+            self.ib.cancelMktData(old.contract)
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "reconnect":
@@ -234,10 +254,24 @@ class SocketGateway:
         callback = self._on_update
         self._relay.post(lambda: callback(update))
 
+    def _on_error(self, req_id: int, code: int, text: str, contract: Any) -> None:
+        """IBKR refused a stream after ``reqMktData`` returned (101, 354, 10089, ...)."""
+        if md_refusal(code) is None:
+            return  # not a refusal: informational, or about something else
+        stream = next((s for s in self._streams.values() if s.req_id == req_id), None)
+        if stream is None:
+            return
+        del self._streams[stream.instrument.key]
+        # frees the line where IBKR kept part of the stream (10090: some ticks stay active)
+        self.ib.cancelMktData(stream.contract)
+        if self._on_refused is not None:
+            callback, error = self._on_refused, BrokerRejectedError(code, text)
+            self._relay.post(lambda: callback(stream.instrument, error))
+
     def _on_tickers(self, tickers: set[Ticker]) -> None:
         if self._on_tick is None:
             return
-        by_con_id = {contract.conId: inst for inst, contract, _ in self._tickers.values()}
+        by_con_id = {s.contract.conId: s.instrument for s in self._streams.values()}
         for ticker in tickers:
             instrument = by_con_id.get(ticker.contract.conId) if ticker.contract else None
             if instrument is not None:

@@ -2,7 +2,8 @@
 
 Reports every change as a ``ConnectionReport`` (the session-keeper's input). ``up`` is
 False while the socket is down and between IBKR's 1100 (connectivity lost) and 1101/1102
-(restored), so orders are held rather than sent into a dead link.
+(restored), so orders are held rather than sent into a dead link; ``domain.connectivity``
+decides which gateway messages move that state and what each connection reports.
 """
 
 from __future__ import annotations
@@ -18,15 +19,10 @@ from ib_async import IB
 from sluice_order_router.adapters.socket.handshake import ClientIdInUseError, Endpoint, open_api
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.client_ids import ClientIdPool
+from sluice_order_router.domain.connectivity import Connectivity, LinkReport
 from sluice_proto.session import ConnectionStatus
 
 log = logging.getLogger(__name__)
-
-_LINK_CODES: dict[int, ConnectionStatus] = {
-    1100: "lost",
-    1101: "restored_data_lost",
-    1102: "restored_data_kept",
-}
 
 Report = Callable[[ConnectionStatus, int | None, str], None]
 
@@ -47,7 +43,7 @@ class Link:
         self._pool = pool
         self._backoff = backoff
         self._report = report
-        self._ibkr_up = False
+        self._ibkr = Connectivity()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
@@ -57,7 +53,7 @@ class Link:
     @property
     def up(self) -> bool:
         """Socket connected and IBKR reachable behind it."""
-        return self._ib.isConnected() and self._ibkr_up
+        return self._ib.isConnected() and self._ibkr.up
 
     @property
     def synced(self) -> bool:
@@ -95,6 +91,7 @@ class Link:
         attempt = 0
         while not self._closing:
             attempt += 1
+            self._ibkr.socket_opening()
             try:
                 await open_api(self._ib, self._endpoint, self.client_id)
             except ClientIdInUseError as exc:
@@ -104,21 +101,21 @@ class Link:
             except (OSError, TimeoutError) as exc:
                 self._report("refused", None, f"{type(exc).__name__}: {exc}")
             else:
-                self._ibkr_up = True
                 self._connected.set()
-                self._report("connected", None, f"client id {self.client_id}")
+                self._send(self._ibkr.api_started(self.client_id))
                 return
             await asyncio.sleep(self._backoff.delay(attempt))
 
     def _on_error(self, req_id: int, code: int, text: str, contract: Any) -> None:
-        status = _LINK_CODES.get(code)
-        if status is None:
-            return
-        self._ibkr_up = status != "lost"
-        self._report(status, code, text)
+        report = self._ibkr.gateway_said(req_id, code, text)
+        if report is not None:
+            self._send(report)
+
+    def _send(self, report: LinkReport) -> None:
+        self._report(report.status, report.code, report.message)
 
     def _on_disconnected(self) -> None:
-        self._ibkr_up = False
+        self._ibkr.socket_closed()
         self._connected.clear()
         if self._closing:
             return
