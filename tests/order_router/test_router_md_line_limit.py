@@ -10,12 +10,15 @@ import pytest
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_market_data.domain import QuoteBook, SubscriptionRegistry
 from sluice_market_data.service import MarketData
+from sluice_order_router.bootstrap import build
+from sluice_order_router.config import RouterSettings
+from sluice_order_router.service import RouterService
 from sluice_proto import Instrument
 from sluice_proto.market_data import MdSubscribe, MdSubscriptionRejected, MdUnsubscribe, Quote
 from sluice_proto.topics import MD_QUOTES, MD_SUBSCRIPTIONS
 from sluice_sim.tws.config import TwsConfig
 from sluice_sim.tws.control import TwsControl
-from tests.order_router.conftest import StartRouter
+from sluice_sim.tws.server import TwsServer
 from tests.support.collect import topic_events
 from tests.support.gateway import ACCOUNT
 from tests.support.polling import eventually
@@ -41,6 +44,22 @@ async def market_data(broker: MemoryBroker) -> AsyncIterator[MarketData]:
     await bus.stop()
 
 
+@pytest.fixture
+async def router(tws: TwsServer, broker: MemoryBroker) -> AsyncIterator[RouterService]:
+    """The router as deployed: built by its bootstrap (socket adapter behind the egress gate)."""
+    bus = MemoryBus(broker, "order-router")
+    await bus.start()
+    settings = RouterSettings(
+        ibkr_api="socket", ibkr_account=ACCOUNT, ibkr_port=tws.port, ibkr_client_id=31,
+        reconnect_initial_s=0.05, reconnect_max_s=0.2,
+    )  # fmt: skip
+    service = build(settings, bus).component
+    await service.start()
+    yield service
+    await service.stop()
+    await bus.stop()
+
+
 async def subscribe(broker: MemoryBroker, instrument: Instrument, *, on: bool = True) -> None:
     event = (MdSubscribe if on else MdUnsubscribe)(subscriber_id="alpha", instrument=instrument)
     await MemoryBus(broker, "strategy").publish(MD_SUBSCRIPTIONS, event, key=instrument.key)
@@ -57,9 +76,9 @@ def rejections(broker: MemoryBroker) -> list[MdSubscriptionRejected]:
 
 
 async def test_101_at_the_socket_is_a_line_limit_rejection_and_frees_the_line(
-    market_data: MarketData, start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+    market_data: MarketData, router: RouterService, broker: MemoryBroker, control: TwsControl
 ) -> None:
-    await start_router()
+    await eventually(lambda: router.readiness()[0], what="the router to connect")
     await subscribe(broker, AAPL)
     await eventually(lambda: quoted(broker, AAPL))  # AAPL holds the account's one line
     await subscribe(broker, MSFT)  # within market-data's budget of two: the router is asked

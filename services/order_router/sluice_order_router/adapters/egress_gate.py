@@ -19,7 +19,13 @@ from sluice_order_router.adapters.rest.errors import EgressMismatchError
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.egress import egress_verdict
-from sluice_order_router.ports import BrokerGateway, OnConnection, OnOrderUpdate, OnTick
+from sluice_order_router.ports import (
+    BrokerGateway,
+    OnConnection,
+    OnOrderUpdate,
+    OnQuoteRefused,
+    OnTick,
+)
 from sluice_proto import ApprovedOrder, Instrument
 from sluice_proto.session import AuthStatusReport, EgressReport, EgressStatus
 
@@ -57,9 +63,13 @@ class EgressGate:
         return self.inner.connected and not self._hold
 
     def set_callbacks(
-        self, on_update: OnOrderUpdate, on_connection: OnConnection, on_tick: OnTick
+        self,
+        on_update: OnOrderUpdate,
+        on_connection: OnConnection,
+        on_tick: OnTick,
+        on_refused: OnQuoteRefused | None = None,
     ) -> None:
-        self.inner.set_callbacks(on_update, on_connection, on_tick)
+        self.inner.set_callbacks(on_update, on_connection, on_tick, on_refused)
 
     async def connect(self) -> None:
         """Verify egress (retrying with backoff while it holds), then connect the inner path."""
