@@ -39,6 +39,8 @@ class ApprovedOrder(msgspec.Struct, kw_only=True, tag_field="type", tag="order_a
     outside_rth: bool = False
     signal_created_at: UtcDatetime | None = None
     approved_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+    expires_at: UtcDatetime | None = None
+    """The router never sends the order after this time (it ends ``order_expired``)."""
 
     def __post_init__(self) -> None:
         require_positive("quantity", self.quantity)
@@ -201,6 +203,27 @@ class CancelRejected(_OrderEvent, tag="cancel_rejected"):
     text: str = ""
 
 
+class OrderParked(_OrderEvent, tag="order_parked"):
+    """Risk holds the signal while trading is not allowed; it ends released or expired."""
+
+    reason: str
+    expires_at: UtcDatetime
+
+
+class OrderReleased(_OrderEvent, tag="order_released"):
+    """Trading is allowed again: the parked signal is checked by risk as if new."""
+
+    reason: str = ""
+
+
+class OrderExpired(_OrderEvent, tag="order_expired"):
+    """The order's expiry passed before it was sent: it never reaches IBKR (final)."""
+
+    expires_at: UtcDatetime | None = None
+    reason: str = ""
+    expired_by: Literal["risk", "router"] = "risk"
+
+
 class ReplyPromptAudit(_OrderEvent, tag="reply_prompt"):
     """A Client Portal reply prompt and what the router answered."""
 
@@ -234,9 +257,12 @@ OrderEvent = (
     | CancelRejected
     | ReplyPromptAudit
     | RouterStarted
+    | OrderParked
+    | OrderReleased
+    | OrderExpired
 )
 
-FinalStatus = Literal["filled", "cancelled", "rejected"]
+FinalStatus = Literal["filled", "cancelled", "rejected", "expired"]
 """Where an order's lifecycle ends: nothing more happens to an order in one of these."""
 
 FINAL_STATUSES: frozenset[FinalStatus] = frozenset(get_args(FinalStatus))
@@ -246,6 +272,7 @@ _FINAL_BY_EVENT: dict[type[object], FinalStatus] = {
     OrderCancelled: "cancelled",
     OrderRejected: "rejected",
     OrderBrokerRejected: "rejected",
+    OrderExpired: "expired",
 }
 
 

@@ -4,6 +4,10 @@
 (key ``order|<client_order_id>``) and ``RiskAccountState`` (key ``account|<account>``) are the
 rest of the risk service's decision state, written in the same Kafka transaction as the
 decisions that changed it, so a restarted risk service resumes exactly where it committed.
+
+``DeferralCheck`` travels on the internal ``sluice.risk.deferrals.v1``: risk's own wake-up
+call, so that releasing or expiring a deferred signal is decided in a transaction like any
+other decision.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import msgspec
 
 from sluice_proto.common import Instrument, NonEmpty, Side, UtcDatetime, utc_now
 from sluice_proto.orders import FinalStatus
+from sluice_proto.signals import Signal
 
 
 class PositionState(msgspec.Struct, kw_only=True, tag_field="type", tag="position_state"):
@@ -31,7 +36,23 @@ class PositionState(msgspec.Struct, kw_only=True, tag_field="type", tag="positio
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-RiskOrderStatus = Literal["open", FinalStatus]
+RiskOrderStatus = Literal["deferred", "open", FinalStatus]
+"""``deferred``: the signal waits (for its first quote, or parked through a session gap)."""
+
+DeferralKind = Literal["quote", "session"]
+
+
+class DeferredSignal(msgspec.Struct, kw_only=True):
+    """A signal risk has not decided yet, and what it waits for."""
+
+    signal: Signal
+    kind: DeferralKind
+    """``quote``: the instrument's first quote; ``session``: trading to be allowed (parked)."""
+    deadline: UtcDatetime
+    """``quote``: decide then, quote or not; ``session``: the expiry."""
+    expires_at: UtcDatetime
+    parked: bool = False
+    """``order_parked`` was published: the wait ends ``order_released`` or ``order_expired``."""
 
 
 class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_order_state"):
@@ -50,6 +71,8 @@ class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_o
     avg_fill_price: Decimal = Decimal(0)
     approved_at: UtcDatetime | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+    deferred: DeferredSignal | None = None
+    """While ``status`` is ``deferred``: the signal itself, so a restart resumes the wait."""
 
 
 class RiskAccountState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_account_state"):
@@ -64,3 +87,10 @@ class RiskAccountState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk
 
 
 RiskStateEvent = PositionState | RiskOrderState | RiskAccountState
+
+
+class DeferralCheck(msgspec.Struct, kw_only=True, tag_field="type", tag="deferral_check"):
+    """Internal ``sluice.risk.deferrals.v1``: look again at the account's deferred signals."""
+
+    account: NonEmpty
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)

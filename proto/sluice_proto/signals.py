@@ -46,6 +46,14 @@ class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
     tif: TimeInForce = "DAY"
     outside_rth: bool = False
     created_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+    park: bool = True
+    """While trading is not allowed (session down, reset window), park the signal until it is
+    (``order_parked``, then ``order_released`` or ``order_expired``); False: reject it at once
+    (``TRADING_NOT_ALLOWED``). True by default, as Sluice promises that orders are held, not
+    lost, through session gaps; the expiry bounds how long."""
+    expires_at: UtcDatetime | None = None
+    """No order is sent for this signal after this time (parked, held or in doubt: it ends
+    ``order_expired``). None: risk's default lifetime for the order type."""
 
     def __post_init__(self) -> None:
         require_positive("quantity", self.quantity)

@@ -13,7 +13,7 @@ from sluice_proto.control import ControlEvent
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.market_data import MdRequest, MdTick, QuoteEvent, SubscriptionEvent
 from sluice_proto.orders import OrderEvent, RouterCommand
-from sluice_proto.risk_state import RiskStateEvent
+from sluice_proto.risk_state import DeferralCheck, RiskStateEvent
 from sluice_proto.session import SessionCommand, SessionReport, SessionState
 from sluice_proto.signals import SignalsEvent
 
@@ -43,6 +43,7 @@ SESSION_COMMANDS = "sluice.session.commands.v1"
 SESSION_REPORTS = "sluice.session.reports.v1"
 CONTROL = "sluice.control.v1"
 RISK_STATE = "sluice.risk.state.v1"
+RISK_DEFERRALS = "sluice.risk.deferrals.v1"
 DLQ = "sluice.dlq.v1"
 
 _SPECS = (
@@ -102,6 +103,14 @@ _SPECS = (
         ("risk",),
         "Positions and PnL; the risk service's changelog.",
         compacted=True,
+        internal=True,
+    ),
+    TopicSpec(
+        RISK_DEFERRALS,
+        DeferralCheck,
+        "account",
+        ("risk",),
+        "Risk's wake-up calls for deferred signals (a quote came, trading resumed, a deadline).",
         internal=True,
     ),
     TopicSpec(DLQ, DeadLetter, "original key", ("any service",), "Dead letters."),
