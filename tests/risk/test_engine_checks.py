@@ -13,22 +13,29 @@ from sluice_proto import (
     CancelRequest,
     KillSwitch,
     OrderCancelled,
+    OrderParked,
     OrderRejected,
     Resume,
 )
-from sluice_risk.domain.engine import Decision, RiskEngine
+from sluice_risk.domain.engine import AwaitingQuote, Decision, RiskEngine
 from tests.risk.factories import ACCOUNT, NOW, engine, fill_event, later, quote, session, signal
 
 
 def reason(decision: Decision) -> str | None:
     if isinstance(decision, OrderRejected):
         return decision.reason_code
+    if isinstance(decision, OrderParked):
+        return "parked"
     assert isinstance(decision, ApprovedOrder | CancelOrder), decision
     return None
 
 
 def decide(risk: RiskEngine, signal_id: str = "s1", at: Any = NOW, **fields: Any) -> str | None:
-    return reason(risk.decide(signal(signal_id, **fields), at))
+    """The decision's reason code; a signal waiting for a quote is decided when the wait ends."""
+    decision = risk.decide(signal(signal_id, **fields), at)
+    if isinstance(decision, AwaitingQuote):  # no quote came during the wait
+        [decision] = risk.revisit(decision.account, decision.deadline)
+    return reason(decision)
 
 
 def limits(**values: Any) -> dict[str, Any]:
@@ -217,10 +224,11 @@ def test_daily_realised_loss_limit_resets_on_the_next_trading_day() -> None:
     assert decide(risk, "tomorrow", at=tomorrow) is None
 
 
-def test_trading_not_allowed_rejects_orders_but_cancels_pass() -> None:
+def test_trading_not_allowed_parks_orders_or_rejects_them_but_cancels_pass() -> None:
     risk = engine()
     risk.state.on_session(session(allowed=False, ts=later(1)))
-    assert decide(risk, at=later(2)) == "TRADING_NOT_ALLOWED"
+    assert decide(risk, at=later(2)) == "parked"
+    assert decide(risk, "unparked", at=later(2), park=False) == "TRADING_NOT_ALLOWED"
     cancel = risk.decide(CancelRequest(strategy_id="strat", signal_id="x"), later(2))
     assert isinstance(cancel, CancelOrder) and cancel.account == ACCOUNT
 
@@ -228,7 +236,7 @@ def test_trading_not_allowed_rejects_orders_but_cancels_pass() -> None:
 def test_no_session_state_means_no_trading_unless_configured() -> None:
     risk = engine(ready=False)
     risk.state.on_quote(quote())
-    assert decide(risk) == "TRADING_NOT_ALLOWED"
+    assert decide(risk, park=False) == "TRADING_NOT_ALLOWED"
     relaxed = engine(limits(require_session_state=False), ready=False)
     relaxed.state.on_quote(quote())
     assert decide(relaxed) is None

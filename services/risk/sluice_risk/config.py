@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
 
+from sluice_risk.domain.deferrals import DeferralPolicy
 from sluice_risk.domain.limits import LimitBook, LimitsConfig
 from sluice_runtime.config import SluiceSettings
 
@@ -33,6 +35,26 @@ class RiskSettings(SluiceSettings):
     group: str = Field("sluice-risk", validation_alias="SLUICE_RISK_GROUP")
     trading_day_tz: str = Field("America/New_York", validation_alias="SLUICE_RISK_TRADING_DAY_TZ")
     mark_interval_s: float = Field(5.0, gt=0, validation_alias="SLUICE_RISK_MARK_INTERVAL_S")
+    quote_wait_s: float = Field(2.0, ge=0, validation_alias="SLUICE_RISK_QUOTE_WAIT_S")
+    ttl_market_s: float = Field(30.0, gt=0, validation_alias="SLUICE_RISK_TTL_MARKET_S")
+    ttl_day_max_s: float = Field(8 * 3600.0, gt=0, validation_alias="SLUICE_RISK_TTL_DAY_MAX_S")
+    ttl_gtc_s: float = Field(7 * 86400.0, gt=0, validation_alias="SLUICE_RISK_TTL_GTC_S")
+    session_close: time = Field(
+        time(16, 0),
+        validation_alias="SLUICE_RISK_SESSION_CLOSE",
+        json_schema_extra={"expects": "a time of day HH:MM in SLUICE_RISK_TRADING_DAY_TZ"},
+    )
+
+    def deferral_policy(self) -> DeferralPolicy:
+        """How long signals wait for a first quote and live unsent by default."""
+        return DeferralPolicy(
+            quote_wait=timedelta(seconds=self.quote_wait_s),
+            market_ttl=timedelta(seconds=self.ttl_market_s),
+            day_ttl=timedelta(seconds=self.ttl_day_max_s),
+            gtc_ttl=timedelta(seconds=self.ttl_gtc_s),
+            session_close=self.session_close,
+            zone=self.trading_day_tz,
+        )
 
     @model_validator(mode="after")
     def _limits_are_valid(self) -> RiskSettings:

@@ -4,10 +4,18 @@ One transactional consumer takes signals, order events and control commands; eac
 decisions and the changelog records of the state it changed are published in the same
 transaction as its offset. Quotes and session verdicts only update state; they come through
 a plain consumer, since replaying them is harmless.
+
+Deferred signals (waiting for a first quote, or parked through a session gap) are decided in
+the transactional stream too: when one is ready (its quote came, trading resumed, a deadline
+passed) a small loop publishes a ``DeferralCheck`` for its account to the internal
+``sluice.risk.deferrals.v1``, which that stream consumes. Decisions therefore never leave
+outside a transaction, and a restart resumes every wait from the changelog.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -23,27 +31,41 @@ from sluice_proto import (
     CancelOrder,
     CancelRequest,
     KillSwitch,
+    MdSubscribe,
+    MdSubscriptionRejected,
     Quote,
     Resume,
     Signal,
     utc_now,
 )
 from sluice_proto.orders import OrderEvent
-from sluice_proto.risk_state import PositionState, RiskAccountState, RiskOrderState
+from sluice_proto.risk_state import (
+    DeferralCheck,
+    PositionState,
+    RiskAccountState,
+    RiskOrderState,
+)
 from sluice_proto.session import SessionState
 from sluice_proto.topics import (
     CONTROL,
     MD_QUOTES,
+    MD_SUBSCRIPTIONS,
     ORDERS_APPROVED,
     ORDERS_EVENTS,
+    RISK_DEFERRALS,
     RISK_STATE,
     SESSION_STATE,
     SIGNALS,
 )
 from sluice_risk.domain.changelog import Changelog, restore
-from sluice_risk.domain.engine import Decision, RiskEngine
+from sluice_risk.domain.engine import AwaitingQuote, Decision, RiskEngine
 
 log = logging.getLogger(__name__)
+
+SUBSCRIBER_ID = "risk"
+"""Risk's own subscriber id on ``sluice.md.subscriptions.v1``."""
+RETRY_S = 0.5
+"""Pause before asking again when a ``DeferralCheck`` could not be published."""
 
 Clock = Callable[[], datetime]
 Decide = Callable[[Any, datetime], list[Outgoing]]
@@ -76,6 +98,10 @@ class RiskService:
         self._group = group
         self._consumers: list[Consumer] = []
         self._ready = False
+        self._poke = asyncio.Event()
+        self._asked: set[str] = set()
+        """Accounts with a ``DeferralCheck`` on its way (one at a time per account)."""
+        self._waker: asyncio.Task[None] | None = None
         # Event type -> handler, one table per stream. An event type a table does not name is
         # skipped, except on the decision stream: there it is an order lifecycle event.
         changelog_record = partial(restore, self.state)
@@ -90,10 +116,12 @@ class RiskService:
             CancelRequest: self._judge,
             KillSwitch: self._control,
             Resume: self._control,
+            DeferralCheck: self._revisit,
         }
         self._feeds: dict[type[Any], Apply] = {
             Quote: self.state.on_quote,
             SessionState: self.state.on_session,
+            MdSubscriptionRejected: self._refused,
         }
 
     async def start(self) -> None:
@@ -111,7 +139,7 @@ class RiskService:
         decide = ConsumerOptions(transactional=True, max_attempts=1)
         self._consumers = [
             await self.bus.consume(
-                [SIGNALS, ORDERS_EVENTS, CONTROL],
+                [SIGNALS, ORDERS_EVENTS, CONTROL, RISK_DEFERRALS],
                 group=self._group,
                 handler=self.decide,
                 options=decide,
@@ -120,11 +148,17 @@ class RiskService:
                 [MD_QUOTES, SESSION_STATE], group=f"{self._group}.feeds", handler=self.feed
             ),
         ]
+        self._waker = asyncio.create_task(self._wake_deferrals(), name="risk-deferrals")
         self._ready = True
 
     async def stop(self) -> None:
         """Stop deciding; the bus commits what was handled."""
         self._ready = False
+        if self._waker is not None:
+            self._waker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._waker
+            self._waker = None
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()
@@ -136,26 +170,70 @@ class RiskService:
         """One record of the transactional stream: its decisions plus the changelog."""
         event, now = message.event, self.clock()
         outputs = self._deciders.get(type(event), self._follow)(event, now)
+        wanted = self.state.changes.subscriptions
+        outputs.extend(
+            Outgoing(MD_SUBSCRIPTIONS, MdSubscribe(subscriber_id=SUBSCRIBER_ID, instrument=i), i.key)
+            for i in wanted
+        )
+        wanted.clear()
         outputs.extend(Outgoing(RISK_STATE, r, key) for key, r in self._changelog.drain(now))
+        if self.state.deferrals:
+            self._poke.set()  # a new deadline, or a check answered
         return outputs
 
     async def feed(self, message: Message[Any]) -> None:
-        """Quotes and session verdicts: state only, no decision."""
+        """Quotes and session verdicts: state only, no decision (deferred signals may be due)."""
         apply = self._feeds.get(type(message.event))
         if apply is not None:
             apply(message.event)
+            if self.state.deferrals:
+                self._poke.set()
 
     def _judge(self, request: Signal | CancelRequest, now: datetime) -> list[Outgoing]:
         """A signal or a cancel request: the engine's decision, routed."""
-        return [_routed(self.engine.decide(request, now))]
+        return _routed([self.engine.decide(request, now)])
+
+    def _revisit(self, check: DeferralCheck, now: datetime) -> list[Outgoing]:
+        """Decide the account's deferred signals that are ready."""
+        self._asked.discard(check.account)
+        return _routed(self.engine.revisit(check.account, now))
 
     def _control(self, command: KillSwitch | Resume, now: datetime) -> list[Outgoing]:
-        """A kill switch cancels every working order of the accounts it stops."""
+        """A kill switch cancels every working order of the accounts it stops and refuses
+        their parked signals (a kill is not a session gap)."""
         reason = f"kill switch by {command.operator}: {command.reason}".rstrip(": ")
-        return [
-            Outgoing(ORDERS_APPROVED, CancelAll(account=a, reason=reason, requested_at=now), a)
-            for a in self.state.on_control(command)
-        ]
+        outputs: list[Outgoing] = []
+        for account in self.state.on_control(command):
+            cancel_all = CancelAll(account=account, reason=reason, requested_at=now)
+            outputs.append(Outgoing(ORDERS_APPROVED, cancel_all, account))
+            outputs.extend(_routed(self.engine.revisit(account, now)))
+        return outputs
+
+    def _refused(self, refused: MdSubscriptionRejected) -> None:
+        self.state.on_refusal(refused)
+
+    async def _wake_deferrals(self) -> None:
+        """Ask the decision stream to look at an account's deferred signals once one is ready."""
+        while True:
+            deadline = self.state.deferrals.next_deadline(skip=self._asked)
+            timeout = None
+            if deadline is not None:
+                timeout = max((deadline - self.clock()).total_seconds(), 0.0) + 0.001
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), timeout)
+            self._poke.clear()
+            now = self.clock()
+            for account in sorted(self.engine.ready_accounts(now) - self._asked):
+                self._asked.add(account)  # before the await: the check may be handled during it
+                try:
+                    await self.bus.publish(
+                        RISK_DEFERRALS, DeferralCheck(account=account, ts=now), key=account
+                    )
+                except Exception:
+                    self._asked.discard(account)
+                    log.exception("could not ask to revisit the deferred signals of %s", account)
+                    await asyncio.sleep(RETRY_S)
+                    self._poke.set()
 
     def _follow(self, event: OrderEvent, now: datetime) -> list[Outgoing]:
         """An order lifecycle event: state only."""
@@ -167,8 +245,10 @@ _TOPIC_OF: dict[type[Any], str] = {ApprovedOrder: ORDERS_APPROVED, CancelOrder: 
 """Commands go to the router's topic; refusals and duplicates go to the lifecycle topic."""
 
 
-def _routed(decision: Decision) -> Outgoing:
-    """The decision on its topic, keyed by account."""
-    return Outgoing(
-        _TOPIC_OF.get(type(decision), ORDERS_EVENTS), decision, decision.account or None
-    )
+def _routed(decisions: list[Decision]) -> list[Outgoing]:
+    """The decisions on their topics, keyed by account (a wait for a quote publishes nothing)."""
+    return [
+        Outgoing(_TOPIC_OF.get(type(d), ORDERS_EVENTS), d, d.account or None)
+        for d in decisions
+        if not isinstance(d, AwaitingQuote)
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sluice_proto.risk_state import (
+    DeferredSignal,
     PositionState,
     RiskAccountState,
     RiskOrderState,
@@ -61,7 +62,9 @@ class Changelog:
         for client_order_id in sorted(changes.orders):
             order = state.orders.get(client_order_id)
             if order is not None:
-                records.append((f"order|{client_order_id}", _order_state(order, now)))
+                deferred = state.deferrals.get(client_order_id)
+                record = _order_state(order, deferred, now)
+                records.append((f"order|{client_order_id}", record))
         for account in sorted(changes.accounts):
             records.append((f"account|{account}", self._account_state(account, now)))
         changes.orders.clear()
@@ -109,6 +112,10 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
         )
         if record.approved_at is not None:
             state.orders.note_approval(record.strategy_id, record.approved_at)
+        if record.status == "deferred" and record.deferred is not None:
+            state.deferrals.add(record.account, record.deferred)
+        else:  # a later record of the key: the signal was decided
+            state.deferrals.pop(record.client_order_id)
     else:
         if record.killed:
             state.kills[record.account] = record.kill_reason
@@ -117,7 +124,9 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
         state.days[record.account] = DayPnl(record.trading_day, record.day_realised_pnl)
 
 
-def _order_state(order: DecidedOrder, now: datetime) -> RiskOrderState:
+def _order_state(
+    order: DecidedOrder, deferred: DeferredSignal | None, now: datetime
+) -> RiskOrderState:
     return RiskOrderState(
         client_order_id=order.client_order_id,
         account=order.account,
@@ -132,4 +141,5 @@ def _order_state(order: DecidedOrder, now: datetime) -> RiskOrderState:
         avg_fill_price=order.avg_fill_price,
         approved_at=order.approved_at,
         ts=now,
+        deferred=deferred if order.status == "deferred" else None,
     )

@@ -1,34 +1,76 @@
-"""The rule engine: a signal or cancel request, the state and the time in; a decision out."""
+"""The rule engine: a signal or cancel request, the state and the time in; a decision out.
+
+A decision may be deferred: a signal whose instrument has no fresh quote waits briefly for
+one, and a signal that arrives while trading is not allowed is parked (when it allows it).
+``revisit`` decides them later, as if they were new.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from sluice_proto import (
     ApprovedOrder,
     CancelOrder,
     CancelRequest,
+    Instrument,
+    OrderCancelled,
+    OrderExpired,
+    OrderParked,
     OrderRejected,
+    OrderReleased,
     Signal,
     SignalDuplicate,
 )
 from sluice_proto.orders import OrderRejectReason
-from sluice_proto.risk_state import RiskOrderStatus
+from sluice_proto.risk_state import DeferralKind, DeferredSignal, RiskOrderStatus
 from sluice_risk.domain.checks import OrderContext, first_objection
+from sluice_risk.domain.deferrals import DeferralPolicy, is_ready
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import DecidedOrder
 from sluice_risk.domain.state import RiskState
 
-Decision = ApprovedOrder | CancelOrder | OrderRejected | SignalDuplicate
+
+@dataclass(frozen=True, slots=True)
+class AwaitingQuote:
+    """Not decided yet: the signal waits for its instrument's first quote (nothing published)."""
+
+    client_order_id: str
+    account: str
+    instrument: Instrument
+    deadline: datetime
+
+
+Decision = (
+    ApprovedOrder
+    | CancelOrder
+    | OrderRejected
+    | SignalDuplicate
+    | OrderParked
+    | OrderReleased
+    | OrderExpired
+    | OrderCancelled
+    | AwaitingQuote
+)
+
+_QUOTE_CODES: frozenset[OrderRejectReason] = frozenset({"NO_QUOTE", "STALE_QUOTE"})
 
 
 class RiskEngine:
     """Decides; every decision about a signal is recorded in the state (its id is then seen)."""
 
-    def __init__(self, state: RiskState, default_account: str | None) -> None:
+    def __init__(
+        self,
+        state: RiskState,
+        default_account: str | None,
+        policy: DeferralPolicy | None = None,
+    ) -> None:
         self.state = state
         self.default_account = default_account or state.limits.config.default_account
+        self.policy = policy or DeferralPolicy()
 
     def decide(self, request: Signal | CancelRequest, now: datetime) -> Decision:
         """The decision for one request at time ``now``."""
@@ -46,13 +88,129 @@ class RiskEngine:
         account = request.account or self.default_account
         if not account:
             return self._reject(request, "", "UNKNOWN_ACCOUNT", "no account and no default", now)
-        objection = first_objection(self._context(request, account, now))
-        if objection is not None:
-            return self._reject(request, account, *objection, now)
-        return self._approve(request, account, now)
+        expires_at = self.policy.expires_at(request, now)
+        if now >= expires_at:
+            return self._expire(request, account, expires_at, now, "expired before risk saw it")
+        return self._evaluate(request, account, expires_at, now, quote_waited=False)
 
-    def _cancel(self, request: CancelRequest, now: datetime) -> CancelOrder | OrderRejected:
+    def ready_accounts(self, now: datetime) -> set[str]:
+        """The accounts with a deferred signal to look at again now."""
+        return {
+            account
+            for account, deferred in self.state.deferrals
+            if self._ready(account, deferred, now)
+        }
+
+    def revisit(self, account: str, now: datetime) -> list[Decision]:
+        """Decide the account's deferred signals that are ready (see ``is_ready``)."""
+        state = self.state
+        decisions: list[Decision] = []
+        killed = state.kill_reason(account) is not None
+        for deferred in state.deferrals.of(account):
+            signal = deferred.signal
+            if not self._ready(account, deferred, now):
+                continue
+            state.deferrals.pop(signal.client_order_id)
+            if now >= deferred.expires_at:
+                why = "parked past its expiry" if deferred.parked else "no decision before expiry"
+                decisions.append(self._expire(signal, account, deferred.expires_at, now, why))
+                continue
+            if deferred.parked and not killed:  # a kill is no release: the signal is refused
+                decisions.append(self._released(signal, account, now))
+            waited = deferred.kind == "quote"
+            decisions.append(
+                self._evaluate(signal, account, deferred.expires_at, now, quote_waited=waited)
+            )
+        return decisions
+
+    def _ready(self, account: str, deferred: DeferredSignal, now: datetime) -> bool:
+        limits = self.state.limits.for_order(account, deferred.signal.symbol)
+        killed = self.state.kill_reason(account) is not None
+        return is_ready(
+            deferred, account, self.state.market, killed, now,
+            require_session=limits.require_session_state, max_quote_age_s=limits.quote_max_age_s,
+        )  # fmt: skip
+
+    def _evaluate(
+        self, signal: Signal, account: str, expires_at: datetime, now: datetime, *,
+        quote_waited: bool,
+    ) -> Decision:  # fmt: skip
+        """The checks, as for a new signal; a session gap parks, a missing quote waits."""
+        context = self._context(signal, account, now)
+        if not quote_waited and (context.quote is None or not context.quote.fresh):
+            self._want_quotes(signal.instrument)
+        objection = first_objection(context)
+        if objection is None:
+            return self._approve(signal, account, expires_at, now)
+        code, message = objection
+        if code == "TRADING_NOT_ALLOWED" and signal.park:
+            self._defer(signal, account, "session", expires_at, expires_at, parked=True)
+            return OrderParked(
+                **_ids(signal, account), reason=message, expires_at=expires_at, ts=now
+            )
+        if code in _QUOTE_CODES and not quote_waited and self.policy.quote_wait > timedelta(0):
+            deadline = min(now + self.policy.quote_wait, expires_at)
+            self._defer(signal, account, "quote", deadline, expires_at, parked=False)
+            return AwaitingQuote(signal.client_order_id, account, signal.instrument, deadline)
+        if code in _QUOTE_CODES:
+            message = f"{message}; {self._quote_hint(signal, code)}"
+        return self._reject(signal, account, code, message, now)
+
+    def _quote_hint(self, signal: Signal, code: OrderRejectReason) -> str:
+        """What to check when a quote stays missing or stale."""
+        refusal = self.state.market.refusal(signal.instrument)
+        if refusal is not None:
+            return f"market-data refused the subscription ({refusal})"
+        waited = f"{self.policy.quote_wait.total_seconds():g}s"
+        if code == "STALE_QUOTE":
+            return (
+                f"no fresh quote within {waited}: check market-data and the order-router's "
+                "link to IBKR (session state)"
+            )
+        return (
+            f"none arrived within {waited} of subscribing: check that market-data and the "
+            f"order-router are running, that IBKR knows {signal.symbol} "
+            f"({signal.sec_type}, {signal.exchange}, {signal.currency}) and the market-data "
+            "line budget (SLUICE_MD_LINE_BUDGET)"
+        )
+
+    def _want_quotes(self, instrument: Instrument) -> None:
+        if self.state.market.subscribe(instrument):
+            self.state.changes.subscriptions.append(instrument)
+
+    def _defer(
+        self, signal: Signal, account: str, kind: DeferralKind, deadline: datetime,
+        expires_at: datetime, *, parked: bool,
+    ) -> None:  # fmt: skip
+        deferred = DeferredSignal(
+            signal=signal, kind=kind, deadline=deadline, expires_at=expires_at, parked=parked
+        )
+        self.state.deferrals.add(account, deferred)
+        self.state.record(_decided(signal, account, "deferred", None))
+
+    def _released(self, signal: Signal, account: str, now: datetime) -> OrderReleased:
+        session = self.state.market.session(account)
+        why = f"session {session.state}" if session is not None else "no session required"
+        return OrderReleased(**_ids(signal, account), reason=f"trading allowed: {why}", ts=now)
+
+    def _expire(
+        self, signal: Signal, account: str, expires_at: datetime, now: datetime, why: str
+    ) -> OrderExpired:
+        self.state.record(_decided(signal, account, "expired", None))
+        return OrderExpired(
+            **_ids(signal, account), expires_at=expires_at, reason=why, expired_by="risk", ts=now
+        )
+
+    def _cancel(
+        self, request: CancelRequest, now: datetime
+    ) -> CancelOrder | OrderRejected | OrderCancelled:
         order = self.state.orders.get(request.client_order_id)
+        deferred = self.state.deferrals.pop(request.client_order_id)
+        if order is not None and deferred is not None:  # never approved: it ends here
+            self.state.orders.set_status(order, "cancelled")
+            self.state.changes.orders.add(order.client_order_id)
+            why = request.reason or "cancelled before it was decided"
+            return OrderCancelled(**_ids(deferred.signal, order.account), reason=why, ts=now)
         account = (order.account if order else None) or request.account or self.default_account
         if not account:
             return OrderRejected(
@@ -124,7 +282,9 @@ class RiskEngine:
             total += (order.quantity - order.filled_quantity) * price * found[1]
         return total
 
-    def _approve(self, signal: Signal, account: str, now: datetime) -> ApprovedOrder:
+    def _approve(
+        self, signal: Signal, account: str, expires_at: datetime, now: datetime
+    ) -> ApprovedOrder:
         self.state.record(_decided(signal, account, "open", now))
         self.state.orders.note_approval(signal.strategy_id, now)
         return ApprovedOrder(
@@ -142,6 +302,7 @@ class RiskEngine:
             outside_rth=signal.outside_rth,
             signal_created_at=signal.created_at,
             approved_at=now,
+            expires_at=expires_at,
         )
 
     def _reject(
@@ -149,11 +310,7 @@ class RiskEngine:
     ) -> OrderRejected:
         self.state.record(_decided(signal, account, "rejected", None))
         return OrderRejected(
-            client_order_id=signal.client_order_id,
-            account=account,
-            strategy_id=signal.strategy_id,
-            signal_id=signal.signal_id,
-            symbol=signal.symbol,
+            **_ids(signal, account),
             reason_code=code,
             message=message,
             ts=now,
@@ -175,3 +332,22 @@ def _decided(
         limit_price=signal.limit_price,
         approved_at=approved_at,
     )
+
+
+class _Ids(TypedDict):
+    client_order_id: str
+    account: str
+    strategy_id: str
+    signal_id: str
+    symbol: str
+
+
+def _ids(signal: Signal, account: str) -> _Ids:
+    """The fields every lifecycle event about the signal shares."""
+    return {
+        "client_order_id": signal.client_order_id,
+        "account": account,
+        "strategy_id": signal.strategy_id,
+        "signal_id": signal.signal_id,
+        "symbol": signal.symbol,
+    }

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sluice_proto import Instrument, Quote
+from sluice_proto import Instrument, MdSubscriptionRejected, Quote
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.session import SessionState
 
@@ -39,6 +39,30 @@ class Market:
     def __init__(self) -> None:
         self._quotes: dict[str, Quote] = {}
         self._sessions: dict[str, SessionState] = {}
+        self._refusals: dict[str, str] = {}
+        self._subscribed: set[str] = set()
+
+    def subscribe(self, instrument: Instrument) -> bool:
+        """Note that risk asks for the instrument's quotes; False when it already did.
+
+        Not kept across restarts: asking again is harmless (a subscriber counts once).
+        """
+        key = instrument_key(instrument)
+        if key in self._subscribed:
+            return False
+        self._subscribed.add(key)
+        self._refusals.pop(key, None)
+        return True
+
+    def on_refusal(self, refused: MdSubscriptionRejected) -> None:
+        """Market-data will not serve the instrument: remember why (for the NO_QUOTE message)."""
+        key = instrument_key(refused.instrument)
+        self._refusals[key] = f"{refused.reason_code}: {refused.message}"
+        self._subscribed.discard(key)  # a later signal may ask again (a line may have freed)
+
+    def refusal(self, instrument: Instrument) -> str | None:
+        """Why market-data refused the instrument's quotes, if it did since they last flowed."""
+        return self._refusals.get(instrument_key(instrument))
 
     def on_quote(self, quote: Quote) -> bool:
         """Keep the quote if it is newer than the one held; True when the mark moved."""
@@ -47,6 +71,7 @@ class Market:
         if held is not None and held.ts > quote.ts:
             return False
         self._quotes[key] = quote
+        self._refusals.pop(key, None)
         return held is None or reference_price(held) != reference_price(quote)
 
     def on_session(self, state: SessionState) -> None:

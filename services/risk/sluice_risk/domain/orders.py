@@ -69,7 +69,7 @@ class OrderLedger:
 
     def set_status(self, order: DecidedOrder, status: RiskOrderStatus) -> None:
         """Move an order to ``status``; a final order never reopens."""
-        if order.status == "open" or status != "open":
+        if order.status in ("open", "deferred") or status != "open":
             order.status = status
             self._index(order)
 

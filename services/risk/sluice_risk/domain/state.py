@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sluice_proto import Instrument, KillSwitch, Quote, Resume
+from sluice_proto import Instrument, KillSwitch, MdSubscriptionRejected, Quote, Resume
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.orders import (
     OrderEvent,
@@ -18,6 +18,7 @@ from sluice_proto.orders import (
     final_status,
 )
 from sluice_proto.session import SessionState
+from sluice_risk.domain.deferrals import Deferrals
 from sluice_risk.domain.limits import LimitBook
 from sluice_risk.domain.market import Market, instrument_key
 from sluice_risk.domain.orders import DecidedOrder, OrderLedger
@@ -38,10 +39,12 @@ class Changes:
     accounts: set[str] = field(default_factory=set)
     marks: set[tuple[str, str]] = field(default_factory=set)
     """Positions whose mark moved; written with the next changelog batch that is due."""
+    subscriptions: list[Instrument] = field(default_factory=list)
+    """Instruments risk wants quotes of (``MdSubscribe`` as subscriber ``risk``)."""
 
 
 class RiskState:
-    """Positions, orders, quotes, sessions, kill switches and the day's realised PnL."""
+    """Positions, orders, deferred signals, quotes, sessions, kill switches, the day's PnL."""
 
     def __init__(self, limits: LimitBook, day_of: DayOf) -> None:
         self.limits = limits
@@ -49,6 +52,7 @@ class RiskState:
         self.market = Market()
         self.portfolio = Portfolio()
         self.orders = OrderLedger(rate_horizon_s=limits.max_rate_window_s)
+        self.deferrals = Deferrals()
         self.kills: dict[str, str] = {}
         self.days: dict[str, DayPnl] = {}
         self.changes = Changes()
@@ -97,6 +101,10 @@ class RiskState:
     def on_session(self, state: SessionState) -> None:
         """Keep the session verdict."""
         self.market.on_session(state)
+
+    def on_refusal(self, refused: MdSubscriptionRejected) -> None:
+        """Market-data refused an instrument's quotes (the wait for them ends)."""
+        self.market.on_refusal(refused)
 
     def on_quote(self, quote: Quote) -> None:
         """Keep the quote and note which positions it re-marks."""
