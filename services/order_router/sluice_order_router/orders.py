@@ -6,6 +6,10 @@ again blindly: ``reconcile`` looks it up by ``orderRef`` and adopts it or sends 
 runs after every (re)connect and, for an order in doubt while the link stays up, on a
 backoff (``DoubtRetry``); the order is reported held meanwhile. While the link is down new
 orders are held, not lost.
+
+An order whose ``expires_at`` has passed is never sent: on arrival, when held orders go out
+after a reconnect, or when an order in doubt turns out absent, it ends ``order_expired``; one
+in doubt that IBKR turns out to have is cancelled.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sluice_order_router.ports import (
 )
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.tracing import OrderTraces, ibkr_call
-from sluice_proto import ApprovedOrder
+from sluice_proto import ApprovedOrder, utc_now
 from sluice_proto.orders import (
     CancelRejected,
     OrderHeld,
@@ -78,8 +82,10 @@ class OrderDesk:
                 why = "read-only mode (IBKR_READ_ONLY): orders are refused"
                 await self._reject(track(order, "held"), "READ_ONLY", why)
             elif not self._gateway.connected:
-                await self._hold(track(order, "held"), "IBKR link down")
-            else:
+                record = track(order, "held")
+                if not await self._expire_if_due(record, "expired before it could be sent"):
+                    await self._hold(record, "IBKR link down")
+            else:  # checks the expiry before sending
                 await self._qualify_and_send(track(order, "held"), order)
 
     async def update(self, update: OrderUpdate) -> None:
@@ -105,12 +111,17 @@ class OrderDesk:
     async def reconcile(self) -> None:
         """Resolve every pending order against IBKR's snapshot; then send what is held."""
         async with self._lock:
+            pending = self.orders.pending()
             try:
                 snapshot = await self._gateway.snapshot()
             except NotConnectedError:
                 return  # the next (re)connect reconciles
             plan = reconcile(self.orders, snapshot)
             await self._publish.orders(plan.events)
+            for record in pending:  # found at IBKR (adopted, or its status pushed meanwhile)
+                found = not record.terminal and record.state not in ("held", "submitting")
+                if found and record.expired_at(utc_now()):
+                    await self.cancels.cancel(record, "expired while in doubt")
             for record in plan.unresolved:
                 log.error("order %s is pending without its order: cannot resend", record)
             for record in plan.to_send:
@@ -122,6 +133,8 @@ class OrderDesk:
             await self.cancels.retry()
 
     async def _qualify_and_send(self, record: TrackedOrder, order: ApprovedOrder) -> None:
+        if await self._expire_if_due(record, "expired before it was sent"):
+            return
         try:
             instrument = await self._contracts.qualify(order.instrument)
         except NotConnectedError:
@@ -131,6 +144,8 @@ class OrderDesk:
         except BrokerRejectedError as exc:
             await self._reject(record, "UNKNOWN_INSTRUMENT", f"IBKR {exc.code}: {exc.text}")
             return
+        if await self._expire_if_due(record, "expired before it was sent"):
+            return  # qualifying took the last of its time
         record.attempts += 1
         await self._publish.orders([_submitting(record, order, instrument.con_id)])
         record.move("submitting")  # only once the write-ahead record is durable
@@ -153,6 +168,15 @@ class OrderDesk:
         await self.reconcile()
         record = self.orders.get(client_order_id)
         return record is None or record.state != "submitting"
+
+    async def _expire_if_due(self, record: TrackedOrder, reason: str) -> bool:
+        """Report the order expired (and remember it) when its expiry has passed."""
+        if not record.expired_at(utc_now()):
+            return False
+        await self._publish.orders(record.expired(reason))
+        self.orders.add(record)
+        self._traces.forget(record.client_order_id)
+        return True
 
     async def _hold(self, record: TrackedOrder, reason: str) -> None:
         event = OrderHeld(**record.ids(), reason=reason, order=record.order)

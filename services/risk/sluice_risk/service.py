@@ -172,7 +172,9 @@ class RiskService:
         outputs = self._deciders.get(type(event), self._follow)(event, now)
         wanted = self.state.changes.subscriptions
         outputs.extend(
-            Outgoing(MD_SUBSCRIPTIONS, MdSubscribe(subscriber_id=SUBSCRIBER_ID, instrument=i), i.key)
+            Outgoing(
+                MD_SUBSCRIPTIONS, MdSubscribe(subscriber_id=SUBSCRIBER_ID, instrument=i), i.key
+            )
             for i in wanted
         )
         wanted.clear()

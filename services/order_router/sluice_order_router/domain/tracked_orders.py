@@ -16,6 +16,7 @@ from sluice_proto.orders import (
     OrderBrokerRejected,
     OrderCancelled,
     OrderEvent,
+    OrderExpired,
     OrderFilled,
     OrderHeld,
     OrderPartiallyFilled,
@@ -92,6 +93,15 @@ class TrackedOrders:
         else:  # a held order refused on release: it must not be sent after a restart
             record.move("rejected")
 
+    def _expired(self, event: OrderExpired) -> None:
+        if event.expired_by != "router":
+            return  # risk's: never approved, so never the router's
+        record = self._orders.get(event.client_order_id)
+        if record is None:  # expired on arrival: remembered so a redelivery is dropped
+            self.add(TrackedOrder(event.client_order_id, event.account, "expired"))
+        else:  # it must not be sent after a restart
+            record.move("expired")
+
     def _reported(self, event: Reported) -> None:
         """What IBKR reported about an order the journal already knows (else skipped)."""
         record = self._orders.get(event.client_order_id)
@@ -123,5 +133,6 @@ _FOLDS: dict[type[Any], Fold] = {
     OrderHeld: TrackedOrders._intended,
     OrderSubmitting: TrackedOrders._submitting,
     OrderRejected: TrackedOrders._refused,
+    OrderExpired: TrackedOrders._expired,
     **dict.fromkeys(_REPORTS, TrackedOrders._reported),
 }

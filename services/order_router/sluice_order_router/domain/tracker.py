@@ -9,6 +9,7 @@ reports a fill twice.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict
 
@@ -20,6 +21,7 @@ from sluice_proto.orders import (
     OrderBrokerRejected,
     OrderCancelled,
     OrderEvent,
+    OrderExpired,
     OrderFilled,
     OrderPartiallyFilled,
     OrderSubmitted,
@@ -58,8 +60,22 @@ class TrackedOrder:
 
     @property
     def terminal(self) -> bool:
-        """Filled, cancelled or rejected: nothing more will happen to it."""
+        """Filled, cancelled, rejected or expired: nothing more will happen to it."""
         return self.state in FINAL_STATUSES
+
+    def expired_at(self, now: datetime) -> bool:
+        """True when the order carries an expiry and ``now`` is past it (it must not be sent)."""
+        expires_at = self.order.expires_at if self.order is not None else None
+        return expires_at is not None and now >= expires_at
+
+    def expired(self, reason: str) -> list[OrderEvent]:
+        """The order outlived its expiry before it was sent: it never will be."""
+        if not self.move("expired"):
+            return []
+        expires_at = self.order.expires_at if self.order is not None else None
+        return [
+            OrderExpired(**self.ids(), expires_at=expires_at, reason=reason, expired_by="router")
+        ]
 
     @property
     def avg_price(self) -> Decimal:
