@@ -1,10 +1,13 @@
-"""Losing the IBKR session stops new orders; getting it back resumes them (socket path)."""
+"""Losing the IBKR session stops new orders: they are parked (or refused, when a strategy says
+so) and released once it is back; one whose expiry passed never reaches the gateway."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from sluice_proto import OrderRejected
+from sluice_proto import OrderRejected, utc_now
 from tests.e2e.stack import ProcessStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
@@ -30,10 +33,10 @@ async def test_connectivity_loss_halts_new_orders_and_restoring_it_resumes_them(
 
     # Risk reads the halt from the topic the test just read, a moment later: a signal racing
     # that verdict is held by the disconnected router instead. Either way nothing reaches
-    # IBKR, and risk soon rejects new signals outright.
+    # IBKR, and risk soon refuses a signal that asks not to be parked.
     halted = frozenset({"order_rejected", "order_held"})
     for _ in range(10):
-        signal = await stack.signal("AAPL", "BUY", 2)
+        signal = await stack.signal("AAPL", "BUY", 2, park=False)
         lifecycle = await stack.outcome(signal, until=halted)
         assert stack.control.orders_with_ref(signal.client_order_id) == 0
         if "order_rejected" in lifecycle:
@@ -44,8 +47,21 @@ async def test_connectivity_loss_halts_new_orders_and_restoring_it_resumes_them(
     ]  # fmt: skip
     assert rejected.reason_code == "TRADING_NOT_ALLOWED"
 
+    # Risk now knows trading is halted: by default a signal is parked, not refused.
+    parked = await stack.signal("AAPL", "BUY", 2)
+    short = await stack.signal("AAPL", "BUY", 2, expires_at=utc_now() + timedelta(seconds=1))
+    assert await stack.outcome(parked, until=frozenset({"order_parked"})) == ["order_parked"]
+    expired = await stack.outcome(short)
+    assert expired == ["order_parked", "order_expired"], expired
+
     stack.control.restore_connectivity(data_lost=False)  # 1102
     await stack.until("the session-keeper to allow trading", stack.trading_allowed, 20)
+    released = await stack.outcome(parked)
+    # released and approved in one transaction, on two topics: either may be read first
+    assert released[0] == "order_parked" and released[-1] == "order_filled", released
+    assert {"order_released", "order_approved"} <= set(released), released
+    assert stack.control.orders_with_ref(parked.client_order_id) == 1
+    assert stack.control.orders_with_ref(short.client_order_id) == 0
     await assert_a_new_signal_fills(stack)
 
 
