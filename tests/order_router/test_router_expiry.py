@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
+
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_proto import ApprovedOrder, utc_now
@@ -71,8 +73,8 @@ async def test_an_order_in_doubt_that_expired_is_cancelled_once_found_never_rese
     # sent at once, before its expiry; the first look for it (after the ack timeout and the
     # retry's one-second backoff) comes after its expiry
     expires_at = utc_now() + timedelta(seconds=0.6)
-    await send(broker, approved("doubt-found", order_type="LMT",
-                                limit_price=resting("x").limit_price, expires_at=expires_at))  # fmt: skip
+    order = resting("doubt-found")
+    await send(broker, msgspec.structs.replace(order, expires_at=expires_at))
     await eventually(lambda: OrderHeld in kinds(broker, "doubt-found"))
     await eventually(lambda: OrderSubmitted in kinds(broker, "doubt-found"), within=10)  # found
     control.hold_acks(False)  # the cancel's acknowledgement comes through

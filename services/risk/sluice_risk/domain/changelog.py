@@ -63,8 +63,7 @@ class Changelog:
             order = state.orders.get(client_order_id)
             if order is not None:
                 deferred = state.deferrals.get(client_order_id)
-                record = _order_state(order, deferred, now)
-                records.append((f"order|{client_order_id}", record))
+                records.append((f"order|{client_order_id}", _order_state(order, deferred, now)))
         for account in sorted(changes.accounts):
             records.append((f"account|{account}", self._account_state(account, now)))
         changes.orders.clear()
