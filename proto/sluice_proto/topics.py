@@ -51,7 +51,11 @@ _SPECS = (
     TopicSpec(ORDERS_APPROVED, RouterCommand, "account", ("risk",), "Risk-approved commands."),
     TopicSpec(ORDERS_EVENTS, OrderEvent, "account", ("risk", "order-router"), "Order lifecycle."),
     TopicSpec(
-        MD_SUBSCRIPTIONS, SubscriptionEvent, "instrument", ("strategies",), "Quote subscriptions."
+        MD_SUBSCRIPTIONS,
+        SubscriptionEvent,
+        "instrument",
+        ("strategies", "risk"),
+        "Quote subscriptions.",
     ),
     TopicSpec(MD_QUOTES, QuoteEvent, "instrument", ("market-data",), "Normalised quotes."),
     TopicSpec(
