@@ -18,6 +18,7 @@ from sluice_proto.orders import (
 )
 from sluice_proto.topics import ORDERS_EVENTS
 from sluice_sim.tws.control import TwsControl
+from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
 from tests.support.gateway import ACCOUNT
 from tests.support.orders import approved, kinds, of, resting, send
@@ -48,6 +49,15 @@ async def test_an_approved_order_past_its_expiry_is_expired_never_sent(
     await eventually(lambda: OrderSubmitted in kinds(broker, "marker"))
     assert kinds(broker, "late-1") == [OrderExpired]
     assert control.orders_with_ref("late-1") == 0
+
+
+async def test_an_order_held_while_the_link_is_down_is_reported_expired_at_its_expiry(
+    start_router: StartRouter, broker: MemoryBroker, tws: TwsServer
+) -> None:
+    await tws.stop()  # nothing to connect to: every order is held
+    await start_router(wait_connected=False)
+    await send(broker, approved("held-1", expires_at=utc_now() + timedelta(seconds=0.3)))
+    await eventually(lambda: kinds(broker, "held-1") == [OrderHeld, OrderExpired])
 
 
 async def test_held_orders_that_outlived_their_expiry_are_expired_on_start(

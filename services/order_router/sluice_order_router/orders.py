@@ -15,6 +15,7 @@ in doubt that IBKR turns out to have is cancelled.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from sluice_order_router.cancels import Canceller
@@ -64,10 +65,16 @@ class OrderDesk:
         self._traces = OrderTraces()
         self.cancels = Canceller(gateway, publisher, orders, self._lock)
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
+        self._expiries: dict[str, asyncio.Task[None]] = {}
 
     async def close(self) -> None:
-        """Stop resolving orders in doubt (a restart's reconcile resolves them)."""
+        """Stop resolving orders in doubt and timing held ones (a restart's reconcile does)."""
         await self._in_doubt.close()
+        for task in self._expiries.values():
+            task.cancel()
+        for task in list(self._expiries.values()):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def approved(self, order: ApprovedOrder) -> None:
         """Handle one approved order (redeliveries of a known order are dropped)."""
@@ -182,6 +189,22 @@ class OrderDesk:
         event = OrderHeld(**record.ids(), reason=reason, order=record.order)
         await self._publish.orders([event])
         self.orders.add(record)
+        expires_at = record.order.expires_at if record.order is not None else None
+        if expires_at is not None and record.client_order_id not in self._expiries:
+            delay = (expires_at - utc_now()).total_seconds()
+            task = asyncio.create_task(self._expire_held(record.client_order_id, delay))
+            self._expiries[record.client_order_id] = task
+
+    async def _expire_held(self, client_order_id: str, delay: float) -> None:
+        """Report a held order expired once its expiry passes, without waiting for the link."""
+        try:
+            await asyncio.sleep(max(delay, 0.0))
+            async with self._lock:
+                record = self.orders.get(client_order_id)
+                if record is not None and record.state == "held":
+                    await self._expire_if_due(record, "expired while held")
+        finally:
+            self._expiries.pop(client_order_id, None)
 
     async def _reject(self, record: TrackedOrder, code: OrderRejectReason, message: str) -> None:
         event = OrderRejected(
