@@ -8,7 +8,7 @@ from decimal import Decimal
 from rich.console import Console
 
 from sluice_cli.board import OrderBoard
-from sluice_cli.demo import run_demo
+from sluice_cli.demo_script import run_demo
 from sluice_proto import OrderFilled, OrderRejected
 from sluice_proto.orders import Fill
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from sluice_proto import (
     OrderBrokerRejected,
@@ -72,24 +74,32 @@ class OrderBoard:
         return row
 
     def table(self, title: str) -> Table:
-        """The board as a rich table."""
-        table = Table(title=title, expand=True)
-        for column in ("step", "order", "status", "expected", "detail"):
-            table.add_column(column)
+        """The board as a rich table, one line per order at any width: the detail is cut with
+        an ellipsis, never wrapped (the full text is in the log line above the table)."""
+        table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+        for column in ("step", "order", "status"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("detail")  # the one column rich may narrow
         for row in self.rows.values():
             style = _STYLE.get(row.status, "cyan")
             table.add_row(
                 row.label,
                 row.summary,
-                f"[{style}]{row.status}[/]",
-                row.expected,
-                row.detail,
+                f"[{style}]{row.status}[/]{_mark(row)}",
+                Text(row.detail, no_wrap=True, overflow="ellipsis"),
             )
         return table
 
     def unmet(self) -> list[Row]:
         """Rows whose final status is not what the script expected."""
         return [row for row in self.rows.values() if row.status != row.expected]
+
+
+def _mark(row: Row) -> str:
+    """ " ✓" once a row ended as the script expected, " ✗ want <expected>" when it did not."""
+    if not row.final:
+        return ""
+    return " ✓" if row.status == row.expected else f" [red]✗ want {row.expected}[/]"
 
 
 def _detail(event: Any) -> str:
