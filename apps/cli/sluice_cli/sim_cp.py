@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from typing import Annotated
 
 import typer
 
-from sluice_cli.sim_options import Allow, CertDir, Host, Hostname, Port, Seed, TickS, self_signed
+from sluice_cli.sim_options import (
+    Allow,
+    CertDir,
+    Host,
+    Hostname,
+    Port,
+    Seed,
+    TickS,
+    self_signed,
+    serve,
+)
 from sluice_sim.cp import CpSimConfig, CpSimulator
 from sluice_sim.venue import VenueConfig
 
@@ -33,7 +41,5 @@ def cp(  # noqa: PLR0917 (one parameter per CLI option)
         tick_interval_s=tick_s,
     )
     sim = CpSimulator(config, host=host, port=port, tls=tls)
-    typer.echo(f"Client Portal simulator on https://{host}:{port}/v1/api")
-    typer.echo(f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sim.serve_forever())
+    certificate = f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}"
+    serve(sim, host, "Client Portal simulator", certificate)

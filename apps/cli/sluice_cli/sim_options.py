@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sluice_sim.cp import TlsMaterial, generate_self_signed
+from sluice_sim.cp import CpSimulator, TlsMaterial, generate_self_signed
 
 Port = Annotated[int, typer.Option(help="HTTPS port")]
 Host = Annotated[str, typer.Option(help="Address to listen on")]
@@ -29,3 +32,21 @@ def self_signed(
     if cert_dir is not None:
         cert_dir.mkdir(parents=True, exist_ok=True)
     return names, generate_self_signed(names, cert_dir)
+
+
+def serve(sim: CpSimulator, host: str, title: str, *notes: str) -> None:
+    """Run ``sim`` until interrupted; once it listens, print where it is and its control API.
+
+    Its log (every fault injected, the penalty box with its end) goes to stderr."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    async def run() -> None:
+        await sim.start()
+        typer.echo(f"{title} on {sim.base_url(host)}")
+        for note in notes:
+            typer.echo(note)
+        typer.echo(f"control API on https://{host}:{sim.port}/_sim (e.g. POST /_sim/release)")
+        await sim.serve_forever()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import socket
 from datetime import time
 from decimal import Decimal
 from typing import Annotated
@@ -31,7 +33,10 @@ def tws(
     quote_interval: Annotated[float, typer.Option(help="seconds per quote step")] = 1.0,
     restart_at: Annotated[str | None, typer.Option(help="daily restart HH:MM (UTC)")] = None,
     restart_window: Annotated[float, typer.Option(help="seconds refused on restart")] = 60.0,
-    control_port: Annotated[int, typer.Option(help="HTTP control API port, 0 = off")] = 4090,
+    control_port: Annotated[
+        int, typer.Option(help="HTTP control API port (0: a free one; the URL is printed)")
+    ] = 0,
+    control: Annotated[bool, typer.Option(help="serve the HTTP control API")] = True,
 ) -> None:
     """Run the TWS wire-protocol simulator (server version 176) until interrupted."""
     config = TwsConfig(
@@ -49,23 +54,24 @@ def tws(
         restart_window=restart_window,
     )
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(config, control_port))
+        asyncio.run(_serve(config, control_port if control else None))
 
 
-async def _serve(config: TwsConfig, control_port: int) -> None:
+async def _serve(config: TwsConfig, control_port: int | None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     server = TwsServer(config)
     control = TwsControl(server)
     await server.start()
     server.spawn(control.run_daily_restarts())
     typer.echo(f"TWS simulator on {config.host}:{server.port} accounts={','.join(config.accounts)}")
     try:
-        if control_port:
-            typer.echo(f"control API on http://127.0.0.1:{control_port}")
-            http = uvicorn.Server(
-                uvicorn.Config(create_app(control), host="127.0.0.1", port=control_port)
-            )
-            await http.serve()
-        else:
+        if control_port is None:
             await asyncio.Event().wait()
+        # Bound here so that port 0 (the default) gives a free port we can print: two
+        # simulators side by side never fight over a fixed control port.
+        sock = socket.create_server(("127.0.0.1", control_port))
+        typer.echo(f"control API on http://127.0.0.1:{sock.getsockname()[1]}")
+        config_http = uvicorn.Config(create_app(control), log_level="warning")
+        await uvicorn.Server(config_http).serve(sockets=[sock])
     finally:
         await server.stop()

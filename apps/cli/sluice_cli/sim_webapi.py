@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from sluice_cli.sim_options import Allow, CertDir, Host, Hostname, Port, Seed, TickS, self_signed
+from sluice_cli.sim_options import (
+    Allow,
+    CertDir,
+    Host,
+    Hostname,
+    Port,
+    Seed,
+    TickS,
+    self_signed,
+    serve,
+)
 from sluice_sim.cp import CpSimConfig, CpSimulator, OAuthSimConfig
 from sluice_sim.venue import VenueConfig
 
@@ -48,8 +56,10 @@ def webapi(  # noqa: PLR0917 (one parameter per CLI option)
     sim = CpSimulator(config, host=host, port=port, tls=tls)
     target = write_credentials or Path(tempfile.mkdtemp(prefix="sluice-oauth-"))
     credentials = sim.control.write_credentials(target)
-    typer.echo(f"IBKR Web API simulator (OAuth 1.0a) on https://{host}:{port}/v1/api")
-    typer.echo(f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}")
-    typer.echo(f"OAuth credential files (IBKR_OAUTH_DIR): {credentials}")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sim.serve_forever())
+    serve(
+        sim,
+        host,
+        "IBKR Web API simulator (OAuth 1.0a)",
+        f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}",
+        f"OAuth credential files (IBKR_OAUTH_DIR): {credentials}",
+    )

@@ -1,11 +1,13 @@
 """The test/operator handle on a running simulator: fault injection and counters.
 
-The same operations are served over HTTP under ``/_sim`` (outside the guarded API, so the
-allowlist and rate limits never get in the way of the test driving them).
+Every operation is also served over HTTP under ``/_sim`` (outside the guarded API, so the
+allowlist and rate limits never get in the way of the test driving them). Every fault injected
+is logged at WARNING.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -17,6 +19,8 @@ from fastapi.responses import JSONResponse
 from .guards import CONTROL_PREFIX
 from .oauth import OAuthServer
 from .state import CpState, Fault
+
+log = logging.getLogger(__name__)
 
 
 class CpControl:
@@ -32,36 +36,45 @@ class CpControl:
 
     def allow(self, ips: set[str] | None) -> None:
         """Register exactly these caller IPs (None: accept everyone)."""
+        allowed = "anyone" if ips is None else ", ".join(sorted(ips)) or "nobody"
+        log.warning("fault: registered caller IPs now %s (others get 403)", allowed)
         self._state.allowlist = frozenset(ips) if ips is not None else None
 
     def fail_next(
         self, status: int, count: int = 1, path_prefix: str = "", body: dict[str, Any] | None = None
     ) -> None:
         """Answer the next ``count`` requests under ``path_prefix`` with ``status``."""
+        where = path_prefix or "any path"
+        log.warning("fault: the next %d request(s) to %s answer %d", count, where, status)
         self._state.faults.append(Fault(status, count, path_prefix, body or {}))
 
     def script_prompts(self, *chains: list[str]) -> None:
         """The next orders answer with these reply-prompt chains, one chain per order."""
+        log.warning("fault: the next %d order(s) answer with scripted prompts", len(chains))
         self._state.scripted_prompts.extend(list(c) for c in chains)
 
     def compete(self) -> None:
         """Another login takes the brokerage session."""
+        log.warning("fault: another login takes the brokerage session (competing)")
         self._state.session.compete()
 
     def drop_bridge(self) -> None:
         """The brokerage session goes away (400 "no bridge" until ssodh/init)."""
+        log.warning("fault: brokerage session dropped (400 no bridge until ssodh/init)")
         self._state.session.drop_bridge()
 
     def expire_in(self, seconds: float) -> None:
         """Make the SSO session expire after ``seconds`` (0: now)."""
+        log.warning("fault: the SSO session expires in %g s (then 401)", seconds)
         self._state.session.expire_in(seconds)
 
     def login(self) -> None:
         """A fresh login, as the operator's browser would do."""
+        log.info("login: a fresh SSO session")
         self._state.session.login()
 
-    def release(self, ip: str) -> None:
-        """Let a caller out of the penalty box."""
+    def release(self, ip: str | None = None) -> None:
+        """Let a caller (None: every caller) out of the penalty box."""
         self._state.gate.release(ip)
 
     @property
@@ -71,10 +84,12 @@ class CpControl:
 
     def expire_lsts(self) -> None:
         """``webapi``: every live session token issued so far stops working now."""
+        log.warning("fault: every live session token issued so far expires now")
         self._oauth().expire_all()
 
     def set_lst_lifetime(self, seconds: float) -> None:
         """``webapi``: live session tokens issued from now on last ``seconds``."""
+        log.warning("fault: live session tokens issued from now on last %g s", seconds)
         self._oauth().lst_lifetime_s = seconds
 
     def write_credentials(self, directory: Path) -> Path:
@@ -112,18 +127,35 @@ def control_routes(control: CpControl) -> APIRouter:
     @router.post("/fault")
     async def fault(body: dict[str, Any] = Body(...)) -> dict[str, str]:  # noqa: B008
         control.fail_next(
-            int(body["status"]), int(body.get("count", 1)), str(body.get("path_prefix", ""))
+            int(body["status"]),
+            int(body.get("count", 1)),
+            str(body.get("path_prefix", "")),
+            body.get("body"),
         )
         return {"ok": "fault armed"}
 
+    @router.post("/allow")
+    async def allow(body: dict[str, Any] = Body(...)) -> dict[str, str]:  # noqa: B008
+        ips = body.get("ips")
+        control.allow(None if ips is None else set(ips))
+        return {"ok": "allowlist set"}
+
+    @router.post("/release")
+    async def release(body: dict[str, Any] | None = Body(None)) -> dict[str, str]:  # noqa: B008
+        control.release((body or {}).get("ip"))
+        return {"ok": "released"}
+
     @router.post("/session/{action}")
-    async def session(action: str) -> dict[str, str]:
+    async def session(action: str, body: dict[str, Any] | None = Body(None)) -> Any:  # noqa: B008
+        seconds = float((body or {}).get("seconds", 0))
         actions: dict[str, Callable[[], None]] = {
             "compete": control.compete,
             "drop_bridge": control.drop_bridge,
             "login": control.login,
-            "expire": partial(control.expire_in, 0),
+            "expire": partial(control.expire_in, seconds),
         }
+        if action not in actions:
+            return JSONResponse({"error": f"unknown action {action}"}, 404)
         actions[action]()
         return {"ok": action}
 
@@ -135,6 +167,9 @@ def control_routes(control: CpControl) -> APIRouter:
             control.set_lst_lifetime(float((body or {})["seconds"]))
         elif action == "expire":
             control.expire_lsts()
+        elif action == "credentials":
+            written = control.write_credentials(Path((body or {})["directory"]))
+            return {"ok": action, "directory": str(written)}
         else:
             return JSONResponse({"error": f"unknown action {action}"}, 404)
         return {"ok": action}

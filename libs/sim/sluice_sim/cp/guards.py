@@ -7,6 +7,7 @@ IBKR's error body), rate limits and the penalty box (429), then the session: no 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
@@ -20,6 +21,7 @@ CONTROL_PREFIX = "/_sim"
 _BRIDGE_FREE = ("/iserver/auth/status", "/iserver/auth/ssodh/init", "/iserver/reauthenticate")
 
 Next = Callable[[Request], Awaitable[Response]]
+log = logging.getLogger(__name__)
 
 
 def endpoint_key(method: str, path: str) -> str:
@@ -50,10 +52,15 @@ def _refusal(state: CpState, request: Request, path: str) -> JSONResponse | None
     ip = request.client.host if request.client else "unknown"
     if state.allowlist is not None and ip not in state.allowlist:
         state.counters.refused_callers[ip] += 1
+        log.warning("allowlist: %s %s from %s refused with 403", request.method, path, ip)
         return JSONResponse({"error": f"access denied: source address {ip} not registered"}, 403)
     for fault in state.faults:
         if fault.remaining > 0 and path.startswith(fault.path_prefix):
             fault.remaining -= 1
+            log.warning(
+                "fault: %s %s answered %d (%d more to come)",
+                request.method, path, fault.status, fault.remaining,
+            )  # fmt: skip
             return JSONResponse(fault.body or {"error": "Service Unavailable"}, fault.status)
     if state.oauth is not None and (refused := _oauth_refusal(state.oauth, state, request, path)):
         return refused

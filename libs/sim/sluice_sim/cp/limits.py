@@ -2,12 +2,21 @@
 
 Limits are per caller IP: a global bucket (10 req/s through a Client Portal Gateway) plus one
 bucket per limited endpoint. Exceeding any of them answers 429 and puts the IP in the penalty
-box, where every request is refused until the penalty ends.
+box, where every request is refused until the penalty ends (logged at WARNING with its end).
+
+Arrival times carry network jitter, so a request up to ``JITTER_S`` early still finds its token:
+a client that sends one ``/tickle`` a second never lands in the box, one that sends two in a
+burst does.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+log = logging.getLogger(__name__)
+JITTER_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,20 +61,32 @@ class RateGate:
         if now < until:
             return until - now
         keys = [k for k in (GLOBAL, endpoint) if k in self.limits]
-        if all(self._has_token(ip, key, now) for key in keys):
+        over = [key for key in keys if not self._has_token(ip, key, now)]
+        if not over:
             for key in keys:
                 self._buckets[(ip, key)].level -= 1
             return None
         self._boxed_until[ip] = now + self.penalty_s
+        limit = self.limits[over[-1]]
+        until = datetime.now(UTC) + timedelta(seconds=self.penalty_s)
+        log.warning(
+            "penalty box: %s went over IBKR's limit for %s (%g per %g s): every request answers "
+            "429 until %s (%.0f s; release it with POST /_sim/release)",
+            ip, "all requests" if over[-1] == GLOBAL else endpoint, limit.rate, limit.per_s,
+            until.strftime("%H:%M:%S UTC"), self.penalty_s,
+        )  # fmt: skip
         return self.penalty_s
 
-    def release(self, ip: str) -> None:
-        """Let a caller out of the penalty box (control API)."""
-        self._boxed_until.pop(ip, None)
+    def release(self, ip: str | None = None) -> None:
+        """Let a caller (None: every caller) out of the penalty box (control API)."""
+        released = list(self._boxed_until) if ip is None else [ip]
+        for caller in released:
+            if self._boxed_until.pop(caller, None) is not None:
+                log.warning("penalty box: %s released", caller)
 
     def _has_token(self, ip: str, key: str, now: float) -> bool:
         limit = self.limits[key]
         bucket = self._buckets.setdefault((ip, key), _Bucket(limit.rate, now))
         refill = (now - bucket.stamp) * limit.rate / limit.per_s
         bucket.level, bucket.stamp = min(limit.rate, bucket.level + refill), now
-        return bucket.level >= 1
+        return bucket.level >= 1 - JITTER_S * limit.rate / limit.per_s

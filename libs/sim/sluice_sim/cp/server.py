@@ -93,8 +93,9 @@ class CpSimulator:
         self._tasks.clear()
 
     async def serve_forever(self) -> None:
-        """Start and run until cancelled (the ``sluice sim cp`` command)."""
-        await self.start()
+        """Start (unless started) and run until cancelled (the ``sluice sim cp`` command)."""
+        if not self._tasks:
+            await self.start()
         try:
             await self._tasks[0]
         finally:

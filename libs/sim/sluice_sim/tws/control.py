@@ -1,12 +1,19 @@
-"""The in-process control API of a simulated gateway: fault injection and counters."""
+"""The in-process control API of a simulated gateway: fault injection and counters.
+
+Every fault injected is logged at WARNING (loggers under ``sluice_sim.tws``), so a run's log
+says why a client saw what it saw.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from sluice_sim.tws.server import LOST, RESTORED_DATA_KEPT, RESTORED_DATA_LOST, TwsServer
+
+log = logging.getLogger(__name__)
 
 
 class TwsControl:
@@ -16,12 +23,16 @@ class TwsControl:
         self.server = server
 
     def set_read_only(self, enabled: bool) -> None:
+        log.warning("fault: Read-Only API %s (orders refused with 201)", _on(enabled))
         self.server.faults.read_only = enabled
 
     def set_pacing(self, msgs_per_s: int) -> None:
+        log.warning("fault: pacing limit set to %d messages/s per client (then 100)", msgs_per_s)
         self.server.faults.pacing_msgs_per_s = msgs_per_s
 
     def set_trusted_ips(self, ips: list[str] | None) -> None:
+        trusted = "anyone" if ips is None else ", ".join(ips) or "nobody"
+        log.warning("fault: Trusted IPs now %s (others are closed before the handshake)", trusted)
         self.server.faults.trusted_ips = None if ips is None else frozenset(ips)
 
     def hold_acks(self, enabled: bool) -> None:
@@ -31,6 +42,7 @@ class TwsControl:
         it off sends each still-connected client what it missed; a client that disconnected
         meanwhile never gets its events (a new connection must ask for them).
         """
+        log.warning("fault: order acknowledgements withheld %s", _on(enabled))
         self.server.faults.hold_acks = enabled
         if not enabled:
             for session in self.server.sessions.values():
@@ -38,15 +50,19 @@ class TwsControl:
 
     def drop_orders(self, count: int) -> None:
         """Lose the next ``count`` placeOrder messages before they reach the venue."""
+        log.warning("fault: the next %d placeOrder message(s) will be lost", count)
         self.server.faults.drop_orders = count
 
     def lose_connectivity(self) -> None:
         """IB's servers become unreachable: 1100 to every client; orders and data stop."""
+        log.warning("fault: connectivity to IB lost (1100 to every client)")
         self.server.faults.connectivity_lost = True
         self.server.broadcast_error(1100, LOST)
 
     def restore_connectivity(self, data_lost: bool) -> None:
         """1101 (subscriptions lost: clients must re-subscribe) or 1102 (kept)."""
+        code = 1101 if data_lost else 1102
+        log.warning("fault over: connectivity to IB restored (%d to every client)", code)
         self.server.faults.connectivity_lost = False
         if data_lost:
             for session in self.server.sessions.values():
@@ -91,3 +107,7 @@ class TwsControl:
                 due += timedelta(days=1)
             await asyncio.sleep((due - now).total_seconds())
             await self.restart()
+
+
+def _on(enabled: bool) -> str:
+    return "ON" if enabled else "off"

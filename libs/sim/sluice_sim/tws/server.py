@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sluice_sim.tws.config import TwsConfig
@@ -84,6 +84,11 @@ class TwsServer:
 
     async def restart(self, window: float) -> None:
         """A daily restart: drop every client, refuse connections for ``window`` seconds."""
+        until = datetime.now(UTC) + timedelta(seconds=window)
+        log.warning(
+            "restart: %d client(s) dropped, connections refused until %s (%.0f s)",
+            len(self.sessions), until.strftime("%H:%M:%S UTC"), window,
+        )  # fmt: skip
         self.counters.restarts += 1
         await self._close_listener()
         for session in list(self.sessions.values()):
@@ -114,6 +119,7 @@ class TwsServer:
         peer = writer.get_extra_info("peername")[0]
         if not self.faults.trusts(peer):
             # IB Gateway closes untrusted sockets at once, without a word
+            log.warning("fault: closed a connection from %s (not a Trusted IP)", peer)
             self.counters.refused_untrusted += 1
             writer.close()
             return

@@ -113,6 +113,9 @@ class Session:
             limit = self.server.faults.pacing_msgs_per_s
             if not self._pacing.admit(loop.time(), limit):
                 counters.pacing_violations[self.client_id] += 1
+                log.warning(
+                    "pacing: client %d over %d msg/s, message dropped (100)", self.client_id, limit
+                )
                 self.send_error(NO_ID, 100, PACING_TEXT % (limit, limit + 1, limit + 1))
                 continue
             handler = handlers.get(int(fields[0]) if fields[0].isdigit() else -1)

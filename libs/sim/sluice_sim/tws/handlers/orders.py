@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sluice_sim.tws.encode import executions as enc_exec
 from sluice_sim.tws.encode import orders as enc_orders
 from sluice_sim.tws.encode.session import error, next_valid_id
@@ -23,6 +25,8 @@ from sluice_sim.venue import (
 READ_ONLY = "Order rejected - reason:The API interface is currently in Read-Only mode."
 DISCONNECTED = "Order rejected - reason:Connectivity between IB and TWS has been lost."
 
+log = logging.getLogger(__name__)
+
 
 def ignore(session: Session, fields: list[str]) -> None:
     """Requests the simulator accepts without a reply."""
@@ -32,6 +36,7 @@ def place_order(session: Session, fields: list[str]) -> None:
     faults = session.server.faults
     if faults.drop_orders > 0:  # lost on the way: IBKR never hears of it, so no reply at all
         faults.drop_orders -= 1
+        log.warning("fault: placeOrder %s from client %d lost", fields[1], session.client_id)
         session.server.counters.dropped_orders += 1
         return
     order_id = int(fields[1])
