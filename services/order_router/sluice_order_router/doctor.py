@@ -3,7 +3,9 @@
 What IBKR's API verification script checks (connect, server time, managed accounts, account
 summary, positions) plus the failures people actually hit, each with its fix: nothing
 listening (gateway down, API disabled, wrong port), the socket closed at once (source IP not
-trusted), client id in use, and paper/live disagreement.
+trusted), some other server on the port (``doctor_probe`` says which), client id in use, and
+paper/live disagreement. Each fix names the option or variable the person actually used
+(``Knobs``). The Client Portal / Web API checks are in ``doctor_rest``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sluice_order_router.adapters.socket.handshake import (
 )
 from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.transport import SluiceIB
+from sluice_order_router.doctor_probe import CLOSES_AT_ONCE, identify
 from sluice_order_router.domain.guards import TradingMode, account_mode, port_mode
 
 PORTS = "paper: 4002 (IB Gateway) / 7497 (TWS); live: 4001 / 7496"
@@ -36,6 +39,19 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Knobs:
+    """How each input was given (``sluice doctor``'s options and the variables they read), so a
+    fix names what the person can actually change."""
+
+    host: str = "--host / IBKR_HOST"
+    port: str = "--port / IBKR_PORT"
+    client_id: str = "--client-id"
+    mode: str = "--mode / TRADING_MODE"
+    account: str = "--account / IBKR_ACCOUNT"
+    bind: str = "--bind / IBKR_BIND_ADDRESS"
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """What to check."""
 
@@ -46,6 +62,7 @@ class Target:
     account: str | None = None
     bind_address: str | None = None
     timeout_s: float = 5.0
+    knobs: Knobs = Knobs()
 
 
 async def diagnose(target: Target) -> list[Finding]:
@@ -53,7 +70,7 @@ async def diagnose(target: Target) -> list[Finding]:
     findings = _port_findings(target)
     ib = SluiceIB(Pacer(45.0), target.bind_address)
     endpoint = Endpoint(target.host, target.port, timeout_s=target.timeout_s)
-    failed = await _connect(ib, endpoint, target.client_id)
+    failed = await _connect(ib, endpoint, target)
     if failed is not None:
         return [*findings, failed]
     try:
@@ -68,46 +85,57 @@ def _port_findings(target: Target) -> list[Finding]:
     by_port = port_mode(target.port)
     if target.mode is None or by_port is None or by_port == target.mode:
         return []
+    mode, port = target.knobs.mode, target.knobs.port
     return [
         Finding(
-            "paper/live", False, f"TRADING_MODE={target.mode} but port {target.port} is {by_port}",
-            f"use a {target.mode} port ({PORTS}) or set TRADING_MODE={by_port}",
+            "paper/live", False, f"{mode} is {target.mode} but port {target.port} is {by_port}",
+            f"use a {target.mode} port ({PORTS}) with {port}, or set {mode} to {by_port}",
         )
     ]  # fmt: skip
 
 
-async def _connect(ib: SluiceIB, endpoint: Endpoint, client_id: int) -> Finding | None:
-    where = f"{endpoint.host}:{endpoint.port}"
+async def _connect(ib: SluiceIB, endpoint: Endpoint, target: Target) -> Finding | None:
+    where, knobs = f"{endpoint.host}:{endpoint.port}", target.knobs
     try:
-        await open_api(ib, endpoint, client_id)
+        await open_api(ib, endpoint, target.client_id)
     except ConnectionRefusedError:
         return Finding(
             "connect", False, f"connection refused at {where}",
             "start IB Gateway / TWS and log in; enable the API (Configure > Settings > API > "
-            "'Enable ActiveX and Socket Clients'); check the port (" + PORTS + ")",
-        )  # fmt: skip
-    except ClosedAtOnceError:
-        return Finding(
-            "connect", False, f"{where} closed the connection at once (before the handshake)",
-            "add this machine's source IP to Trusted IPs (Configure > Settings > API > "
-            "Settings), or send from a trusted address (IBKR_BIND_ADDRESS)",
+            f"'Enable ActiveX and Socket Clients'); check {knobs.port} ({PORTS})",
         )  # fmt: skip
     except ClientIdInUseError:
         return Finding(
-            "connect", False, f"client id {client_id} is already in use at {where}",
-            "use a client id no other API session uses (IBKR_CLIENT_ID), or list spare ids in "
-            "IBKR_CLIENT_ID_POOL",
+            "connect", False, f"client id {target.client_id} is already in use at {where}",
+            f"pass a {knobs.client_id} no other API session uses",
         )  # fmt: skip
-    except ClosedDuringStartError as exc:
-        return Finding("connect", False, str(exc), "check the gateway's API log for the reason")
-    except TimeoutError:
-        return Finding(
-            "connect", False, f"no API answer from {where} within {endpoint.timeout_s:.0f} s",
-            f"is this an IB API socket port ({PORTS})? is the gateway logged in?",
-        )  # fmt: skip
+    except (ClosedAtOnceError, ClosedDuringStartError, TimeoutError) as exc:
+        # A silent or a foreign server fails the handshake the same ways: ask what it is.
+        return await _not_the_api(where, target, exc)
     except OSError as exc:
-        return Finding("connect", False, f"cannot connect to {where}: {exc}", "check host/bind")
+        return Finding(
+            "connect", False, f"cannot connect to {where}: {exc}",
+            f"check {knobs.host} and {knobs.bind}",
+        )  # fmt: skip
     return None
+
+
+async def _not_the_api(where: str, target: Target, failure: Exception) -> Finding:
+    knobs = target.knobs
+    seen = await identify(target.host, target.port, min(target.timeout_s, 2.0))
+    if seen is CLOSES_AT_ONCE and isinstance(failure, ClosedAtOnceError):
+        return Finding(
+            "connect", False, f"{where} closed the connection at once (before the handshake)",
+            "add this machine's source IP to Trusted IPs (Configure > Settings > API > "
+            f"Settings), or send from a trusted address ({knobs.bind})",
+        )  # fmt: skip
+    if seen is CLOSES_AT_ONCE:
+        return Finding("connect", False, str(failure), "check the gateway's API log for the reason")
+    hint = " (a Client Portal Gateway? try sluice doctor --api rest)" if "TLS" in seen else ""
+    return Finding(
+        "connect", False, f"{where} is not an IB Gateway/TWS API port: it looks like {seen}",
+        f"point {knobs.port} at the gateway's API socket port ({PORTS}){hint}",
+    )  # fmt: skip
 
 
 async def _account_findings(ib: SluiceIB, target: Target) -> list[Finding]:
@@ -135,7 +163,7 @@ def _mode_findings(target: Target, accounts: list[str]) -> list[Finding]:
         return [
             Finding(
                 "account", False, f"{target.account} is not managed by this login",
-                f"set IBKR_ACCOUNT to one of {', '.join(accounts)}",
+                f"set {target.knobs.account} to one of {', '.join(accounts)}",
             )
         ]  # fmt: skip
     checked = [target.account] if target.account else accounts
@@ -144,12 +172,13 @@ def _mode_findings(target: Target, accounts: list[str]) -> list[Finding]:
     expected = target.mode or by_port
     if expected is None or kinds == {expected}:
         return [Finding("paper/live", True, f"{'/'.join(sorted(map(str, kinds)))} account(s)")]
+    knobs = target.knobs
     return [
         Finding(
             "paper/live", False,
-            f"expected {expected} (TRADING_MODE / port) but the account(s) "
+            f"expected {expected} ({knobs.mode} / port) but the account(s) "
             f"{', '.join(checked)} are {'/'.join(sorted(map(str, kinds)))}",
-            "log in with the matching account (paper DU..., live U...) or fix TRADING_MODE "
-            "and the port",
+            f"log in with the matching account (paper DU..., live U...) or fix {knobs.mode} "
+            f"and {knobs.port}",
         )
     ]  # fmt: skip
