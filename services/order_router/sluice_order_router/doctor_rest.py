@@ -162,10 +162,14 @@ def _tickle(report: AuthStatusReport) -> Finding:
 def _auth_findings(report: AuthStatusReport, target: RestTarget) -> list[Finding]:
     if report.http_status != 200:
         return [Finding("auth status", False, report.message or "no answer")]
-    login = (
-        f"log in again ({_login_page(target)})"
-        if target.api == "cpgateway"
-        else f"check the OAuth credentials in {target.knobs.oauth_dir}"
+    if report.competing:
+        login = "see 'competing' below"
+    elif target.api == "cpgateway":
+        login = f"log in again ({_login_page(target)})"
+    else:
+        login = f"check the OAuth credentials in {target.knobs.oauth_dir}"
+    competing = (
+        "log out of the other session (TWS, IBKR Mobile, another gateway), then reauthenticate"
     )
     return [
         Finding("authenticated", report.authenticated,
@@ -174,8 +178,7 @@ def _auth_findings(report: AuthStatusReport, target: RestTarget) -> list[Finding
                 "" if report.connected else "the gateway has no link to IBKR: log in again"),
         Finding("competing", not report.competing,
                 "another session holds the brokerage session" if report.competing else "no",
-                "log out of the other session (TWS, IBKR Mobile, another gateway), then "
-                "reauthenticate" if report.competing else ""),
+                competing if report.competing else ""),
     ]  # fmt: skip
 
 

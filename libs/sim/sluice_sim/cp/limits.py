@@ -68,12 +68,12 @@ class RateGate:
             return None
         self._boxed_until[ip] = now + self.penalty_s
         limit = self.limits[over[-1]]
-        until = datetime.now(UTC) + timedelta(seconds=self.penalty_s)
+        ends = datetime.now(UTC) + timedelta(seconds=self.penalty_s)
         log.warning(
             "penalty box: %s went over IBKR's limit for %s (%g per %g s): every request answers "
             "429 until %s (%.0f s; release it with POST /_sim/release)",
             ip, "all requests" if over[-1] == GLOBAL else endpoint, limit.rate, limit.per_s,
-            until.strftime("%H:%M:%S UTC"), self.penalty_s,
+            ends.strftime("%H:%M:%S UTC"), self.penalty_s,
         )  # fmt: skip
         return self.penalty_s
 
