@@ -134,3 +134,15 @@ async def test_cli_checks_the_web_api(webapi: CpSimulator, tmp_path: Path) -> No
     assert process.returncode == 0, text
     for check in ("tickle", "authenticated", "connected", "competing", "accounts", "egress IP"):
         assert f"ok   {check}" in text, text
+
+
+async def test_cli_bad_setting_is_one_line_and_exit_2() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *SLUICE, "doctor", "--api", "rest", "--base-url", "http://user:s3cret@gw.example/v1/api",
+        env=ENV, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 2, out.decode() + err.decode()
+    (line,) = err.decode().splitlines()
+    assert line.startswith("configuration error: IBKR_CP_BASE_URL: ")
+    assert "s3cret" not in line
