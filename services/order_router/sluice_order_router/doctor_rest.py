@@ -118,8 +118,8 @@ async def _session_findings(client: CpClient, target: RestTarget) -> list[Findin
     findings += _auth_findings(status, target)
     findings.append(await _accounts(client, target))
     fix = "" if egress.ok else (
-        f"register the IP IBKR sees with IBKR, or fix {target.knobs.expected_ip} / "
-        f"{target.knobs.proxy}"
+        f"register the IP IBKR sees with IBKR, or fix {target.knobs.expected_ip}, or the "
+        f"proxy ({target.knobs.proxy})"
     )  # fmt: skip
     findings.append(Finding("egress IP", egress.ok, egress.message, fix))
     return findings
