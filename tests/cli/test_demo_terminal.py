@@ -11,6 +11,8 @@ from tests.support.cli import SLUICE
 from tests.support.polling import eventually
 from tests.support.tmux import HAVE_TMUX, tmux_pane
 
+pytestmark = pytest.mark.integration
+
 TITLE = "Sluice demo: order lifecycle"
 STEPS = ("1 market buy", "4 resting, cancelled", "6 during kill switch", "7 after resume")
 

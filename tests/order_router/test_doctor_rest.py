@@ -15,6 +15,8 @@ from sluice_order_router.doctor_rest import RestApi, RestTarget, diagnose_rest
 from sluice_sim.cp import CpSimConfig, CpSimulator, OAuthKeys
 from tests.support.cli import ENV, SLUICE
 
+pytestmark = pytest.mark.integration
+
 ACCOUNT = "DU1234567"
 
 

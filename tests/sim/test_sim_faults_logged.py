@@ -122,6 +122,7 @@ async def _start_tws_sim() -> tuple[asyncio.subprocess.Process, str]:
             return process, found[1]
 
 
+@pytest.mark.integration
 async def test_two_tws_simulators_run_side_by_side() -> None:
     started = await asyncio.gather(_start_tws_sim(), _start_tws_sim())
     try:
