@@ -130,7 +130,8 @@ async def _not_the_api(where: str, target: Target, failure: Exception) -> Findin
             f"Settings), or send from a trusted address ({knobs.bind})",
         )  # fmt: skip
     if seen is CLOSES_AT_ONCE:
-        return Finding("connect", False, str(failure), "check the gateway's API log for the reason")
+        detail = str(failure) or f"no API answer from {where}"
+        return Finding("connect", False, detail, "check the gateway's API log for the reason")
     hint = " (a Client Portal Gateway? try sluice doctor --api rest)" if "TLS" in seen else ""
     return Finding(
         "connect", False, f"{where} is not an IB Gateway/TWS API port: it looks like {seen}",
