@@ -44,10 +44,10 @@ def test_a_published_signal_is_what_tail_prints(kafka_bootstrap: str, tmp_path: 
     assert "signal" in line
 
 
-def test_without_a_bootstrap_the_tools_say_what_to_set() -> None:
-    result = sluice("signal", "AAPL", "BUY", "1")
-    assert result.returncode == 2
-    assert "SLUICE_KAFKA_BOOTSTRAP" in result.stderr
+def test_the_default_bootstrap_is_the_one_sluice_kafka_serves() -> None:
+    result = sluice("signal", "--help")
+    assert result.returncode == 0
+    assert "localhost:9092" in result.stdout
 
 
 def test_an_invalid_signal_is_refused_before_anything_is_published() -> None:

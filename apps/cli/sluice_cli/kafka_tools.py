@@ -11,24 +11,16 @@ import msgspec
 import typer
 
 from sluice_bus import Bus, ConsumerOptions, Message
+from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of, kafka_client
 from sluice_proto import Signal
 from sluice_proto.codec import encode, event_type
 from sluice_proto.topics import SIGNALS, TOPICS
 from sluice_runtime import SluiceSettings, load_settings, settings_bus
 
-BOOTSTRAP_HELP = "Kafka bootstrap servers (default: $SLUICE_KAFKA_BOOTSTRAP)"
 
-
-def _bus(service: str, option: str | None) -> Bus:
-    """A Kafka bus from the environment's bus settings, ``--bootstrap`` taking precedence."""
+def _bus(service: str, bootstrap: str) -> Bus:
+    """A Kafka bus on ``bootstrap`` with the environment's other bus settings."""
     settings = load_settings(SluiceSettings)
-    bootstrap = option or settings.kafka_bootstrap
-    if not bootstrap:
-        raise typer.BadParameter(
-            "set SLUICE_KAFKA_BOOTSTRAP=host:port (or pass --bootstrap): the in-memory bus of "
-            "`sluice up` is private to its process",
-            param_hint="--bootstrap",
-        )
     return settings_bus(settings.model_copy(update={"kafka_bootstrap": bootstrap}), service)
 
 
@@ -63,7 +55,9 @@ def signal(
         event = msgspec.convert(fields, Signal)
     except msgspec.ValidationError as exc:
         raise typer.BadParameter(str(exc)) from None
-    asyncio.run(_publish(_bus("sluice-cli", bootstrap), event))
+    address = bootstrap_of(bootstrap)
+    with kafka_client(address):
+        asyncio.run(_publish(_bus("sluice-cli", address), event))
     typer.echo(f"published {event.signal_id} → client_order_id {event.client_order_id}")
 
 
@@ -84,8 +78,9 @@ def tail(
     unknown = sorted(set(topics) - set(TOPICS))
     if unknown:
         raise typer.BadParameter(f"unknown topic(s) {unknown}; known: {sorted(TOPICS)}")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_tail(_bus("sluice-cli-tail", bootstrap), topics, from_beginning))
+    address = bootstrap_of(bootstrap)
+    with kafka_client(address), contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_tail(_bus("sluice-cli-tail", address), topics, from_beginning))
 
 
 async def _tail(bus: Bus, topics: list[str], from_beginning: bool) -> None:
