@@ -10,7 +10,8 @@ from collections.abc import Iterator
 import pytest
 from opentelemetry import trace
 
-from sluice_runtime.logs import json_handler
+from sluice_runtime.config import LogFormat
+from sluice_runtime.logs import configure_logging, json_handler
 from sluice_runtime.redaction import RedactingFilter, redact, register_secrets
 from sluice_runtime.tracing import install_memory_exporter
 
@@ -89,3 +90,48 @@ def test_registered_secrets_are_scrubbed_by_the_filter() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "auth %s", ("tok-9f8e7d6c",), None)
     assert RedactingFilter().filter(record)
     assert record.getMessage() == "auth ***"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def root_restored() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+@pytest.mark.usefixtures("root_restored")
+@pytest.mark.parametrize(
+    ("stream_cls", "fmt", "text"),
+    [
+        (_Terminal, "auto", True),
+        (io.StringIO, "auto", False),
+        (_Terminal, "json", False),
+        (io.StringIO, "text", True),
+    ],
+    ids=["terminal-auto", "pipe-auto", "terminal-json", "pipe-text"],
+)
+def test_text_on_a_terminal_and_json_otherwise_unless_configured(
+    stream_cls: type[io.StringIO], fmt: LogFormat, text: bool
+) -> None:
+    stream = stream_cls()
+    configure_logging("sluice-up", "INFO", stream, fmt)
+    logging.getLogger("tests.runtime.format").info("order %s filled", "sl-1")
+    line = stream.getvalue().strip()
+    assert "order sl-1 filled" in line
+    if text:
+        assert not line.startswith("{")
+        assert "INFO" in line and "sluice-up" in line and "tests.runtime.format" in line
+    else:
+        record = json.loads(line)
+        assert record["message"] == "order sl-1 filled"
+        assert record["service"] == "sluice-up"

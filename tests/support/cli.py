@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 SLUICE = [sys.executable, "-m", "sluice_cli"]
 """The command that runs ``sluice``."""
@@ -18,3 +22,49 @@ def sluice(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*SLUICE, *args], env=ENV, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+class Background:
+    """``sluice *args`` running in the background, its output (stdout and stderr) in a file."""
+
+    def __init__(self, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.log = log
+        with log.open("w") as sink:
+            self.process = subprocess.Popen(
+                [*SLUICE, *args], env=env or ENV, stdout=sink, stderr=subprocess.STDOUT
+            )
+
+    @property
+    def output(self) -> str:
+        """Everything it printed so far."""
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, text: str, timeout_s: float = 120.0) -> str:
+        """Its output once it contains ``text``; fails if it exits or the time runs out."""
+        deadline = time.monotonic() + timeout_s
+        while text not in (output := self.output):
+            assert self.process.poll() is None, f"exited {self.process.returncode}:\n{output}"
+            assert time.monotonic() < deadline, f"no {text!r} after {timeout_s:.0f}s:\n{output}"
+            time.sleep(0.1)  # poll interval
+        return output
+
+    def stop(self, timeout_s: float = 60.0) -> int:
+        """SIGTERM, then its exit status (killed after ``timeout_s``)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+
+
+def printed_urls(output: str) -> dict[str, str]:
+    """``sluice up``'s "where everything is" lines: name → its first URL or address."""
+    found: dict[str, str] = {}
+    for line in output.splitlines():
+        match = re.match(r"^  (\S+(?: \S+)?)\s{2,}(?:POST )?(\S+?),?(?:\s|$)", line)
+        if match:
+            found[match[1]] = match[2]
+    return found

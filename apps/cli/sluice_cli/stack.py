@@ -34,8 +34,10 @@ class StackConfig:
     seed: int = 7
     quote_interval_s: float = 0.2
     http_port: int | None = None
-    """First of four consecutive HTTP ports (risk, order-router, session-keeper, market-data);
-    None serves no HTTP."""
+    """First of four consecutive HTTP ports in compose's order (market-data, risk,
+    session-keeper, order-router: 8081-8084 there); None serves no HTTP."""
+    sim_port: int = 0
+    """The TWS simulator's API port (0: any free port)."""
     risk_limits: dict[str, Any] | None = None
     bus: SluiceSettings | None = None
     """The bus settings of every service (``SLUICE_KAFKA_BOOTSTRAP`` runs them on Kafka,
@@ -49,7 +51,7 @@ class LocalStack:
         self.config = config or StackConfig()
         self.tws = TwsServer(
             TwsConfig(
-                port=0,
+                port=self.config.sim_port,
                 seed=self.config.seed,
                 accounts=(self.config.account,),
                 quote_interval=self.config.quote_interval_s,
@@ -73,7 +75,7 @@ class LocalStack:
             "market-data",
             build_market_data,
             MarketDataSettings(conflate_ms=50, stale_after_s=5.0),
-            http_port=port(3),
+            http_port=port(0),
         )
         self.services.add(
             "session-keeper",
@@ -88,7 +90,7 @@ class LocalStack:
                 default_account=account,
                 limit_defaults=self.config.risk_limits or {},
             ),
-            http_port=port(0),
+            http_port=port(1),
         )
         self.services.add(
             "order-router",
@@ -101,7 +103,7 @@ class LocalStack:
                 ibkr_port=self.tws.port,
                 ibkr_client_id=1,
             ),
-            http_port=port(1),
+            http_port=port(3),
         )
         await self.operator.start()
         await self.services.start()

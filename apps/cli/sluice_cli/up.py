@@ -4,51 +4,106 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Annotated
 
 import typer
 
+from sluice_cli.broker_reach import BOOTSTRAP_ENV, kafka_client
+from sluice_cli.signal_api import OrderLog, signal_api
 from sluice_cli.stack import LocalStack, StackConfig
+from sluice_proto.topics import ORDERS_EVENTS
 from sluice_runtime.config import SluiceSettings, load_settings
 from sluice_runtime.logs import configure_logging
-from sluice_runtime.server import stop_event_on_signals
+from sluice_runtime.server import HttpServer, stop_event_on_signals
 from sluice_runtime.tracing import setup_tracing
+
+SERVICES = ("market-data", "risk", "session-keeper", "order-router")
+"""The HTTP port order, shared with docker-compose.yml (8081-8084)."""
+CHATTY = ("uvicorn", "uvicorn.error", "uvicorn.access", "ib_async", "aiokafka")
+"""Libraries whose INFO lines are noise to a person watching ``sluice up``."""
+EXAMPLE = (
+    '{"type": "signal", "signal_id": "s-42", "strategy_id": "momo", "symbol": "AAPL", '
+    '"side": "BUY", "quantity": "100", "order_type": "LMT", "limit_price": "187.40"}'
+)
 
 
 def up(
+    *,
     http_port: Annotated[
-        int, typer.Option(help="first of 4 HTTP ports: risk, router, keeper, market-data")
+        int,
+        typer.Option(help="first of 4 HTTP ports: market-data, risk, session-keeper, router"),
     ] = 8081,
+    signals_port: Annotated[
+        int, typer.Option(help="HTTP port of POST /signals and GET /orders/{id}")
+    ] = 8080,
+    sim_port: Annotated[int, typer.Option(help="TWS simulator API port (0: any free)")] = 4002,
+    bootstrap: Annotated[
+        str | None,
+        typer.Option(help=f"run on this Kafka (default: ${BOOTSTRAP_ENV}; unset: in memory)"),
+    ] = None,
     account: Annotated[str, typer.Option(help="the simulated paper account")] = "DU1234567",
     seed: Annotated[int, typer.Option(help="seed of the simulated market")] = 7,
 ) -> None:
-    """Run the four services and the TWS simulator until SIGINT/SIGTERM.
+    """Run the four services and the TWS simulator until Ctrl-C (SIGINT/SIGTERM).
 
-    On the in-memory bus by default; on Kafka when SLUICE_KAFKA_BOOTSTRAP is set, so that
-    ``sluice signal`` and ``sluice tail`` can reach it from other processes.
+    On the in-memory bus by default: signals go in through POST /signals. On Kafka with
+    --bootstrap or SLUICE_KAFKA_BOOTSTRAP, where ``sluice signal`` and ``sluice tail`` reach it.
+    Logs are text on a terminal and JSON otherwise (SLUICE_LOG_FORMAT=json|text to choose).
     """
     settings = load_settings(SluiceSettings)
-    configure_logging("sluice-up", settings.log_level)
+    if bootstrap:
+        settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
+    configure_logging("sluice-up", settings.log_level, fmt=settings.log_format)
+    if settings.log_level == "INFO":
+        for name in CHATTY:
+            logging.getLogger(name).setLevel(logging.WARNING)
     setup_tracing("sluice-up", settings.otlp_endpoint)
-    config = StackConfig(account=account, seed=seed, http_port=http_port, bus=settings)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(config))
+    config = StackConfig(
+        account=account, seed=seed, http_port=http_port, sim_port=sim_port, bus=settings
+    )
+    reach = (
+        kafka_client(settings.kafka_bootstrap, quiet=False)
+        if settings.kafka_bootstrap
+        else contextlib.nullcontext()
+    )
+    with reach, contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_run(config, signals_port))
 
 
-async def _run(config: StackConfig) -> None:
+async def _run(config: StackConfig, signals_port: int) -> None:
     stop = stop_event_on_signals()
     stack = LocalStack(config)
-    bootstrap = config.bus.kafka_bootstrap if config.bus else None
-    bus = f"Kafka at {bootstrap}" if bootstrap else "the in-memory bus"
-    typer.echo(f"sluice up: four services on {bus}, account {config.account}")
-    port = config.http_port or 0
-    typer.echo(
-        f"HTTP: risk :{port}, order-router :{port + 1}, session-keeper :{port + 2}, "
-        f"market-data :{port + 3}"
-    )
+    orders = OrderLog()
     await stack.start()
-    typer.echo(f"TWS simulator on 127.0.0.1:{stack.tws.port}; Ctrl-C stops")
     try:
-        await stop.wait()
+        await stack.operator.consume([ORDERS_EVENTS], group="sluice-up", handler=orders.on_event)
+        api = HttpServer(signal_api(stack.operator, orders), "127.0.0.1", signals_port)
+        await api.start()
+        try:
+            _print_where(stack, api.port)
+            await stop.wait()
+        finally:
+            await api.stop()
     finally:
         await stack.stop()
+
+
+def _print_where(stack: LocalStack, signals_port: int) -> None:
+    """Say where everything is, once everything listens."""
+    bootstrap = stack.config.bus.kafka_bootstrap if stack.config.bus else None
+    bus = f"Kafka at {bootstrap}" if bootstrap else "the in-memory bus"
+    lines = [f"sluice up: four services on {bus}, account {stack.config.account}"]
+    for name in SERVICES:
+        server = stack.services.member(name).server
+        if server is not None:
+            lines.append(f"  {name:<15} http://127.0.0.1:{server.port}  /healthz /readyz /metrics")
+    lines += [
+        f"  {'TWS simulator':<15} 127.0.0.1:{stack.tws.port}  (IB Gateway paper API)",
+        f"  {'signals':<15} POST http://127.0.0.1:{signals_port}/signals, "
+        f"GET http://127.0.0.1:{signals_port}/orders/<client_order_id>",
+        "send the README's example signal:",
+        f"  curl -s -X POST http://127.0.0.1:{signals_port}/signals -d '{EXAMPLE}'",
+        "Ctrl-C stops",
+    ]
+    typer.echo("\n".join(lines))

@@ -45,6 +45,7 @@ CONFIG_EXIT_CODE = 2
 PROBLEM_TYPE = "sluice_config"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+LogFormat = Literal["auto", "json", "text"]
 
 
 def _upper(value: object) -> object:
@@ -91,6 +92,11 @@ class SluiceSettings(BaseSettings):
     http_port: Port = Field(8080, validation_alias="SLUICE_HTTP_PORT")
     log_level: Annotated[LogLevel, BeforeValidator(_upper)] = Field(
         "INFO", validation_alias="SLUICE_LOG_LEVEL"
+    )
+    log_format: LogFormat = Field(
+        "auto",
+        validation_alias="SLUICE_LOG_FORMAT",
+        json_schema_extra={"expects": "auto (text on a terminal, else JSON), json or text"},
     )
     partitions: int = Field(
         3,

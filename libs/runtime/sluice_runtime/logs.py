@@ -1,7 +1,9 @@
-"""Structured JSON logs on stdout: one object per line with service, level and trace ids.
+"""Logs on stdout: JSON lines with service, level and trace ids, or plain text for a person.
 
 python-json-logger formats records of the standard ``logging`` module, so the lines of
 aiokafka, uvicorn and every Sluice module come out the same way without an adapter layer.
+``SLUICE_LOG_FORMAT=auto`` (the default) writes text to a terminal and JSON to anything else
+(a container's log collector, a pipe, a file).
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from opentelemetry import trace
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
+from sluice_runtime.config import LogFormat
 from sluice_runtime.redaction import RedactingFilter, redact
 
 _FIELDS = ["levelname", "name", "message", "service", "trace_id", "span_id"]
+_TEXT = "%(asctime)s %(levelname)-7s %(service)s %(name)s: %(message)s"
 
 
 class TraceContextFilter(logging.Filter):
@@ -63,12 +67,34 @@ def json_handler(service: str, stream: TextIO | None = None) -> logging.Handler:
     return handler
 
 
-def configure_logging(service: str, level: str = "INFO", stream: TextIO | None = None) -> None:
-    """Route every logger of the process through one JSON handler at ``level``."""
+def text_handler(service: str, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing redacted one-line text records (time, level, service, logger)."""
+    handler = _StreamHandler(stream or sys.stdout)
+    handler.addFilter(TraceContextFilter(service))
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter(_TEXT, datefmt="%H:%M:%S"))
+    return handler
+
+
+def wants_text(fmt: LogFormat, stream: TextIO) -> bool:
+    """``text``, or ``auto`` on a terminal."""
+    if fmt == "auto":
+        isatty = getattr(stream, "isatty", None)
+        return bool(isatty and isatty())
+    return fmt == "text"
+
+
+def configure_logging(
+    service: str, level: str = "INFO", stream: TextIO | None = None, fmt: LogFormat = "auto"
+) -> None:
+    """Route every logger of the process through one handler at ``level``: JSON, or text
+    when ``fmt`` says so (``auto``: text on a terminal)."""
+    stream = stream or sys.stdout
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    root.addHandler(json_handler(service, stream))
+    make = text_handler if wants_text(fmt, stream) else json_handler
+    root.addHandler(make(service, stream))
     root.setLevel(level)
     # Uvicorn's own loggers would otherwise print plain text beside ours.
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):

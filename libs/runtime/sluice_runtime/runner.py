@@ -63,7 +63,7 @@ def run_service(
         bus = bus_factory(settings, service)
     except ConfigError as exc:
         exit_config_error(exc)
-    configure_logging(service, settings.log_level)
+    configure_logging(service, settings.log_level, fmt=settings.log_format)
     setup_tracing(service, settings.otlp_endpoint)
     try:
         code = asyncio.run(serve(service, settings, build, bus))
