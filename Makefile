@@ -8,7 +8,7 @@ CACHE := $(CURDIR)/.cache
 UV := $(shell command -v uv 2>/dev/null || echo $(CACHE)/uv/bin/uv)
 PYTEST_ARGS ?=
 
-.PHONY: help deps kafka tools demo test lint typecheck arch unit integration bench generate format clean
+.PHONY: help deps kafka kafka-up tools demo test lint typecheck arch unit integration bench generate format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ deps: .venv/.synced ## install Python dependencies (locked)
 
 kafka: ## fetch the Apache Kafka broker jars from Maven Central
 	bash deploy/kafka/install.sh
+
+kafka-up: deps kafka ## run the shipped Kafka broker on localhost:9092 until Ctrl-C (sluice kafka)
+	$(UV) run --frozen sluice kafka
 
 tools: ## offline validators used by the deployment tests
 	bash deploy/tools/install-kustomize.sh
