@@ -1,6 +1,8 @@
-"""Every command that needs Kafka says so in one line and exits 2 when no broker answers."""
+"""No broker (or a taken port) is one line and exit 2, never a traceback."""
 
 from __future__ import annotations
+
+import socket
 
 import pytest
 
@@ -26,3 +28,16 @@ def test_no_broker_is_one_line_naming_it_and_exit_2(command: tuple[str, ...]) ->
     assert len(lines) == 1, result.stderr
     assert bootstrap in lines[0]
     assert "sluice kafka" in lines[0]
+
+
+def test_a_taken_port_is_one_line_naming_the_flags_and_exit_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = sluice("up", "--sim-port", port, "--http-port", str(free_port()))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert port in lines[0] and "--sim-port" in lines[0]

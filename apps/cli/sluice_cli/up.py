@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 from typing import Annotated
 
@@ -67,8 +68,18 @@ def up(
         if settings.kafka_bootstrap
         else contextlib.nullcontext()
     )
-    with reach, contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(config, signals_port))
+    try:
+        with reach, contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(config, signals_port))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        typer.echo(
+            f"sluice up: {exc.strerror}; choose free ports with --http-port, --signals-port "
+            "and --sim-port",
+            err=True,
+        )
+        raise typer.Exit(2) from None
 
 
 async def _run(config: StackConfig, signals_port: int) -> None:
