@@ -35,6 +35,7 @@ def test_up_prints_its_ports_serves_them_takes_a_signal_and_stops_on_sigterm(
         ]
         assert _ready_services(urls) == dict(zip(SERVICES, SERVICES, strict=True))
         assert int(urls["TWS simulator"].rpartition(":")[2]) > 0
+        up.wait_for("ready: the session is up")
 
         posted = httpx.post(urls["signals"], content=json.dumps(README_SIGNAL), timeout=10)
         assert posted.status_code == 202, posted.text
@@ -42,6 +43,7 @@ def test_up_prints_its_ports_serves_them_takes_a_signal_and_stops_on_sigterm(
         assert posted.json()["client_order_id"] == order_id
         events = _order_events(urls["signals"].replace("/signals", f"/orders/{order_id}"))
         assert events[0]["client_order_id"] == order_id
+        assert events[0].get("reason_code") != "TRADING_NOT_ALLOWED"  # "ready" meant it
 
         invalid = httpx.post(urls["signals"], content=b'{"type": "signal"}', timeout=10)
         assert invalid.status_code == 422

@@ -10,14 +10,17 @@ from typing import Annotated
 
 import typer
 
+from sluice_bus import Message
 from sluice_cli.broker_reach import BOOTSTRAP_ENV, kafka_client
 from sluice_cli.signal_api import OrderLog, signal_api
 from sluice_cli.stack import LocalStack, StackConfig
-from sluice_proto.topics import ORDERS_EVENTS
+from sluice_proto import SessionState
+from sluice_proto.topics import ORDERS_EVENTS, SESSION_STATE
 from sluice_runtime.config import SluiceSettings, load_settings
 from sluice_runtime.logs import configure_logging
 from sluice_runtime.server import HttpServer, stop_event_on_signals
 from sluice_runtime.tracing import setup_tracing
+from sluice_runtime.web import readiness
 
 SERVICES = ("market-data", "risk", "session-keeper", "order-router")
 """The HTTP port order, shared with docker-compose.yml (8081-8084)."""
@@ -85,19 +88,39 @@ def up(
 async def _run(config: StackConfig, signals_port: int) -> None:
     stop = stop_event_on_signals()
     stack = LocalStack(config)
-    orders = OrderLog()
+    orders, trading = OrderLog(), asyncio.Event()
+
+    async def on_session(message: Message[object]) -> None:
+        event = message.event
+        if isinstance(event, SessionState) and event.account == config.account:
+            (trading.set if event.trading_allowed else trading.clear)()
+
     await stack.start()
     try:
         await stack.operator.consume([ORDERS_EVENTS], group="sluice-up", handler=orders.on_event)
+        await stack.operator.consume([SESSION_STATE], group="sluice-up-session", handler=on_session)
         api = HttpServer(signal_api(stack.operator, orders), "127.0.0.1", signals_port)
         await api.start()
+        announce = asyncio.create_task(_announce_ready(stack, trading))
         try:
             _print_where(stack, api.port)
             await stop.wait()
         finally:
+            announce.cancel()
             await api.stop()
     finally:
         await stack.stop()
+
+
+async def _announce_ready(stack: LocalStack, trading: asyncio.Event) -> None:
+    """One line once every service is ready and the session-keeper allows trading: risk
+    refuses signals before (TRADING_NOT_ALLOWED)."""
+    await trading.wait()
+    members = [stack.services.member(name) for name in SERVICES]
+    # Readiness has no change notification: poll it.
+    while not all(readiness(m.component, m.bus, m.state)[0] for m in members):  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+    typer.echo("ready: the session is up and the four services take signals")
 
 
 def _print_where(stack: LocalStack, signals_port: int) -> None:
