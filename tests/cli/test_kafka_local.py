@@ -45,6 +45,7 @@ def test_sluice_kafka_serves_sluice_up_and_sluice_signal_and_keeps_its_data(
         urls = printed_urls(up.wait_for("Ctrl-C stops"))
         assert f"four services on Kafka at {bootstrap}" in up.output
         _all_ready([urls[name] for name in SERVICES])
+        up.wait_for("ready: the session is up")
 
         published = sluice(
             "signal", "AAPL", "BUY", "100", "--type", "LMT", "--limit", "187.40",
