@@ -40,13 +40,15 @@ def kafka(
         _refuse("the Kafka broker's jars are not installed: run `make kafka` (Java 17+, Maven)")
     for taken in (port, controller_port):
         if kafka_local.accepts(f"127.0.0.1:{taken}", timeout_s=0.5):
-            _refuse(f"port {taken} is already in use (another Kafka?); choose another with --port")
+            _refuse(f"port {taken} is in use (another Kafka?); choose --port and --controller-port")
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "broker.log"
     config = kafka_local.write_config(workdir, port, controller_port, advertised_host=DEFAULT_HOST)
     typer.echo(f"sluice kafka: starting; data in {workdir / 'data'}, log in {log}")
     try:
         process = kafka_local.launch(config, log, own_session=True)
+    except FileNotFoundError:
+        _refuse("`java` is not on PATH (or $JAVA): the broker needs Java 17+")
     except (kafka_local.BrokerError, OSError) as exc:
         _refuse(f"cannot start Kafka: {exc}")
     code = asyncio.run(_serve(bootstrap, process, log))
@@ -62,7 +64,10 @@ async def _serve(bootstrap: str, process: subprocess.Popen[bytes], log: Path) ->
         loop.add_signal_handler(signum, main.cancel)
     try:
         await kafka_local.wait_ready(bootstrap, process, log)
-        typer.echo(f"Kafka ready: bootstrap {bootstrap}; Ctrl-C stops")
+        typer.echo(
+            f"Kafka ready: bootstrap {bootstrap}; Ctrl-C stops\n"
+            f"in another terminal: sluice up --bootstrap {bootstrap}"
+        )
         await asyncio.to_thread(process.wait)
         typer.echo(f"sluice kafka: the broker exited ({process.returncode}); see {log}", err=True)
         return 1
