@@ -18,7 +18,7 @@ from sluice_cli import kafka_local
 from sluice_cli.main import app
 from sluice_cli.up import SERVICES
 from sluice_proto import client_order_id
-from tests.support.cli import Background, printed_urls, sluice
+from tests.support.cli import Background, order_events, printed_urls, sluice
 from tests.support.kafka_broker import install
 from tests.support.net import free_port
 
@@ -53,7 +53,8 @@ def test_sluice_kafka_serves_sluice_up_and_sluice_signal_and_keeps_its_data(
         )  # fmt: skip
         assert published.returncode == 0, published.stderr
         order = urls["signals"].replace("/signals", f"/orders/{client_order_id(strategy, 's-42')}")
-        _eventually_found(order)  # up's services consumed it from Kafka and answered
+        events = order_events(order)  # up's services consumed it from Kafka and answered
+        assert {"order_accepted", "order_filled"} & {event["type"] for event in events}, events
         assert up.stop() == 0, up.output
         up = None
         assert kafka.stop() == 0, kafka.output
@@ -101,11 +102,4 @@ def _all_ready(urls: list[str]) -> None:
                     pending.discard(url)
             except httpx.TransportError:
                 pass
-        time.sleep(0.2)  # poll interval
-
-
-def _eventually_found(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while httpx.get(url, timeout=5).status_code != 200:
-        assert time.monotonic() < deadline, f"nothing at {url}"
         time.sleep(0.2)  # poll interval

@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 SLUICE = [sys.executable, "-m", "sluice_cli"]
 """The command that runs ``sluice``."""
 ENV = {key: value for key, value in os.environ.items() if key != "SLUICE_KAFKA_BOOTSTRAP"}
@@ -68,3 +70,19 @@ def printed_urls(output: str) -> dict[str, str]:
         if match:
             found[match[1]] = match[2]
     return found
+
+
+SETTLED = {"order_accepted", "order_filled", "order_rejected", "order_broker_rejected"}
+"""Event types after which a new order's fate is known (working, done or refused)."""
+
+
+def order_events(url: str, timeout_s: float = 60.0) -> list[dict[str, str]]:
+    """``GET url`` (``sluice up``'s ``/orders/<id>``) until an event of ``SETTLED`` is there."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = httpx.get(url, timeout=5)
+        events: list[dict[str, str]] = response.json() if response.status_code == 200 else []
+        if any(event["type"] in SETTLED for event in events):
+            return events
+        assert time.monotonic() < deadline, f"no settled event at {url}: {events}"
+        time.sleep(0.2)  # poll interval

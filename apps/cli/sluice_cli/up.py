@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import errno
 import logging
+import uuid
 from typing import Annotated
 
 import typer
 
-from sluice_bus import Message
+from sluice_bus import ConsumerOptions, Message
 from sluice_cli.broker_reach import BOOTSTRAP_ENV, kafka_client
 from sluice_cli.signal_api import OrderLog, signal_api
 from sluice_cli.stack import LocalStack, StackConfig
@@ -97,8 +98,18 @@ async def _run(config: StackConfig, signals_port: int) -> None:
 
     await stack.start()
     try:
-        await stack.operator.consume([ORDERS_EVENTS], group="sluice-up", handler=orders.on_event)
-        await stack.operator.consume([SESSION_STATE], group="sluice-up-session", handler=on_session)
+        # Fresh groups, as `sluice tail` does: on Kafka a restart must not resume old offsets,
+        # and the compacted session topic is read from its start for the latest verdict.
+        run = uuid.uuid4().hex[:8]
+        await stack.operator.consume(
+            [ORDERS_EVENTS], group=f"sluice-up-{run}", handler=orders.on_event
+        )
+        await stack.operator.consume(
+            [SESSION_STATE],
+            group=f"sluice-up-session-{run}",
+            handler=on_session,
+            options=ConsumerOptions(from_beginning=True),
+        )
         api = HttpServer(signal_api(stack.operator, orders), "127.0.0.1", signals_port)
         await api.start()
         announce = asyncio.create_task(_announce_ready(stack, trading))
