@@ -124,8 +124,8 @@ async def _run(config: StackConfig, signals_port: int) -> None:
 
 
 async def _announce_ready(stack: LocalStack, trading: asyncio.Event) -> None:
-    """One line once every service is ready and the session-keeper allows trading: risk
-    refuses signals before (TRADING_NOT_ALLOWED)."""
+    """One line once every service is ready and the session-keeper allows trading (a signal
+    sent before waits, parked by risk, or is refused with ``"park": false``)."""
     await trading.wait()
     members = [stack.services.member(name) for name in SERVICES]
     # Readiness has no change notification: poll it.
