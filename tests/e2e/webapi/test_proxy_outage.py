@@ -1,0 +1,65 @@
+"""Shield down: nothing reaches IBKR, the order is held; Shield back: it goes out once and fills.
+
+Runs last in the package: reconnecting re-runs the egress check, and the router's limiter lets
+``/sso/validate`` through once a minute (IBKR's limit), so this test waits for that minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.e2e.webapi.stack import WebApiStack
+from tests.egress.fixtures import SHIELD_IP
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
+
+PARKED = frozenset({"order_held", "order_rejected"})
+OUTAGE_S = 3.0
+"""How long the proxy stays down once the router noticed (it retries at least every second)."""
+BACK_WITHIN_S = 100.0
+"""Reconnecting waits for the next /sso/validate IBKR allows (once a minute), then the order
+list (every 5 s) before the held order goes out and its fill is read."""
+
+
+def halted(webapi: WebApiStack) -> bool:
+    state = webapi.recorder.session()
+    return state is not None and not state.trading_allowed
+
+
+async def test_with_shield_down_nothing_reaches_ibkr_and_the_held_order_goes_out_once_back(
+    webapi: WebApiStack,
+) -> None:
+    broker = webapi.broker
+    broker.shield.stop()
+    try:
+        # Published at once: the router learns of the outage only from its next request to
+        # IBKR, and the session-keeper halts trading (risk then rejects, TRADING_NOT_ALLOWED)
+        # only after that, so this order reaches the router, which holds it. (A loop as in
+        # tests/e2e/test_session.py would not help: the halt lasts until the proxy is back.)
+        held = await webapi.signal("SPY", "BUY", 4)
+        lifecycle = await webapi.outcome(held, until=PARKED)
+        assert "order_held" in lifecycle, (
+            lifecycle,
+            webapi.recorder.rejections(held.client_order_id),
+        )
+        assert broker.orders_with_ref(held.client_order_id) == 0
+
+        await webapi.until("the session-keeper to halt trading", lambda: halted(webapi), 20)
+        state = webapi.recorder.session()
+        assert state is not None and "proxy" in state.reason, state
+        seen = broker.requests_seen()  # any request in flight at the stop has landed by now
+        await asyncio.sleep(OUTAGE_S)  # the router and the keeper keep trying meanwhile
+        assert broker.requests_seen() == seen, "a request reached IBKR without the proxy"
+        assert broker.orders_with_ref(held.client_order_id) == 0
+    finally:
+        await broker.shield.start()
+
+    lifecycle = await webapi.outcome(
+        held, until=frozenset({"order_filled"}), within_s=BACK_WITHIN_S
+    )
+    assert lifecycle.index("order_held") < lifecycle.index("order_submitted"), lifecycle
+    assert broker.orders_with_ref(held.client_order_id) == 1
+    assert set(broker.sim.control.counters()["callers"]) == {SHIELD_IP}
+    await webapi.until("the session-keeper to allow trading", webapi.trading_allowed, 30)
