@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
@@ -74,6 +74,8 @@ class Recorder:
     messages: list[Message[Any]] = field(default_factory=list)
     arrived: list[float] = field(default_factory=list)
     """``time.perf_counter()`` at each message's arrival, parallel to ``messages``."""
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """Quotes older than this are an earlier stack's, left on the topic."""
 
     async def __call__(self, message: Message[Any]) -> None:
         self.messages.append(message)
@@ -113,6 +115,7 @@ class Recorder:
             m.event
             for m in self.messages
             if isinstance(m.event, Quote)
+            and m.event.ts >= self.since
             and m.event.instrument.symbol == symbol
             and m.event.bid is not None
             and m.event.ask is not None
@@ -191,6 +194,7 @@ class ServiceStack(Generic[B]):
         self.http = httpx.AsyncClient()
         self.services: dict[str, ServiceProcess] = {}
         self._run = uuid.uuid4().hex[:8]
+        self._exits: dict[str, int] | None = None
 
     def _env(self) -> dict[str, str]:
         env = {
@@ -249,7 +253,10 @@ class ServiceStack(Generic[B]):
         await self.until("quotes", lambda: all(self.recorder.quote(s) for s in SYMBOLS), 60)
 
     async def stop(self) -> dict[str, int]:
-        """SIGTERM every process (all at once), then the broker; each process's exit status."""
+        """SIGTERM every process (all at once), then the broker; each process's exit status
+        (the same again when called twice)."""
+        if self._exits is not None:
+            return self._exits
         for process in self.services.values():
             process.terminate()
         running = [p for p in self.services.values() if p.process is not None]
@@ -258,6 +265,7 @@ class ServiceStack(Generic[B]):
         await self.operator.stop()
         await self.http.aclose()
         await self.broker.stop()
+        self._exits = codes
         return codes
 
     def logs(self) -> str:
@@ -333,12 +341,21 @@ class ProcessStack(ServiceStack[TwsBroker]):
 
 
 S = TypeVar("S", bound=ServiceStack[Any])
+_UP: list[ServiceStack[Any]] = []
 
 
 @asynccontextmanager
 async def running(stack: S) -> AsyncIterator[S]:
     """The stack started (its logs printed if that fails); stopped with SIGTERM at the end,
-    where every process must exit 0."""
+    where every process must exit 0.
+
+    One stack at a time: the services' consumer groups have fixed names (``order-router``...),
+    so two stacks on one broker would take each other's partitions. A package-scoped stack
+    lasts until its package ends, subpackages included: starting another stops it first.
+    """
+    while _UP:
+        await _UP.pop().stop()
+    _UP.append(stack)
     try:
         await stack.start()
     except BaseException:
@@ -348,5 +365,7 @@ async def running(stack: S) -> AsyncIterator[S]:
     try:
         yield stack
     finally:
+        if stack in _UP:
+            _UP.remove(stack)
         codes = await stack.stop()
     assert codes == dict.fromkeys(codes, 0), f"unclean exits {codes}:\n{stack.logs()}"
