@@ -15,7 +15,7 @@ class WebApiBroker:
     """The simulator registers only the proxy's outgoing address (``SHIELD_IP``) and is named
     by a host only the proxy resolves; the router signs with credentials the simulator wrote."""
 
-    api = "rest"
+    api = "webapi"
 
     def __init__(self, options: StackOptions) -> None:
         self.shield = ShieldProxy(options.log_dir)
