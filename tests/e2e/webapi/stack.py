@@ -63,7 +63,6 @@ _ENV: dict[str, dict[str, str]] = {
     "order-router": {
         "IBKR_CP_POLL_S": "0.2",  # poll as often as the order-list limit lets
         "IBKR_CP_RATE_HEADROOM": "1",  # IBKR's limits exactly: the simulator's are relaxed
-        "IBKR_CP_TIMEOUT_S": "5",
     },
     "session-keeper": {
         # Verdicts every second (the default): a signal published just after the proxy stops
