@@ -65,9 +65,10 @@ _ENV: dict[str, dict[str, str]] = {
         "IBKR_CP_RATE_HEADROOM": "1",  # IBKR's limits exactly: the simulator's are relaxed
     },
     "session-keeper": {
-        # Verdicts every second (the default): a signal published just after the proxy stops
-        # reaches the router before the halt does, so the router's holding can be shown.
-        "SLUICE_SESSION_TICK_S": "1",
+        # Only the router's own polls may discover an outage (test_proxy_outage.py): a tickle
+        # once at start, and so the router's reports are not expected more often either.
+        "SLUICE_SESSION_TICKLE_INTERVAL_S": "600",
+        "SLUICE_SESSION_REPORT_TIMEOUT_S": "600",
         # Its periodic egress check (first one at start) would spend the router's one
         # /sso/validate a minute that connecting needs; the router checks on every connect.
         "SLUICE_SESSION_EGRESS_CHECK_INTERVAL_S": "0",

@@ -28,16 +28,24 @@ def halted(webapi: WebApiStack) -> bool:
     return state is not None and not state.trading_allowed
 
 
+def quote_polls(webapi: WebApiStack) -> int:
+    endpoints = webapi.broker.sim.control.counters()["endpoints"]
+    return int(endpoints.get("GET /iserver/marketdata/snapshot", 0))
+
+
 async def test_with_shield_down_nothing_reaches_ibkr_and_the_held_order_goes_out_once_back(
     webapi: WebApiStack,
 ) -> None:
     broker = webapi.broker
+    # The router learns of an outage from its next request to IBKR, and only then does the
+    # session-keeper halt trading (risk then rejects: TRADING_NOT_ALLOWED, until the proxy is
+    # back, so retrying as tests/e2e/test_session.py does would not help). Stopped just after
+    # a poll (order list, trades, then quotes), the next request is the next poll, about 5 s
+    # later (IBKR's order-list limit): a signal published at once reaches the router first.
+    polled = quote_polls(webapi)
+    await webapi.until("the router's next poll", lambda: quote_polls(webapi) > polled, 15)
     broker.shield.stop()
     try:
-        # Published at once: the router learns of the outage only from its next request to
-        # IBKR, and the session-keeper halts trading (risk then rejects, TRADING_NOT_ALLOWED)
-        # only after that, so this order reaches the router, which holds it. (A loop as in
-        # tests/e2e/test_session.py would not help: the halt lasts until the proxy is back.)
         held = await webapi.signal("SPY", "BUY", 4)
         lifecycle = await webapi.outcome(held, until=PARKED)
         assert "order_held" in lifecycle, (
