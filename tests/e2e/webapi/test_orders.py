@@ -12,13 +12,15 @@ pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
 # Fills are read from IBKR's order and trade lists, at most every 5 s (IBKR's limit).
 FILLED_WITHIN_S = 30
+# The lifecycle interleaves two topics in arrival order: under load the approval may arrive
+# after the fill, so the tests look for the fill rather than at the last entry.
 
 
 async def test_a_signal_is_filled_through_shield(webapi: WebApiStack) -> None:
     signal = await webapi.signal("AAPL", "BUY", 10)
     lifecycle = await webapi.outcome(signal, within_s=FILLED_WITHIN_S)
 
-    assert lifecycle[-1] == "order_filled", lifecycle
+    assert "order_filled" in lifecycle, lifecycle
     assert webapi.broker.orders_with_ref(signal.client_order_id) == 1
     counters = webapi.broker.sim.control.counters()
     assert set(counters["callers"]) == {SHIELD_IP}, counters["callers"]
@@ -37,7 +39,7 @@ async def test_an_expired_live_session_token_is_renewed_without_losing_an_order(
 
     for signal in before + after:
         lifecycle = await webapi.outcome(signal, within_s=FILLED_WITHIN_S)
-        assert lifecycle[-1] == "order_filled", (signal.client_order_id, lifecycle)
+        assert "order_filled" in lifecycle, (signal.client_order_id, lifecycle)
         assert webapi.broker.orders_with_ref(signal.client_order_id) == 1
     counters = control.counters()
     assert counters["lst_issued"] > issued
