@@ -7,15 +7,18 @@ Runs last in the package: reconnecting re-runs the egress check, and the router'
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
+from sluice_proto import utc_now
 from tests.e2e.webapi.stack import WebApiStack
 from tests.egress.fixtures import SHIELD_IP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
 
-PARKED = frozenset({"order_held", "order_rejected"})
+STOPPED = frozenset({"order_held", "order_parked", "order_rejected"})
+"""Held by the router, or (had the session-keeper's halt come first) parked or refused by risk."""
 OUTAGE_S = 3.0
 """How long the proxy stays down once the router noticed (it retries at least every second)."""
 BACK_WITHIN_S = 100.0
@@ -38,7 +41,7 @@ async def test_with_shield_down_nothing_reaches_ibkr_and_the_held_order_goes_out
 ) -> None:
     broker = webapi.broker
     # The router learns of an outage from its next request to IBKR, and only then does the
-    # session-keeper halt trading (risk then rejects: TRADING_NOT_ALLOWED, until the proxy is
+    # session-keeper halt trading (risk then parks or refuses new signals until the proxy is
     # back, so retrying as tests/e2e/test_session.py does would not help). Stopped just after
     # a poll (order list, trades, then quotes), the next request is the next poll, about 5 s
     # later (IBKR's order-list limit): a signal published at once reaches the router first.
@@ -46,8 +49,11 @@ async def test_with_shield_down_nothing_reaches_ibkr_and_the_held_order_goes_out
     await webapi.until("the router's next poll", lambda: quote_polls(webapi) > polled, 15)
     broker.shield.stop()
     try:
-        held = await webapi.signal("SPY", "BUY", 4)
-        lifecycle = await webapi.outcome(held, until=PARKED)
+        # A market order expires 30 s after its signal unless it says otherwise; this one
+        # must outlive the reconnect (BACK_WITHIN_S).
+        expires_at = utc_now() + timedelta(seconds=2 * BACK_WITHIN_S)
+        held = await webapi.signal("SPY", "BUY", 4, expires_at=expires_at)
+        lifecycle = await webapi.outcome(held, until=STOPPED)
         assert "order_held" in lifecycle, (
             lifecycle,
             webapi.recorder.rejections(held.client_order_id),
