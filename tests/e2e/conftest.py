@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.otlp import OtlpReceiver
-from tests.e2e.stack import ProcessStack, StackOptions
+from tests.e2e.stack import ProcessStack, ServiceStack, StackOptions, running
 
 ADMIN_TOKEN = "e2e-admin-token"
 RISK_LIMITS = {
@@ -36,16 +36,8 @@ async def stack(
     options = StackOptions(
         kafka_bootstrap, log_dir, otlp.endpoint, RISK_LIMITS, admin_token=ADMIN_TOKEN
     )
-    stack = ProcessStack(options)
-    try:
-        await stack.start()
-    except BaseException:
-        await stack.stop()
-        print(stack.logs())
-        raise
-    yield stack
-    codes = await stack.stop()
-    assert codes == dict.fromkeys(codes, 0), f"unclean exits {codes}:\n{stack.logs()}"
+    async with running(ProcessStack(options)) as stack:
+        yield stack
 
 
 @pytest.hookimpl(wrapper=True)
@@ -54,7 +46,8 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Attach the service processes' recent output to a failing e2e test's report."""
     report = yield
-    stack = getattr(item, "funcargs", {}).get("stack")
-    if isinstance(stack, ProcessStack) and report.when == "call" and report.failed:
-        report.sections.append(("service logs", stack.logs()))
+    if report.when == "call" and report.failed:
+        for stack in getattr(item, "funcargs", {}).values():
+            if isinstance(stack, ServiceStack):
+                report.sections.append(("service logs", stack.logs()))
     return report

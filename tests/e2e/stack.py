@@ -1,6 +1,6 @@
-"""Sluice as it is deployed: each of the four services its own OS process on real Kafka, the
-TWS simulator in this process (so tests can inject faults and watch the venue), and an
-operator bus that publishes signals and records what comes back."""
+"""Sluice as it is deployed: each of the four services its own OS process on real Kafka, a
+simulated IBKR (the ``Broker``) in this process (so tests can inject faults and watch the
+venue), and an operator bus that publishes signals and records what comes back."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ import json
 import secrets
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
 from sluice_bus import ConsumerOptions, Message, make_bus
-from sluice_proto import Instrument, MdSubscribe, Quote, SessionState, Signal
+from sluice_proto import Instrument, MdSubscribe, OrderRejected, Quote, SessionState, Signal
 from sluice_proto.topics import (
     MD_QUOTES,
     MD_SUBSCRIPTIONS,
@@ -73,6 +74,8 @@ class Recorder:
     messages: list[Message[Any]] = field(default_factory=list)
     arrived: list[float] = field(default_factory=list)
     """``time.perf_counter()`` at each message's arrival, parallel to ``messages``."""
+    since: datetime = field(default_factory=lambda: datetime.now(UTC))
+    """Quotes older than this are an earlier stack's, left on the topic."""
 
     async def __call__(self, message: Message[Any]) -> None:
         self.messages.append(message)
@@ -89,6 +92,11 @@ class Recorder:
     def lifecycle(self, client_order_id: str) -> list[str]:
         """The order's event types, oldest first (``order_submitting``, ``order_filled``...)."""
         return [type_tag(m.event) for m in self.order_events(client_order_id)]
+
+    def rejections(self, client_order_id: str) -> list[OrderRejected]:
+        """The order's rejections (by risk or the router)."""
+        events = (m.event for m in self.order_events(client_order_id))
+        return [e for e in events if isinstance(e, OrderRejected)]
 
     def sessions(self) -> list[SessionState]:
         """The session-keeper's verdicts on this account, oldest first."""
@@ -107,6 +115,7 @@ class Recorder:
             m.event
             for m in self.messages
             if isinstance(m.event, Quote)
+            and m.event.ts >= self.since
             and m.event.instrument.symbol == symbol
             and m.event.bid is not None
             and m.event.ask is not None
@@ -118,30 +127,81 @@ def type_tag(event: Any) -> str:
     return str(type(event).__struct_config__.tag)
 
 
-class ProcessStack:
-    """The TWS simulator plus the four ``python -m sluice_<service>`` processes."""
+class Broker(Protocol):
+    """The IBKR side of a stack, run in the test process: a simulator, and what each service
+    needs to reach it. Built from the stack's options (its account, log directory...)."""
+
+    api: str
+    """``IBKR_API`` of every service."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    def env(self, service: str) -> dict[str, str]:
+        """What ``service`` (``order-router``, ``session-keeper``...) needs on top of the
+        stack's settings; called once the broker has started."""
+        ...
+
+    def orders_with_ref(self, order_ref: str) -> int:
+        """How many orders the venue holds with this ``orderRef`` (``cOID``)."""
+        ...
+
+
+class TwsBroker:
+    """The TWS simulator, reached by the router's socket path."""
+
+    api = "socket"
 
     def __init__(self, options: StackOptions) -> None:
-        self.options = options
-        self.account = options.account
-        self.tws = TwsServer(
+        self.server = TwsServer(
             TwsConfig(
-                port=0, seed=11, accounts=(self.account,), quote_interval=options.quote_interval_s
+                port=0,
+                seed=11,
+                accounts=(options.account,),
+                quote_interval=options.quote_interval_s,
             )
         )
-        self.control = TwsControl(self.tws)
+        self.control = TwsControl(self.server)
+
+    async def start(self) -> None:
+        await self.server.start()
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+    def env(self, service: str) -> dict[str, str]:
+        if service != "order-router":
+            return {}
+        return {"IBKR_HOST": "127.0.0.1", "IBKR_PORT": str(self.server.port), "IBKR_CLIENT_ID": "1"}
+
+    def orders_with_ref(self, order_ref: str) -> int:
+        return self.control.orders_with_ref(order_ref)
+
+
+B = TypeVar("B", bound=Broker)
+
+
+class ServiceStack(Generic[B]):
+    """A broker plus the four ``python -m sluice_<service>`` processes."""
+
+    def __init__(self, options: StackOptions, broker: Callable[[StackOptions], B]) -> None:
+        self.options = options
+        self.account = options.account
+        self.broker = broker(options)
         self.operator = make_bus("e2e-strategy", options.bootstrap)
         self.recorder = Recorder(self.account)
         self.http = httpx.AsyncClient()
         self.services: dict[str, ServiceProcess] = {}
         self._run = uuid.uuid4().hex[:8]
+        self._exits: dict[str, int] | None = None
 
     def _env(self) -> dict[str, str]:
         env = {
             "SLUICE_KAFKA_BOOTSTRAP": self.options.bootstrap,
             "SLUICE_LOG_LEVEL": self.options.log_level,
             "IBKR_ACCOUNT": self.account,
-            "IBKR_API": "socket",
+            "IBKR_API": self.broker.api,
             "OTEL_BSP_SCHEDULE_DELAY": "200",  # export spans within a fraction of a second
         }
         if self.options.otlp_endpoint:
@@ -149,34 +209,31 @@ class ProcessStack:
         return env
 
     def _processes(self) -> list[ServiceProcess]:
-        common, log_dir = self._env(), self.options.log_dir
+        common, log_dir, env = self._env(), self.options.log_dir, self.broker.env
         return [
             ServiceProcess("market-data", "sluice_market_data", common | {
                 "SLUICE_MD_CONFLATE_MS": "50",
-            }, log_dir),
+            } | env("market-data"), log_dir),
             ServiceProcess("session-keeper", "sluice_session_keeper", common | {
                 "SLUICE_SESSION_TICK_S": "0.2",
-            }, log_dir),
+            } | env("session-keeper"), log_dir),
             ServiceProcess("risk", "sluice_risk", common | {
                 "SLUICE_RISK_GROUP": f"sluice-risk.e2e-{self._run}",
                 "SLUICE_RISK_LIMITS": json.dumps(self.options.risk_limits),
                 "SLUICE_RISK_ADMIN_TOKEN": self.options.admin_token,
-            }, log_dir),
+            } | env("risk"), log_dir),
             ServiceProcess("order-router", "sluice_order_router", common | {
                 "TRADING_MODE": "paper",
-                "IBKR_HOST": "127.0.0.1",
-                "IBKR_PORT": str(self.tws.port),
-                "IBKR_CLIENT_ID": "1",
                 "SLUICE_RECONNECT_INITIAL_S": "0.2",
                 "SLUICE_RECONNECT_MAX_S": "1",
-            }, log_dir),
+            } | env("order-router"), log_dir),
         ]  # fmt: skip
 
     async def start(self) -> None:
-        """Start the gateway and the four processes, wait until all are ready and trading is
+        """Start the broker and the four processes, wait until all are ready and trading is
         allowed, and subscribe to quotes of ``SYMBOLS`` until they flow."""
         self.options.log_dir.mkdir(parents=True, exist_ok=True)
-        await self.tws.start()
+        await self.broker.start()
         await self.operator.start()
         await self.operator.consume(
             [ORDERS_APPROVED, ORDERS_EVENTS, SESSION_STATE, MD_QUOTES],
@@ -196,7 +253,10 @@ class ProcessStack:
         await self.until("quotes", lambda: all(self.recorder.quote(s) for s in SYMBOLS), 60)
 
     async def stop(self) -> dict[str, int]:
-        """SIGTERM every process (all at once), then the gateway; each process's exit status."""
+        """SIGTERM every process (all at once), then the broker; each process's exit status
+        (the same again when called twice)."""
+        if self._exits is not None:
+            return self._exits
         for process in self.services.values():
             process.terminate()
         running = [p for p in self.services.values() if p.process is not None]
@@ -204,7 +264,8 @@ class ProcessStack:
         codes = {p.name: code for p, code in zip(running, exits, strict=True)}
         await self.operator.stop()
         await self.http.aclose()
-        await self.tws.stop()
+        await self.broker.stop()
+        self._exits = codes
         return codes
 
     def logs(self) -> str:
@@ -244,13 +305,15 @@ class ProcessStack:
         await self.operator.publish(SIGNALS, signal, key=STRATEGY)
         return signal
 
-    async def outcome(self, signal: Signal, *, until: frozenset[str] = FINAL) -> list[str]:
+    async def outcome(
+        self, signal: Signal, *, until: frozenset[str] = FINAL, within_s: float = 30
+    ) -> list[str]:
         """Wait until the signal's order reaches one of ``until``; its lifecycle so far."""
         coid = signal.client_order_id
         await self.until(
             f"{coid} to reach one of {sorted(until)}",
             lambda: any(t in until for t in self.recorder.lifecycle(coid)),
-            30,
+            within_s,
         )
         return self.recorder.lifecycle(coid)
 
@@ -260,3 +323,49 @@ class ProcessStack:
         """Poll ``done`` (plain or async) until true; fail naming ``what`` on timeout."""
         # every look may ask a service over HTTP: look less often than in-process tests do
         await eventually(done, within=timeout_s, what=what, interval=0.05)
+
+
+class ProcessStack(ServiceStack[TwsBroker]):
+    """The TWS simulator plus the four processes: the socket path."""
+
+    def __init__(self, options: StackOptions) -> None:
+        super().__init__(options, TwsBroker)
+
+    @property
+    def tws(self) -> TwsServer:
+        return self.broker.server
+
+    @property
+    def control(self) -> TwsControl:
+        return self.broker.control
+
+
+S = TypeVar("S", bound=ServiceStack[Any])
+_UP: list[ServiceStack[Any]] = []
+
+
+@asynccontextmanager
+async def running(stack: S) -> AsyncIterator[S]:
+    """The stack started (its logs printed if that fails); stopped with SIGTERM at the end,
+    where every process must exit 0.
+
+    One stack at a time: the services' consumer groups have fixed names (``order-router``...),
+    so two stacks on one broker would take each other's partitions. A package-scoped stack
+    lasts until its package ends, subpackages included: starting another stops it first.
+    """
+    while _UP:
+        await _UP.pop().stop()
+    _UP.append(stack)
+    try:
+        await stack.start()
+    except BaseException:
+        await stack.stop()
+        print(stack.logs())
+        raise
+    try:
+        yield stack
+    finally:
+        if stack in _UP:
+            _UP.remove(stack)
+        codes = await stack.stop()
+    assert codes == dict.fromkeys(codes, 0), f"unclean exits {codes}:\n{stack.logs()}"

@@ -85,9 +85,9 @@ class ShieldProxy:
             return s.connect_ex(("127.0.0.1", self.port)) == 0
 
 
-@asynccontextmanager
-async def cp_simulator(**overrides: Any) -> AsyncIterator[CpSimulator]:
-    """The CP simulator on loopback, registering only the Shield IP unless told otherwise."""
+def cp_sim_config(**overrides: Any) -> CpSimConfig:
+    """The CP simulator's settings for egress tests: only the Shield IP registered, the name only
+    the proxy resolves in its certificate, limits relaxed (unless told otherwise)."""
     options: dict[str, Any] = {
         "allowlist": frozenset({SHIELD_IP}),
         "hostnames": ("localhost", "127.0.0.1", SIM_HOST),
@@ -95,7 +95,13 @@ async def cp_simulator(**overrides: Any) -> AsyncIterator[CpSimulator]:
         "penalty_s": 30.0,
         **overrides,
     }
-    sim = CpSimulator(CpSimConfig(**options))
+    return CpSimConfig(**options)
+
+
+@asynccontextmanager
+async def cp_simulator(**overrides: Any) -> AsyncIterator[CpSimulator]:
+    """The CP simulator on loopback with ``cp_sim_config(**overrides)``."""
+    sim = CpSimulator(cp_sim_config(**overrides))
     await sim.start()
     try:
         yield sim

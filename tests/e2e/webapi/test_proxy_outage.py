@@ -1,0 +1,79 @@
+"""Shield down: nothing reaches IBKR, the order is held; Shield back: it goes out once and fills.
+
+Runs last in the package: reconnecting re-runs the egress check, and the router's limiter lets
+``/sso/validate`` through once a minute (IBKR's limit), so this test waits for that minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from sluice_proto import utc_now
+from tests.e2e.webapi.stack import WebApiStack
+from tests.egress.fixtures import SHIELD_IP
+
+pytestmark = [pytest.mark.e2e, pytest.mark.kafka]
+
+STOPPED = frozenset({"order_held", "order_parked", "order_rejected"})
+"""Held by the router, or (had the session-keeper's halt come first) parked or refused by risk."""
+OUTAGE_S = 3.0
+"""How long the proxy stays down once the router noticed (it retries at least every second)."""
+BACK_WITHIN_S = 100.0
+"""Reconnecting waits for the next /sso/validate IBKR allows (once a minute), then the order
+list (every 5 s) before the held order goes out and its fill is read."""
+
+
+def halted(webapi: WebApiStack) -> bool:
+    state = webapi.recorder.session()
+    return state is not None and not state.trading_allowed
+
+
+def quote_polls(webapi: WebApiStack) -> int:
+    endpoints = webapi.broker.sim.control.counters()["endpoints"]
+    return int(endpoints.get("GET /iserver/marketdata/snapshot", 0))
+
+
+async def test_with_shield_down_nothing_reaches_ibkr_and_the_held_order_goes_out_once_back(
+    webapi: WebApiStack,
+) -> None:
+    broker = webapi.broker
+    # The router learns of an outage from its next request to IBKR, and only then does the
+    # session-keeper halt trading (risk then parks or refuses new signals until the proxy is
+    # back, so retrying as tests/e2e/test_session.py does would not help). Stopped just after
+    # a poll (order list, trades, then quotes), the next request is the next poll, about 5 s
+    # later (IBKR's order-list limit): a signal published at once reaches the router first.
+    polled = quote_polls(webapi)
+    await webapi.until("the router's next poll", lambda: quote_polls(webapi) > polled, 15)
+    broker.shield.stop()
+    try:
+        # A market order expires 30 s after its signal unless it says otherwise; this one
+        # must outlive the reconnect (BACK_WITHIN_S).
+        expires_at = utc_now() + timedelta(seconds=2 * BACK_WITHIN_S)
+        held = await webapi.signal("SPY", "BUY", 4, expires_at=expires_at)
+        lifecycle = await webapi.outcome(held, until=STOPPED)
+        assert "order_held" in lifecycle, (
+            lifecycle,
+            webapi.recorder.rejections(held.client_order_id),
+        )
+        assert broker.orders_with_ref(held.client_order_id) == 0
+
+        await webapi.until("the session-keeper to halt trading", lambda: halted(webapi), 20)
+        state = webapi.recorder.session()
+        assert state is not None and "proxy" in state.reason, state
+        seen = broker.requests_seen()  # any request in flight at the stop has landed by now
+        await asyncio.sleep(OUTAGE_S)  # the router and the keeper keep trying meanwhile
+        assert broker.requests_seen() == seen, "a request reached IBKR without the proxy"
+        assert broker.orders_with_ref(held.client_order_id) == 0
+    finally:
+        await broker.shield.start()
+
+    lifecycle = await webapi.outcome(
+        held, until=frozenset({"order_filled"}), within_s=BACK_WITHIN_S
+    )
+    assert lifecycle.index("order_held") < lifecycle.index("order_submitted"), lifecycle
+    assert broker.orders_with_ref(held.client_order_id) == 1
+    assert set(broker.sim.control.counters()["callers"]) == {SHIELD_IP}
+    await webapi.until("the session-keeper to allow trading", webapi.trading_allowed, 30)
