@@ -90,8 +90,13 @@ class Recorder:
         ]
 
     def lifecycle(self, client_order_id: str) -> list[str]:
-        """The order's event types, oldest first (``order_submitting``, ``order_filled``...)."""
-        return [type_tag(m.event) for m in self.order_events(client_order_id)]
+        """The order's event types, oldest first (``order_submitting``, ``order_filled``...).
+
+        Ordered by when each event was made, not when it arrived: the approval and the order
+        events are on two topics, so a fill can arrive before the approval that led to it.
+        """
+        events = sorted(self.order_events(client_order_id), key=lambda m: _made_at(m.event))
+        return [type_tag(m.event) for m in events]
 
     def rejections(self, client_order_id: str) -> list[OrderRejected]:
         """The order's rejections (by risk or the router)."""
@@ -121,6 +126,12 @@ class Recorder:
             and m.event.ask is not None
         ]
         return max(quotes, key=lambda q: q.ts) if quotes else None
+
+
+def _made_at(event: Any) -> datetime:
+    """When an order event was made (an approval's ``approved_at``, any other event's ``ts``)."""
+    made: datetime = getattr(event, "ts", None) or event.approved_at
+    return made
 
 
 def type_tag(event: Any) -> str:

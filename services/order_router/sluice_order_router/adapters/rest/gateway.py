@@ -29,7 +29,7 @@ from sluice_proto.session import AuthStatusReport, ConnectionReport, ConnectionS
 from . import orders, parsing
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
-from .limiter import Limit, SharedLimiter
+from .limiter import IBKR_LIMITS, SSO_VALIDATE, Limit, SharedLimiter
 from .oauth import OAuthCredentials
 from .prompts import ReplyPolicy
 from .quotes import QuotePoller
@@ -68,6 +68,10 @@ class RestGateway:
         self.settings = settings
         self._oauth = oauth is not None
         self.client = CpClient(settings, SharedLimiter(limits, settings.rate_headroom), oauth)
+        validate = (limits or IBKR_LIMITS).get(SSO_VALIDATE)
+        self._egress_reuse_s = validate.per_s / validate.rate if validate else 0.0
+        self._egress_passed: tuple[float, EgressReport] | None = None
+        """When the last egress check passed, and its report."""
         self._policy = ReplyPolicy(frozenset(settings.reply_allow))
         self._on_audit, self._on_report = on_audit, on_session_report
         self._on_update: OnOrderUpdate = _ignore
@@ -109,7 +113,7 @@ class RestGateway:
         try:
             if self._oauth:
                 await open_brokerage_session(self.client)
-            report, failure = await self._check_egress()
+            report, failure = await self._check_egress(reuse=True)
             if failure is not None:
                 raise failure
             if not report.ok:
@@ -180,7 +184,7 @@ class RestGateway:
             self._up.clear()
             return None
         if command == "check_egress":
-            return (await self._check_egress())[0]
+            return (await self._check_egress(reuse=True))[0]
         if command in get_args(AuthCommand):
             report = await auth_command(self.client, self.account, cast(AuthCommand, command))
             self._session_up = report.ok if command != "logout" else False
@@ -193,9 +197,20 @@ class RestGateway:
         if not self._session_up:
             raise NotConnectedError("Client Portal session is not up")
 
-    async def _check_egress(self) -> tuple[EgressReport, NotConnectedError | None]:
+    async def _check_egress(
+        self, *, reuse: bool = False
+    ) -> tuple[EgressReport, NotConnectedError | None]:
+        """Ask IBKR which IP it sees. With ``reuse``, a check that passed less than one
+        ``/sso/validate`` interval ago (IBKR allows one a minute) answers instead: the
+        session-keeper's check at start must not spend the slot the router's connect needs."""
+        now = asyncio.get_running_loop().time()
+        passed = self._egress_passed
+        if reuse and passed is not None and now - passed[0] < self._egress_reuse_s:
+            await self._on_report(passed[1])
+            return passed[1], None
         expected = self.settings.expected_egress_ips
         report, failure = await check_egress(self.client, self.account, expected)
+        self._egress_passed = (now, report) if report.ok and failure is None else None
         if not report.ok:
             log.warning("egress check: %s", report.message)
         elif not self._egress_ok:

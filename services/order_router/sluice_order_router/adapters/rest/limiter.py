@@ -25,10 +25,11 @@ class Limit:
 
 
 GLOBAL = "*"
+SSO_VALIDATE = "GET /sso/validate"
 IBKR_LIMITS: dict[str, Limit] = {
     GLOBAL: Limit(10, 1.0),
     "GET /tickle": Limit(1, 1.0),
-    "GET /sso/validate": Limit(1, 60.0),
+    SSO_VALIDATE: Limit(1, 60.0),
     "GET /iserver/account/orders": Limit(1, 5.0),
     "GET /iserver/account/trades": Limit(1, 5.0),
     "GET /iserver/marketdata/snapshot": Limit(10, 1.0),
