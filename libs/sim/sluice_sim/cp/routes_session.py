@@ -9,16 +9,41 @@ from fastapi import APIRouter, Request
 from .session import AuthState
 from .state import CpState
 
+MAC = "00:00:5E:00:53:01"
+"""An address from RFC 7042's documentation block: never a real machine's."""
+HARDWARE_INFO = f"5e0053a1|{MAC}"
+"""IBKR's ``<8 hex digits>|<MAC>`` form."""
+NO_BRIDGE = {"error": "no bridge"}
+"""``hmds`` in a tickle: the historical-data bridge, which only a history request opens (the
+simulator serves none over REST), so it reports no bridge as IBKR's does."""
 
-def _auth_status(auth: AuthState) -> dict[str, Any]:
+
+def _auth_core(auth: AuthState) -> dict[str, Any]:
     return {
         "authenticated": auth.authenticated,
-        "connected": auth.connected,
         "competing": auth.competing,
+        "connected": auth.connected,
         "message": auth.message,
-        "MAC": "00:00:5E:00:53:01",
+        "MAC": MAC,
         "serverInfo": {"serverName": "sluice-sim", "serverVersion": "Build sim"},
-        "fail": "",
+    }
+
+
+def _auth_status(auth: AuthState) -> dict[str, Any]:
+    """``/iserver/auth/status``'s body: it (and only it) carries an empty ``fail``."""
+    return {**_auth_core(auth), "fail": ""}
+
+
+def tickle_body(auth: AuthState, user_id: int = 1) -> dict[str, Any]:
+    """``/tickle``'s body as IBKR's: ``hmds`` with its bridge error, ``hardware_info`` in the
+    auth status, and no ``fail`` field."""
+    return {
+        "session": "sim-session",
+        "ssoExpires": auth.sso_expires_ms,
+        "collission": auth.competing,
+        "userId": user_id,
+        "hmds": NO_BRIDGE,
+        "iserver": {"authStatus": {**_auth_core(auth), "hardware_info": HARDWARE_INFO}},
     }
 
 
@@ -28,15 +53,7 @@ def session_routes(state: CpState) -> APIRouter:
 
     @router.api_route("/tickle", methods=["GET", "POST"])
     async def tickle() -> dict[str, Any]:
-        auth = state.session.state()
-        return {
-            "session": "sim-session",
-            "ssoExpires": auth.sso_expires_ms,
-            "collission": auth.competing,
-            "userId": 1,
-            "hmds": {"error": "no bridge"} if not auth.authenticated else {},
-            "iserver": {"authStatus": _auth_status(auth)},
-        }
+        return tickle_body(state.session.state())
 
     @router.api_route("/iserver/auth/status", methods=["GET", "POST"])
     async def auth_status() -> dict[str, Any]:

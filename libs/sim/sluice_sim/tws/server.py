@@ -15,6 +15,7 @@ from sluice_sim.tws.faults import Counters, Faults
 from sluice_sim.tws.fields import SERVER_VERSION
 from sluice_sim.tws.framing import ProtocolError, frame, read_handshake, read_message
 from sluice_sim.tws.handlers import HANDLERS, account, market, orders
+from sluice_sim.tws.history_pacing import HistoryPacing
 from sluice_sim.tws.session import Session
 from sluice_sim.venue import ExecutionOccurred, PaperVenue, Quote, VenueConfig, VenueEvent
 
@@ -46,6 +47,7 @@ class TwsServer:
         )
         self.faults = Faults.from_config(config)
         self.counters = Counters()
+        self.history_pacing = HistoryPacing()
         self.sessions: dict[int, Session] = {}
         self.port = config.port
         self._server: asyncio.Server | None = None

@@ -12,6 +12,7 @@ from sluice_sim.tws.encode.session import NO_ID, error
 from sluice_sim.tws.faults import Counters, Faults, PacingWindow
 from sluice_sim.tws.fields import Fields
 from sluice_sim.tws.framing import ProtocolError, frame, read_message
+from sluice_sim.tws.history_pacing import HistoryPacing
 from sluice_sim.venue import PaperVenue
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ class SessionHost(Protocol):
 
     @property
     def counters(self) -> Counters: ...
+
+    @property
+    def history_pacing(self) -> HistoryPacing: ...
 
     def next_order_id(self) -> int:
         """The next order id a client may use."""

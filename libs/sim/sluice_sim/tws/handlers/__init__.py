@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sluice_sim.tws.handlers import account, market, orders
+from sluice_sim.tws.handlers import account, history, market, orders
 from sluice_sim.tws.session import Handler
 
 HANDLERS: dict[int, Handler] = {
@@ -17,6 +17,7 @@ HANDLERS: dict[int, Handler] = {
     9: market.req_contract_details,
     15: orders.ignore,  # reqAutoOpenOrders: client 0 already sees everything it may
     16: orders.req_all_open_orders,
+    20: history.req_historical_data,
     49: account.req_current_time,
     59: market.req_market_data_type,
     61: account.req_positions,

@@ -24,6 +24,9 @@ from sluice_sim.venue import (
 
 READ_ONLY = "Order rejected - reason:The API interface is currently in Read-Only mode."
 DISCONNECTED = "Order rejected - reason:Connectivity between IB and TWS has been lost."
+MISSING_EXCHANGE = "Error validating request.-'bG' : cause - Missing order exchange."
+"""IBKR's 321 for an order (what-if included) whose contract names no exchange: a conId alone
+is not enough to route it, so it is refused before any contract lookup."""
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,9 @@ def place_order(session: Session, fields: list[str]) -> None:
         return
     if faults.connectivity_lost:
         session.send_error(order_id, 201, DISCONNECTED)
+        return
+    if not request.query.exchange:
+        session.send_error(order_id, 321, MISSING_EXCHANGE)
         return
     inst = resolve_one(session, order_id, request.query)
     if inst is None:
