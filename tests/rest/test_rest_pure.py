@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,7 @@ from sluice_order_router.adapters.rest.updates import UpdateDiffer
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_proto import Fill
 from sluice_sim.cp.limits import Limit, RateGate
+from sluice_sim.cp.prompts import OrderFacts, Pending, PromptBook, PromptRules
 from sluice_sim.cp.session import CpSession
 
 
@@ -23,6 +25,34 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
+
+
+ALLOWED_BY_DEFAULT = {
+    "o163": "price exceeds \nthe Percentage constraint of 3%.",
+    "o354": "You are submitting an order without market data.",
+    "o383": "size exceeds the Size Limit of 500.",
+    "o451": "exceeds \nthe Total Value Limit of",
+}
+DECLINED_BY_DEFAULT = ("o403", "o10331", "o10164", "p6")
+
+
+def test_default_allow_list_against_ibkrs_real_prompts() -> None:
+    """The simulator's prompts carry IBKR's texts and ids; the router decides on the ids."""
+    book, policy = (
+        PromptBook(seed=1, rules=PromptRules()),
+        ReplyPolicy(frozenset(DEFAULT_REPLY_ALLOW)),
+    )
+    facts = OrderFacts("BUY", Decimal(650), "AAPL", "NASDAQ.NMS", Decimal(300), Decimal(195000))
+    for message_id in (*ALLOWED_BY_DEFAULT, *DECLINED_BY_DEFAULT):
+        body = book.ask(Pending(order={}, account="DU1", facts=facts, chain=deque([message_id])))
+        assert parsing.is_prompt(body)
+        prompt = Prompt.from_json(body[0])
+        expected = "confirmed" if message_id in ALLOWED_BY_DEFAULT else "declined"
+        assert (prompt.message_ids, policy.decide(prompt)) == ((message_id,), expected)
+        assert ALLOWED_BY_DEFAULT.get(message_id, "") in prompt.text[0]
+        assert prompt.text[0].endswith("Are you sure you want to submit this order?") or (
+            message_id == "p6"
+        )
 
 
 def test_reply_policy_confirms_only_fully_allow_listed_prompts() -> None:

@@ -10,15 +10,16 @@ from typing import Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from sluice_sim.venue import OrderSpec, VenueError
+from sluice_sim.venue import Instrument, OrderSpec, VenueError
 
 from . import shapes
-from .prompts import Pending, prompts_for
+from .prompts import OrderFacts, Pending, prompts_for
 from .state import CpState
 
 CP_CLIENT_ID = 2_147_483_647
 """The venue client id of Client Portal orders (the TWS simulator's clients use small ids)."""
 
+_LISTINGS = {"NASDAQ": "NASDAQ.NMS"}
 _ORDER_TYPES = {"STOP": "STP", "STOP_LIMIT": "STP LMT", "STP_LMT": "STP LMT"}
 Json = Any
 
@@ -42,6 +43,22 @@ def _spec(order_id: int, account: str, raw: dict[str, Any]) -> OrderSpec:
         tif=str(raw.get("tif", "DAY")).upper(),
         order_ref=str(raw.get("cOID", "")),
         outside_rth=bool(raw.get("outsideRTH", False)),
+    )
+
+
+def _facts(raw: dict[str, Any], inst: Instrument, mid: Decimal) -> OrderFacts:
+    """What the prompt texts quote: side, size, symbol, listing (IBKR's ``NASDAQ.NMS`` form
+    for Nasdaq stocks) and the value estimate at the limit, else at the market."""
+    quantity, price = _dec(raw.get("quantity")) or Decimal(0), _dec(raw.get("price"))
+    listing = inst.primary_exchange or inst.exchange
+    return OrderFacts(
+        side=str(raw.get("side", "")).upper(),
+        quantity=quantity,
+        symbol=inst.symbol,
+        listing=_LISTINGS.get(listing, listing),
+        price=price,
+        value=quantity * (price or mid) * inst.multiplier,
+        currency=inst.currency,
     )
 
 
@@ -73,17 +90,19 @@ def order_routes(state: CpState) -> APIRouter:
             mid = venue.marks()[int(raw.get("conid", 0))]
         except (KeyError, ValueError):
             return {"error": "No security definition has been found for the request"}
+        facts = _facts(raw, venue.universe.get(int(raw.get("conid", 0))), mid)
         chain = (
             state.scripted_prompts.pop(0)
             if state.scripted_prompts
             else prompts_for(
                 state.config.prompt_rules,
-                _dec(raw.get("quantity")) or Decimal(0),
-                _dec(raw.get("price")),
-                mid,
+                facts,
+                order_type=_spec(0, account, raw).order_type,
+                stop=_dec(raw.get("auxPrice")),
+                mid=mid,
             )
         )
-        pending = Pending(order=raw, account=account, chain=deque(chain))
+        pending = Pending(order=raw, account=account, facts=facts, chain=deque(chain))
         return state.prompts.ask(pending) if pending.chain else execute(pending)
 
     @router.post("/iserver/reply/{reply_id}")

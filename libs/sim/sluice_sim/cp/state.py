@@ -85,7 +85,7 @@ class CpState:
         )
         """The OAuth verifier and token issuer in ``webapi`` mode, else None."""
         self.gate = RateGate(config.limits, config.penalty_s)
-        self.prompts = PromptBook(config.venue.seed)
+        self.prompts = PromptBook(config.venue.seed, config.prompt_rules)
         self.allowlist = config.allowlist
         self.counters = Counters()
         self.faults: list[Fault] = []

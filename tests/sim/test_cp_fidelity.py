@@ -1,0 +1,106 @@
+"""The Client Portal simulator answers with IBKR's texts and shapes: IBind, unmodified, works."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import pytest
+from ibind import IbkrClient, OrderRequest, QuestionType
+
+from sluice_sim.cp import CpSimConfig, CpSimulator, PromptRules
+from sluice_sim.cp.prompts import OrderFacts, prompt_text
+from tests.support.gateway import AAPL_CON_ID
+
+ACCOUNT = "DU1234567"
+
+
+@pytest.fixture
+async def cp() -> AsyncIterator[CpSimulator]:
+    sim = CpSimulator(
+        CpSimConfig(limits={}, prompt_rules=PromptRules(value_limit=Decimal(100_000)))
+    )
+    await sim.start()
+    yield sim
+    await sim.stop()
+
+
+def _ibind(sim: CpSimulator) -> IbkrClient:
+    return IbkrClient(
+        account_id=ACCOUNT,
+        url=f"https://localhost:{sim.port}/v1/api/",
+        cacert=str(sim.cert_path),
+        auto_register_shutdown=False,
+        max_retries=0,
+    )
+
+
+def _place(client: IbkrClient, answers: dict[object, bool], **order: object) -> object:
+    client.receive_brokerage_accounts()
+    request = OrderRequest(conid=AAPL_CON_ID, side="BUY", acct_id=ACCOUNT, **order)  # type: ignore[arg-type]
+    return client.place_order(request, answers, ACCOUNT).data
+
+
+async def test_ibind_answers_the_price_band_prompt_by_its_text(cp: CpSimulator) -> None:
+    mid = cp.state.venue.marks()[AAPL_CON_ID]
+    order = {"quantity": 10, "order_type": "LMT", "price": float(mid * 2), "coid": "band-1"}
+    answers = {QuestionType.PRICE_PERCENTAGE_CONSTRAINT: True}
+    placed = await asyncio.to_thread(_place, _ibind(cp), answers, **order)
+    assert isinstance(placed, dict) and placed["order_id"]
+    assert cp.state.venue.store.orders_with_ref("band-1")
+
+
+async def test_ibind_answers_every_sourced_prompt_by_its_text(cp: CpSimulator) -> None:
+    chain = ["o354", "o383", "o451", "o403", "o10331", "o10164", "p6"]
+    cp.control.script_prompts(chain)
+    answers = {
+        QuestionType.MISSING_MARKET_DATA: True,
+        QuestionType.ORDER_SIZE_LIMIT: True,
+        QuestionType.ORDER_VALUE_LIMIT: True,
+        QuestionType.TRIGGER_AND_FILL: True,
+        QuestionType.STOP_ORDER_RISKS: True,
+        QuestionType.CASH_QUANTITY: True,
+        QuestionType.MULTIPLE_ACCOUNTS: True,
+    }
+    order = {"quantity": 10, "order_type": "MKT", "coid": "chain-1"}
+    placed = await asyncio.to_thread(_place, _ibind(cp), answers, **order)
+    assert isinstance(placed, dict) and placed["order_id"]
+
+
+async def test_ibind_declining_a_prompt_places_nothing(cp: CpSimulator) -> None:
+    order = {"quantity": 600, "order_type": "MKT", "coid": "size-1"}
+    with pytest.raises(RuntimeError, match="Size Limit of 500"):
+        await asyncio.to_thread(_place, _ibind(cp), {QuestionType.ORDER_SIZE_LIMIT: False}, **order)
+    assert not cp.state.venue.store.orders_with_ref("size-1")
+
+
+def test_texts_have_ibkrs_form() -> None:
+    rules = PromptRules(value_limit=Decimal(100_000))
+    facts = OrderFacts("BUY", Decimal(650), "AAPL", "NASDAQ.NMS", None, Decimal("124995"))
+    limit = OrderFacts("BUY", Decimal(100), "AAPL", "NASDAQ.NMS", Decimal(165), Decimal(16500))
+    sure = "\nAre you sure you want to submit this order?"
+    assert prompt_text("o163", limit, rules) == (
+        'The following order "BUY 100 AAPL NASDAQ.NMS @ 165" price exceeds \n'
+        f"the Percentage constraint of 3%.{sure}"
+    )
+    assert prompt_text("o383", facts, rules) == (
+        f"The following order BUY 650 AAPL NASDAQ.NMS size exceeds the Size Limit of 500.{sure}"
+    )
+    assert prompt_text("o451", facts, rules) == (
+        "The following order BUY 650 AAPL NASDAQ.NMS value estimate of 124,995.00 USD exceeds \n"
+        f"the Total Value Limit of 100,000 USD.{sure}"
+    )
+
+
+async def test_tickle_body_is_ibkrs(cp: CpSimulator) -> None:
+    body = (await asyncio.to_thread(_ibind(cp).tickle)).data
+    assert set(body) == {"session", "ssoExpires", "collission", "userId", "hmds", "iserver"}
+    assert body["hmds"] == {"error": "no bridge"}
+    status = body["iserver"]["authStatus"]
+    assert "fail" not in status and status["authenticated"] is True
+    assert status["hardware_info"].endswith(f"|{status['MAC']}")
+    assert set(status) == {
+        "authenticated", "competing", "connected", "message", "MAC", "serverInfo", "hardware_info"
+    }  # fmt: skip
+    assert await asyncio.to_thread(_ibind(cp).check_health)
