@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from conftest import Connect
 from ib_async import IB, MarketOrder, Stock
@@ -14,6 +16,7 @@ from sluice_sim.tws.server import TwsServer
 from tests.support.gateway import AAPL_CON_ID
 from tests.support.polling import eventually
 
+EASTERN = ZoneInfo("US/Eastern")
 NO_EXCHANGE = Stock("AAPL", "", "USD", conId=AAPL_CON_ID)
 
 
@@ -57,6 +60,9 @@ async def test_historical_bars_arrive_and_are_deterministic(connect: Connect) ->
     assert [(b.date, b.close) for b in again] == [(b.date, b.close) for b in bars]
     daily = await ask(aapl, "", "5 D", "1 day", "MIDPOINT", useRTH=True, timeout=5)
     assert len(daily) == 5 and all(b.volume == -1 for b in daily)
+    end = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    dated = await ask(aapl, end, "2 D", "1 hour", "MIDPOINT", useRTH=True, timeout=5)
+    assert len(dated) == 48 and dated[-1].date == datetime(2026, 12, 1, 9, 0, tzinfo=EASTERN)
     epoch = await ask(aapl, "", "60 S", "1 min", "MIDPOINT", useRTH=True, formatDate=2, timeout=5)
     assert len(epoch) == 1 and epoch[0].date.tzinfo is not None
 

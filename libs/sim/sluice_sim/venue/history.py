@@ -7,6 +7,7 @@ seed, instrument, bar size and end time always give the same bars.
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,8 +78,9 @@ def bars(
     what_to_show: str,
     seed: int,
 ) -> list[Bar]:
-    """The bars covering ``duration_s`` up to ``end`` (bar-aligned), the last closing at ``mid``."""
-    last_start = int(end.timestamp()) // bar_s * bar_s
+    """The bars covering ``duration_s`` up to ``end``, the last closing at ``mid``; a bar that
+    would start at ``end`` is not yet in (as with IBKR, an aligned end closes the bar before)."""
+    last_start = (math.ceil(end.timestamp()) - 1) // bar_s * bar_s  # the bar holding ``end``
     count = max(1, -(-duration_s // bar_s))
     rng = random.Random(f"{seed}:{inst.con_id}:{bar_s}:{last_start}:{what_to_show}")
     tick, step = inst.min_tick, max(1, inst.volatility_ticks)

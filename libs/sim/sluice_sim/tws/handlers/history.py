@@ -65,7 +65,9 @@ def _end_time(text: str, now: datetime) -> datetime | None:
     text = text.strip()
     if not text:
         return now
-    day, _, rest = text.replace("-", " ", 1).partition(" ")
+    if len(text) > 8 and text[8] == "-":
+        text = f"{text[:8]} {text[9:]}"
+    day, _, rest = text.partition(" ")
     clock, _, zone = rest.strip().partition(" ")
     try:
         naive = datetime.strptime(f"{day} {clock}", "%Y%m%d %H:%M:%S")
