@@ -17,9 +17,14 @@ class Scrape:
     """Family names (a family with no sample yet still shows) and sample names
     (``_total``, ``_bucket``, ``_count``, ``_sum``)."""
 
-    def value(self, name: str, **labels: str) -> float:
-        """The sample ``name`` with exactly ``labels``; 0 when absent (a counter not yet moved)."""
-        return self.samples.get((name, frozenset(labels.items())), 0.0)
+    def value(self, metric: str, **labels: str) -> float:
+        """The sample ``metric`` with exactly ``labels``; 0 when absent (a counter not yet
+        moved)."""
+        return self.samples.get((metric, frozenset(labels.items())), 0.0)
+
+    def has(self, metric: str, **labels: str) -> bool:
+        """Whether the sample ``metric`` with exactly ``labels`` is there at all."""
+        return (metric, frozenset(labels.items())) in self.samples
 
 
 def parse(text: str) -> Scrape:
