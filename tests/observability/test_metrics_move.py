@@ -17,9 +17,8 @@ def moved(lifecycle: Lifecycle, service: str, name: str, **labels: str) -> float
 
 
 def test_risk_counts_the_approval_and_times_it(lifecycle: Lifecycle) -> None:
-    assert (
-        moved(lifecycle, "risk", "sluice_risk_decisions_total", outcome="approved", reason="") == 1
-    )
+    approvals = {"outcome": "order_approved", "reason": ""}
+    assert moved(lifecycle, "risk", "sluice_risk_decisions_total", **approvals) == 1
     assert moved(lifecycle, "risk", "sluice_risk_signal_to_approval_seconds_count") == 1
     handled = moved(
         lifecycle, "risk", "sluice_events_handled_total", topic=SIGNALS, group="sluice-risk"
