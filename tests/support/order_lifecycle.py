@@ -16,8 +16,7 @@ from tests.support.net import free_port_run
 from tests.support.polling import eventually
 from tests.support.prometheus import Scrape, scrape
 
-SERVICES = ("risk", "order-router", "session-keeper", "market-data")
-"""In the order of their HTTP ports (as ``StackConfig.http_port`` lays them out)."""
+SERVICES = ("market-data", "risk", "session-keeper", "order-router")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +28,13 @@ class Lifecycle:
     after: dict[str, Scrape]
 
 
-async def _scrape_all(base: int) -> dict[str, Scrape]:
-    return {name: await scrape(base + offset) for offset, name in enumerate(SERVICES)}
+async def _scrape_all(stack: LocalStack) -> dict[str, Scrape]:
+    scrapes = {}
+    for name in SERVICES:
+        server = stack.services.member(name).server
+        assert server is not None, f"{name} serves no HTTP"
+        scrapes[name] = await scrape(server.port)
+    return scrapes
 
 
 async def one_filled_order() -> Lifecycle:
@@ -45,7 +49,7 @@ async def one_filled_order() -> Lifecycle:
         subscribe = MdSubscribe(subscriber_id="metrics-test", instrument=aapl)
         await stack.operator.publish(MD_SUBSCRIPTIONS, subscribe, key=aapl.key)
         await eventually(lambda: view.have_quotes(["AAPL"]), what="an AAPL quote")
-        before = await _scrape_all(base)
+        before = await _scrape_all(stack)
         signal = Signal(
             signal_id="metrics-1",
             strategy_id="metrics-test",
@@ -61,4 +65,4 @@ async def one_filled_order() -> Lifecycle:
             return any(isinstance(e, OrderFilled) for e in events)
 
         await eventually(filled, what="the fill")
-        return Lifecycle(config.account, before, await _scrape_all(base))
+        return Lifecycle(config.account, before, await _scrape_all(stack))
