@@ -31,6 +31,7 @@ kafka-up: deps kafka ## run the shipped Kafka broker on localhost:9092 until Ctr
 tools: ## offline validators used by the deployment tests
 	bash deploy/tools/install-kustomize.sh
 	bash deploy/tools/install-compose-validate.sh
+	bash deploy/tools/install-promtool.sh
 
 demo: deps ## Sluice's main job: four services + simulated IB Gateway on the in-memory bus
 	$(UV) run --frozen sluice demo

@@ -28,3 +28,18 @@ async def test_clear_drops_queued_messages_only() -> None:
     assert sent == ["old"] * int(BURST) + ["new"]
     assert pacer.queued == 0
     await pacer.close()
+
+
+async def test_pacing_stats_count_what_waited_and_what_still_waits() -> None:
+    pacer = Pacer(rate=2.0)  # slow: past the burst, messages queue
+    sent: list[int] = []
+    for number in range(int(BURST) + 2):
+        pacer.submit(lambda n=number: sent.append(n))  # type: ignore[misc]
+    await eventually(lambda: len(sent) == int(BURST))
+    assert pacer.pacing.waiting == 2
+    await eventually(lambda: len(sent) == int(BURST) + 1, within=3)
+    assert pacer.pacing.waits == int(BURST) + 1
+    assert pacer.pacing.waiting == 1
+    assert pacer.pacing.waited_s > 0
+    await pacer.close()
+    assert pacer.pacing.waiting == 0

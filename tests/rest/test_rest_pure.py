@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from sluice_order_router.adapters.rest import parsing
+from sluice_order_router.adapters.rest.limiter import Limit as CpLimit
 from sluice_order_router.adapters.rest.limiter import RateLimitedError, SharedLimiter
 from sluice_order_router.adapters.rest.prompts import Prompt, ReplyPolicy
 from sluice_order_router.adapters.rest.settings import DEFAULT_REPLY_ALLOW, RestSettings
@@ -123,3 +124,12 @@ def test_update_differ_reports_fills_then_status_changes_once() -> None:
     updates = differ.diff(snap)
     assert [(u.order.status, u.fill) for u in updates] == [("filled", fill)]
     assert differ.diff(snap) == []
+
+
+async def test_limiter_counts_each_wait_for_its_slot() -> None:
+    limiter = SharedLimiter({"*": CpLimit(100, 1.0), "GET /slow": CpLimit(1, 0.1)})
+    await limiter.acquire("GET /slow")
+    await limiter.acquire("GET /slow")  # waits for the endpoint's next slot
+    assert limiter.pacing.waits == 2
+    assert limiter.pacing.waiting == 0
+    assert limiter.pacing.waited_s > 0

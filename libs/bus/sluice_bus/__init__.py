@@ -8,6 +8,7 @@ from sluice_bus.api import (
     HandlerResult,
     Message,
     Outgoing,
+    PartitionLag,
     Record,
 )
 from sluice_bus.factory import make_bus
@@ -25,6 +26,7 @@ __all__ = [
     "MemoryBus",
     "Message",
     "Outgoing",
+    "PartitionLag",
     "Record",
     "make_bus",
 ]

@@ -94,6 +94,16 @@ class ConsumerOptions:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PartitionLag:
+    """How many records of one partition a consumer group has yet to handle."""
+
+    group: str
+    topic: str
+    partition: int
+    records: int
+
+
 class DeliveryObserver(Protocol):
     """Told each record's outcome once it is finished (e.g. the runtime's Prometheus counters)."""
 
@@ -111,6 +121,11 @@ class Consumer(abc.ABC):
     @abc.abstractmethod
     def partitions(self) -> frozenset[tuple[str, int]]:
         """The ``(topic, partition)`` pairs this member owns right now (empty mid-rebalance)."""
+
+    @abc.abstractmethod
+    def lag(self) -> list[PartitionLag]:
+        """Per owned partition, the records between this member's position and the log's end
+        (as last seen; a partition not yet fetched is left out)."""
 
     @abc.abstractmethod
     async def stop(self) -> None:
@@ -184,6 +199,10 @@ class Bus(abc.ABC):
         options: ConsumerOptions | None = None,
     ) -> Consumer:
         """Join ``group`` on ``topics`` and run ``handler`` for each event until stopped."""
+
+    @abc.abstractmethod
+    def lag(self) -> list[PartitionLag]:
+        """The consumer lag of every running consumer of this bus (for ``/metrics``)."""
 
     @abc.abstractmethod
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:

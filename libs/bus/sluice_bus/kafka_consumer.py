@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, IllegalStateError
 
-from sluice_bus.api import Consumer, ConsumerOptions, Outgoing, Record
+from sluice_bus.api import Consumer, ConsumerOptions, Outgoing, PartitionLag, Record
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.kafka_gate import RebalanceGate
 from sluice_bus.kafka_send import producer_settings, queue_outputs
@@ -68,6 +68,8 @@ class KafkaConsumer(Consumer):
         self._max_batch = options.max_batch
         self._handled: dict[TopicPartition, int] = {}
         """Next offset per partition of the records handled in the current batch."""
+        self._lag: list[PartitionLag] = []
+        """As measured after the last fetch (``lag`` must answer without awaiting)."""
         self._sends: list[asyncio.Future[Any]] = []
         """Acknowledgements of the current batch's outputs, awaited before its commit."""
         self._txn_producer: AIOKafkaProducer | None = None
@@ -123,12 +125,29 @@ class KafkaConsumer(Consumer):
                 batch = await self._consumer.getmany(timeout_ms=1000, max_records=self._max_batch)
                 self._idle = False
                 await self._handle_batch(batch)
+                await self._measure_lag()
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # the member is dead: the service must restart
             log.exception("consumer of group %s failed", self._group)
             self.failed = exc
             self._on_fatal(exc)
+
+    def lag(self) -> list[PartitionLag]:
+        return self._lag
+
+    async def _measure_lag(self) -> None:
+        """The last stable offset (the end a ``read_committed`` reader can reach, as of the
+        last fetch) minus the position; a transaction's commit marker may count as one."""
+        lag = []
+        for tp in sorted(self._consumer.assignment()):
+            end = self._consumer.last_stable_offset(tp)
+            if end is None:
+                continue
+            with contextlib.suppress(IllegalStateError):  # revoked meanwhile
+                position = await self._consumer.position(tp)
+                lag.append(PartitionLag(self._group, tp.topic, tp.partition, end - position))
+        self._lag = lag
 
     async def _handle_batch(
         self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]

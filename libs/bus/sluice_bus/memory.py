@@ -23,6 +23,7 @@ from sluice_bus.api import (
     Headers,
     Offsets,
     Outgoing,
+    PartitionLag,
     Record,
     TopicPartition,
 )
@@ -153,6 +154,12 @@ class _MemoryConsumer(Consumer):
             if not progressed and not self.stopping:
                 await self.broker.wait_for_change()
 
+    def lag(self) -> list[PartitionLag]:
+        return [
+            PartitionLag(self.group, topic, number, len(self.broker.log(topic)[number]) - position)
+            for (topic, number), position in sorted(self.positions.items())
+        ]
+
     async def _finish(self, record: Record, outputs: Sequence[Outgoing]) -> None:
         # Appends and the commit happen without an await between them, so a crash
         # (task cancellation) sees all of them or none: the in-memory transaction.
@@ -230,6 +237,9 @@ class MemoryBus(Bus):
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
     ) -> None:
         self.broker.append(topic, value, key, headers)
+
+    def lag(self) -> list[PartitionLag]:
+        return [lag for consumer in self._consumers for lag in consumer.lag()]
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         return {

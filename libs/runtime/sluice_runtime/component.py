@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from fastapi import APIRouter
+from prometheus_client.registry import Collector
 
 
 class Component(Protocol):
@@ -42,3 +43,5 @@ class Assembly(Generic[C_co]):
     component: C_co
     routes: APIRouter | None = None
     """Extra HTTP endpoints, mounted beside /healthz, /readyz and /metrics."""
+    metrics: Collector | None = None
+    """The service's own Prometheus metrics (a ``MetricSet``), served on its /metrics."""

@@ -67,8 +67,9 @@ class EmbeddedStack:
             raise ValueError(f"service {name!r} added twice")
         bus = settings_bus(self.bus_settings, name, self.broker)
         metrics = ServiceMetrics(name)
-        bus.observer = metrics
+        metrics.observe(bus)
         assembly = build(settings, bus)
+        metrics.register(assembly.metrics)
         self._members[name] = Member(
             name, bus, assembly.component, metrics, RunState(), http_port, assembly.routes
         )

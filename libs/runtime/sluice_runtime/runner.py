@@ -76,11 +76,12 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
     """Start everything, wait for a signal, stop in order; the process exit status."""
     stop = stop_event_on_signals()
     metrics = ServiceMetrics(service)
-    bus.observer = metrics
+    metrics.observe(bus)
     try:
         assembly = build(settings, bus)
     except ConfigError as exc:  # a service's own guard (e.g. live/paper disagreement)
         exit_config_error(exc)
+    metrics.register(assembly.metrics)
     component = assembly.component
     state = RunState()
     http = HttpServer(

@@ -101,3 +101,24 @@ class EgressNoted(Protocol):
     """A gateway that can say, in a sentence, how its egress IP is (or is not) verified."""
 
     egress_note: str
+
+
+@dataclass(slots=True)
+class PacingStats:
+    """How IBKR pacing held requests back: how many wait now, and the waits so far."""
+
+    waiting: int = 0
+    waits: int = 0
+    waited_s: float = 0.0
+
+    def waited(self, seconds: float) -> None:
+        """One request got its token after ``seconds``."""
+        self.waits += 1
+        self.waited_s += seconds
+
+
+@runtime_checkable
+class Paced(Protocol):
+    """A gateway whose requests to IBKR wait for pacing tokens (for ``/metrics``)."""
+
+    pacing: PacingStats

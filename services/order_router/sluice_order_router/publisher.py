@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from sluice_bus import Bus
 from sluice_proto.market_data import MdTick
@@ -14,14 +14,20 @@ from sluice_proto.topics import MD_TICKS, ORDERS_EVENTS, SESSION_REPORTS
 class Publisher:
     """Publishes lifecycle events (keyed by account), session reports and ticks."""
 
-    def __init__(self, bus: Bus, account: str) -> None:
+    def __init__(
+        self, bus: Bus, account: str, on_order: Callable[[OrderEvent], None] | None = None
+    ) -> None:
+        """``on_order`` sees each lifecycle event once it is durable (the metrics)."""
         self._bus = bus
         self._account = account
+        self._on_order = on_order
 
     async def orders(self, events: Iterable[OrderEvent]) -> None:
         """Publish lifecycle events in order, each durable before the next."""
         for event in events:
             await self._bus.publish(ORDERS_EVENTS, event, key=self._account)
+            if self._on_order is not None:
+                self._on_order(event)
 
     async def report(self, report: SessionReport) -> None:
         """A connection / session report for the session-keeper."""

@@ -20,6 +20,7 @@ import msgspec
 from sluice_bus import Bus, Consumer, Message
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.journal import replay_journal
+from sluice_order_router.metrics import RouterMetrics
 from sluice_order_router.orders import OrderDesk
 from sluice_order_router.ports import BrokerGateway, EgressNoted
 from sluice_order_router.publisher import Publisher
@@ -49,8 +50,9 @@ class RouterService:
         self._gateway = gateway
         self.account = gateway.account
         self.instance_id = uuid.uuid4().hex[:12]
-        self._publish = Publisher(bus, self.account)
         self.orders = TrackedOrders()
+        self.metrics = RouterMetrics(self.account, self.orders, gateway)
+        self._publish = Publisher(bus, self.account, self.metrics.published)
         self.desk = OrderDesk(
             gateway, self._publish, self.orders, account=self.account, read_only=read_only
         )

@@ -37,4 +37,4 @@ def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
         group=settings.group,
         admin_token=settings.admin_token,
     )
-    return Assembly(service, risk_routes(service))
+    return Assembly(service, risk_routes(service), metrics=service.metrics)

@@ -59,6 +59,7 @@ from sluice_proto.topics import (
 )
 from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.engine import AwaitingQuote, Decision, RiskEngine
+from sluice_risk.metrics import RiskMetrics
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class RiskService:
         self.bus = bus
         self.engine = engine
         self.state = engine.state
+        self.metrics = RiskMetrics(self.state)
         self.admin_token = admin_token
         self.clock = clock
         self._changelog = changelog
@@ -170,6 +172,7 @@ class RiskService:
         """One record of the transactional stream: its decisions plus the changelog."""
         event, now = message.event, self.clock()
         outputs = self._deciders.get(type(event), self._follow)(event, now)
+        self.metrics.decided(outputs)
         wanted = self.state.changes.subscriptions
         outputs.extend(
             Outgoing(

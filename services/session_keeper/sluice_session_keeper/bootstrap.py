@@ -6,6 +6,7 @@ from sluice_bus.api import Bus
 from sluice_runtime.component import Assembly
 from sluice_session_keeper.config import KeeperSettings
 from sluice_session_keeper.http import status_router
+from sluice_session_keeper.metrics import KeeperMetrics
 from sluice_session_keeper.service import SessionKeeper
 
 
@@ -19,4 +20,4 @@ def build(settings: KeeperSettings, bus: Bus) -> Assembly[SessionKeeper]:
         tick_s=settings.tick_s,
         lease_ttl_s=settings.lease_ttl_s,
     )
-    return Assembly(keeper, status_router(keeper))
+    return Assembly(keeper, status_router(keeper), metrics=KeeperMetrics(keeper))

@@ -25,6 +25,7 @@ from sluice_order_router.ports import (
     OnOrderUpdate,
     OnQuoteRefused,
     OnTick,
+    Paced,
 )
 from sluice_proto import ApprovedOrder, Instrument
 from sluice_proto.session import AuthStatusReport, EgressReport, EgressStatus
@@ -57,6 +58,8 @@ class EgressGate:
         self._hold = echo is not None  # nothing is sent before the first verdict
         self._periodic: asyncio.Task[None] | None = None
         self.egress_note = UNCHECKED if echo is None else "egress not checked yet"
+        if isinstance(inner, Paced):
+            self.pacing = inner.pacing
 
     @property
     def connected(self) -> bool:

@@ -68,6 +68,7 @@ class RestGateway:
         self.settings = settings
         self._oauth = oauth is not None
         self.client = CpClient(settings, SharedLimiter(limits, settings.rate_headroom), oauth)
+        self.pacing = self.client.limiter.pacing
         validate = (limits or IBKR_LIMITS).get(SSO_VALIDATE)
         self._egress_reuse_s = validate.per_s / validate.rate if validate else 0.0
         self._egress_passed: tuple[float, EgressReport] | None = None

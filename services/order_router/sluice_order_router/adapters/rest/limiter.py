@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
-from sluice_order_router.ports import NotConnectedError
+from sluice_order_router.ports import NotConnectedError, PacingStats
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ class SharedLimiter:
         }
         self._clock = clock
         self._penalty_until = 0.0
+        self.pacing = PacingStats()
 
     @property
     def penalty_left_s(self) -> float:
@@ -73,9 +74,15 @@ class SharedLimiter:
         """Wait for the endpoint's budget, then the global one; raise while penalised."""
         self._check_penalty()
         specific = self._limiters.get(endpoint)
-        if specific is not None:
-            await specific.acquire()
-        await self._limiters[GLOBAL].acquire()
+        self.pacing.waiting += 1
+        started = self._clock()
+        try:
+            if specific is not None:
+                await specific.acquire()
+            await self._limiters[GLOBAL].acquire()
+        finally:
+            self.pacing.waiting -= 1
+        self.pacing.waited(self._clock() - started)
         self._check_penalty()
 
     def _check_penalty(self) -> None:

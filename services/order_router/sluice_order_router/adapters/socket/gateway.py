@@ -77,6 +77,7 @@ class SocketGateway:
         self.account = options.account
         self._options = options
         self.pacer = Pacer(options.pacing_msgs_per_s)
+        self.pacing = self.pacer.pacing
         self.ib = SluiceIB(self.pacer, options.bind_address)
         self._relay = Relay()
         pool = ClientIdPool(options.client_id, options.client_id_pool)

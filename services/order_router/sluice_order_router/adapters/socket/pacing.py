@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import Callable
 
 from aiolimiter import AsyncLimiter
+
+from sluice_order_router.ports import PacingStats
 
 BURST = 2.0
 """Tokens the bucket holds: enough to absorb timer lateness, small enough to stay under 50/s."""
@@ -25,11 +28,12 @@ class Pacer:
     def __init__(self, rate: float) -> None:
         self.rate = rate
         self._limiter = AsyncLimiter(BURST, BURST / rate)
-        self._queue: deque[tuple[int, Callable[[], None]]] = deque()
+        self._queue: deque[tuple[int, float, Callable[[], None]]] = deque()
         self._generation = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
+        self.pacing = PacingStats()
 
     @property
     def queued(self) -> int:
@@ -38,7 +42,8 @@ class Pacer:
 
     def submit(self, send: Callable[[], None]) -> None:
         """Queue one send; it runs when the bucket has a token (in submission order)."""
-        self._queue.append((self._generation, send))
+        self._queue.append((self._generation, time.monotonic(), send))
+        self.pacing.waiting = len(self._queue)
         self._wakeup.set()
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._drain(), name="ibkr-pacer")
@@ -47,6 +52,7 @@ class Pacer:
         """Drop what is queued: the connection it was meant for is gone."""
         self._generation += 1
         self._queue.clear()
+        self.pacing.waiting = 0
 
     async def close(self) -> None:
         """Stop draining (queued messages are dropped)."""
@@ -66,7 +72,9 @@ class Pacer:
             await self._limiter.acquire()
             if not self._queue:  # cleared while waiting: the token is simply spent
                 continue
-            generation, send = self._queue.popleft()
+            generation, queued_at, send = self._queue.popleft()
+            self.pacing.waiting = len(self._queue)
             if generation == self._generation:
                 send()
                 self.sent += 1
+                self.pacing.waited(time.monotonic() - queued_at)
