@@ -1,9 +1,14 @@
 """The router's liveness: it heartbeats with its link state, and a gateway that is down when the
-router starts only delays readiness (the router waits and connects, it never exits)."""
+router starts only delays readiness (the router waits and connects, it never exits), with one
+log line for the outage instead of ib_async's lines per attempt."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
+
+import pytest
 
 from sluice_bus import MemoryBroker
 from sluice_proto.orders import OrderFilled
@@ -40,8 +45,12 @@ async def test_the_router_heartbeats_with_its_link_state(
 
 
 async def test_a_router_started_while_the_gateway_is_down_becomes_ready_when_it_is_back(
-    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+    start_router: StartRouter,
+    broker: MemoryBroker,
+    control: TwsControl,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     restart = asyncio.create_task(control.restart(window=1.5))  # connections refused 1.5 s
     await asyncio.sleep(0)  # the listener is closed before the router starts
     router = await start_router(wait_connected=False, heartbeat_s=0.05)
@@ -54,3 +63,10 @@ async def test_a_router_started_while_the_gateway_is_down_becomes_ready_when_it_
         lambda: router.readiness()[0], within=10, what="ready once the gateway is back"
     )
     await eventually(lambda: OrderFilled in kinds(broker, "early-1"), what="the held order filled")
+    # ib_async's lines of every failed attempt after the first are one line with the duration
+    summaries = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
+    [summary] = summaries
+    held = int(re.search(r"\((\d+) log lines of ib_async held back\)", summary)[1])
+    assert held > 0
+    failures = [r for r in caplog.records if "API connection failed" in r.getMessage()]
+    assert len(failures) == 1  # the first attempt's, before the outage was known
