@@ -48,6 +48,6 @@ async def test_a_killed_router_halts_trading_and_a_restarted_one_resumes_it(
     for _ in range(10):
         after = await stack.signal("AAPL", "BUY", 2)
         lifecycle = await stack.outcome(after)
-        if lifecycle[-1] != "order_rejected":
+        if "order_rejected" not in lifecycle:
             break
-    assert lifecycle[-1] == "order_filled", lifecycle
+    assert "order_filled" in lifecycle, lifecycle
