@@ -28,6 +28,7 @@ from sluice_runtime.config import (
 from sluice_runtime.logs import configure_logging
 from sluice_runtime.metrics import ServiceMetrics
 from sluice_runtime.outages import OutageLog
+from sluice_runtime.redaction import redact
 from sluice_runtime.server import HttpServer, stop_event_on_signals
 from sluice_runtime.tracing import flush_tracing, setup_tracing
 from sluice_runtime.web import Phase, RunState, build_app
@@ -151,7 +152,7 @@ async def start_bus(
         try:
             await bus.start()
         except Exception as exc:  # unreachable (or refusing): live, not ready, try again
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = redact(f"{type(exc).__name__}: {exc}")  # it goes to /readyz too
             bus.link_changed(reason)
             wait = min(max_s, initial_s * 2 ** min(attempt - 1, 30))
             log.warning(
