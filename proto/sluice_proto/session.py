@@ -9,7 +9,15 @@ import msgspec
 from sluice_proto.common import NonEmpty, UtcDatetime, utc_now
 
 SessionStateName = Literal[
-    "UNKNOWN", "UP", "DEGRADED", "DOWN", "COMPETING", "EXPIRING", "RESET_WINDOW", "EGRESS_MISMATCH"
+    "UNKNOWN",
+    "UP",
+    "DEGRADED",
+    "DOWN",
+    "COMPETING",
+    "EXPIRING",
+    "RESET_WINDOW",
+    "EGRESS_MISMATCH",
+    "ROUTER_SILENT",
 ]
 ApiPath = Literal["socket", "rest"]
 
@@ -118,4 +126,20 @@ class KeeperMark(msgspec.Struct, kw_only=True, tag_field="type", tag="keeper_mar
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-SessionReport = ConnectionReport | AuthStatusReport | EgressReport | KeeperMark
+class RouterHeartbeat(msgspec.Struct, kw_only=True, tag_field="type", tag="router_heartbeat"):
+    """Internal ``sluice.session.reports.v1``: the order-router is alive (sent every few seconds).
+
+    The session-keeper halts the account (``ROUTER_SILENT``) when these stop; ``link_up`` and
+    ``held_orders`` say what the router's link to IBKR is doing right now (``/status``).
+    ``instance_id`` changes with every router process.
+    """
+
+    account: NonEmpty
+    instance_id: NonEmpty
+    path: ApiPath
+    link_up: bool
+    held_orders: int = 0
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+SessionReport = ConnectionReport | AuthStatusReport | EgressReport | KeeperMark | RouterHeartbeat

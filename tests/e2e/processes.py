@@ -82,6 +82,12 @@ class ServiceProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
 
+    def kill(self) -> int:
+        """SIGKILL (a crash: nothing is flushed, committed or said goodbye); the exit status."""
+        assert self.process is not None
+        self.process.kill()
+        return self.process.wait(timeout=STOP_TIMEOUT_S)
+
     def wait_exit(self) -> int:
         """The exit status after ``terminate``; killed (and -9) if it hangs."""
         assert self.process is not None

@@ -40,6 +40,8 @@ SYMBOLS = ("AAPL", "SPY")
 """Subscribed by the stack at start. MSFT is not: risk subscribes to it when a signal needs
 its quote (the first test to trade it, tests/e2e/test_deferrals.py, relies on that)."""
 READY_TIMEOUT_S = 120.0
+ROUTER_SILENT_S = 3.0
+"""The keeper's bound on the router's silence (the router beats every 0.5 s)."""
 FINAL = frozenset(
     {
         "order_filled",
@@ -227,6 +229,7 @@ class ServiceStack(Generic[B]):
             } | env("market-data"), log_dir),
             ServiceProcess("session-keeper", "sluice_session_keeper", common | {
                 "SLUICE_SESSION_TICK_S": "0.2",
+                "SLUICE_SESSION_ROUTER_SILENT_S": str(ROUTER_SILENT_S),
             } | env("session-keeper"), log_dir),
             ServiceProcess("risk", "sluice_risk", common | {
                 "SLUICE_RISK_GROUP": f"sluice-risk.e2e-{self._run}",
@@ -237,6 +240,7 @@ class ServiceStack(Generic[B]):
                 "TRADING_MODE": "paper",
                 "SLUICE_RECONNECT_INITIAL_S": "0.2",
                 "SLUICE_RECONNECT_MAX_S": "1",
+                "SLUICE_ROUTER_HEARTBEAT_S": "0.5",
             } | env("order-router"), log_dir),
         ]  # fmt: skip
 

@@ -60,11 +60,15 @@ async def start_router(tws: TwsServer, broker: MemoryBroker) -> AsyncIterator[St
     started: list[tuple[RouterService, MemoryBus]] = []
 
     async def start(
-        read_only: bool = False, wait_connected: bool = True, **overrides: Any
+        read_only: bool = False,
+        wait_connected: bool = True,
+        heartbeat_s: float | None = None,
+        **overrides: Any,
     ) -> RouterService:
         bus = MemoryBus(broker, "order-router")
         await bus.start()
-        router = RouterService(bus, SocketGateway(options(tws, **overrides)), read_only=read_only)
+        gateway = SocketGateway(options(tws, **overrides))
+        router = RouterService(bus, gateway, read_only=read_only, heartbeat_s=heartbeat_s)
         started.append((router, bus))
         await router.start()
         if wait_connected:

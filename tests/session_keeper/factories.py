@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sluice_proto.session import AuthStatusReport, ConnectionReport, EgressReport
+from sluice_proto.session import AuthStatusReport, ConnectionReport, EgressReport, RouterHeartbeat
 
 ACCOUNT = "DU123456"
 T0 = datetime(2024, 6, 12, 14, 0, tzinfo=UTC)  # a Wednesday, 10:00 in New York
@@ -42,3 +42,9 @@ def egress(ok: bool, at: datetime = T0) -> EgressReport:
     return EgressReport(
         account=ACCOUNT, ok=ok, observed_ip=observed, expected_ip="203.0.113.7", ts=at
     )
+
+
+def heartbeat(link_up: bool = True, at: datetime = T0, **fields: Any) -> RouterHeartbeat:
+    values: dict[str, Any] = {"path": "socket", "instance_id": "router-1"}
+    values.update(fields)
+    return RouterHeartbeat(account=ACCOUNT, link_up=link_up, ts=at, **values)

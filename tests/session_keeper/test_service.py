@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from sluice_bus import Bus, make_bus
-from sluice_proto.session import ConnectionReport, SessionCommand, SessionState
+from sluice_proto.session import ConnectionReport, RouterHeartbeat, SessionCommand, SessionState
 from sluice_proto.topics import SESSION_COMMANDS, SESSION_REPORTS, SESSION_STATE
 from sluice_runtime import build_app
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar
@@ -56,9 +58,9 @@ async def keeper(
     ttl = LEASE_TTL_S["kafka" if backend[0] else "memory"]
 
     async def start(
-        path: str = "socket", service: str = "session-keeper", adopt: bool = False
+        path: str = "socket", service: str = "session-keeper", adopt: bool = False, **tunes: Any
     ) -> SessionKeeper:
-        policy = KeeperPolicy(path=path, egress_check_interval=None)  # type: ignore[arg-type]
+        policy = KeeperPolicy(path=path, egress_check_interval=None, **tunes)  # type: ignore[arg-type]
         keeper = SessionKeeper(
             await buses(service),
             policy,
@@ -126,6 +128,22 @@ async def test_a_keeper_has_replayed_the_reports_when_it_starts_then_follows_the
     await eventually(
         lambda: machine.verdict(started.clock()).state == "DEGRADED", what="the live report"
     )
+
+
+async def test_a_replayed_heartbeat_does_not_keep_a_dead_router_alive(
+    buses: Callable[[str], Awaitable[Bus]], keeper: Start, account: str
+) -> None:
+    router = await buses("order-router")
+    beat = RouterHeartbeat(account=account, instance_id="r1", path="socket", link_up=True)
+    for report in (ConnectionReport(account=account, path="socket", status="connected"), beat):
+        await router.publish(SESSION_REPORTS, report, key=account)  # before the keeper: replayed
+    seen = await watch(router)
+    await keeper(router_silent_after=timedelta(seconds=1))
+    await eventually(
+        lambda: ("ROUTER_SILENT", False) in states(seen, account), what="silent: nobody beats"
+    )
+    await router.publish(SESSION_REPORTS, beat, key=account)  # a live beat, the link up
+    await eventually(lambda: states(seen, account)[-1] == ("UP", True), what="the router back")
 
 
 async def test_the_rest_path_probes_and_tickles(

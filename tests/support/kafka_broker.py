@@ -42,15 +42,16 @@ def install() -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_broker() -> AsyncIterator[Broker]:
-    """Install (if needed), format and start a broker; stop it and clean up on exit.
+async def running_broker(port: int | None = None) -> AsyncIterator[Broker]:
+    """Install (if needed), format and start a broker (on ``port``, else a free one); stop it
+    and clean up on exit.
 
     The temporary directory (data and ``broker.log``) is removed only after a clean run.
     """
     install()
     workdir = Path(tempfile.mkdtemp(prefix="sluice-kafka-"))
     log = workdir / "broker.log"
-    port = free_port()
+    port = port or free_port()
     process = kafka_local.launch(kafka_local.write_config(workdir, port, free_port()), log)
     bootstrap = f"127.0.0.1:{port}"
     clean = False

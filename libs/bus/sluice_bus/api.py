@@ -114,6 +114,16 @@ class DeliveryObserver(Protocol):
         """The record went to the dead-letter topic (``kind`` as in ``DeadLetter.kind``)."""
 
 
+class LinkObserver(Protocol):
+    """Told when the backend becomes unreachable and when it is back (e.g. an ``OutageLog``)."""
+
+    def link_down(self, reason: str) -> None:
+        """The backend cannot be reached; ``reason`` says why."""
+
+    def link_up(self) -> None:
+        """The backend answers again."""
+
+
 class Consumer(abc.ABC):
     """A running consumer-group member."""
 
@@ -139,12 +149,31 @@ class Consumer(abc.ABC):
 class Bus(abc.ABC):
     """Publish events and consume them in consumer groups; one per service process."""
 
+    client_loggers: tuple[str, ...] = ()
+    """The loggers of the client library under the backend (what it logs while unreachable)."""
+
     def __init__(self, service: str) -> None:
         self.service = service
         # Set before ``consume``; consumers pass it to their ``Dispatcher``.
         self.observer: DeliveryObserver | None = None
+        self.link_observer: LinkObserver | None = None
         self.failure: BaseException | None = None
+        self.unreachable: str | None = None
+        """Why the backend cannot be reached right now; None while it can (or is not known
+        to be unreachable)."""
         self._failed = asyncio.Event()
+
+    def link_changed(self, problem: str | None) -> None:
+        """The backend became unreachable (``problem`` says why) or reachable again (None);
+        the ``link_observer`` hears of each change once."""
+        was, self.unreachable = self.unreachable, problem
+        observer = self.link_observer
+        if observer is None or (was is None) == (problem is None):
+            return
+        if problem is None:
+            observer.link_up()
+        else:
+            observer.link_down(problem)
 
     def fail(self, error: BaseException) -> None:
         """A consumer cannot go on (e.g. a transaction that did not commit): the service's

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 
 import msgspec
@@ -24,9 +26,20 @@ from sluice_bus.kafka_admin import ensure_topics
 from sluice_bus.kafka_consumer import KafkaConsumer
 from sluice_bus.kafka_send import producer_settings, send_event
 
+PROBE_S = 2.0
+"""How often a started bus asks the cluster for metadata, to know whether it is reachable."""
+PROBE_TIMEOUT_S = 5.0
+
 
 class KafkaBus(Bus):
-    """A service's connection to Kafka; ``start`` creates missing catalogue topics."""
+    """A service's connection to Kafka; ``start`` creates missing catalogue topics.
+
+    Once started it probes the cluster every ``PROBE_S`` (a metadata request on the producer's
+    client, which aiokafka answers False when no broker answers): ``connected`` is False and
+    ``unreachable`` says why while the probe fails, so ``/readyz`` drops during an outage.
+    """
+
+    client_loggers = ("aiokafka",)
 
     def __init__(
         self, service: str, bootstrap: str, *, partitions: int = 3, client_id: str | None = None
@@ -37,6 +50,7 @@ class KafkaBus(Bus):
         self._client_id = client_id or service
         self._producer: AIOKafkaProducer | None = None
         self._consumers: list[KafkaConsumer] = []
+        self._probe: asyncio.Task[None] | None = None
 
     @property
     def partitions(self) -> int:
@@ -46,10 +60,31 @@ class KafkaBus(Bus):
     async def start(self) -> None:
         await ensure_topics(self._bootstrap, self._partitions, self._client_id)
         producer = AIOKafkaProducer(**producer_settings(self._bootstrap, self._client_id))
-        await producer.start()
+        try:
+            await producer.start()
+        except BaseException:
+            await producer.stop()  # its client, so a start tried again leaks nothing
+            raise
         self._producer = producer
+        self._probe = asyncio.create_task(self._watch(producer), name="kafka-probe")
+
+    async def _watch(self, producer: AIOKafkaProducer) -> None:
+        while True:
+            await asyncio.sleep(PROBE_S)
+            try:
+                answered = await asyncio.wait_for(
+                    producer.client.force_metadata_update(), PROBE_TIMEOUT_S
+                )
+            except TimeoutError:
+                answered = False
+            self.link_changed(None if answered else f"no Kafka broker of {self._bootstrap} answers")
 
     async def stop(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
+            self._probe = None
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()
@@ -59,7 +94,11 @@ class KafkaBus(Bus):
 
     @property
     def connected(self) -> bool:
-        return self._producer is not None and all(c.healthy for c in self._consumers)
+        return (
+            self._producer is not None
+            and self.unreachable is None
+            and all(c.healthy for c in self._consumers)
+        )
 
     def _started(self) -> AIOKafkaProducer:
         if self._producer is None:

@@ -27,8 +27,8 @@ def new_topic(spec: TopicSpec, partitions: int, brokers: int) -> NewTopic:
 async def ensure_topics(bootstrap: str, partitions: int, client_id: str) -> None:
     """Create every catalogue topic that is missing; existing topics are left as they are."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
-    await admin.start()
     try:
+        await admin.start()  # inside: a failed start (broker down) still closes its client
         existing = set(await admin.list_topics())
         brokers = len((await admin.describe_cluster())["brokers"])
         missing = [

@@ -19,6 +19,7 @@ from sluice_runtime.config import (
 )
 from sluice_runtime.embedded import EmbeddedStack
 from sluice_runtime.metrics import ServiceMetrics
+from sluice_runtime.outages import OutageLog
 from sluice_runtime.redaction import RedactingFilter, redact, register_secrets
 from sluice_runtime.runner import Build, BusFactory, kafka_bus, run_service
 from sluice_runtime.web import build_app
@@ -30,6 +31,7 @@ __all__ = [
     "Component",
     "ConfigError",
     "EmbeddedStack",
+    "OutageLog",
     "Port",
     "Problem",
     "RedactingFilter",

@@ -1,8 +1,10 @@
 """A standalone service process: settings → logs, tracing → Kafka bus → component → HTTP.
 
-``run_service`` is what each ``python -m sluice_<name>`` calls. Shutdown on SIGTERM/SIGINT
-goes in a fixed order: readiness drops, the component stops, the bus stops (committing what
-was handled), the HTTP server closes, exit 0.
+``run_service`` is what each ``python -m sluice_<name>`` calls. HTTP is up first, so a service
+whose broker is unreachable at start is live (``/healthz``) but not ready (``/readyz`` says it
+waits for the bus): it tries the bus again with capped backoff, one log line per attempt,
+instead of exiting. Shutdown on SIGTERM/SIGINT goes in a fixed order: readiness drops, the
+component stops, the bus stops (committing what was handled), the HTTP server closes, exit 0.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from sluice_runtime.config import (
 )
 from sluice_runtime.logs import configure_logging
 from sluice_runtime.metrics import ServiceMetrics
+from sluice_runtime.outages import OutageLog
+from sluice_runtime.redaction import redact
 from sluice_runtime.server import HttpServer, stop_event_on_signals
 from sluice_runtime.tracing import flush_tracing, setup_tracing
 from sluice_runtime.web import Phase, RunState, build_app
@@ -36,6 +40,9 @@ Build = Callable[[S, Bus], Assembly[Component]]
 BusFactory = Callable[[SluiceSettings, str], Bus]
 
 EXIT_FAILED = 1
+BUS_RETRY_INITIAL_S = 0.5
+BUS_RETRY_MAX_S = 10.0
+"""Waits between two attempts to start the bus: doubling from the first, capped at the max."""
 
 
 def kafka_bus(settings: SluiceSettings, service: str) -> Bus:
@@ -84,6 +91,8 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
     metrics.register(assembly.metrics)
     component = assembly.component
     state = RunState()
+    outage = OutageLog("the bus", bus.client_loggers).attach()
+    bus.link_observer = outage
     http = HttpServer(
         build_app(component, bus, metrics, state, assembly.routes),
         settings.http_host,
@@ -105,6 +114,7 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
         state.phase = Phase.STOPPING
         code = max(code, await stop_in_order(bus, component))
         await http.stop()
+        outage.detach()
     log.info("%s stopped (exit %d)", service, code)
     return code
 
@@ -124,8 +134,39 @@ async def _until_stopped_or_failed(bus: Bus, stop: asyncio.Event) -> int:
 
 
 async def _start(bus: Bus, component: Component) -> None:
-    await bus.start()
+    await start_bus(bus)
     await component.start()
+
+
+async def start_bus(
+    bus: Bus, initial_s: float = BUS_RETRY_INITIAL_S, max_s: float = BUS_RETRY_MAX_S
+) -> None:
+    """Start ``bus``, trying again with capped backoff while its backend is unreachable; the
+    bus's ``unreachable`` says why meanwhile (``/readyz``), one WARNING line per attempt.
+
+    Hand-written (not tenacity, which only the bus depends on): it is one loop, and each
+    failure must also reach the bus's ``link_changed``.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await bus.start()
+        except Exception as exc:  # unreachable (or refusing): live, not ready, try again
+            reason = redact(f"{type(exc).__name__}: {exc}")  # it goes to /readyz too
+            bus.link_changed(reason)
+            wait = min(max_s, initial_s * 2 ** min(attempt - 1, 30))
+            log.warning(
+                "%s: the bus did not start (attempt %d: %s); trying again in %g s",
+                bus.service,
+                attempt,
+                reason,
+                wait,
+            )
+            await asyncio.sleep(wait)
+        else:
+            bus.link_changed(None)
+            return
 
 
 async def _unless_stopped(work: Awaitable[None], stop: asyncio.Event) -> bool:

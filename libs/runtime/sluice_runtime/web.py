@@ -31,10 +31,13 @@ class RunState:
 
 def readiness(component: Component, bus: Bus, state: RunState) -> tuple[bool, str]:
     """Ready when running, the bus is connected and the component says so; with the reason."""
+    if state.phase is Phase.STARTING and bus.unreachable is not None:
+        return False, f"starting, waiting for the bus: {bus.unreachable}"
     if state.phase is not Phase.RUNNING:
         return False, state.phase.value
-    if not bus.connected:
-        return False, "bus not connected"
+    if not bus.connected or bus.unreachable is not None:
+        unreachable = f": {bus.unreachable}" if bus.unreachable else ""
+        return False, f"bus not connected{unreachable}"
     ready, reason = component.readiness()
     return ready, reason or ("ready" if ready else "component not ready")
 

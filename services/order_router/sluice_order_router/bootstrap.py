@@ -109,5 +109,7 @@ def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
         gateway = socket_gateway(settings, bus)
     else:
         gateway = rest_gateway(settings, bus)
-    router = RouterService(bus, gateway, read_only=settings.ibkr_read_only)
+    router = RouterService(
+        bus, gateway, read_only=settings.ibkr_read_only, heartbeat_s=settings.heartbeat_s
+    )
     return Assembly(router, metrics=router.metrics)

@@ -150,6 +150,14 @@ class RouterSettings(SluiceSettings, TopologySettings):
     )
     ibkr_connect_timeout_s: float = Field(4.0, gt=0)
     ibkr_ack_timeout_s: float = Field(10.0, gt=0)
+    heartbeat_s: float = Field(
+        1.0,
+        gt=0,
+        validation_alias="SLUICE_ROUTER_HEARTBEAT_S",
+        json_schema_extra={"expects": "seconds between heartbeats, > 0"},
+    )
+    """How often the router tells the session-keeper it is alive (keep it well below the
+    keeper's ``SLUICE_SESSION_ROUTER_SILENT_S``)."""
 
     @model_validator(mode="wrap")
     @classmethod

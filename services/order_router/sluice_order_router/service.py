@@ -19,6 +19,7 @@ import msgspec
 
 from sluice_bus import Bus, Consumer, Message
 from sluice_order_router.domain.tracked_orders import TrackedOrders
+from sluice_order_router.heartbeat import Heartbeat
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.metrics import RouterMetrics
 from sluice_order_router.orders import OrderDesk
@@ -45,7 +46,15 @@ class RouterService:
 
     name = "order-router"
 
-    def __init__(self, bus: Bus, gateway: BrokerGateway, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        gateway: BrokerGateway,
+        *,
+        read_only: bool = False,
+        heartbeat_s: float | None = None,
+    ) -> None:
+        """``heartbeat_s``: publish a ``RouterHeartbeat`` that often (None: never)."""
         self._bus = bus
         self._gateway = gateway
         self.account = gateway.account
@@ -59,6 +68,17 @@ class RouterService:
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None
+        self._heartbeat = (
+            Heartbeat(
+                self._publish,
+                gateway,
+                instance_id=self.instance_id,
+                held=lambda: len(self.orders.pending()),
+                every_s=heartbeat_s,
+            )
+            if heartbeat_s
+            else None
+        )
         # Command type -> handler; a command type not named here is ignored.
         self._commands: dict[type[Any], Handle] = {
             ApprovedOrder: self.desk.approved,
@@ -80,8 +100,12 @@ class RouterService:
         ):
             consumer = await self._bus.consume([topics], group=group, handler=handler)
             self._consumers.append(consumer)
+        if self._heartbeat is not None:
+            self._heartbeat.start()
 
     async def stop(self) -> None:
+        if self._heartbeat is not None:
+            await self._heartbeat.stop()
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()

@@ -69,6 +69,9 @@ class KeeperSettings(SluiceSettings):
     penalty_box_s: Seconds = 900.0
     egress_check_interval_s: Annotated[float, Field(ge=0)] = 600.0
     reassert_interval_s: Seconds = 30.0
+    router_silent_s: Annotated[
+        float, Field(ge=0, json_schema_extra={"expects": "a number of seconds >= 0 (0: off)"})
+    ] = 5.0
     reset_tz: Zone = "America/New_York"
     reset_time: time = time(1, 0)
     reset_minutes: Minutes = 20.0
@@ -80,7 +83,7 @@ class KeeperSettings(SluiceSettings):
 
     def policy(self) -> KeeperPolicy:
         """The state machine's tunables."""
-        egress = self.egress_check_interval_s
+        egress, silent = self.egress_check_interval_s, self.router_silent_s
         return KeeperPolicy(
             path=self.api,
             tickle_interval=timedelta(seconds=self.tickle_interval_s),
@@ -92,6 +95,7 @@ class KeeperSettings(SluiceSettings):
             penalty_box=timedelta(seconds=self.penalty_box_s),
             egress_check_interval=timedelta(seconds=egress) if egress else None,
             reassert_interval=timedelta(seconds=self.reassert_interval_s),
+            router_silent_after=timedelta(seconds=silent) if silent else None,
         )
 
     def calendar(self) -> ResetCalendar:

@@ -36,6 +36,7 @@ def account_status(keeper: SessionKeeper, machine: SessionMachine, now: datetime
         "since": machine.since.isoformat(),
         "path": machine.policy.path,
         "next_tickle_at": machine.next_tickle_at.isoformat() if tickles else None,
+        "router_heard_at": heard.isoformat() if (heard := machine.router_heard_at) else None,
         "reset_window": _window(machine.calendar.active(now)),
         "next_reset_window": _window(machine.calendar.next(now)),
         "last_reports": {

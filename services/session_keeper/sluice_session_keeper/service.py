@@ -81,7 +81,10 @@ class SessionKeeper:
         replayed = 0
         async for message in self.bus.replay([SESSION_REPORTS], until=until):
             replayed += 1
-            await self._on_report(message)
+            self._apply(message, live=False)
+        now = self.clock()
+        for machine in self.machines.values():
+            machine.replayed(now)
         log.info("replayed %d session reports of %d accounts", replayed, len(self.machines))
         self._consumers = [
             await self.bus.consume(
@@ -115,14 +118,17 @@ class SessionKeeper:
         return True, role
 
     async def _on_report(self, message: Message[Any]) -> HandlerResult:
-        event = message.event
-        if event.account not in self.machines and not self._adopts:
-            return None
-        if isinstance(event, KeeperMark):  # the keepers' lease heartbeat, not a report
-            return None
-        self.machine(event.account).apply(event, self.clock())
+        self._apply(message, live=True)
         self._wake.set()
         return None
+
+    def _apply(self, message: Message[Any], *, live: bool) -> None:
+        event = message.event
+        if event.account not in self.machines and not self._adopts:
+            return
+        if isinstance(event, KeeperMark):  # the keepers' lease heartbeat, not a report
+            return
+        self.machine(event.account).apply(event, self.clock(), live=live)
 
     async def _on_lease(self, message: Message[Any]) -> HandlerResult:
         self.leases.seen(message.event.account)

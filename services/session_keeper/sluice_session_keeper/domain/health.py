@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sluice_proto.session import (
+    ApiPath,
     AuthStatusReport,
     ConnectionReport,
     ConnectionStatus,
+    RouterHeartbeat,
     SessionCommandName,
     SessionStateName,
 )
@@ -33,6 +36,8 @@ class Health:
 
 
 UNKNOWN = Health("UNKNOWN", "no report from the order-router yet", "auth_status")
+ROUTER_BACK = Health("UNKNOWN", "the order-router is back; waiting for its IBKR link")
+"""After a silence: what the router said before may not hold for the process now running."""
 AWAITING_AUTH = Health(
     "UNKNOWN", "Client Portal transport connected; no auth status yet", "auth_status"
 )
@@ -64,6 +69,28 @@ def from_connection(report: ConnectionReport) -> Health:
     if report.status == "client_id_in_use" and report.client_id is not None:
         reason = f"client id {report.client_id} already in use (326)"
     return Health(state, _detailed(reason, report.message) if state != "UP" else reason, recovery)
+
+
+def router_back(path: ApiPath) -> Health:
+    """After a silence; on the REST path an auth status tells whether the session is up."""
+    return replace(ROUTER_BACK, recovery="auth_status") if path == "rest" else ROUTER_BACK
+
+
+def from_heartbeat(heartbeat: RouterHeartbeat) -> Health:
+    """What a heartbeat tells after a silence: a socket link that is up trades again."""
+    if heartbeat.link_up and heartbeat.path == "socket":
+        return Health("UP", "the order-router is back and its IBKR link is up")
+    return router_back(heartbeat.path)
+
+
+def silent_router(heard_at: datetime, bound: timedelta) -> Health:
+    """The router has sent nothing for longer than ``bound``: taken as gone."""
+    since = heard_at.isoformat(timespec="seconds")
+    reason = (
+        f"no heartbeat from the order-router for over {bound.total_seconds():g} s "
+        f"(last heard {since}); trading halted until it is back"
+    )
+    return Health("ROUTER_SILENT", reason)
 
 
 def from_auth(report: AuthStatusReport, expiring_below_s: int, reclaim_competing: bool) -> Health:

@@ -2,6 +2,11 @@
 
 Pure: every method takes ``now``. The adapter applies every report (on every instance, so a
 passive keeper is a hot standby) and calls ``tick`` only where it is the active keeper.
+
+The router's liveness is judged by the keeper's own clock when a report arrives, never by the
+report's ``ts`` (the router's clock, which may be skewed): a report received live proves the
+router alive at ``now``. A report replayed from the log at the keeper's start proves nothing
+about now, so ``replayed`` gives the router one silence bound from the end of the replay.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sluice_proto.session import (
     ConnectionReport,
     EgressReport,
     EgressStatus,
+    RouterHeartbeat,
     SessionCommand,
     SessionCommandName,
     SessionState,
@@ -28,11 +34,14 @@ from sluice_session_keeper.domain.health import (
     Health,
     from_auth,
     from_connection,
+    from_heartbeat,
+    router_back,
+    silent_router,
 )
 from sluice_session_keeper.domain.policy import KeeperPolicy
 from sluice_session_keeper.domain.windows import ResetCalendar, Window
 
-RouterReport = ConnectionReport | AuthStatusReport | EgressReport
+RouterReport = ConnectionReport | AuthStatusReport | EgressReport | RouterHeartbeat
 _AUTH_TAG = str(AuthStatusReport.__struct_config__.tag)
 
 
@@ -85,6 +94,9 @@ class SessionMachine:
         self.evidence_at: datetime | None = None
         self.egress: EgressReport | None = None
         self.last_reports: dict[str, RouterReport] = {}
+        self.router_heard_at: datetime | None = None
+        """When the keeper last received a report live (its clock); None: not yet."""
+        self._router_back = False  # silent, then heard again: awaiting the router's word
         self.since = now
         self.next_tickle_at = now
         self.next_recovery_at = now
@@ -94,16 +106,43 @@ class SessionMachine:
         self._window: Window | None = None
         self._published: SessionState | None = None
 
-    def apply(self, report: RouterReport, now: datetime) -> None:
-        """Take in one router report."""
+    def apply(self, report: RouterReport, now: datetime, *, live: bool = True) -> None:
+        """Take in one router report, received at ``now``; ``live=False`` for one replayed from
+        the log (it tells what the router last said, not that it is alive)."""
+        if live:
+            self._heard(now)
         self.last_reports[event_type(report)] = report
-        if isinstance(report, EgressReport):
+        if isinstance(report, RouterHeartbeat):
+            if self._router_back:
+                health = from_heartbeat(report)
+                self._router_back = not health.healthy
+                self._set_health(health, now, now)
+        elif isinstance(report, EgressReport):
             self.egress = report
         else:
+            self._router_back = False
             if isinstance(report, ConnectionReport) and _egress_path(self.egress) != report.path:
                 self.egress = None  # the router restarted on another path: that verdict is stale
             self._set_health(self._health_of(report), min(report.ts, now), now)
         self._observe(now)
+
+    def replayed(self, now: datetime) -> None:
+        """The keeper has replayed the log up to ``now``: a router it has heard of has one
+        silence bound from now to show it is alive."""
+        if self.last_reports:
+            self.router_heard_at = now
+
+    def router_silent(self, now: datetime) -> bool:
+        """True when the router has sent nothing for longer than the policy's bound."""
+        bound, heard = self.policy.router_silent_after, self.router_heard_at
+        return bound is not None and heard is not None and now - heard > bound
+
+    def _heard(self, now: datetime) -> None:
+        if self.router_silent(now):
+            # The router that went silent may be gone; a new process has not connected yet.
+            self._router_back = True
+            self._set_health(router_back(self.policy.path), now, now)
+        self.router_heard_at = now
 
     def _health_of(self, report: ConnectionReport | AuthStatusReport) -> Health:
         if isinstance(report, AuthStatusReport):
@@ -131,7 +170,11 @@ class SessionMachine:
         self.evidence_at = evidence_at
 
     def current_health(self, now: datetime) -> Health:
-        """The latest report's health, or DOWN when REST reports have stopped arriving."""
+        """The latest report's health; ROUTER_SILENT when the router has gone quiet, or DOWN
+        when REST reports have stopped arriving."""
+        bound = self.policy.router_silent_after
+        if bound is not None and self.router_heard_at is not None and self.router_silent(now):
+            return silent_router(self.router_heard_at, bound)
         timeout = self.policy.report_timeout
         stale = self.evidence_at is not None and now - self.evidence_at > timeout
         if self.policy.path == "rest" and stale:
@@ -141,13 +184,16 @@ class SessionMachine:
         return self.health
 
     def verdict(self, now: datetime) -> Verdict:
-        """The session state now: egress that holds, then reset windows, then health."""
+        """The session state now: egress that holds, a silent router, reset windows, health."""
         egress = self.egress
         if egress is not None and not egress.ok and egress_status(egress) == "mismatch":
             reason = f"IBKR sees {egress.observed_ip}, expected {egress.expected_ip}"
             return Verdict("EGRESS_MISMATCH", f"egress mismatch: {reason}")
         if egress is not None and not egress.ok and egress.expected_ip:
             return Verdict("UNKNOWN", egress.message or "egress unknown: the check could not run")
+        if self.router_silent(now):  # before any window: a dead router needs an operator
+            silent = self.current_health(now)
+            return Verdict(silent.state, silent.reason)
         window = self.calendar.active(now)
         if window is not None:
             until = window.end.isoformat(timespec="minutes")

@@ -15,6 +15,10 @@ class KeeperPolicy:
     ``report_timeout`` applies to the REST path, where the router answers every tickle: no
     answer for that long means the router or the gateway is gone. The socket path reports
     changes only, so its last report stays true until the next one.
+
+    ``router_silent_after`` bounds the order-router's silence on either path: a router that has
+    sent nothing (heartbeats included) for longer is taken as gone and the account is halted
+    (``ROUTER_SILENT``); None does not watch it.
     """
 
     path: ApiPath = "socket"
@@ -27,3 +31,4 @@ class KeeperPolicy:
     penalty_box: timedelta = timedelta(minutes=15)
     egress_check_interval: timedelta | None = timedelta(minutes=10)
     reassert_interval: timedelta = timedelta(seconds=30)
+    router_silent_after: timedelta | None = None

@@ -21,6 +21,7 @@ from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.client_ids import ClientIdPool
 from sluice_order_router.domain.connectivity import Connectivity, LinkReport
 from sluice_proto.session import ConnectionStatus
+from sluice_runtime.outages import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ class Link:
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+        # ib_async logs an ERROR or two per failed reconnect: one line per outage instead
+        self._outage = OutageLog(f"IB Gateway {endpoint.host}:{endpoint.port}", ("ib_async",))
+        self._outage.attach()
         ib.errorEvent += self._on_error
         ib.disconnectedEvent += self._on_disconnected
 
@@ -82,6 +86,7 @@ class Link:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         self._ib.disconnect()
+        self._outage.detach()
 
     def _ensure_task(self) -> None:
         if not self._closing and (self._task is None or self._task.done()):
@@ -99,8 +104,11 @@ class Link:
                 if self._pool.in_use():
                     continue  # the next id in the pool, at once
             except (OSError, TimeoutError) as exc:
-                self._report("refused", None, f"{type(exc).__name__}: {exc}")
+                reason = f"{type(exc).__name__}: {exc}"
+                self._outage.link_down(reason)
+                self._report("refused", None, reason)
             else:
+                self._outage.link_up()
                 self._connected.set()
                 self._send(self._ibkr.api_started(self.client_id))
                 return
@@ -119,5 +127,6 @@ class Link:
         self._connected.clear()
         if self._closing:
             return
+        self._outage.link_down("socket closed")
         self._report("disconnected", None, "socket closed")
         self._ensure_task()
