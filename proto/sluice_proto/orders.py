@@ -108,6 +108,7 @@ OrderRejectReason = Literal[
     "UNKNOWN_INSTRUMENT",
     "READ_ONLY",
     "INVALID_ORDER",
+    "SIGNAL_TOO_OLD",
 ]
 
 

@@ -12,7 +12,10 @@ from tests.e2e.otlp import OtlpReceiver
 from tests.e2e.stack import ProcessStack, ServiceStack, StackOptions, running
 
 ADMIN_TOKEN = "e2e-admin-token"
+# The session's broker holds earlier tests' signals, and a new risk group reads the topic from
+# the start: only signals made in the last few seconds (this stack's own) are traded.
 RISK_LIMITS = {
+    "max_signal_age_s": 15,
     "denied_symbols": ["GME"],
     "max_order_quantity": 1000,
     "price_collar_bps": 500,

@@ -31,8 +31,9 @@ def reason(decision: Decision) -> str | None:
 
 
 def decide(risk: RiskEngine, signal_id: str = "s1", at: Any = NOW, **fields: Any) -> str | None:
-    """The decision's reason code; a signal waiting for a quote is decided when the wait ends."""
-    decision = risk.decide(signal(signal_id, **fields), at)
+    """The decision's reason code for a signal made at ``at``; a signal waiting for a quote is
+    decided when the wait ends."""
+    decision = risk.decide(signal(signal_id, **{"created_at": at, **fields}), at)
     if isinstance(decision, AwaitingQuote):  # no quote came during the wait
         [decision] = risk.revisit(decision.account, decision.deadline)
     return reason(decision)
@@ -222,6 +223,14 @@ def test_daily_realised_loss_limit_resets_on_the_next_trading_day() -> None:
     risk.state.on_session(session(ts=tomorrow))
     risk.state.on_quote(quote(ts=tomorrow))
     assert decide(risk, "tomorrow", at=tomorrow) is None
+
+
+def test_a_signal_older_than_max_signal_age_is_never_traded() -> None:
+    risk = engine(limits(max_signal_age_s=60, quote_max_age_s=120))
+    assert decide(risk, "fresh", at=later(59), created_at=NOW) is None
+    old = risk.decide(signal("old", created_at=NOW), later(61))
+    assert isinstance(old, OrderRejected) and old.reason_code == "SIGNAL_TOO_OLD"
+    assert "61s ago" in old.message and "backlog" in old.message
 
 
 def test_trading_not_allowed_parks_orders_or_rejects_them_but_cancels_pass() -> None:

@@ -29,7 +29,8 @@ async def risk_service(bootstrap: str, account: str, group: str) -> RiskService:
         "SLUICE_KAFKA_BOOTSTRAP": bootstrap,
         "SLUICE_RISK_DEFAULT_ACCOUNT": account,
         "SLUICE_RISK_GROUP": group,
-        "SLUICE_RISK_LIMITS": {"require_quote_for_limit": False},
+        # Other tests' older signals on the shared topic are refused as too old.
+        "SLUICE_RISK_LIMITS": {"require_quote_for_limit": False, "max_signal_age_s": 15},
     }
     service = build(settings(**env), bus).component
     await service.start()

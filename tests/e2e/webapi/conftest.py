@@ -11,7 +11,7 @@ from tests.e2e.stack import ServiceStack, StackOptions, running
 from tests.e2e.webapi.stack import WebApiBroker, WebApiStack
 
 # Quotes arrive with the router's snapshot polls, about every 5 s (IBKR's order-list limit).
-RISK_LIMITS = {"quote_max_age_s": 30}
+RISK_LIMITS = {"quote_max_age_s": 30, "max_signal_age_s": 15}  # see tests/e2e/conftest.py
 
 
 @pytest.fixture(scope="package")

@@ -88,6 +88,14 @@ class RiskEngine:
         account = request.account or self.default_account
         if not account:
             return self._reject(request, "", "UNKNOWN_ACCOUNT", "no account and no default", now)
+        max_age = self.state.limits.for_order(account, request.symbol).max_signal_age_s
+        age_s = (now - request.created_at).total_seconds()
+        if age_s > max_age:
+            why = (
+                f"signal created {age_s:.0f}s ago (max_signal_age_s={max_age:g}): not traded; "
+                "check the strategy's clock, or a backlog replayed to a new risk group"
+            )
+            return self._reject(request, account, "SIGNAL_TOO_OLD", why, now)
         expires_at = self.policy.expires_at(request, now)
         if now >= expires_at:
             return self._expire(request, account, expires_at, now, "expired before risk saw it")

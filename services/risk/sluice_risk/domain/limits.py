@@ -36,6 +36,9 @@ class Limits(BaseModel):
     price_collar_bps: Positive = Decimal(500)
     """Largest distance of a limit price from the quote's reference price, in basis points."""
     quote_max_age_s: float = Field(5.0, gt=0)
+    max_signal_age_s: float = Field(60.0, gt=0)
+    """Oldest a signal may be (by its ``created_at``) when risk first sees it: a backlog replayed
+    to a new consumer group, or a risk outage, must never turn stale intent into orders."""
     require_quote_for_limit: bool = True
     """Limit orders need a fresh quote too (the collar cannot be checked without one)."""
     require_session_state: bool = True
