@@ -87,11 +87,15 @@ class TwsControl:
     def orders_with_ref(self, order_ref: str) -> int:
         return self.server.venue.store.orders_with_ref(order_ref)
 
+    def reused_order_ids(self) -> list[tuple[int, int]]:
+        """``(client_id, order_id)`` pairs placed as more than one new order, across restarts."""
+        return self.server.venue.store.reused_order_ids()
+
     def counters(self) -> dict[str, object]:
         return {
             **self.server.counters.snapshot(),
             "connected_clients": sorted(self.server.sessions),
-            "orders": sum(1 for _ in self.server.venue.store),
+            "orders": sum(1 for _ in self.server.venue.store),  # today's (and open GTC) orders
             "held_acks": sum(len(s.held) for s in self.server.sessions.values()),
         }
 

@@ -85,7 +85,12 @@ class TwsServer:
             session.send_error(NO_ID, code, text)
 
     async def restart(self, window: float) -> None:
-        """A daily restart: drop every client, refuse connections for ``window`` seconds."""
+        """A daily restart: drop every client, refuse connections for ``window`` seconds.
+
+        As IBKR's: DAY orders expire, a new day starts (finished orders and executions are
+        forgotten, so requests for them answer only the new day's) and the order-id sequence
+        starts again low: ``nextValidId`` rolls back to just past the surviving (GTC) orders.
+        """
         until = datetime.now(UTC) + timedelta(seconds=window)
         log.warning(
             "restart: %d client(s) dropped, connections refused until %s (%.0f s)",
@@ -96,6 +101,9 @@ class TwsServer:
         for session in list(self.sessions.values()):
             session.close()
         self.venue.expire_day_orders()
+        self.venue.store.new_day()
+        self._next_order_id = 1
+        log.warning("restart: new day, order ids start again at %d", self.next_order_id())
         await asyncio.sleep(window)
         await self._listen()
 

@@ -12,7 +12,10 @@ class OrderStore:
     """Remembers orders by ``(client_id, order_id)``, permId and orderRef, plus all executions.
 
     Nothing is forgotten when a client disconnects, so a reconnecting client can be told about
-    completed orders and executions from an earlier connection.
+    completed orders and executions from an earlier connection. A new day (the gateway's daily
+    restart) forgets the finished orders and the executions, as IBKR does: what a client can
+    ask for is day-scoped. Every placement is kept in ``placed`` (across days), so tests can
+    check that no order id was used twice.
     """
 
     def __init__(self) -> None:
@@ -20,12 +23,27 @@ class OrderStore:
         self._by_perm: dict[int, VenueOrder] = {}
         self._executions: list[Execution] = []
         self._refs: Counter[str] = Counter()
+        self.placed: list[tuple[int, int, str]] = []
+        """``(client_id, order_id, order_ref)`` of every new order, in order, across days."""
 
     def add(self, order: VenueOrder) -> None:
         self._by_key[order.key] = order
         self._by_perm[order.perm_id] = order
+        self.placed.append((order.spec.client_id, order.spec.order_id, order.spec.order_ref))
         if order.spec.order_ref:
             self._refs[order.spec.order_ref] += 1
+
+    def new_day(self) -> None:
+        """Forget finished orders and every execution; working (GTC) orders stay."""
+        for order in [o for o in self if o.status.is_done]:
+            del self._by_key[order.key]
+            del self._by_perm[order.perm_id]
+        self._executions.clear()
+
+    def reused_order_ids(self) -> list[tuple[int, int]]:
+        """``(client_id, order_id)`` pairs used for more than one new order (any day)."""
+        seen = Counter((client_id, order_id) for client_id, order_id, _ in self.placed)
+        return sorted(key for key, count in seen.items() if count > 1)
 
     def add_execution(self, execution: Execution) -> None:
         self._executions.append(execution)
