@@ -138,6 +138,9 @@ class OrderSubmitting(_OrderEvent, tag="order_submitting"):
     attempt: int = 1
     order: ApprovedOrder | None = None
     """The order itself, so a restarted router can resend it from its journal alone."""
+    broker_order_id: int | None = None
+    """The order id this attempt is sent with, where the client chooses it (socket path): the
+    journal's high-water mark, so no id is used twice even when IBKR's sequence rolls back."""
 
 
 class OrderHeld(_OrderEvent, tag="order_held"):

@@ -7,6 +7,10 @@ runs after every (re)connect and, for an order in doubt while the link stays up,
 backoff (``DoubtRetry``); the order is reported held meanwhile. While the link is down new
 orders are held, not lost.
 
+IBKR answering 103 (duplicate order id) leaves the order in doubt too: reconcile looks it up.
+An order absent after IBKR forgot the day it was sent in is unknown (``domain.reconcile``): it
+is reported held once and never resent.
+
 An order whose ``expires_at`` has passed is never sent: on arrival, when held orders go out
 after a reconnect, or when an order in doubt turns out absent, it ends ``order_expired``; one
 in doubt that IBKR turns out to have is cancelled.
@@ -30,6 +34,7 @@ from sluice_order_router.ports import (
     BrokerGateway,
     BrokerRejectedError,
     NotConnectedError,
+    OrderInDoubtError,
     OrderUpdate,
 )
 from sluice_order_router.publisher import Publisher
@@ -66,6 +71,7 @@ class OrderDesk:
         self.cancels = Canceller(gateway, publisher, orders, self._lock)
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
         self._expiries: dict[str, asyncio.Task[None]] = {}
+        self._unknown: set[str] = set()  # reported unknown once (each reconcile finds them again)
 
     async def close(self) -> None:
         """Stop resolving orders in doubt and timing held ones (a restart's reconcile does)."""
@@ -131,6 +137,7 @@ class OrderDesk:
                     await self.cancels.cancel(record, "expired while in doubt")
             for record in plan.unresolved:
                 log.error("order %s is pending without its order: cannot resend", record)
+            await self._report_unknown(plan.unknown)
             for record in plan.to_send:
                 if record.cancel_requested:
                     await self._publish.orders(record.cancelled("cancelled before it was sent"))
@@ -154,21 +161,32 @@ class OrderDesk:
         if await self._expire_if_due(record, "expired before it was sent"):
             return  # qualifying took the last of its time
         record.attempts += 1
+        record.sent_order_id = self._gateway.reserve_order_id()  # journalled: never reused
         await self._publish.orders([_submitting(record, order, instrument.con_id)])
         record.move("submitting")  # only once the write-ahead record is durable
         self.orders.add(record)
         try:
             with ibkr_call("place_order", order, self._gateway.path):
-                placed = await self._gateway.place(order, instrument)
+                placed = await self._gateway.place(order, instrument, record.sent_order_id)
         except BrokerRejectedError as exc:
             await self._publish.orders(record.rejected(exc.code, exc.text))
-        except (NotConnectedError, TimeoutError) as exc:
+        except (NotConnectedError, TimeoutError, OrderInDoubtError) as exc:
             log.warning("order %s in doubt (%r): reconcile resolves it", record, exc)
             why = f"outcome unknown ({type(exc).__name__}: {exc}): reconciling"
             await self._publish.orders([OrderHeld(**record.ids(), reason=why, order=order)])
             self._in_doubt.schedule(record.client_order_id)
         else:
             await self._publish.orders(apply_broker(record, placed))
+
+    async def _report_unknown(self, unknown: list[TrackedOrder]) -> None:
+        """Say once per order that IBKR may have had it: an operator checks, nothing resends."""
+        for record in unknown:
+            if record.client_order_id in self._unknown:
+                continue
+            self._unknown.add(record.client_order_id)
+            why = "unknown at IBKR: absent after its day rolled over (gateway restart); not resent"
+            log.error("order %s %s", record, why)
+            await self._publish.orders([OrderHeld(**record.ids(), reason=why, order=record.order)])
 
     async def _settle(self, client_order_id: str) -> bool:
         """Reconcile now; True once the order is no longer in doubt."""
@@ -220,5 +238,5 @@ def _submitting(record: TrackedOrder, order: ApprovedOrder, con_id: int | None) 
     return OrderSubmitting(
         **record.ids(), side=order.side, quantity=order.quantity, order_type=order.order_type,
         limit_price=order.limit_price, stop_price=order.stop_price, con_id=con_id,
-        attempt=record.attempts, order=order,
+        attempt=record.attempts, order=order, broker_order_id=record.sent_order_id,
     )  # fmt: skip

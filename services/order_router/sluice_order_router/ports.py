@@ -41,6 +41,11 @@ class NotConnectedError(Exception):
     """The gateway is down (or the egress door is): hold the order, do not drop it."""
 
 
+class OrderInDoubtError(Exception):
+    """IBKR's answer leaves the order's fate open (e.g. 103, duplicate order id): reconcile
+    looks it up by ``orderRef``; it is never simply sent again."""
+
+
 OnOrderUpdate = Callable[[OrderUpdate], Awaitable[None]]
 OnConnection = Callable[[ConnectionReport], Awaitable[None]]
 OnTick = Callable[[Instrument, dict[str, Decimal | None]], Awaitable[None]]
@@ -76,8 +81,17 @@ class BrokerGateway(Protocol):
     async def qualify(self, instrument: Instrument) -> Instrument:
         """The instrument with its conId, or ``BrokerRejectedError`` (e.g. 200 unknown)."""
 
-    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
-        """Send once with ``orderRef``/``cOID`` = ``order.client_order_id``; return IBKR's ids."""
+    def protect_order_ids(self, high_water: int) -> None:
+        """Never send an order id at or below ``high_water`` (the journal's highest)."""
+
+    def reserve_order_id(self) -> int | None:
+        """The id the next ``place`` is to use, where the client picks it (socket); else None."""
+
+    async def place(
+        self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None
+    ) -> BrokerOrder:
+        """Send once with ``orderRef``/``cOID`` = ``order.client_order_id`` (and ``order_id``
+        from ``reserve_order_id``); return IBKR's ids."""
 
     async def cancel(self, client_order_id: str) -> None:
         """Ask IBKR to cancel; the outcome arrives as an ``OrderUpdate``."""

@@ -91,6 +91,7 @@ class RouterService:
 
     async def start(self) -> None:
         await replay_journal(self._bus, self.account, self.orders)
+        self._gateway.protect_order_ids(self.orders.high_water)
         self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
         for topics, group, handler in (
             (ORDERS_APPROVED, "order-router", self._on_command),

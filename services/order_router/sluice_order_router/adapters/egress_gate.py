@@ -115,10 +115,18 @@ class EgressGate:
     async def qualify(self, instrument: Instrument) -> Instrument:
         return await self.inner.qualify(instrument)
 
-    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+    def protect_order_ids(self, high_water: int) -> None:
+        self.inner.protect_order_ids(high_water)
+
+    def reserve_order_id(self) -> int | None:
+        return self.inner.reserve_order_id()
+
+    async def place(
+        self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None
+    ) -> BrokerOrder:
         if self._hold:
             raise EgressMismatchError(f"trading disabled: {self.egress_note}")
-        return await self.inner.place(order, instrument)
+        return await self.inner.place(order, instrument, order_id)
 
     async def cancel(self, client_order_id: str) -> None:
         await self.inner.cancel(client_order_id)

@@ -40,3 +40,6 @@ class BrokerSnapshot:
 
     orders: dict[str, BrokerOrder] = field(default_factory=dict)
     fills: dict[str, list[Fill]] = field(default_factory=dict)
+    forgotten_below: int | None = None
+    """IBKR's day rolled over after the orders sent with an id below this (``OrderIds``): their
+    absence from these lists proves nothing. None where no rollover was seen (or no int ids)."""

@@ -4,6 +4,12 @@ Run on start and after every reconnect, before anything new is sent. For a pendi
 (held, or ``submitting`` with an unknown outcome): found at IBKR by ``orderRef`` → adopt its
 ids and report what was missed; absent → send it, once. Non-final orders IBKR still knows
 are brought up to date (missed fills, cancels).
+
+IBKR's lists are day-scoped: after the gateway's daily restart its finished orders and
+executions are forgotten. So absence proves nothing for an order IBKR acknowledged (it can
+only be absent because it was forgotten), nor for one sent before IBKR's day rolled over
+(``BrokerSnapshot.forgotten_below``): such an order is *unknown*, never sent again; a later
+snapshot or pushed update that finds it by ``orderRef`` settles it.
 """
 
 from __future__ import annotations
@@ -24,10 +30,12 @@ class ReconcilePlan:
     events: list[OrderEvent] = field(default_factory=list)
     to_send: list[TrackedOrder] = field(default_factory=list)
     unresolved: list[TrackedOrder] = field(default_factory=list)
+    unknown: list[TrackedOrder] = field(default_factory=list)
+    """Absent, but IBKR may have had them before its day rolled over: never resent."""
 
 
 def reconcile(orders: TrackedOrders, snapshot: BrokerSnapshot) -> ReconcilePlan:
-    """Decide, for every non-final tracked order, adopt / update / send once."""
+    """Decide, for every non-final tracked order, adopt / update / send once / unknown."""
     plan = ReconcilePlan()
     for record in orders.open():
         found = snapshot.orders.get(record.client_order_id)
@@ -35,8 +43,16 @@ def reconcile(orders: TrackedOrders, snapshot: BrokerSnapshot) -> ReconcilePlan:
         pending = record.state in ("held", "submitting")
         if found is not None:
             plan.events += apply_broker(record, found, fills, adopted=pending)
-        elif pending and record.order is not None:
+        elif not pending or _sent_before_rollover(record, snapshot):
+            plan.unknown.append(record)
+        elif record.order is not None:
             plan.to_send.append(record)
-        elif pending:
+        else:
             plan.unresolved.append(record)
     return plan
+
+
+def _sent_before_rollover(record: TrackedOrder, snapshot: BrokerSnapshot) -> bool:
+    """Whether an attempt of ``record`` went out before IBKR forgot the day it was sent in."""
+    below, sent = snapshot.forgotten_below, record.sent_order_id
+    return record.state == "submitting" and below is not None and sent is not None and sent < below

@@ -62,6 +62,11 @@ class TrackedOrders:
         """Every order that is not final."""
         return [o for o in self._orders.values() if not o.terminal]
 
+    @property
+    def high_water(self) -> int:
+        """The highest order id any attempt was sent with (0 when none carries one)."""
+        return max((o.sent_order_id or 0 for o in self._orders.values()), default=0)
+
     def replay(self, event: OrderEvent) -> None:
         """Fold one journal event in (idempotent; events arrive in order per account).
 
@@ -83,6 +88,7 @@ class TrackedOrders:
         if record is not None:
             record.move("submitting")
             record.attempts = max(record.attempts, event.attempt)
+            record.sent_order_id = event.broker_order_id or record.sent_order_id
 
     def _refused(self, event: OrderRejected) -> None:
         if event.rejected_by != "router":

@@ -51,6 +51,8 @@ class TrackedOrder:
     symbol: str = ""
     quantity: Decimal = Decimal(0)
     broker_order_id: int | str | None = None
+    sent_order_id: int | None = None
+    """The order id of the latest attempt, where the client picks it (socket path)."""
     perm_id: int | None = None
     attempts: int = 0
     cancel_requested: bool = False

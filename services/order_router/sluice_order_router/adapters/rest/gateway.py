@@ -150,7 +150,15 @@ class RestGateway:
             raise BrokerRejectedError(200, f"no security definition for {instrument.key}")
         return Instrument(**{**_fields(instrument), "con_id": con_id})
 
-    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+    def protect_order_ids(self, high_water: int) -> None:
+        """Nothing to protect: the Client Portal assigns order ids itself."""
+
+    def reserve_order_id(self) -> None:
+        return None
+
+    async def place(
+        self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None
+    ) -> BrokerOrder:
         self._require_trading()
         con_id = (await self.qualify(instrument)).con_id
         assert con_id is not None

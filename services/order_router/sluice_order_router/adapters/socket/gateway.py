@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,6 +23,7 @@ from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.client_ids import ClientIdPool
 from sluice_order_router.domain.md_refusals import md_refusal
+from sluice_order_router.domain.order_ids import OrderIds
 from sluice_order_router.ports import (
     BrokerRejectedError,
     NotConnectedError,
@@ -29,6 +31,7 @@ from sluice_order_router.ports import (
     OnOrderUpdate,
     OnQuoteRefused,
     OnTick,
+    OrderInDoubtError,
     OrderUpdate,
 )
 from sluice_proto import ApprovedOrder, Instrument
@@ -39,6 +42,8 @@ from sluice_proto.session import (
     ConnectionStatus,
     EgressReport,
 )
+
+log = logging.getLogger(__name__)
 
 _PENDING = frozenset({"", "PendingSubmit", "ApiPending"})
 
@@ -79,6 +84,8 @@ class SocketGateway:
         self.pacer = Pacer(options.pacing_msgs_per_s)
         self.pacing = self.pacer.pacing
         self.ib = SluiceIB(self.pacer, options.bind_address)
+        self._ids = OrderIds()
+        self.ib.paced.start_ids = self._start_ids
         self._relay = Relay()
         pool = ClientIdPool(options.client_id, options.client_id_pool)
         endpoint = Endpoint(options.host, options.port, options.account, options.connect_timeout_s)
@@ -138,10 +145,27 @@ class SocketGateway:
             currency=instrument.currency, con_id=contract.conId,
         )  # fmt: skip
 
-    async def place(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+    def protect_order_ids(self, high_water: int) -> None:
+        self._ids.sent(high_water)
+
+    def reserve_order_id(self) -> int | None:
+        if not self._link.up:  # ``place`` will not send: an id journalled unsent would skew
+            return None  # the next connect's rollover check
+        order_id = self._ids.next_after(self.ib.client.getReqId())
+        self._ids.sent(order_id)
+        self.ib.paced.updateReqId(order_id + 1)
+        return order_id
+
+    async def place(
+        self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None
+    ) -> BrokerOrder:
         self._require_up()
-        trade = self.ib.placeOrder(mapping.to_contract(instrument), mapping.to_order(order))
+        ib_order = mapping.to_order(order)
+        ib_order.orderId = order_id or self.reserve_order_id() or 0
+        trade = self.ib.placeOrder(mapping.to_contract(instrument), ib_order)
         await asyncio.wait_for(self._acknowledged(trade), self._options.ack_timeout_s)
+        if mapping.duplicate_id(trade):
+            raise OrderInDoubtError(f"IBKR 103: order id {ib_order.orderId} is already used")
         placed = mapping.broker_order(trade)
         if placed is None or placed.status == "rejected":
             code, text = mapping.last_error(trade)
@@ -167,7 +191,7 @@ class SocketGateway:
                 executions = await self.ib.reqExecutionsAsync()
         except (TimeoutError, ConnectionError):  # ConnectionError: the socket dropped meanwhile
             raise NotConnectedError("IBKR did not answer the snapshot requests") from None
-        snapshot = BrokerSnapshot()
+        snapshot = BrokerSnapshot(forgotten_below=self._ids.forgotten_below)
         for trade in trades:
             known = mapping.broker_order(trade)
             if known is not None:
@@ -222,6 +246,16 @@ class SocketGateway:
             for event in events:
                 event.disconnect(check)
 
+    def _start_ids(self, next_valid_id: int) -> int:
+        """Overrule a ``nextValidId`` at or below an id already sent (a rolled-back sequence)."""
+        start = self._ids.connected(next_valid_id)
+        if start != next_valid_id:
+            log.warning(
+                "IBKR offered order id %d, but ids up to %d were sent already: starting at %d",
+                next_valid_id, self._ids.high_water, start,
+            )  # fmt: skip
+        return start
+
     def _on_link(self, status: ConnectionStatus, code: int | None, message: str) -> None:
         report = ConnectionReport(
             account=self.account, path="socket", status=status, code=code, message=message,
@@ -233,8 +267,11 @@ class SocketGateway:
 
     def _on_trade(self, trade: Trade) -> None:
         order = mapping.broker_order(trade)
-        # the start-up sync is not news: reconcile, which runs next, adopts what it shows
+        # the start-up sync is not news: reconcile, which runs next, adopts what it shows; a 103
+        # says nothing of the order itself (``place`` leaves it in doubt for reconcile)
         if order is None or self._on_update is None or not self._link.synced:
+            return
+        if mapping.duplicate_id(trade):
             return
         refusal = mapping.cancel_refusal(trade)
         if refusal is not None and trade.log[-1].errorCode == refusal[0]:  # news, not a repeat

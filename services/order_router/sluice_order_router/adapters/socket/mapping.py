@@ -18,6 +18,7 @@ _CANCEL_CODES = frozenset({0, 202})  # 202 is IBKR's "order cancelled", not a re
 # final. ib_async marks the trade Cancelled on these too, though the order itself is untouched.
 CANCEL_REFUSED = frozenset({161, 10147, 10148})
 _UNSET = 1.7976931348623157e308  # IBKR's "no value" double
+DUPLICATE_ORDER_ID = 103  # the id is IBKR's already: the order was not taken under it
 
 
 def dec(value: float) -> Decimal:
@@ -77,6 +78,11 @@ def cancel_refusal(trade: Trade) -> tuple[int, str] | None:
     if setter is None or setter.errorCode not in CANCEL_REFUSED:
         return None
     return setter.errorCode, setter.message
+
+
+def duplicate_id(trade: Trade) -> bool:
+    """IBKR refused the order's id (103): nothing is known about the order itself yet."""
+    return trade.orderStatus.status in _CANCELLED and last_error(trade)[0] == DUPLICATE_ORDER_ID
 
 
 def status_of(trade: Trade) -> BrokerStatus:

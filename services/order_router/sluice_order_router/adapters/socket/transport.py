@@ -1,13 +1,16 @@
 """ib_async's ``IB`` with Sluice's transport: paced sends and an optional source address.
 
-Two narrow seams of ib_async 2.1.0: ``Client.sendMsg`` (every API request passes through it;
-ib_async's own throttle is replaced by the ``Pacer``) and ``Connection.connectAsync`` (to pass
-``local_addr`` to ``loop.create_connection`` so the socket leaves from the reserved IP).
+Three narrow seams of ib_async 2.1.0: ``Client.sendMsg`` (every API request passes through it;
+ib_async's own throttle is replaced by the ``Pacer``), ``Connection.connectAsync`` (to pass
+``local_addr`` to ``loop.create_connection`` so the socket leaves from the reserved IP) and
+``Client.updateReqId`` (ib_async seeds its id sequence there with the handshake's
+``nextValidId``, which may roll back below ids already sent: ``start_ids`` overrules it).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from ib_async import IB
@@ -41,6 +44,8 @@ class PacedClient(Client):
 
     def __init__(self, wrapper: Any, pacer: Pacer, local_host: str | None) -> None:
         self.pacer = pacer
+        self.start_ids: Callable[[int], int] = lambda next_valid_id: next_valid_id
+        """IBKR's ``nextValidId`` at the handshake → the id the sequence starts from."""
         super().__init__(wrapper)  # type: ignore[no-untyped-call]
         self.conn = BoundConnection(local_host)
         self.conn.hasData += self._onSocketHasData
@@ -49,6 +54,11 @@ class PacedClient(Client):
     def sendMsg(self, msg: str) -> None:  # noqa: N802  # ib_async's name
         payload = self._prefix(msg.encode())  # type: ignore[no-untyped-call]
         self.pacer.submit(lambda: self.conn.sendMsg(payload))  # type: ignore[no-untyped-call]
+
+    def updateReqId(self, minReqId: int) -> None:  # noqa: N802, N803  # ib_async's names
+        if not self.isReady():  # during the handshake: this is IBKR's nextValidId
+            minReqId = self.start_ids(minReqId)  # noqa: N806
+        super().updateReqId(minReqId)  # type: ignore[no-untyped-call]
 
     def reset(self) -> None:
         super().reset()  # type: ignore[no-untyped-call]
@@ -60,5 +70,6 @@ class SluiceIB(IB):
 
     def __init__(self, pacer: Pacer, local_host: str | None = None) -> None:
         super().__init__()
-        self.client = PacedClient(self.wrapper, pacer, local_host)
+        self.paced = PacedClient(self.wrapper, pacer, local_host)
+        self.client = self.paced
         self.client.apiEnd += self.disconnectedEvent
