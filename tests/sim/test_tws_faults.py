@@ -165,3 +165,4 @@ async def test_http_control_api(tws: TwsServer, connect: Connect) -> None:
         assert counters["connected_clients"] == [4]
         assert counters["messages_by_client"]["4"] > 0
         assert (await http.get("/orders/by-ref/none")).json() == {"count": 0}
+        assert (await http.get("/orders/reused-ids")).json() == {"reused": []}

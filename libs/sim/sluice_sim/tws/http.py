@@ -55,6 +55,10 @@ def create_app(control: TwsControl) -> FastAPI:
     def orders_by_ref(order_ref: str) -> dict[str, int]:
         return {"count": control.orders_with_ref(order_ref)}
 
+    @app.get("/orders/reused-ids")
+    def reused_ids() -> dict[str, list[list[int]]]:
+        return {"reused": [list(pair) for pair in control.reused_order_ids()]}
+
     @app.post("/faults/read-only")
     def read_only(body: Flag) -> None:
         control.set_read_only(body.enabled)
