@@ -141,6 +141,10 @@ class OrderSubmitting(_OrderEvent, tag="order_submitting"):
     broker_order_id: int | None = None
     """The order id this attempt is sent with, where the client chooses it (socket path): the
     journal's high-water mark, so no id is used twice even when IBKR's sequence rolls back."""
+    ibkr_floor: int | None = None
+    """The lowest order id IBKR would have handed out when this attempt was sent (its
+    ``nextValidId`` at connect, or past the last id it acknowledged since); a later
+    ``nextValidId`` below it means IBKR started a new day and forgot the one it was sent in."""
 
 
 class OrderHeld(_OrderEvent, tag="order_held"):
@@ -149,6 +153,9 @@ class OrderHeld(_OrderEvent, tag="order_held"):
     reason: str
     order: ApprovedOrder | None = None
     """The order itself, so a restarted router can send it from its journal alone."""
+    unknown: bool = False
+    """IBKR may have had the order before its day rolled over (a gateway restart): it is
+    never sent again; only IBKR reporting it by ``orderRef`` settles it."""
 
 
 class OrderSubmitted(_OrderEvent, tag="order_submitted"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
-from sluice_order_router.domain.order_ids import OrderIds
+from sluice_order_router.domain.order_ids import OrderIdLease, OrderIds
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder
@@ -25,10 +25,10 @@ def _order(coid: str) -> ApprovedOrder:
     )  # fmt: skip
 
 
-def _submitting(coid: str, order_id: int | None) -> OrderSubmitting:
+def _submitting(coid: str, order_id: int | None, floor: int | None = None) -> OrderSubmitting:
     return OrderSubmitting(
         client_order_id=coid, account="DU1", side="BUY", quantity=Decimal(1), order_type="MKT",
-        order=_order(coid), broker_order_id=order_id,
+        order=_order(coid), broker_order_id=order_id, ibkr_floor=floor,
     )  # fmt: skip
 
 
@@ -51,43 +51,56 @@ def test_the_journal_keeps_the_highest_order_id_sent() -> None:
     assert _journal(_submitting("old", None)).high_water == 0  # written before ids were kept
 
 
-def test_a_rolled_back_next_valid_id_is_overruled_and_marks_a_new_day() -> None:
+def test_a_rolled_back_next_valid_id_is_overruled() -> None:
     ids = OrderIds()
     ids.sent(40)
     assert ids.connected(1) == 41  # never an id at or below one already sent
-    assert ids.forgotten_below == 41
-    assert ids.next_after(41) == 41 and ids.next_after(3) == 41
+    assert ids.lease(3).order_id == 41 and ids.lease(50).order_id == 50
 
 
-def test_an_id_lost_on_the_way_is_skipped_but_is_no_new_day() -> None:
+def test_the_floor_is_nextvalidid_raised_past_every_acknowledged_id() -> None:
     ids = OrderIds()
-    ids.sent(40)  # sent, but IBKR never heard of it: it offers 40 again
-    assert ids.connected(40) == 41
-    assert ids.forgotten_below is None
-    assert ids.connected(41) == 41 and ids.forgotten_below is None
+    ids.connected(5)
+    assert ids.lease(5) == OrderIdLease(5, 5)
+    ids.acknowledged(5)
+    lost = ids.lease(9)  # ids 6..8 went to requests: IBKR does not count them
+    assert lost == OrderIdLease(9, 6)
+    assert ids.connected(6) == 10 and ids.next_valid_id == 6  # lost on the way: same day
 
 
 def test_an_order_in_doubt_absent_on_the_same_day_is_sent_once() -> None:
-    orders = _journal(_submitting("lost", 5))
-    plan = reconcile(orders, BrokerSnapshot(forgotten_below=None))
+    orders = _journal(_submitting("lost", 9, floor=6))
+    plan = reconcile(orders, BrokerSnapshot(next_valid_id=6))
     assert _ids(plan.to_send) == ["lost"] and plan.unknown == []
 
 
 def test_an_order_in_doubt_sent_before_the_rollover_is_unknown_not_resent() -> None:
-    orders = _journal(_submitting("before", 5))
-    plan = reconcile(orders, BrokerSnapshot(forgotten_below=6))
+    orders = _journal(_submitting("before", 9, floor=6))
+    plan = reconcile(orders, BrokerSnapshot(next_valid_id=1))
+    assert plan.to_send == [] and _ids(plan.unknown) == ["before"]
+    later_day = BrokerSnapshot(next_valid_id=40)  # IBKR's new day moved on: still unknown
+    assert _ids(reconcile(orders, later_day).unknown) == ["before"]
+
+
+def test_the_unknown_verdict_outlives_the_router() -> None:
+    verdict = OrderHeld(
+        client_order_id="before", account="DU1", reason="unknown", order=_order("before"),
+        unknown=True,
+    )  # fmt: skip
+    orders = _journal(_submitting("before", 9, floor=6), verdict)
+    plan = reconcile(orders, BrokerSnapshot(next_valid_id=40))
     assert plan.to_send == [] and _ids(plan.unknown) == ["before"]
 
 
 def test_an_order_sent_after_the_rollover_is_judged_as_usual() -> None:
-    orders = _journal(_submitting("before", 5), _submitting("after", 6))
-    plan = reconcile(orders, BrokerSnapshot(forgotten_below=6))
+    orders = _journal(_submitting("before", 9, floor=6), _submitting("after", 10, floor=1))
+    plan = reconcile(orders, BrokerSnapshot(next_valid_id=1))
     assert _ids(plan.to_send) == ["after"] and _ids(plan.unknown) == ["before"]
 
 
 def test_a_held_order_never_sent_is_sent_whatever_the_day() -> None:
     held = OrderHeld(client_order_id="held", account="DU1", reason="down", order=_order("held"))
-    plan = reconcile(_journal(held), BrokerSnapshot(forgotten_below=100))
+    plan = reconcile(_journal(held), BrokerSnapshot(next_valid_id=1))
     assert _ids(plan.to_send) == ["held"] and plan.unknown == []
 
 
@@ -105,10 +118,10 @@ def test_an_acknowledged_order_absent_from_ibkr_is_unknown_never_resent() -> Non
 
 
 def test_an_unknown_order_found_later_is_settled_by_what_ibkr_says() -> None:
-    orders = _journal(_submitting("before", 5))
-    assert _ids(reconcile(orders, BrokerSnapshot(forgotten_below=6)).unknown) == ["before"]
+    orders = _journal(_submitting("before", 9, floor=6))
+    assert _ids(reconcile(orders, BrokerSnapshot(next_valid_id=1)).unknown) == ["before"]
     found = BrokerSnapshot(
-        orders={"before": BrokerOrder("before", 5, 77, "accepted")}, forgotten_below=6
+        orders={"before": BrokerOrder("before", 9, 77, "accepted")}, next_valid_id=1
     )
     plan = reconcile(orders, found)
     assert plan.unknown == [] and plan.to_send == []

@@ -161,7 +161,9 @@ class OrderDesk:
         if await self._expire_if_due(record, "expired before it was sent"):
             return  # qualifying took the last of its time
         record.attempts += 1
-        record.sent_order_id = self._gateway.reserve_order_id()  # journalled: never reused
+        lease = self._gateway.reserve_order_id()  # journalled: the id is never used again
+        record.sent_order_id = lease.order_id if lease is not None else None
+        record.ibkr_floor = lease.ibkr_floor if lease is not None else None
         await self._publish.orders([_submitting(record, order, instrument.con_id)])
         record.move("submitting")  # only once the write-ahead record is durable
         self.orders.add(record)
@@ -186,7 +188,8 @@ class OrderDesk:
             self._unknown.add(record.client_order_id)
             why = "unknown at IBKR: absent after its day rolled over (gateway restart); not resent"
             log.error("order %s %s", record, why)
-            await self._publish.orders([OrderHeld(**record.ids(), reason=why, order=record.order)])
+            held = OrderHeld(**record.ids(), reason=why, order=record.order, unknown=True)
+            await self._publish.orders([held])
 
     async def _settle(self, client_order_id: str) -> bool:
         """Reconcile now; True once the order is no longer in doubt."""
@@ -239,4 +242,5 @@ def _submitting(record: TrackedOrder, order: ApprovedOrder, con_id: int | None) 
         **record.ids(), side=order.side, quantity=order.quantity, order_type=order.order_type,
         limit_price=order.limit_price, stop_price=order.stop_price, con_id=con_id,
         attempt=record.attempts, order=order, broker_order_id=record.sent_order_id,
+        ibkr_floor=record.ibkr_floor,
     )  # fmt: skip

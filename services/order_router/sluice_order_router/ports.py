@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
+from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_proto import ApprovedOrder, Fill, Instrument
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
 
@@ -84,8 +85,9 @@ class BrokerGateway(Protocol):
     def protect_order_ids(self, high_water: int) -> None:
         """Never send an order id at or below ``high_water`` (the journal's highest)."""
 
-    def reserve_order_id(self) -> int | None:
-        """The id the next ``place`` is to use, where the client picks it (socket); else None."""
+    def reserve_order_id(self) -> OrderIdLease | None:
+        """The id the next ``place`` is to use (and IBKR's floor now), where the client picks
+        it (socket); None elsewhere, or while the link is down."""
 
     async def place(
         self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None

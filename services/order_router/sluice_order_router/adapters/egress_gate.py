@@ -19,6 +19,7 @@ from sluice_order_router.adapters.rest.errors import EgressMismatchError
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.egress import egress_verdict
+from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_order_router.ports import (
     BrokerGateway,
     OnConnection,
@@ -118,7 +119,7 @@ class EgressGate:
     def protect_order_ids(self, high_water: int) -> None:
         self.inner.protect_order_ids(high_water)
 
-    def reserve_order_id(self) -> int | None:
+    def reserve_order_id(self) -> OrderIdLease | None:
         return self.inner.reserve_order_id()
 
     async def place(

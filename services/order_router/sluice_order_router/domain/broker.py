@@ -40,6 +40,6 @@ class BrokerSnapshot:
 
     orders: dict[str, BrokerOrder] = field(default_factory=dict)
     fills: dict[str, list[Fill]] = field(default_factory=dict)
-    forgotten_below: int | None = None
-    """IBKR's day rolled over after the orders sent with an id below this (``OrderIds``): their
-    absence from these lists proves nothing. None where no rollover was seen (or no int ids)."""
+    next_valid_id: int | None = None
+    """IBKR's ``nextValidId`` at the current connection (socket path; None elsewhere): an
+    order sent when IBKR's floor was above it was sent before IBKR's day rolled over."""

@@ -7,9 +7,10 @@ are brought up to date (missed fills, cancels).
 
 IBKR's lists are day-scoped: after the gateway's daily restart its finished orders and
 executions are forgotten. So absence proves nothing for an order IBKR acknowledged (it can
-only be absent because it was forgotten), nor for one sent before IBKR's day rolled over
-(``BrokerSnapshot.forgotten_below``): such an order is *unknown*, never sent again; a later
-snapshot or pushed update that finds it by ``orderRef`` settles it.
+only be absent because it was forgotten), nor for one in doubt that was sent before IBKR's day
+rolled over (IBKR's ``nextValidId`` now is below its floor then, ``domain.order_ids``): such
+an order is *unknown* for good, never sent again; a later snapshot or pushed update that
+finds it by ``orderRef`` settles it.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def reconcile(orders: TrackedOrders, snapshot: BrokerSnapshot) -> ReconcilePlan:
         if found is not None:
             plan.events += apply_broker(record, found, fills, adopted=pending)
         elif not pending or _sent_before_rollover(record, snapshot):
+            if record.state == "submitting":
+                record.unknown = True  # sticky: a later connection cannot clear it
             plan.unknown.append(record)
         elif record.order is not None:
             plan.to_send.append(record)
@@ -54,5 +57,7 @@ def reconcile(orders: TrackedOrders, snapshot: BrokerSnapshot) -> ReconcilePlan:
 
 def _sent_before_rollover(record: TrackedOrder, snapshot: BrokerSnapshot) -> bool:
     """Whether an attempt of ``record`` went out before IBKR forgot the day it was sent in."""
-    below, sent = snapshot.forgotten_below, record.sent_order_id
-    return record.state == "submitting" and below is not None and sent is not None and sent < below
+    if record.state != "submitting":
+        return False
+    now, then = snapshot.next_valid_id, record.ibkr_floor
+    return record.unknown or (now is not None and then is not None and now < then)

@@ -89,6 +89,12 @@ class TrackedOrders:
             record.move("submitting")
             record.attempts = max(record.attempts, event.attempt)
             record.sent_order_id = event.broker_order_id or record.sent_order_id
+            record.ibkr_floor = event.ibkr_floor or record.ibkr_floor
+
+    def _held(self, event: OrderHeld) -> None:
+        record = self._intended(event)
+        if record is not None and event.unknown:  # the verdict outlives the router
+            record.unknown = True
 
     def _refused(self, event: OrderRejected) -> None:
         if event.rejected_by != "router":
@@ -136,7 +142,7 @@ _REPORTS: dict[type[Any], Report] = {
 """What IBKR reported, by event type, folded into the order it concerns."""
 
 _FOLDS: dict[type[Any], Fold] = {
-    OrderHeld: TrackedOrders._intended,
+    OrderHeld: TrackedOrders._held,
     OrderSubmitting: TrackedOrders._submitting,
     OrderRejected: TrackedOrders._refused,
     OrderExpired: TrackedOrders._expired,

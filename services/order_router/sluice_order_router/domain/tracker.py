@@ -53,6 +53,10 @@ class TrackedOrder:
     broker_order_id: int | str | None = None
     sent_order_id: int | None = None
     """The order id of the latest attempt, where the client picks it (socket path)."""
+    ibkr_floor: int | None = None
+    """IBKR's floor when the latest attempt was sent (``domain.order_ids``)."""
+    unknown: bool = False
+    """Absent after IBKR's day rolled over since it was sent: never sent again."""
     perm_id: int | None = None
     attempts: int = 0
     cancel_requested: bool = False

@@ -23,7 +23,7 @@ from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.client_ids import ClientIdPool
 from sluice_order_router.domain.md_refusals import md_refusal
-from sluice_order_router.domain.order_ids import OrderIds
+from sluice_order_router.domain.order_ids import OrderIdLease, OrderIds
 from sluice_order_router.ports import (
     BrokerRejectedError,
     NotConnectedError,
@@ -148,20 +148,20 @@ class SocketGateway:
     def protect_order_ids(self, high_water: int) -> None:
         self._ids.sent(high_water)
 
-    def reserve_order_id(self) -> int | None:
-        if not self._link.up:  # ``place`` will not send: an id journalled unsent would skew
-            return None  # the next connect's rollover check
-        order_id = self._ids.next_after(self.ib.client.getReqId())
-        self._ids.sent(order_id)
-        self.ib.paced.updateReqId(order_id + 1)
-        return order_id
+    def reserve_order_id(self) -> OrderIdLease | None:
+        if not self._link.up:  # ``place`` would not send it
+            return None
+        lease = self._ids.lease(self.ib.client.getReqId())
+        self.ib.paced.updateReqId(lease.order_id + 1)
+        return lease
 
     async def place(
         self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None
     ) -> BrokerOrder:
         self._require_up()
         ib_order = mapping.to_order(order)
-        ib_order.orderId = order_id or self.reserve_order_id() or 0
+        lease = None if order_id is not None else self.reserve_order_id()
+        ib_order.orderId = order_id or (lease.order_id if lease is not None else 0)
         trade = self.ib.placeOrder(mapping.to_contract(instrument), ib_order)
         await asyncio.wait_for(self._acknowledged(trade), self._options.ack_timeout_s)
         if mapping.duplicate_id(trade):
@@ -170,6 +170,7 @@ class SocketGateway:
         if placed is None or placed.status == "rejected":
             code, text = mapping.last_error(trade)
             raise BrokerRejectedError(code, text or "rejected by IBKR")
+        self._ids.acknowledged(trade.order.orderId)
         return placed
 
     async def cancel(self, client_order_id: str) -> None:
@@ -191,11 +192,12 @@ class SocketGateway:
                 executions = await self.ib.reqExecutionsAsync()
         except (TimeoutError, ConnectionError):  # ConnectionError: the socket dropped meanwhile
             raise NotConnectedError("IBKR did not answer the snapshot requests") from None
-        snapshot = BrokerSnapshot(forgotten_below=self._ids.forgotten_below)
+        snapshot = BrokerSnapshot(next_valid_id=self._ids.next_valid_id)
         for trade in trades:
             known = mapping.broker_order(trade)
             if known is not None:
                 snapshot.orders[known.client_order_id] = known
+                self._ids.acknowledged(trade.order.orderId)  # IBKR holds it on this day
         for fill in executions:
             ref = fill.execution.orderRef
             if ref:
