@@ -93,7 +93,7 @@ class TwsServer:
         """
         until = datetime.now(UTC) + timedelta(seconds=window)
         log.warning(
-            "restart: %d client(s) dropped, connections refused until %s (%.0f s)",
+            "restart: %d client(s) dropped, connections refused until %s (%.0f s); a new day",
             len(self.sessions), until.strftime("%H:%M:%S UTC"), window,
         )  # fmt: skip
         self.counters.restarts += 1
@@ -103,7 +103,7 @@ class TwsServer:
         self.venue.expire_day_orders()
         self.venue.store.new_day()
         self._next_order_id = 1
-        log.warning("restart: new day, order ids start again at %d", self.next_order_id())
+        log.info("restart: new day, order ids start again at %d", self.next_order_id())
         await asyncio.sleep(window)
         await self._listen()
 
