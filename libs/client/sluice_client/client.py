@@ -71,7 +71,7 @@ class SluiceClient:
             orders = await self._stack.enter_async_context(
                 kafka.reader(self.bootstrap, f"{self._client_id}.orders")
             )
-            await kafka.assign_from_end(orders, await kafka.partitions(orders, ORDERS_EVENTS))
+            await kafka.assign_from_end(orders, await self._partitions(orders, ORDERS_EVENTS))
             self._spawn(self._read_orders(orders))
         except BaseException:
             await self._stack.aclose()
@@ -184,6 +184,7 @@ class SluiceClient:
             _instrument(instrument),
             subscriber_id=subscriber_id or f"{self.strategy_id}.{uuid.uuid4().hex[:8]}",
             publish=self._publish_subscription,
+            partitions=self._partitions,
             on_close=self._streams.discard,
         )
         self._streams.add(stream)
@@ -207,16 +208,23 @@ class SluiceClient:
         await self._publish(MD_SUBSCRIPTIONS, event, event.instrument.key)
 
     async def _publish(self, topic: str, event: msgspec.Struct, key: str) -> None:
-        if self._producer is None:
-            raise SluiceClientError("the client is not started: use `async with SluiceClient(...)`")
+        producer = self._started()
         for attempt in range(1, self._attempts + 1):
             try:
-                await kafka.send(self._producer, topic, event, key, self._client_id)
+                await kafka.send(producer, topic, event, key, self._client_id)
                 return
             except KafkaError:
                 if attempt == self._attempts:
                     raise
                 await asyncio.sleep(RETRY_PAUSE_S * attempt)  # backoff before the same record
+
+    async def _partitions(self, consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+        return await kafka.partitions(self._started(), consumer, topic)
+
+    def _started(self) -> AIOKafkaProducer:
+        if self._producer is None:
+            raise SluiceClientError("the client is not started: use `async with SluiceClient(...)`")
+        return self._producer
 
     def _spawn(self, work: Any) -> None:
         task: asyncio.Task[None] = asyncio.get_running_loop().create_task(work)

@@ -94,12 +94,13 @@ async def reader(bootstrap: str, client_id: str) -> AsyncIterator[AIOKafkaConsum
         await consumer.stop()
 
 
-async def partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+async def partitions(
+    producer: AIOKafkaProducer, consumer: AIOKafkaConsumer, topic: str
+) -> list[TopicPartition]:
     """Every partition of ``topic``; ``TopicMissingError`` when the stack has not created it."""
-    await consumer.topics()  # refreshes the cluster metadata
-    numbers = consumer.partitions_for_topic(topic)
-    if not numbers:
+    if topic not in await consumer.topics():  # asked first: a missing topic answers at once
         raise TopicMissingError(f"topic {topic} does not exist: start Sluice on this cluster first")
+    numbers = await producer.partitions_for(topic)
     return [TopicPartition(topic, number) for number in sorted(numbers)]
 
 

@@ -15,6 +15,7 @@ from sluice_proto.codec import EventDecodeError, decode
 from sluice_proto.topics import MD_QUOTES
 
 Publish = Callable[[MdSubscribe | MdUnsubscribe], Awaitable[None]]
+Partitions = Callable[[AIOKafkaConsumer, str], Awaitable[list[TopicPartition]]]
 
 
 class QuoteStream:
@@ -34,6 +35,7 @@ class QuoteStream:
         *,
         subscriber_id: str,
         publish: Publish,
+        partitions: Partitions,
         on_close: Callable[[QuoteStream], None],
     ) -> None:
         self.instrument = instrument
@@ -41,6 +43,7 @@ class QuoteStream:
         self._bootstrap = bootstrap
         self._client_id = client_id
         self._publish = publish
+        self._partitions = partitions
         self._on_close = on_close
         self._stack: AsyncExitStack | None = None
         self._consumer: AIOKafkaConsumer | None = None
@@ -53,7 +56,7 @@ class QuoteStream:
             consumer = await stack.enter_async_context(
                 kafka.reader(self._bootstrap, f"{self._client_id}.quotes")
             )
-            every = await kafka.partitions(consumer, MD_QUOTES)
+            every = await self._partitions(consumer, MD_QUOTES)
             mine = TopicPartition(MD_QUOTES, kafka.partition_for(self.instrument.key, len(every)))
             await kafka.assign_from_end(consumer, [mine])
             await self._publish(
