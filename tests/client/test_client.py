@@ -49,6 +49,6 @@ async def test_an_invalid_signal_is_refused_before_publishing() -> None:
 
 
 async def test_no_broker_is_one_clear_error() -> None:
-    with pytest.raises(BrokerUnavailableError, match=r"no Kafka broker at 127\.0\.0\.1:9"):
+    with pytest.raises(BrokerUnavailableError, match=r"no Kafka broker answers at 127\.0\.0\.1:9"):
         async with SluiceClient("127.0.0.1:9", "strat"):
             pass

@@ -46,9 +46,7 @@ def partition_for(key: str, partitions: int) -> int:
 
 def unreachable(bootstrap: str) -> BrokerUnavailableError:
     """The one-line error for a broker that does not answer."""
-    return BrokerUnavailableError(
-        f"no Kafka broker at {bootstrap}: start one (sluice kafka) or set SLUICE_KAFKA_BOOTSTRAP"
-    )
+    return BrokerUnavailableError(f"no Kafka broker answers at {bootstrap}")
 
 
 async def start_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
