@@ -118,8 +118,10 @@ def cancel(
     answer = run_on_kafka(work, server)
     if as_json:
         typer.echo(json.dumps({"answer": json.loads(encode(answer)) if answer else None}))
+    elif isinstance(answer, CancelRejected):
+        typer.echo(f"cancel rejected: {answer.text}")
     elif answer is not None:
-        typer.echo(f"{event_type(answer)}: {encode(answer).decode()}")
+        typer.echo(f"{event_type(answer)}: {answer.client_order_id}")
     if isinstance(answer, OrderCancelled):
         return
     if answer is None:

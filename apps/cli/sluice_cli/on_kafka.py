@@ -23,6 +23,14 @@ T = TypeVar("T")
 
 BOOTSTRAP_HELP = "Kafka bootstrap servers (default: $SLUICE_KAFKA_BOOTSTRAP)"
 JSON_HELP = "print JSON (for scripts) instead of a table"
+HEADERS = {
+    "strategy_id": "strategy",
+    "signal_id": "signal",
+    "filled_quantity": "filled",
+    "trading_allowed": "trading",
+    "kill_switch": "killed",
+}
+"""Short table headers where the field name would not fit an 80-column terminal."""
 
 
 def resolve_bootstrap(option: str | None) -> str:
@@ -77,7 +85,7 @@ def show(
     names = list(columns or rows[0])
     table = Table(title=title, title_justify="left")
     for name in names:
-        table.add_column(name.replace("_", " "), overflow="fold")
+        table.add_column(HEADERS.get(name, name.replace("_", " ")), overflow="fold")
     for row in rows:
         table.add_row(*("" if row[name] is None else str(row[name]) for name in names))
     Console().print(table)
