@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.support.kafka_broker import running_broker
-from tests.support.kafka_stack import KafkaStack, running_stack
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,14 +27,3 @@ async def kafka_bootstrap(request: pytest.FixtureRequest) -> AsyncIterator[str]:
         return
     async with running_broker() as broker:
         yield broker.bootstrap
-
-
-@pytest.fixture(scope="session")
-def kafka_stack(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[KafkaStack]:
-    """Sluice answering on the real broker (risk, router, market-data, keeper, TWS simulator),
-    in its own process, trading a fresh paper account; shared by the whole session."""
-    log = tmp_path_factory.mktemp("kafka-stack") / "stack.log"
-    with running_stack(kafka_bootstrap, log) as stack:
-        yield stack

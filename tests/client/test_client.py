@@ -32,7 +32,7 @@ async def test_a_publish_that_times_out_is_retried_with_the_same_signal_id(
     monkeypatch.setattr(client, "RETRY_PAUSE_S", 0)
     sluice = SluiceClient("127.0.0.1:9", "strat")
     producer = FlakyProducer()
-    sluice._producer = producer  # type: ignore[assignment]
+    sluice._producer = producer
 
     signal = await sluice.signal("AAPL", "BUY", 3, order_type="LMT", limit_price="187.5")
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from sluice_bus import make_bus
 from sluice_client import (
     OrderAccepted,
     OrderCancelled,
@@ -16,6 +17,8 @@ from sluice_client import (
     Quote,
     SluiceClient,
 )
+from sluice_proto import MdSubscribe, MdUnsubscribe
+from sluice_proto.topics import MD_SUBSCRIPTIONS
 from tests.support.kafka_stack import KafkaStack
 
 pytestmark = pytest.mark.kafka
@@ -78,3 +81,22 @@ async def test_a_resting_order_is_cancelled(kafka_stack: KafkaStack) -> None:
         outcome = await client.outcome(signal, timeout=60)
 
     assert isinstance(outcome, OrderCancelled), outcome
+
+
+async def test_a_bare_quote_loop_is_unsubscribed_when_the_client_closes(
+    kafka_stack: KafkaStack,
+) -> None:
+    subscriber = f"bare-{uuid.uuid4().hex[:8]}"
+    async with SluiceClient(kafka_stack.bootstrap, strategy()) as client:
+        async for quote in client.quotes("AAPL", subscriber_id=subscriber):
+            assert quote.instrument.symbol == "AAPL"
+            break
+
+    sent = [
+        type(message.event)
+        async for message in make_bus("client-test", kafka_stack.bootstrap).replay(
+            [MD_SUBSCRIPTIONS]
+        )
+        if getattr(message.event, "subscriber_id", None) == subscriber
+    ]
+    assert sent == [MdSubscribe, MdUnsubscribe]

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from sluice_proto import SessionState
 from sluice_proto.topics import SESSION_STATE
 from tests.support.polling import eventually
@@ -39,6 +41,21 @@ class KafkaStack:
     bootstrap: str
     account: str
     log: Path
+
+
+@pytest.fixture(scope="package")
+def kafka_stack(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[KafkaStack]:
+    """Sluice answering on the session's broker, trading a fresh paper account.
+
+    Package-scoped, imported by the conftest of each package that uses it: the stack runs only
+    while that package's tests do, never beside another package's services on the same topics
+    (two simulators would quote the same instrument at two prices).
+    """
+    log = tmp_path_factory.mktemp("kafka-stack") / "stack.log"
+    with running_stack(kafka_bootstrap, log) as stack:
+        yield stack
 
 
 @contextlib.contextmanager
