@@ -39,7 +39,8 @@ public class Strategy {
     static final String QUOTES = "sluice.md.quotes.v1";
     static final String EVENTS = "sluice.orders.events.v1";
     static final Set<String> FINAL =
-            Set.of("order_filled", "order_cancelled", "order_rejected", "order_broker_rejected");
+            Set.of("order_filled", "order_cancelled", "order_rejected", "order_broker_rejected",
+                    "order_expired");
     static final ObjectMapper JSON = new ObjectMapper();
 
     public static void main(String[] args) throws Exception {

@@ -1,8 +1,9 @@
 """Sluice answering on a real Kafka broker: the embedded stack (``LocalStack``, as ``sluice up``
 runs it) in its own process, so tests may block on command-line tools while it trades.
 
-Run as ``python -m tests.support.kafka_stack BOOTSTRAP ACCOUNT``: it prints ``ready`` once the
-session-keeper lets the account trade, and stops cleanly on SIGTERM.
+Run as ``python -m tests.support.kafka_stack BOOTSTRAP ACCOUNT``: it prints ``ready`` once an
+order of the account has been filled (so the account holds one AAPL from the start), and
+stops cleanly on SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,19 +19,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
-from sluice_proto import SessionState
-from sluice_proto.topics import SESSION_STATE
-from tests.support.polling import eventually
-
-if TYPE_CHECKING:
-    from sluice_cli.stack import LocalStack
+from sluice_client import OrderFilled, SluiceClient
 
 ROOT = Path(__file__).resolve().parents[2]
 READY = "ready"
+PROBE_SYMBOL = "AAPL"
+PROBE_ATTEMPTS = 20
 START_TIMEOUT_S = 120.0
 
 
@@ -101,25 +98,31 @@ async def _serve(bootstrap: str, account: str) -> None:
     stack = LocalStack(StackConfig(account=account, bus=SluiceSettings(kafka_bootstrap=bootstrap)))
     await stack.start()
     try:
-        await eventually(
-            lambda: _trading_allowed(stack, account),
-            within=START_TIMEOUT_S,
-            what=f"a session verdict letting {account} trade",
-            interval=0.2,
-        )
+        await _trades(bootstrap, account)
         print(READY, flush=True)
         await stop.wait()
     finally:
         await stack.stop()
 
 
-async def _trading_allowed(stack: LocalStack, account: str) -> bool:
-    latest = None
-    async for message in stack.operator.replay([SESSION_STATE]):
-        event = message.event
-        if isinstance(event, SessionState) and event.account == account:
-            latest = event
-    return latest is not None and latest.trading_allowed
+async def _trades(bootstrap: str, account: str) -> None:
+    """Return once a market order of the account is filled end to end.
+
+    The services share consumer groups with the stack of the package before, so a group may
+    still be rebalancing when this one starts: only a filled order proves that risk (with its
+    quote and session feeds), the router and market-data all have their partitions.
+    """
+    async with SluiceClient(bootstrap, "stack-probe") as client:
+        await client.subscribe(PROBE_SYMBOL, "stack-probe")
+        outcomes = []
+        for _ in range(PROBE_ATTEMPTS):
+            signal = await client.signal(PROBE_SYMBOL, "BUY", 1, account=account)
+            outcome = await client.outcome(signal, timeout=START_TIMEOUT_S)
+            if isinstance(outcome, OrderFilled):
+                return
+            outcomes.append(outcome)
+            await asyncio.sleep(1.0)  # before the next probe: the groups settle in seconds
+    raise RuntimeError(f"the stack never filled a probe order: {outcomes}")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from sluice_proto import (
 )
 from sluice_proto.codec import event_type
 from sluice_proto.control import ALL_ACCOUNTS
+from sluice_proto.orders import FINAL_STATUSES
 
 
 @dataclass(slots=True)
@@ -113,7 +114,7 @@ def pnl_rows(state: OperatorState, account: str | None) -> list[dict[str, Any]]:
 
 
 def order_rows(state: OperatorState, account: str | None, every: bool) -> list[dict[str, Any]]:
-    """Risk's orders (the open ones unless ``every``) with the latest step of each."""
+    """Risk's orders (those not final, unless ``every``) with the latest step of each."""
     return [
         {
             "client_order_id": o.client_order_id,
@@ -130,7 +131,7 @@ def order_rows(state: OperatorState, account: str | None, every: bool) -> list[d
             "step": state.steps.get(o.client_order_id, ""),
         }
         for o in sorted(state.orders.values(), key=lambda o: o.ts)
-        if account in (None, o.account) and (every or o.status == "open")
+        if account in (None, o.account) and (every or o.status not in FINAL_STATUSES)
     ]
 
 

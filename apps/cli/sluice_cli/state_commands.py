@@ -49,7 +49,7 @@ def orders(
     bootstrap: Bootstrap = None,
     as_json: Json = False,
 ) -> None:
-    """Open orders (risk's view) and the latest step of each (from the order events)."""
+    """Open and parked orders (risk's view), with the latest step of each order."""
     server = resolve_bootstrap(bootstrap)
     state = run_on_kafka(read_state(server, [RISK_STATE, ORDERS_EVENTS]), server)
     show(

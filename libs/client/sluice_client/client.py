@@ -158,9 +158,10 @@ class SluiceClient:
 
     def lifecycle(self, order: Order) -> AsyncIterator[Any]:
         """The order's events as they happen (from when this client published it), ending
-        with its final event: ``order_filled``, ``order_cancelled``, ``order_rejected`` or
-        ``order_broker_rejected``. ``cancel_rejected`` and the other interim events are
-        yielded too; ``signal_duplicate`` notices are not."""
+        with its final event: ``order_filled``, ``order_cancelled``, ``order_rejected``,
+        ``order_broker_rejected`` or ``order_expired`` (``final_status`` of the contract).
+        ``cancel_rejected`` and the other interim events (``order_parked``...) are yielded too;
+        ``signal_duplicate`` notices are not."""
         return self._lifecycles.follow(order.client_order_id)
 
     # A deadline per call is what a strategy wants here; asyncio.timeout does the work.
