@@ -1,4 +1,4 @@
-"""Sluice on the real broker for this package's tests (see tests/support/kafka_stack.py)."""
+"""Sluice on the real broker while this package's tests run (tests/support/kafka_stack.py)."""
 
 from tests.support.kafka_stack import kafka_stack
 

@@ -48,9 +48,10 @@ def kafka_stack(
 ) -> Iterator[KafkaStack]:
     """Sluice answering on the session's broker, trading a fresh paper account.
 
-    Package-scoped, imported by the conftest of each package that uses it: the stack runs only
-    while that package's tests do, never beside another package's services on the same topics
-    (two simulators would quote the same instrument at two prices).
+    Imported by the conftest of each package (a directory with ``__init__.py``) that uses it,
+    so the stack runs only while that package's tests do, never beside another package's
+    services: they share consumer groups (the order-router's) and instruments (two simulators
+    would quote one instrument at two prices).
     """
     log = tmp_path_factory.mktemp("kafka-stack") / "stack.log"
     with running_stack(kafka_bootstrap, log) as stack:
