@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import msgspec
 import typer
 
-from sluice_cli.on_kafka import BOOTSTRAP_HELP, JSON_HELP, resolve_bootstrap, run_on_kafka
+from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of
+from sluice_cli.on_kafka import JSON_HELP, run_on_kafka
 from sluice_client import CancelRejected, OrderCancelled, Quote, SluiceClient, final_status
 from sluice_proto import Instrument
 from sluice_proto.codec import encode, event_type
@@ -46,7 +47,7 @@ def subscribe(
 ) -> None:
     """Subscribe to an instrument's quotes (until sluice unsubscribe); show the first one."""
     instrument = _instrument(symbol, sec_type, exchange, currency)
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     quote = run_on_kafka(_subscribe(server, instrument, subscriber, wait), server)
     if as_json:
         document: dict[str, Any] = {"instrument": instrument.key, "subscriber_id": subscriber}
@@ -87,7 +88,7 @@ def unsubscribe(
 ) -> None:
     """Drop a subscription made with sluice subscribe (same subscriber id)."""
     instrument = _instrument(symbol, sec_type, exchange, currency)
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     run_on_kafka(_unsubscribe(server, instrument, subscriber), server)
     if as_json:
         typer.echo(json.dumps({"instrument": instrument.key, "subscriber_id": subscriber}))
@@ -111,7 +112,7 @@ def cancel(
     as_json: Json = False,
 ) -> None:
     """Cancel the order of a signal; wait for order_cancelled (or why it could not be)."""
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     work = _cancel(
         server, strategy=strategy, signal_id=signal_id, account=account, reason=reason, wait=wait
     )

@@ -15,11 +15,10 @@ from typing import Annotated
 import typer
 
 from sluice_bus import make_bus
+from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of
 from sluice_cli.on_kafka import (
-    BOOTSTRAP_HELP,
     JSON_HELP,
     read_state,
-    resolve_bootstrap,
     run_on_kafka,
 )
 from sluice_proto import KillSwitch, Resume
@@ -70,7 +69,7 @@ def _operator() -> str:
 def _send(
     command: KillSwitch | Resume, *, killed: bool, wait: float, bootstrap: str | None, as_json: bool
 ) -> None:
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     confirmed = run_on_kafka(_publish_and_confirm(server, command, killed, wait), server)
     switch = "on" if killed else "off"
     if as_json:

@@ -1,27 +1,24 @@
-"""What every operator command does on Kafka: find the broker, read the topics, and turn a
-broker that does not answer into one line and exit status 2."""
+"""What every operator command does on Kafka: run its client (a broker that does not answer
+is ``broker_reach``'s one line and exit 2), read the topics, show rows."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 import typer
-from aiokafka.errors import KafkaConnectionError
 from rich.console import Console
 from rich.table import Table
 
 from sluice_bus import make_bus
+from sluice_cli.broker_reach import EXIT_NO_BROKER, kafka_client, no_broker
 from sluice_cli.operator_state import OperatorState
 from sluice_client import BrokerUnavailableError, SluiceClientError
-from sluice_runtime import SluiceSettings, load_settings
 
 T = TypeVar("T")
 
-BOOTSTRAP_HELP = "Kafka bootstrap servers (default: $SLUICE_KAFKA_BOOTSTRAP)"
 JSON_HELP = "print JSON (for scripts) instead of a table"
 HEADERS = {
     "strategy_id": "strategy",
@@ -33,30 +30,20 @@ HEADERS = {
 """Short table headers where the field name would not fit an 80-column terminal."""
 
 
-def resolve_bootstrap(option: str | None) -> str:
-    """``--bootstrap``, else ``SLUICE_KAFKA_BOOTSTRAP``; a usage error (exit 2) without either."""
-    bootstrap = option or load_settings(SluiceSettings).kafka_bootstrap
-    if not bootstrap:
-        raise typer.BadParameter(
-            "set SLUICE_KAFKA_BOOTSTRAP=host:port (or pass --bootstrap): the in-memory bus of "
-            "`sluice up` is private to its process",
-            param_hint="--bootstrap",
-        )
-    return bootstrap
-
-
 def run_on_kafka(work: Coroutine[Any, Any, T], bootstrap: str) -> T:
-    """Run a command's work; no broker (or no Sluice topics) is one line on stderr, exit 2."""
-    # aiokafka logs every failed connection attempt; the one line below says it all.
-    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    """Run a command's work; no broker is ``no_broker``'s one line, and so is a cluster
+    Sluice has not created its topics on (both exit 2)."""
     try:
-        return asyncio.run(work)
-    except (KafkaConnectionError, BrokerUnavailableError):
-        message = f"no Kafka broker at {bootstrap}: start one (sluice kafka) or fix --bootstrap"
-    except SluiceClientError as exc:
-        message = str(exc)
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+        with kafka_client(bootstrap):
+            try:
+                return asyncio.run(work)
+            except BrokerUnavailableError:
+                no_broker(bootstrap)
+            except SluiceClientError as exc:
+                typer.echo(f"sluice: {exc}", err=True)
+                raise typer.Exit(EXIT_NO_BROKER) from None
+    finally:
+        work.close()  # not started when no broker answers: no "never awaited" warning
 
 
 async def read_state(bootstrap: str, topics: Sequence[str]) -> OperatorState:

@@ -8,11 +8,10 @@ from typing import Annotated
 import typer
 
 from sluice_cli import operator_state as views
+from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of
 from sluice_cli.on_kafka import (
-    BOOTSTRAP_HELP,
     JSON_HELP,
     read_state,
-    resolve_bootstrap,
     run_on_kafka,
     show,
 )
@@ -25,7 +24,7 @@ Json = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 def positions(account: Account = None, bootstrap: Bootstrap = None, as_json: Json = False) -> None:
     """Positions per account and instrument, marked as risk last wrote them."""
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     state = run_on_kafka(read_state(server, [RISK_STATE]), server)
     show(
         views.position_rows(state, account),
@@ -38,7 +37,7 @@ def positions(account: Account = None, bootstrap: Bootstrap = None, as_json: Jso
 
 def pnl(account: Account = None, bootstrap: Bootstrap = None, as_json: Json = False) -> None:
     """Realised, unrealised and total PnL per account, and today's realised PnL."""
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     state = run_on_kafka(read_state(server, [RISK_STATE]), server)
     show(views.pnl_rows(state, account), title="PnL", as_json=as_json, empty="no PnL yet")
 
@@ -50,7 +49,7 @@ def orders(
     as_json: Json = False,
 ) -> None:
     """Open and parked orders (risk's view), with the latest step of each order."""
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     state = run_on_kafka(read_state(server, [RISK_STATE, ORDERS_EVENTS]), server)
     show(
         views.order_rows(state, account, every),
@@ -64,7 +63,7 @@ def orders(
 
 def status(account: Account = None, bootstrap: Bootstrap = None, as_json: Json = False) -> None:
     """Per account: session state, whether it may trade, egress verdict and kill switch."""
-    server = resolve_bootstrap(bootstrap)
+    server = bootstrap_of(bootstrap)
     state = run_on_kafka(read_state(server, [SESSION_STATE, SESSION_REPORTS, RISK_STATE]), server)
     rows = views.status_rows(state, account)
     every = views.global_kill(state)
