@@ -16,8 +16,13 @@ from tests.support.net import free_port
         ("signal", "AAPL", "BUY", "100", "--type", "LMT", "--limit", "187.40"),
         ("tail", "sluice.orders.events.v1"),
         ("up",),
+        ("subscribe", "AAPL"),
+        ("cancel", "s-42"),
+        ("kill",),
+        ("status",),
+        ("orders",),
     ],
-    ids=["signal", "tail", "up"],
+    ids=["signal", "tail", "up", "subscribe", "cancel", "kill", "status", "orders"],
 )
 def test_no_broker_is_one_line_naming_it_and_exit_2(command: tuple[str, ...]) -> None:
     bootstrap = f"127.0.0.1:{free_port()}"  # nothing listens there

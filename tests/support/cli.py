@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -86,3 +87,16 @@ def order_events(url: str, timeout_s: float = 60.0) -> list[dict[str, str]]:
             return events
         assert time.monotonic() < deadline, f"no settled event at {url}: {events}"
         time.sleep(0.2)  # poll interval
+
+
+async def sluice_async(*args: str) -> subprocess.CompletedProcess[str]:
+    """``sluice`` run like ``sluice()``, without blocking the event loop of an async test."""
+    process = await asyncio.create_subprocess_exec(
+        *SLUICE, *args, env=ENV, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    async with asyncio.timeout(120):
+        out, err = await process.communicate()
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(
+        [*SLUICE, *args], process.returncode, out.decode(), err.decode()
+    )

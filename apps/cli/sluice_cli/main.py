@@ -31,6 +31,17 @@ COMMANDS: dict[str, Entry] = {
     "tail": Entry("sluice_cli.kafka_tools:tail", "Print the events of topics as they arrive."),
     "sim": Entry("sluice_cli.sim:sim_app", "Run the IBKR simulators on their own."),
     "doctor": Entry("sluice_cli.doctor:doctor", "Diagnose an IB Gateway / TWS connection."),
+    "subscribe": Entry("sluice_cli.client_commands:subscribe", "Subscribe to quotes (Kafka)."),
+    "unsubscribe": Entry("sluice_cli.client_commands:unsubscribe", "Drop a quote subscription."),
+    "cancel": Entry("sluice_cli.client_commands:cancel", "Cancel the order of a signal."),
+    "kill": Entry("sluice_cli.control_commands:kill", "Kill switch on: stop and cancel orders."),
+    "resume": Entry("sluice_cli.control_commands:resume", "Kill switch off."),
+    "positions": Entry("sluice_cli.state_commands:positions", "Positions per instrument."),
+    "pnl": Entry("sluice_cli.state_commands:pnl", "PnL per account."),
+    "orders": Entry("sluice_cli.state_commands:orders", "Open orders and their latest step."),
+    "status": Entry(
+        "sluice_cli.state_commands:status", "Session, egress and kill switch per account."
+    ),
 }
 
 

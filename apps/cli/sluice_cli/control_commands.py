@@ -1,0 +1,103 @@
+"""``sluice kill`` and ``sluice resume``: the kill switch on ``sluice.control.v1``.
+
+Each waits until risk's state on Kafka shows the switch as asked (risk writes it in the same
+transaction as its cancels), so "done" means risk has acted, not only that a record was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import time
+from typing import Annotated
+
+import typer
+
+from sluice_bus import make_bus
+from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of
+from sluice_cli.on_kafka import (
+    JSON_HELP,
+    read_state,
+    run_on_kafka,
+)
+from sluice_proto import KillSwitch, Resume
+from sluice_proto.codec import encode
+from sluice_proto.control import ALL_ACCOUNTS
+from sluice_proto.topics import CONTROL, RISK_STATE
+
+CONFIRM_POLL_S = 0.2
+
+AccountOption = Annotated[str, typer.Option(help="the account, or * for every account")]
+Reason = Annotated[str, typer.Option(help="why (kept with the switch)")]
+Wait = Annotated[float, typer.Option(help="seconds to wait for risk to confirm (0: don't)")]
+Bootstrap = Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)]
+Json = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
+
+
+def kill(
+    account: AccountOption = ALL_ACCOUNTS,
+    reason: Reason = "",
+    wait: Wait = 15.0,
+    bootstrap: Bootstrap = None,
+    as_json: Json = False,
+) -> None:
+    """Stop new orders of the account (every account by default) and cancel its open orders."""
+    command = KillSwitch(account=account, operator=_operator(), reason=reason)
+    _send(command, killed=True, wait=wait, bootstrap=bootstrap, as_json=as_json)
+
+
+def resume(
+    account: AccountOption = ALL_ACCOUNTS,
+    reason: Reason = "",
+    wait: Wait = 15.0,
+    bootstrap: Bootstrap = None,
+    as_json: Json = False,
+) -> None:
+    """Lift the kill switch of the account (* lifts every switch)."""
+    command = Resume(account=account, operator=_operator(), reason=reason)
+    _send(command, killed=False, wait=wait, bootstrap=bootstrap, as_json=as_json)
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment (some containers)
+        return "unknown"
+
+
+def _send(
+    command: KillSwitch | Resume, *, killed: bool, wait: float, bootstrap: str | None, as_json: bool
+) -> None:
+    server = bootstrap_of(bootstrap)
+    confirmed = run_on_kafka(_publish_and_confirm(server, command, killed, wait), server)
+    switch = "on" if killed else "off"
+    if as_json:
+        document = {"published": json.loads(encode(command)), "confirmed": confirmed}
+        typer.echo(json.dumps(document))
+    elif confirmed:
+        typer.echo(f"kill switch {switch} for {command.account} (risk confirmed)")
+    else:
+        typer.echo(f"published: kill switch {switch} for {command.account}")
+    if wait > 0 and not confirmed:
+        typer.echo(f"risk did not confirm within {wait:g}s: is risk running?", err=True)
+        raise typer.Exit(1)
+
+
+async def _publish_and_confirm(
+    bootstrap: str, command: KillSwitch | Resume, killed: bool, wait: float
+) -> bool:
+    bus = make_bus("sluice-cli", bootstrap)
+    await bus.start()
+    try:
+        await bus.publish(CONTROL, command, key=command.account)
+    finally:
+        await bus.stop()
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        state = await read_state(bootstrap, [RISK_STATE])
+        switch = state.accounts.get(command.account)
+        if switch is not None and switch.killed == killed:
+            return True
+        await asyncio.sleep(CONFIRM_POLL_S)
+    return False

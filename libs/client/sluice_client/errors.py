@@ -1,0 +1,23 @@
+"""What the client raises: one exception type per thing a strategy can act on."""
+
+from __future__ import annotations
+
+
+class SluiceClientError(RuntimeError):
+    """Base of every error the client raises; the message is one line for people."""
+
+
+class BrokerUnavailableError(SluiceClientError):
+    """No Kafka broker answers at the bootstrap address."""
+
+
+class TopicMissingError(SluiceClientError):
+    """A Sluice topic does not exist yet: the stack has not been started on this cluster."""
+
+
+class SubscriptionRejectedError(SluiceClientError):
+    """Market-data refused a quote subscription (``reason_code`` as in the contract)."""
+
+    def __init__(self, reason_code: str, message: str) -> None:
+        super().__init__(f"{reason_code}: {message}")
+        self.reason_code = reason_code

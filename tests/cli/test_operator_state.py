@@ -1,0 +1,96 @@
+"""What the operator commands show, folded from events (no broker)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sluice_cli.operator_state import fold, global_kill, order_rows, pnl_rows, status_rows
+from sluice_proto import (
+    EgressReport,
+    Instrument,
+    OrderAccepted,
+    PositionState,
+    RiskAccountState,
+    RiskOrderState,
+    SessionState,
+)
+
+AAPL = Instrument(symbol="AAPL")
+
+
+def position(account: str, quantity: str, realised: str, unrealised: str) -> PositionState:
+    return PositionState(
+        account=account,
+        instrument=AAPL,
+        quantity=Decimal(quantity),
+        avg_cost=Decimal(100),
+        realised_pnl=Decimal(realised),
+        unrealised_pnl=Decimal(unrealised),
+    )
+
+
+def order(coid: str, status: str) -> RiskOrderState:
+    return RiskOrderState(
+        client_order_id=coid,
+        account="DU1",
+        strategy_id="s",
+        signal_id=coid,
+        instrument=AAPL,
+        side="BUY",
+        quantity=Decimal(1),
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+def test_pnl_sums_the_latest_position_of_each_instrument() -> None:
+    state = fold(
+        [
+            position("DU1", "5", "0", "3"),
+            position("DU1", "2", "10", "-1"),  # the same line, later: replaces the first
+            RiskAccountState(account="DU1", day_realised_pnl=Decimal(10)),
+        ]
+    )
+
+    [row] = pnl_rows(state, None)
+
+    assert row == {
+        "account": "DU1",
+        "realised": "10",
+        "unrealised": "-1",
+        "total": "9",
+        "day_realised": "10",
+        "killed": False,
+    }
+
+
+def test_orders_are_the_open_ones_with_their_latest_step() -> None:
+    state = fold(
+        [
+            order("a", "open"),
+            order("b", "open"),
+            order("b", "filled"),
+            OrderAccepted(client_order_id="a", account="DU1", broker_order_id=1),
+        ]
+    )
+
+    assert [(r["client_order_id"], r["step"]) for r in order_rows(state, None, False)] == [
+        ("a", "order_accepted")
+    ]
+    assert {r["client_order_id"] for r in order_rows(state, None, True)} == {"a", "b"}
+    assert order_rows(state, "DU2", True) == []
+
+
+def test_status_shows_the_session_egress_and_a_global_kill() -> None:
+    state = fold(
+        [
+            SessionState(account="DU1", state="UP", trading_allowed=True, reason="ok"),
+            EgressReport(account="DU1", ok=False, observed_ip="1.2.3.4", expected_ip="5.6.7.8"),
+            RiskAccountState(account="*", killed=True, kill_reason="drill"),
+        ]
+    )
+
+    [row] = status_rows(state, "DU1")
+
+    assert (row["session"], row["trading_allowed"], row["egress"]) == ("UP", True, "mismatch")
+    assert (row["kill_switch"], row["kill_reason"]) == (True, "drill")
+    assert global_kill(state) == {"kill_switch": True, "kill_reason": "drill"}
