@@ -5,18 +5,16 @@ far longer than the test, so only the session command can bring the session back
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
-from sluice_bus import MemoryBroker, MemoryBus
-from sluice_order_router.publisher import Publisher
-from sluice_order_router.service import RouterService
+from sluice_bus import MemoryBus
 from sluice_proto.orders import OrderFilled, OrderHeld, OrderSubmitted
 from sluice_proto.session import ConnectionReport, SessionCommand, SessionCommandName
 from sluice_proto.topics import SESSION_COMMANDS, SESSION_REPORTS
 from sluice_sim.cp import CpSimulator
-from tests.egress.fixtures import cp_simulator, gateway, rest_settings
+from tests.rest.conftest import StartRestRouter
 from tests.support.collect import topic_events
 from tests.support.gateway import ACCOUNT
 from tests.support.orders import approved, kinds, send
@@ -26,30 +24,6 @@ pytestmark = pytest.mark.integration
 
 NEVER_S = 1e6
 """The keeper loop's reconnect backoff: it never retries on its own within a test."""
-
-
-@pytest.fixture
-async def sim() -> AsyncIterator[CpSimulator]:
-    async with cp_simulator(allowlist=None) as simulator:
-        yield simulator
-
-
-@pytest.fixture
-async def router(sim: CpSimulator) -> AsyncIterator[tuple[RouterService, MemoryBroker]]:
-    broker = MemoryBroker()
-    bus = MemoryBus(broker, "order-router")
-    await bus.start()
-    settings = rest_settings(
-        sim, None, SLUICE_EXPECTED_EGRESS_IP="127.0.0.1",
-        SLUICE_RECONNECT_INITIAL_S=NEVER_S, SLUICE_RECONNECT_MAX_S=NEVER_S,
-    )  # fmt: skip
-    rest = gateway(settings, on_session_report=Publisher(bus, ACCOUNT).report)
-    service = RouterService(bus, rest)
-    await service.start()
-    await eventually(lambda: service.readiness()[0], what="session up")
-    yield service, broker
-    await service.stop()
-    await bus.stop()
 
 
 Lapse = Callable[[CpSimulator], tuple[str, Callable[[], None]]]
@@ -74,11 +48,13 @@ def _no_bridge(sim: CpSimulator) -> tuple[str, Callable[[], None]]:
 )
 async def test_a_held_order_goes_out_once_when_a_session_command_finds_the_session(
     sim: CpSimulator,
-    router: tuple[RouterService, MemoryBroker],
+    start_rest_router: StartRestRouter,
     lapse: Lapse,
     command: SessionCommandName,
 ) -> None:
-    service, broker = router
+    service, broker = await start_rest_router(
+        SLUICE_RECONNECT_INITIAL_S=NEVER_S, SLUICE_RECONNECT_MAX_S=NEVER_S
+    )
     endpoint, come_back = lapse(sim)
     await eventually(lambda: not service.readiness()[0], what="the lapse noticed by the poll")
     # the keeper loop's own attempt after the start's has failed: it now backs off for good

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from sluice_proto import Fill
+from sluice_proto.common import Side
 
 BrokerStatus = Literal[
     "submitted",  # acknowledged with ids, not yet working
@@ -40,3 +41,9 @@ class BrokerSnapshot:
 
     orders: dict[str, BrokerOrder] = field(default_factory=dict)
     fills: dict[str, list[Fill]] = field(default_factory=dict)
+
+
+def side_of(action: str) -> Side | None:
+    """IBKR's ``BUY``/``SELL`` (any case) as a ``Side``; None for anything else."""
+    word = action.upper()
+    return "BUY" if word == "BUY" else "SELL" if word == "SELL" else None

@@ -30,7 +30,7 @@ from sluice_order_router.ports import (
     OnQuoteRefused,
     OnTick,
 )
-from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
+from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit, SweptOrder
 from sluice_proto.session import (
     ApiPath,
     AuthStatusReport,
@@ -184,6 +184,9 @@ class RestGateway:
                 raise BrokerRejectedError(None, f"no IBKR order with cOID {client_order_id}")
             broker_id = str(known.broker_order_id)
         await orders.cancel(self.client, self.account, broker_id)
+
+    async def cancel_all(self) -> list[SweptOrder]:
+        return await orders.cancel_every_open(self.client, self.account)
 
     async def snapshot(self) -> BrokerSnapshot:
         snap = await orders.snapshot(self.client, self.account)
