@@ -4,11 +4,13 @@ on the in-memory bus against the Client Portal simulator over HTTPS."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sluice_bus import MemoryBroker, MemoryBus
+from sluice_order_router.adapters.rest.oauth import load_credentials
 from sluice_order_router.cancels import KillScope
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.service import RouterService
@@ -24,16 +26,22 @@ StartRestRouter = Callable[..., Awaitable[tuple[RouterService, MemoryBroker]]]
 
 
 @pytest.fixture
-async def sim() -> AsyncIterator[CpSimulator]:
-    """The simulator on loopback, taking every caller (no egress proxy in between)."""
-    async with cp_simulator(allowlist=None) as simulator:
+async def sim(request: pytest.FixtureRequest) -> AsyncIterator[CpSimulator]:
+    """The simulator on loopback, taking every caller (no egress proxy in between); a Client
+    Portal Gateway, or IBKR's hosted Web API when parametrized indirectly with ``"webapi"``."""
+    mode = getattr(request, "param", "gateway")
+    async with cp_simulator(allowlist=None, mode=mode) as simulator:
         yield simulator
 
 
 @pytest.fixture
-async def start_rest_router(sim: CpSimulator) -> AsyncIterator[StartRestRouter]:
-    """Start a router connected to ``sim``; settings overrides by environment name."""
+async def start_rest_router(sim: CpSimulator, tmp_path: Path) -> AsyncIterator[StartRestRouter]:
+    """Start a router connected to ``sim`` (OAuth-signed in ``webapi`` mode); settings
+    overrides by environment name."""
     started: list[tuple[RouterService, MemoryBus]] = []
+    oauth = None
+    if sim.control.webapi:
+        oauth = load_credentials(sim.control.write_credentials(tmp_path / "oauth"), "limited_poa")
 
     async def start(
         kill_scope: KillScope = "all", **overrides: Any
@@ -42,11 +50,15 @@ async def start_rest_router(sim: CpSimulator) -> AsyncIterator[StartRestRouter]:
         bus = MemoryBus(broker, "order-router")
         await bus.start()
         settings = rest_settings(sim, None, SLUICE_EXPECTED_EGRESS_IP="127.0.0.1", **overrides)
-        rest = gateway(settings, on_session_report=Publisher(bus, ACCOUNT).report)
+        rest = gateway(settings, on_session_report=Publisher(bus, ACCOUNT).report, oauth=oauth)
         service = RouterService(bus, rest, kill_scope=kill_scope)
         started.append((service, bus))
         await service.start()
         await eventually(lambda: service.readiness()[0], what="session up")
+        # the start's reconcile has read IBKR's trades too (the pre-flight read them first):
+        # a fault armed from here on meets the keeper loop, not that reconcile
+        trades = "GET /iserver/account/trades"
+        await eventually(lambda: sim.control.counters()["endpoints"].get(trades, 0) >= 2)
         return service, broker
 
     yield start

@@ -73,3 +73,26 @@ async def test_a_held_order_goes_out_once_when_a_session_command_finds_the_sessi
     ]
     assert statuses[0] == "connected" and statuses[-1] == "connected"
     assert "disconnected" in statuses
+
+
+@pytest.mark.parametrize("sim", ["webapi"], indirect=True)
+async def test_a_new_live_session_token_while_down_brings_the_session_up_at_once(
+    sim: CpSimulator, start_rest_router: StartRestRouter
+) -> None:
+    service, broker = await start_rest_router(
+        SLUICE_RECONNECT_INITIAL_S=NEVER_S, SLUICE_RECONNECT_MAX_S=NEVER_S
+    )
+    # the poll fails, then the keeper loop's own attempt (its pre-flight): it backs off for good
+    sim.control.fail_next(503, count=2, path_prefix="/iserver/account/orders")
+    await eventually(lambda: sim.state.faults[-1].remaining == 0, what="both failures answered")
+    await eventually(lambda: not service.readiness()[0], what="session down")
+    await send(broker, approved("held-lst"))
+    await eventually(lambda: OrderHeld in kinds(broker, "held-lst"), what="order held")
+
+    sim.control.expire_lsts()  # the next request acquires a new token
+    ask = SessionCommand(account=ACCOUNT, command="check_egress", command_id="egress-1")
+    await MemoryBus(broker, "session-keeper").publish(SESSION_COMMANDS, ask, key=ACCOUNT)
+
+    await eventually(lambda: OrderFilled in kinds(broker, "held-lst"), what="held order filled")
+    assert sim.state.venue.store.orders_with_ref("held-lst") == 1
+    assert sim.control.counters()["lst_issued"] == 2
