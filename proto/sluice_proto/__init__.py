@@ -19,6 +19,7 @@ from sluice_proto.market_data import (
 from sluice_proto.orders import (
     ApprovedOrder,
     CancelAll,
+    CancelAllSwept,
     CancelOrder,
     CancelRejected,
     Fill,
@@ -36,6 +37,7 @@ from sluice_proto.orders import (
     OrderSubmitting,
     ReplyPromptAudit,
     SignalDuplicate,
+    SweptOrder,
 )
 from sluice_proto.risk_state import PositionState, RiskAccountState, RiskOrderState
 from sluice_proto.session import (
@@ -51,6 +53,7 @@ __all__ = [
     "ApprovedOrder",
     "AuthStatusReport",
     "CancelAll",
+    "CancelAllSwept",
     "CancelOrder",
     "CancelRejected",
     "CancelRequest",
@@ -89,6 +92,7 @@ __all__ = [
     "SessionState",
     "Signal",
     "SignalDuplicate",
+    "SweptOrder",
     "client_order_id",
     "utc_now",
 ]

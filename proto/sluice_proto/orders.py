@@ -214,6 +214,33 @@ class CancelRejected(_OrderEvent, tag="cancel_rejected"):
     text: str = ""
 
 
+class SweptOrder(msgspec.Struct, kw_only=True, frozen=True):
+    """One open order at IBKR that a ``CancelAll`` asked IBKR to cancel, whoever placed it."""
+
+    broker_order_id: str
+    account: str = ""
+    order_ref: str = ""
+    """Sluice's ``client_order_id`` for its own orders; empty for one placed by hand."""
+    client_id: int | None = None
+    """The API client that placed it (socket path); None where IBKR does not say."""
+    symbol: str = ""
+    side: Side | None = None
+    remaining_quantity: Decimal | None = None
+    refused: str = ""
+    """IBKR's text when it refused this order's cancel (empty: the cancel was sent)."""
+
+
+class CancelAllSwept(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_all_swept"):
+    """The router's cancel at IBKR of every open order of the account (``CancelAll`` with the
+    router's kill scope ``all``): what it covered, Sluice's orders and others' alike. The
+    outcome of each of Sluice's orders still follows as its own lifecycle event."""
+
+    account: NonEmpty
+    reason: str = ""
+    orders: list[SweptOrder] = msgspec.field(default_factory=list)
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
 class OrderParked(_OrderEvent, tag="order_parked"):
     """Risk holds the signal while trading is not allowed; it ends released or expired."""
 
@@ -271,6 +298,7 @@ OrderEvent = (
     | OrderParked
     | OrderReleased
     | OrderExpired
+    | CancelAllSwept
 )
 
 FinalStatus = Literal["filled", "cancelled", "rejected", "expired"]

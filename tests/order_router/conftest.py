@@ -10,6 +10,7 @@ import pytest
 
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_order_router.adapters.socket.gateway import SocketGateway, SocketOptions
+from sluice_order_router.cancels import KillScope
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.service import RouterService
 from sluice_sim.tws.config import TwsConfig
@@ -63,12 +64,15 @@ async def start_router(tws: TwsServer, broker: MemoryBroker) -> AsyncIterator[St
         read_only: bool = False,
         wait_connected: bool = True,
         heartbeat_s: float | None = None,
+        kill_scope: KillScope = "all",
         **overrides: Any,
     ) -> RouterService:
         bus = MemoryBus(broker, "order-router")
         await bus.start()
         gateway = SocketGateway(options(tws, **overrides))
-        router = RouterService(bus, gateway, read_only=read_only, heartbeat_s=heartbeat_s)
+        router = RouterService(
+            bus, gateway, read_only=read_only, heartbeat_s=heartbeat_s, kill_scope=kill_scope
+        )
         started.append((router, bus))
         await router.start()
         if wait_connected:

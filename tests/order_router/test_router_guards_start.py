@@ -47,3 +47,10 @@ def test_a_proxy_on_the_socket_path_refuses_to_start_without_echoing_it() -> Non
     assert "IBKR_API=socket cannot send through an egress proxy" in result.stderr
     assert "hunter2-secret" not in result.stderr + result.stdout
     assert "shield-user" not in result.stderr + result.stdout
+
+
+def test_an_unknown_kill_scope_refuses_to_start() -> None:
+    result = run_router(SLUICE_KILL_SCOPE="everything")
+    assert result.returncode == 2
+    [line] = [text for text in result.stderr.splitlines() if "SLUICE_KILL_SCOPE" in text]
+    assert "all" in line and "own" in line

@@ -59,6 +59,17 @@ async def test_limit_rests_market_fills_with_commission(tws: TwsServer, connect:
     assert tws.venue.store.orders_with_ref("rest-1") == 1
 
 
+async def test_global_cancel_cancels_every_clients_orders(tws: TwsServer, connect: Connect) -> None:
+    mine, theirs = await connect(1), await connect(2)
+    contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
+    placed = [ib.placeOrder(contract, LimitOrder("BUY", 1, 1.0)) for ib in (mine, theirs)]
+    await eventually(lambda: all(t.orderStatus.status == "Submitted" for t in placed))
+
+    mine.reqGlobalCancel()  # type: ignore[no-untyped-call]
+    await eventually(lambda: all(t.orderStatus.status == "Cancelled" for t in placed))
+    assert tws.venue.store.open_orders() == []
+
+
 async def test_market_data_streaming_and_snapshot(tws: TwsServer, connect: Connect) -> None:
     ib = await connect()
     contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)

@@ -110,6 +110,7 @@ def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
     else:
         gateway = rest_gateway(settings, bus)
     router = RouterService(
-        bus, gateway, read_only=settings.ibkr_read_only, heartbeat_s=settings.heartbeat_s
-    )
+        bus, gateway, read_only=settings.ibkr_read_only, heartbeat_s=settings.heartbeat_s,
+        kill_scope=settings.kill_scope,
+    )  # fmt: skip
     return Assembly(router, metrics=router.metrics)

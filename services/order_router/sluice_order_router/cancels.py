@@ -2,18 +2,30 @@
 
 A cancel for an order still held is done on the spot (it never left); one that arrives while
 the link is down is remembered on the order and carried out after the next reconcile.
+
+``CancelAll`` (the kill switch) cancels the router's own open orders one by one, then, with
+the kill scope ``all`` (the default), every open order of the account at IBKR, whoever placed
+it: an earlier client id, another system, a hand in TWS. That sweep is reported as one
+``CancelAllSwept``; asked while the link is down, it is remembered like any other cancel.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from typing import Literal
 
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
 from sluice_proto import CancelAll, CancelOrder
-from sluice_proto.orders import CancelRejected
+from sluice_proto.orders import CancelAllSwept, CancelRejected
+
+log = logging.getLogger(__name__)
+
+KillScope = Literal["all", "own"]
+"""What ``CancelAll`` cancels: every open order of the account at IBKR, or the router's own."""
 
 
 class Canceller:
@@ -25,18 +37,28 @@ class Canceller:
         publisher: Publisher,
         orders: TrackedOrders,
         lock: asyncio.Lock,
+        *,
+        account: str,
+        scope: KillScope = "all",
     ) -> None:
         self._gateway = gateway
         self._publish = publisher
         self._orders = orders
         self._lock = lock
+        self._account = account
+        self._scope = scope
+        self._sweep: str | None = None  # the reason of a sweep not yet carried out
 
     async def handle(self, command: CancelOrder | CancelAll) -> None:
         """Cancel one order, or every open order of the account."""
         async with self._lock:
             if isinstance(command, CancelAll):
+                reason = command.reason or "cancel all"
                 for record in self._orders.open():
-                    await self.cancel(record, command.reason or "cancel all")
+                    await self.cancel(record, reason)
+                if self._scope == "all":
+                    self._sweep = reason
+                    await self._sweep_broker()
                 return
             found = self._orders.get(command.client_order_id)
             if found is not None and not found.terminal:
@@ -73,3 +95,18 @@ class Canceller:
         for record in self._orders.open():
             if record.cancel_requested and record.state != "held":
                 await self.cancel(record, "cancel requested while disconnected")
+        await self._sweep_broker()
+
+    async def _sweep_broker(self) -> None:
+        """Cancel every open order of the account at IBKR, if a sweep is due and the link up."""
+        reason = self._sweep
+        if reason is None or not self._gateway.connected:
+            return
+        try:
+            swept = await self._gateway.cancel_all()
+        except (NotConnectedError, BrokerRejectedError) as exc:
+            log.warning("cancel of every open order at IBKR not done (%s): after reconcile", exc)
+            return
+        self._sweep = None
+        report = CancelAllSwept(account=self._account, reason=reason, orders=swept)
+        await self._publish.orders([report])

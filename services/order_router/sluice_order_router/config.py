@@ -15,6 +15,7 @@ from pydantic_core import ErrorDetails, InitErrorDetails
 from pydantic_settings import NoDecode
 
 from sluice_order_router.adapters.rest.settings import RestSettings
+from sluice_order_router.cancels import KillScope
 from sluice_order_router.domain.egress import gateway_url_problem, url_host
 from sluice_order_router.domain.guards import GuardInput
 from sluice_order_router.domain.topology import (
@@ -158,6 +159,11 @@ class RouterSettings(SluiceSettings, TopologySettings):
     )
     """How often the router tells the session-keeper it is alive (keep it well below the
     keeper's ``SLUICE_SESSION_ROUTER_SILENT_S``)."""
+    kill_scope: KillScope = Field(
+        "all",
+        validation_alias="SLUICE_KILL_SCOPE",
+        json_schema_extra={"expects": "all (every open order of the account at IBKR) or own"},
+    )
 
     @model_validator(mode="wrap")
     @classmethod

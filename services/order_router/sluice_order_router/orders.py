@@ -22,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 
-from sluice_order_router.cancels import Canceller
+from sluice_order_router.cancels import Canceller, KillScope
 from sluice_order_router.contracts import ContractCache
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.reconcile import reconcile
@@ -59,6 +59,7 @@ class OrderDesk:
     def __init__(
         self, gateway: BrokerGateway, publisher: Publisher, orders: TrackedOrders, *, account: str,
         read_only: bool, in_doubt_retry: JitteredBackoff = IN_DOUBT_RETRY,
+        kill_scope: KillScope = "all",
     ) -> None:  # fmt: skip
         self._gateway = gateway
         self._publish = publisher
@@ -68,7 +69,9 @@ class OrderDesk:
         self._read_only = read_only
         self._lock = asyncio.Lock()
         self._traces = OrderTraces()
-        self.cancels = Canceller(gateway, publisher, orders, self._lock)
+        self.cancels = Canceller(
+            gateway, publisher, orders, self._lock, account=account, scope=kill_scope
+        )
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
         self._expiries: dict[str, asyncio.Task[None]] = {}
         self._unknown: set[str] = set()  # reported unknown once (each reconcile finds them again)

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.order_ids import OrderIdLease
-from sluice_proto import ApprovedOrder, Fill, Instrument
+from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
 
 
@@ -97,6 +97,10 @@ class BrokerGateway(Protocol):
 
     async def cancel(self, client_order_id: str) -> None:
         """Ask IBKR to cancel; the outcome arrives as an ``OrderUpdate``."""
+
+    async def cancel_all(self) -> list[SweptOrder]:
+        """Ask IBKR to cancel every open order of the account, whoever placed it (the kill
+        switch's scope ``all``); the orders it covered. Outcomes arrive as ``OrderUpdate``s."""
 
     async def snapshot(self) -> BrokerSnapshot:
         """Open orders, completed orders and executions, for reconciliation."""

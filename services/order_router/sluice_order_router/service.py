@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from sluice_bus import Bus, Consumer, Message
+from sluice_order_router.cancels import KillScope
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.heartbeat import Heartbeat
 from sluice_order_router.journal import replay_journal
@@ -53,8 +54,10 @@ class RouterService:
         *,
         read_only: bool = False,
         heartbeat_s: float | None = None,
+        kill_scope: KillScope = "all",
     ) -> None:
-        """``heartbeat_s``: publish a ``RouterHeartbeat`` that often (None: never)."""
+        """``heartbeat_s``: publish a ``RouterHeartbeat`` that often (None: never);
+        ``kill_scope``: what a ``CancelAll`` cancels (``cancels.py``)."""
         self._bus = bus
         self._gateway = gateway
         self.account = gateway.account
@@ -63,8 +66,9 @@ class RouterService:
         self.metrics = RouterMetrics(self.account, self.orders, gateway)
         self._publish = Publisher(bus, self.account, self.metrics.published)
         self.desk = OrderDesk(
-            gateway, self._publish, self.orders, account=self.account, read_only=read_only
-        )
+            gateway, self._publish, self.orders, account=self.account, read_only=read_only,
+            kill_scope=kill_scope,
+        )  # fmt: skip
         self.quotes = QuoteRelay(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None

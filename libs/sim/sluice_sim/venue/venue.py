@@ -113,6 +113,13 @@ class PaperVenue:
         self._finish(order, OrderStatus.CANCELLED)
         return order
 
+    def global_cancel(self) -> list[VenueOrder]:
+        """Cancel every working order of every client and account (IBKR's reqGlobalCancel)."""
+        working = self.store.open_orders()
+        for order in working:
+            self._finish(order, OrderStatus.CANCELLED)
+        return working
+
     def expire_day_orders(self) -> list[VenueOrder]:
         """End of session: DAY orders still working are cancelled."""
         expiring = [o for o in self.store.open_orders() if o.spec.tif == "DAY"]

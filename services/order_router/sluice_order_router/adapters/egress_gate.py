@@ -28,7 +28,7 @@ from sluice_order_router.ports import (
     OnTick,
     Paced,
 )
-from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto import ApprovedOrder, Instrument, SweptOrder
 from sluice_proto.session import AuthStatusReport, EgressReport, EgressStatus
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,9 @@ class EgressGate:
 
     async def cancel(self, client_order_id: str) -> None:
         await self.inner.cancel(client_order_id)
+
+    async def cancel_all(self) -> list[SweptOrder]:
+        return await self.inner.cancel_all()
 
     async def snapshot(self) -> BrokerSnapshot:
         return await self.inner.snapshot()

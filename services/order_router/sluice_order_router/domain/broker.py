@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Literal
 
 from sluice_proto import Fill
+from sluice_proto.common import Side
 
 BrokerStatus = Literal[
     "submitted",  # acknowledged with ids, not yet working
@@ -43,3 +44,9 @@ class BrokerSnapshot:
     next_valid_id: int | None = None
     """IBKR's ``nextValidId`` at the current connection (socket path; None elsewhere): an
     order sent when IBKR's floor was above it was sent before IBKR's day rolled over."""
+
+
+def side_of(action: str) -> Side | None:
+    """IBKR's ``BUY``/``SELL`` (any case) as a ``Side``; None for anything else."""
+    word = action.upper()
+    return "BUY" if word == "BUY" else "SELL" if word == "SELL" else None

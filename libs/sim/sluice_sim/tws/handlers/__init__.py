@@ -19,6 +19,7 @@ HANDLERS: dict[int, Handler] = {
     16: orders.req_all_open_orders,
     20: history.req_historical_data,
     49: account.req_current_time,
+    58: orders.global_cancel,
     59: market.req_market_data_type,
     61: account.req_positions,
     62: account.req_account_summary,

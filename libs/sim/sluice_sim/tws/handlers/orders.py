@@ -93,6 +93,15 @@ def cancel_order(session: Session, fields: list[str]) -> None:
         session.send_error(order_id, exc.code, exc.text)
 
 
+def global_cancel(session: Session, fields: list[str]) -> None:
+    """reqGlobalCancel: every open order goes, whichever client (or TWS user) placed it; each
+    owner hears of its own as from cancelOrder (orderStatus Cancelled, then 202)."""
+    cancelled = session.venue.global_cancel()
+    log.info(
+        "reqGlobalCancel from client %d: %d order(s) cancelled", session.client_id, len(cancelled)
+    )
+
+
 def order_messages(session: Session, order: VenueOrder) -> list[Fields]:
     """openOrder + orderStatus: how the gateway reports an order's state."""
     inst = session.venue.universe.get(order.spec.con_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -61,11 +62,17 @@ class CpClient:
     """JSON over HTTPS to one Client Portal Gateway or IBKR's hosted Web API.
 
     With ``oauth`` (the hosted Web API) every request is signed by ``IbkrOAuth``, which also
-    fetches the live session token through this same client, proxy and limiter.
+    fetches the live session token through this same client, proxy and limiter, and calls
+    ``on_token`` after each new one.
     """
 
     def __init__(
-        self, settings: RestSettings, limiter: SharedLimiter, oauth: OAuthCredentials | None = None
+        self,
+        settings: RestSettings,
+        limiter: SharedLimiter,
+        oauth: OAuthCredentials | None = None,
+        *,
+        on_token: Callable[[], None] | None = None,
     ) -> None:
         self.limiter = limiter
         raw_proxy = settings.proxy_url.get_secret_value() if settings.proxy_url else None
@@ -76,7 +83,9 @@ class CpClient:
             log.info("egress: every IBKR request goes through %s", self.proxy.display)
         base_url = (settings.base_url or DEFAULT_BASE_URL["cpgateway"]).rstrip("/")
         self._base_path = httpx.URL(base_url).path
-        auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace) if oauth else None
+        auth = None
+        if oauth is not None:
+            auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace, on_token=on_token)
         self._http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,

@@ -3,6 +3,13 @@
 Fails closed: orders are refused (``NotConnectedError``, so the application layer holds them)
 unless the session is up AND IBKR sees the expected egress IP. Order updates come from
 polling IBKR's order and trade lists within the shared rate limits.
+
+The session comes up only through ``establish`` (egress check, accounts, order-list
+pre-flight), which ends with the ``connected`` report the application layer answers with
+reconcile and the release of held orders, the sequence the socket path runs on reconnect. So
+whatever finds the session back (the keeper loop, a tickle or auth status that says healthy
+again, a reauthenticate, a new OAuth live session token after a lapse) runs ``establish``
+rather than marking the session up, and whatever finds it gone reports it down.
 """
 
 from __future__ import annotations
@@ -23,8 +30,14 @@ from sluice_order_router.ports import (
     OnQuoteRefused,
     OnTick,
 )
-from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit
-from sluice_proto.session import AuthStatusReport, ConnectionReport, ConnectionStatus, EgressReport
+from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit, SweptOrder
+from sluice_proto.session import (
+    ApiPath,
+    AuthStatusReport,
+    ConnectionReport,
+    ConnectionStatus,
+    EgressReport,
+)
 
 from . import orders, parsing
 from .client import CpClient
@@ -52,7 +65,7 @@ class RestGateway:
     opens the brokerage session (``ssodh/init``), which acquires the live session token.
     """
 
-    path = "rest"
+    path: ApiPath = "rest"
 
     def __init__(
         self,
@@ -67,7 +80,8 @@ class RestGateway:
         self.account = account
         self.settings = settings
         self._oauth = oauth is not None
-        self.client = CpClient(settings, SharedLimiter(limits, settings.rate_headroom), oauth)
+        limiter = SharedLimiter(limits, settings.rate_headroom)
+        self.client = CpClient(settings, limiter, oauth, on_token=self._new_token)
         self.pacing = self.client.limiter.pacing
         validate = (limits or IBKR_LIMITS).get(SSO_VALIDATE)
         self._egress_reuse_s = validate.per_s / validate.rate if validate else 0.0
@@ -83,6 +97,8 @@ class RestGateway:
         self._session_up = self._egress_ok = False
         self._up = asyncio.Event()
         self._keeper: asyncio.Task[None] | None = None
+        self._establishing = asyncio.Lock()  # the keeper loop and a session command may race
+        self._wake = asyncio.Event()  # cuts the keeper's sleep short: try (or poll) now
         self._backoff = JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s)
         self._last_report: tuple[str, str] | None = None
 
@@ -128,6 +144,7 @@ class RestGateway:
             raise
         self._session_up = True
         self._up.set()
+        self._wake.set()  # the keeper may be sleeping off a failed attempt: poll again now
         await self._report("connected", "session up, egress verified")
 
     async def close(self) -> None:
@@ -176,6 +193,9 @@ class RestGateway:
             broker_id = str(known.broker_order_id)
         await orders.cancel(self.client, self.account, broker_id)
 
+    async def cancel_all(self) -> list[SweptOrder]:
+        return await orders.cancel_every_open(self.client, self.account)
+
     async def snapshot(self) -> BrokerSnapshot:
         snap = await orders.snapshot(self.client, self.account)
         self._ids.update({ref: str(o.broker_order_id) for ref, o in snap.orders.items()})
@@ -189,22 +209,47 @@ class RestGateway:
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "reconnect":
-            self._session_up = False  # the keeper loop establishes the session again
-            self._up.clear()
+            await self._down(NotConnectedError("reconnect asked by the session-keeper"))
+            self._wake.set()  # the keeper loop establishes the session again, now
             return None
         if command == "check_egress":
-            return (await self._check_egress(reuse=True))[0]
-        if command in get_args(AuthCommand):
-            report = await auth_command(self.client, self.account, cast(AuthCommand, command))
-            self._session_up = report.ok if command != "logout" else False
-            return report
-        return None
+            return await self._verify_egress(reuse=True)
+        if command not in get_args(AuthCommand):
+            return None
+        report = await auth_command(self.client, self.account, cast(AuthCommand, command))
+        if command == "logout" or not report.ok:
+            why = "logged out" if command == "logout" else f"{command}: {_unhealthy(report)}"
+            await self._down(NotConnectedError(why))
+        elif not self._session_up:  # healthy again (or reauthenticated): the one way up
+            with contextlib.suppress(NotConnectedError):  # reported; the keeper retries
+                await self._bring_up()
+        return report
 
     def _require_trading(self) -> None:
         if not self._egress_ok:
             raise EgressMismatchError("trading disabled: egress IP not verified")
         if not self._session_up:
             raise NotConnectedError("Client Portal session is not up")
+
+    async def _bring_up(self) -> None:
+        """``establish`` unless the session is up (one attempt at a time)."""
+        async with self._establishing:
+            if not self._session_up:
+                await self.establish()
+
+    async def _verify_egress(self, *, reuse: bool = False) -> EgressReport:
+        """An egress check while up: a failure takes the session down, so only ``establish``
+        (which checks egress again) can bring trading back."""
+        report, failure = await self._check_egress(reuse=reuse)
+        if not report.ok and self._session_up:
+            await self._down(failure or EgressMismatchError(f"trading disabled: {report.message}"))
+        return report
+
+    def _new_token(self) -> None:
+        """A new OAuth live session token outside ``establish`` (a cancel, a session command)
+        while the session is down: the keeper loop tries it at once instead of backing off."""
+        if not self._session_up and not self._establishing.locked():
+            self._wake.set()
 
     async def _check_egress(
         self, *, reuse: bool = False
@@ -235,20 +280,32 @@ class RestGateway:
             if not self._session_up:
                 attempt += 1
                 with contextlib.suppress(NotConnectedError):
-                    await self.establish()
+                    await self._bring_up()
+                if self._session_up:
                     attempt, next_egress = 0, loop.time() + self.settings.egress_check_s
-                await asyncio.sleep(self._backoff.delay(attempt) if attempt else 0)
+                    continue
+                await self._nap(self._backoff.delay(attempt))
                 continue
-            await asyncio.sleep(self.settings.poll_s)
+            await self._nap(self.settings.poll_s)
+            if not self._session_up:
+                continue
             try:
                 if loop.time() >= next_egress:
                     next_egress = loop.time() + self.settings.egress_check_s
-                    await self._check_egress()
+                    await self._verify_egress()
                 for update in self._differ.diff(await self.snapshot()):
                     await self._on_update(update)
                 await self._quotes.poll()
             except NotConnectedError as exc:
                 await self._down(exc)
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less when woken (the session came up, or may have)."""
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow close()'s cancel
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._wake.wait()
+        self._wake.clear()
 
     async def _down(self, exc: NotConnectedError) -> None:
         self._session_up = False
@@ -267,6 +324,15 @@ class RestGateway:
         await self._on_connection(
             ConnectionReport(account=self.account, path="rest", status=status, message=message)
         )
+
+
+def _unhealthy(report: AuthStatusReport) -> str:
+    """Why a session command's answer means the session is not usable."""
+    if report.message:
+        return report.message
+    if report.competing:
+        return "competing session"
+    return "not authenticated" if not report.authenticated else "no brokerage session"
 
 
 def _fields(instrument: Instrument) -> dict[str, Any]:

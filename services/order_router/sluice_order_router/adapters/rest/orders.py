@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import msgspec
+
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
-from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit
+from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit, SweptOrder
 
 from . import parsing
 from .client import CpClient
@@ -76,14 +78,36 @@ async def cancel(client: CpClient, account: str, broker_order_id: str) -> None:
         raise BrokerRejectedError(None, error)
 
 
-async def live_orders(client: CpClient, account: str) -> list[BrokerOrder]:
-    """Today's orders with a ``cOID``, repeating the pre-flight call until IBKR says complete."""
+async def _order_list(client: CpClient, account: str) -> list[dict[str, Any]]:
+    """Today's orders of the account, whoever placed them, repeating the pre-flight call until
+    IBKR says the list is complete."""
     for _ in range(SNAPSHOT_TRIES):
         body = await client.request("GET", "/iserver/account/orders")
         if isinstance(body, dict) and body.get("snapshot"):
-            raw = [o for o in body.get("orders") or [] if o.get("acct") in (None, account)]
-            return [o for o in map(parsing.broker_order, raw) if o.client_order_id]
+            return [o for o in body.get("orders") or [] if o.get("acct") in (None, account)]
     raise NotConnectedError("IBKR's order list stayed incomplete (pre-flight never finished)")
+
+
+async def live_orders(client: CpClient, account: str) -> list[BrokerOrder]:
+    """Today's orders with a ``cOID`` (Sluice's)."""
+    raw = await _order_list(client, account)
+    return [o for o in map(parsing.broker_order, raw) if o.client_order_id]
+
+
+async def cancel_every_open(client: CpClient, account: str) -> list[SweptOrder]:
+    """Cancel each working order of the account, Sluice's or not: the Client Portal has no
+    global cancel. A refused cancel is noted on its order and the sweep goes on."""
+    swept: list[SweptOrder] = []
+    for raw in await _order_list(client, account):
+        if not parsing.is_working(raw):
+            continue
+        order = parsing.swept(raw, account)
+        try:
+            await cancel(client, account, order.broker_order_id)
+        except BrokerRejectedError as exc:
+            order = msgspec.structs.replace(order, refused=exc.text)
+        swept.append(order)
+    return swept
 
 
 async def trades(client: CpClient) -> dict[str, list[Fill]]:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus
-from sluice_proto import ApprovedOrder, Fill, Instrument
+from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus, side_of
+from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
 
 _ORDER_TYPES = {"MKT": "MKT", "LMT": "LMT", "STP": "STP", "STP_LMT": "STOP_LIMIT"}
 _STATUS: dict[str, BrokerStatus] = {
@@ -20,6 +20,7 @@ _STATUS: dict[str, BrokerStatus] = {
     "apicancelled": "cancelled",
     "inactive": "rejected",
 }
+_NOT_WORKING = frozenset({"pendingcancel", "filled", "cancelled", "apicancelled", "inactive"})
 
 
 def _dec(value: Any) -> Decimal:
@@ -64,6 +65,24 @@ def broker_order(raw: dict[str, Any]) -> BrokerOrder:
         filled_quantity=filled,
         remaining_quantity=_dec(raw.get("remainingQuantity")),
         avg_fill_price=_dec(raw.get("avgPrice")),
+    )
+
+
+def is_working(raw: dict[str, Any]) -> bool:
+    """True for an order of ``GET /iserver/account/orders`` that a cancel can still reach."""
+    return str(raw.get("status", "")).replace("_", "").lower() not in _NOT_WORKING
+
+
+def swept(raw: dict[str, Any], account: str) -> SweptOrder:
+    """One entry of ``GET /iserver/account/orders`` (anyone's) as a cancel-all covers it."""
+    remaining = raw.get("remainingQuantity")
+    return SweptOrder(
+        broker_order_id=str(raw.get("orderId", "")),
+        account=str(raw.get("acct") or account),
+        order_ref=str(raw.get("order_ref") or ""),
+        symbol=str(raw.get("ticker", "")),
+        side=side_of(str(raw.get("side", ""))),
+        remaining_quantity=_dec(remaining) if remaining not in (None, "") else None,
     )
 
 

@@ -34,7 +34,7 @@ from sluice_order_router.ports import (
     OrderInDoubtError,
     OrderUpdate,
 )
-from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto import ApprovedOrder, Instrument, SweptOrder
 from sluice_proto.session import (
     ApiPath,
     AuthStatusReport,
@@ -180,6 +180,18 @@ class SocketGateway:
                 self.ib.cancelOrder(trade.order)
                 return
         raise BrokerRejectedError(None, f"no open order with orderRef {client_order_id} at IBKR")
+
+    async def cancel_all(self) -> list[SweptOrder]:
+        self._require_up()
+        try:  # what is open before the cancel: the report of what it covered
+            async with asyncio.timeout(self._options.ack_timeout_s):
+                trades = await self.ib.reqAllOpenOrdersAsync()
+        except (TimeoutError, ConnectionError):
+            raise NotConnectedError("IBKR did not answer the open-orders request") from None
+        # every client's orders and the TWS user's, of every account this login serves: a
+        # client's cancelOrder reaches only its own orders, so this is the one way to the rest
+        self.ib.reqGlobalCancel()  # type: ignore[no-untyped-call]
+        return [mapping.swept(trade) for trade in trades if not trade.isDone()]
 
     async def snapshot(self) -> BrokerSnapshot:
         self._require_up()

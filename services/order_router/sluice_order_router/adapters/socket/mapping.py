@@ -8,8 +8,8 @@ from decimal import Decimal
 from ib_async import Contract, Order, Trade
 from ib_async import Fill as IbFill
 
-from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus
-from sluice_proto import ApprovedOrder, Fill, Instrument
+from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus, side_of
+from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
 
 _WORKING = frozenset({"PreSubmitted", "Submitted"})
 _CANCELLED = frozenset({"Cancelled", "ApiCancelled", "Inactive"})
@@ -116,6 +116,20 @@ def broker_order(trade: Trade) -> BrokerOrder | None:
         filled_quantity=dec(status.filled),
         remaining_quantity=dec(status.remaining),
         avg_fill_price=dec(avg),
+    )
+
+
+def swept(trade: Trade) -> SweptOrder:
+    """An open order, whichever client placed it, as a global cancel covers it."""
+    order = trade.order
+    return SweptOrder(
+        broker_order_id=str(order.permId or order.orderId),
+        account=order.account,
+        order_ref=order.orderRef or "",
+        client_id=order.clientId,
+        symbol=trade.contract.symbol,
+        side=side_of(order.action),
+        remaining_quantity=dec(trade.remaining()),
     )
 
 

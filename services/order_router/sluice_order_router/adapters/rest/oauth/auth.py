@@ -39,7 +39,8 @@ async def _no_pace(_: httpx.Request) -> None:
 class IbkrOAuth(httpx.Auth):
     """Signs with HMAC-SHA256 under the live session token; acquires the token when there is
     none, renews it at ``LiveSessionToken.renew_at`` (checked before each request), and after a
-    401 acquires a new one and retries the request once before letting the 401 through."""
+    401 acquires a new one and retries the request once before letting the 401 through.
+    ``on_token`` is told of each new token (a lapsed session may be usable again)."""
 
     def __init__(
         self,
@@ -48,10 +49,12 @@ class IbkrOAuth(httpx.Auth):
         *,
         pace: Pace = _no_pace,
         clock: Callable[[], float] = time.time,
+        on_token: Callable[[], None] | None = None,
     ) -> None:
         self.credentials = credentials
         self._lst_url = lst_url
         self._pace = pace
+        self._on_token = on_token
         self._clock = clock
         self._token: lst.LiveSessionToken | None = None
         self._lock = asyncio.Lock()
@@ -81,6 +84,8 @@ class IbkrOAuth(httpx.Auth):
                     if token is None:
                         return  # CpClient maps this answer as it maps any other
                     self._token = token
+                    if self._on_token is not None:
+                        self._on_token()
                 token = self._token
                 assert token is not None
             self._sign(request, token.value)
