@@ -3,6 +3,7 @@ its order filled, and what it published is valid against the contract's JSON Sch
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -12,9 +13,12 @@ import uuid
 from pathlib import Path
 
 import jsonschema
+import msgspec
 import pytest
 
 from sluice_bus import make_bus
+from sluice_client import SluiceClient
+from sluice_proto import Signal
 from sluice_proto.topics import SIGNALS
 from tests.support.kafka_stack import ROOT, KafkaStack
 
@@ -76,3 +80,33 @@ async def test_the_java_example_strategy_gets_its_order_filled(kafka_stack: Kafk
     )  # fmt: skip
     assert_filled(result)
     await assert_schema_valid_signal(kafka_stack, strategy_id)
+
+
+def readme_signal_json() -> bytes:
+    """The JSON signal of the README's "Writing a strategy", as a user would copy it."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Writing a strategy", 1)[1]
+    block = section.split("```json", 1)[1].split("```", 1)[0]
+    return " ".join(block.split()).encode()
+
+
+async def test_the_readmes_json_signal_published_as_raw_bytes_is_traded(
+    kafka_stack: KafkaStack,
+) -> None:
+    raw = readme_signal_json()
+    signal = msgspec.json.decode(raw, type=Signal)  # as risk decodes it
+    producer = make_bus("readme-producer", kafka_stack.bootstrap)
+    await producer.start()
+    try:
+        async with SluiceClient(kafka_stack.bootstrap, signal.strategy_id) as client:
+            # The bytes as kcat or any non-Python producer would send them: key = strategy_id.
+            await producer.publish_raw(SIGNALS, raw, key=signal.strategy_id.encode())
+            seen: list[str] = []
+            async with asyncio.timeout(60):
+                async for event in client.lifecycle(signal):
+                    seen.append(type(event).__struct_config__.tag)
+                    if seen[-1] in ("order_accepted", "order_filled", "order_rejected"):
+                        break
+    finally:
+        await producer.stop()
+    assert seen[-1] in ("order_accepted", "order_filled"), seen
