@@ -233,6 +233,8 @@ class ServiceStack(Generic[B]):
             } | env("session-keeper"), log_dir),
             ServiceProcess("risk", "sluice_risk", common | {
                 "SLUICE_RISK_GROUP": f"sluice-risk.e2e-{self._run}",
+                # The session's broker holds earlier tests' signals: this stack's only.
+                "SLUICE_RISK_START_AT": "latest",
                 "SLUICE_RISK_LIMITS": json.dumps(self.options.risk_limits),
                 "SLUICE_RISK_ADMIN_TOKEN": self.options.admin_token,
             } | env("risk"), log_dir),

@@ -200,3 +200,20 @@ async def test_a_restarted_service_restores_its_state_from_the_topics(
         assert len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 1
     finally:
         await again.stop()
+
+
+async def test_a_new_group_starting_at_latest_ignores_signals_already_on_the_topic(
+    broker: MemoryBroker,
+) -> None:
+    earlier = MemoryBus(broker, "strategy")
+    await earlier.start()
+    await earlier.publish(SIGNALS, fresh("before"), key="strat")
+    service = await started(broker, SLUICE_RISK_START_AT="latest")
+    try:
+        await send(service, SIGNALS, fresh("after"), "strat")
+        await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 1)
+        [approved] = of_type(broker, ORDERS_APPROVED, ApprovedOrder)
+        assert approved.signal_id == "after"
+        assert service.state.orders.get(fresh("before").client_order_id) is None
+    finally:
+        await service.stop()

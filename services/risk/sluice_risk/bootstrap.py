@@ -36,5 +36,6 @@ def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
         Changelog(state, settings.mark_interval_s),
         group=settings.group,
         admin_token=settings.admin_token,
+        start_at_earliest=settings.start_at == "earliest",
     )
     return Assembly(service, risk_routes(service), metrics=service.metrics)

@@ -6,7 +6,7 @@ import json
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, ValidationError, model_validator
@@ -33,6 +33,13 @@ class RiskSettings(SluiceSettings):
     ibkr_account: str | None = Field(None, validation_alias="IBKR_ACCOUNT")
     admin_token: SecretStr | None = Field(None, validation_alias="SLUICE_RISK_ADMIN_TOKEN")
     group: str = Field("sluice-risk", validation_alias="SLUICE_RISK_GROUP")
+    start_at: Literal["earliest", "latest"] = Field(
+        "earliest",
+        validation_alias="SLUICE_RISK_START_AT",
+        json_schema_extra={"expects": "earliest or latest"},
+    )
+    """Where a risk group that never committed starts reading signals: ``earliest`` loses
+    nothing published before its first start; ``latest`` ignores what is already there."""
     trading_day_tz: str = Field("America/New_York", validation_alias="SLUICE_RISK_TRADING_DAY_TZ")
     mark_interval_s: float = Field(5.0, gt=0, validation_alias="SLUICE_RISK_MARK_INTERVAL_S")
     quote_wait_s: float = Field(2.0, ge=0, validation_alias="SLUICE_RISK_QUOTE_WAIT_S")

@@ -88,6 +88,7 @@ class RiskService:
         *,
         group: str,
         admin_token: SecretStr | None,
+        start_at_earliest: bool = True,
         clock: Clock = utc_now,
     ) -> None:
         self.bus = bus
@@ -98,6 +99,7 @@ class RiskService:
         self.clock = clock
         self._changelog = changelog
         self._group = group
+        self._from_beginning = start_at_earliest
         self._consumers: list[Consumer] = []
         self._ready = False
         self._poke = asyncio.Event()
@@ -138,7 +140,9 @@ class RiskService:
         log.info(
             "risk state restored from %d records (%d orders)", restored, len(self.state.orders)
         )
-        decide = ConsumerOptions(transactional=True, max_attempts=1)
+        decide = ConsumerOptions(
+            transactional=True, max_attempts=1, from_beginning=self._from_beginning
+        )
         self._consumers = [
             await self.bus.consume(
                 [SIGNALS, ORDERS_EVENTS, CONTROL, RISK_DEFERRALS],
