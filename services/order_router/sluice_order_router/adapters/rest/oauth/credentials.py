@@ -22,17 +22,15 @@ with warnings.catch_warnings():
     from cryptography.hazmat.primitives.asymmetric.dh import DHParameters
     from cryptography.hazmat.primitives.serialization import load_pem_parameters
 
+from sluice_order_router.domain.topology import OAUTH_FILES
+
 from .dh import DhGroup
 from .lst import decrypt_prepend
 
-CONSUMER_KEY = "consumer_key"
-ACCESS_TOKEN = "access_token"
-ACCESS_TOKEN_SECRET = "access_token_secret"
-SIGNATURE_KEY = "private_signature.pem"
-ENCRYPTION_KEY = "private_encryption.pem"
-DH_PARAMS = "dhparam.pem"
-FILES = (CONSUMER_KEY, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, SIGNATURE_KEY, ENCRYPTION_KEY, DH_PARAMS)
-"""The files IBKR's self-service portal (and ``openssl``) give a first-party consumer."""
+FILES = OAUTH_FILES
+"""The files IBKR's self-service portal (and ``openssl``) give a first-party consumer; the same
+list the settings' topology check looks for."""
+CONSUMER_KEY, ACCESS_TOKEN, ACCESS_TOKEN_SECRET, SIGNATURE_KEY, ENCRYPTION_KEY, DH_PARAMS = FILES
 
 
 class OAuthConfigError(ValueError):
