@@ -18,7 +18,7 @@ from sluice_order_router.adapters.echo import EchoCheck
 from sluice_order_router.adapters.rest.errors import EgressMismatchError
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
-from sluice_order_router.domain.egress import egress_verdict
+from sluice_order_router.domain.egress import EgressVerdict, egress_verdict
 from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_order_router.ports import (
     BrokerGateway,
@@ -29,7 +29,7 @@ from sluice_order_router.ports import (
     Paced,
 )
 from sluice_proto import ApprovedOrder, Instrument, SweptOrder
-from sluice_proto.session import AuthStatusReport, EgressReport, EgressStatus
+from sluice_proto.session import AuthStatusReport, EgressReport
 
 log = logging.getLogger(__name__)
 OnEgressReport = Callable[[EgressReport], Awaitable[None]]
@@ -80,7 +80,7 @@ class EgressGate:
         if self._echo is None:
             if self._expected:
                 log.warning("egress: %s (SLUICE_EXPECTED_EGRESS_IP is not verified)", UNCHECKED)
-            await self._on_report(self._report(None, "unchecked", UNCHECKED, holds=False))
+            await self._on_report(self._unchecked())
         else:
             attempt = 0
             while not (await self.check()).ok:
@@ -101,7 +101,7 @@ class EgressGate:
             (log.warning if verdict.holds else log.info)("egress check: %s", verdict.message)
         self._hold = verdict.holds
         self.egress_note = verdict.message
-        report = self._report(observed, verdict.status, verdict.message, holds=verdict.holds)
+        report = verdict.report(self.account, self.path, observed, self._expected)
         await self._on_report(report)
         return report
 
@@ -147,7 +147,7 @@ class EgressGate:
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "check_egress":
             if self._echo is None:
-                return self._report(None, "unchecked", UNCHECKED, holds=False)
+                return self._unchecked()
             return await self.check()
         return await self.inner.session_command(command)
 
@@ -156,15 +156,7 @@ class EgressGate:
             await asyncio.sleep(self._every_s)
             await self.check()
 
-    def _report(
-        self, observed: str | None, status: EgressStatus, message: str, *, holds: bool
-    ) -> EgressReport:
-        return EgressReport(
-            account=self.account,
-            ok=not holds,
-            observed_ip=observed,
-            expected_ip=", ".join(self._expected) or None,
-            message=message,
-            status=status,
-            path=self.path,
-        )
+    def _unchecked(self) -> EgressReport:
+        """No echo URL: nothing was checked, so nothing holds."""
+        verdict = EgressVerdict("unchecked", UNCHECKED, holds=False)
+        return verdict.report(self.account, self.path, None, self._expected)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ipaddress import ip_address
 from urllib.parse import urlsplit, urlunsplit
 
-from sluice_proto.session import EgressStatus
+from sluice_proto.session import ApiPath, EgressReport, EgressStatus
 
 _SCHEMES = {"socks5": "socks5h", "socks5h": "socks5h"}
 _ENCODE_HINT = "percent-encode / ? # @ in the user name or password (%2F %3F %23 %40)"
@@ -133,6 +133,20 @@ class EgressVerdict:
     holds: bool
     """Whether this verdict holds trading: a mismatch always, an unknown only while an
     expected IP is configured (otherwise there was nothing to prove)."""
+
+    def report(
+        self, account: str, path: ApiPath, observed: str | None, expected: tuple[str, ...]
+    ) -> EgressReport:
+        """This verdict as the report the session-keeper gets."""
+        return EgressReport(
+            account=account,
+            ok=not self.holds,
+            observed_ip=observed,
+            expected_ip=", ".join(expected) or None,
+            message=self.message,
+            status=self.status,
+            path=path,
+        )
 
 
 def egress_verdict(

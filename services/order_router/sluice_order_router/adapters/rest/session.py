@@ -86,13 +86,4 @@ async def check_egress(
     except BrokerRejectedError as exc:
         why = str(exc)
     verdict = egress_verdict(observed, expected, source="IBKR (/sso/validate)", failure=why)
-    report = EgressReport(
-        account=account,
-        ok=not verdict.holds,
-        observed_ip=observed,
-        expected_ip=", ".join(expected) or None,
-        message=verdict.message,
-        status=verdict.status,
-        path="rest",
-    )
-    return report, failure
+    return verdict.report(account, "rest", observed, expected), failure
