@@ -229,9 +229,12 @@ class Bus(abc.ABC):
     ) -> Consumer:
         """Join ``group`` on ``topics`` and run ``handler`` for each event until stopped."""
 
-    @abc.abstractmethod
+    _consumers: Sequence[Consumer]
+    """The consumers this bus started and has not stopped (each backend keeps its own)."""
+
     def lag(self) -> list[PartitionLag]:
         """The consumer lag of every running consumer of this bus (for ``/metrics``)."""
+        return [lag for consumer in self._consumers for lag in consumer.lag()]
 
     @abc.abstractmethod
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:

@@ -17,7 +17,6 @@ from sluice_bus.api import (
     Handler,
     Headers,
     Offsets,
-    PartitionLag,
     Record,
     TopicPartition,
 )
@@ -121,9 +120,6 @@ class KafkaBus(Bus):
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
     ) -> None:
         await self._started().send_and_wait(topic, value, key=key, headers=list(headers))
-
-    def lag(self) -> list[PartitionLag]:
-        return [lag for consumer in self._consumers for lag in consumer.lag()]
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         return await kafka_replay.end_offsets(self._bootstrap, self._client_id, topics)

@@ -238,9 +238,6 @@ class MemoryBus(Bus):
     ) -> None:
         self.broker.append(topic, value, key, headers)
 
-    def lag(self) -> list[PartitionLag]:
-        return [lag for consumer in self._consumers for lag in consumer.lag()]
-
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         return {
             (topic, number): len(partition)

@@ -125,7 +125,7 @@ class RiskService:
         self._feeds: dict[type[Any], Apply] = {
             Quote: self.state.on_quote,
             SessionState: self.state.on_session,
-            MdSubscriptionRejected: self._refused,
+            MdSubscriptionRejected: self.state.on_refusal,
         }
 
     async def start(self) -> None:
@@ -217,9 +217,6 @@ class RiskService:
             outputs.append(Outgoing(ORDERS_APPROVED, cancel_all, account))
             outputs.extend(_routed(self.engine.revisit(account, now)))
         return outputs
-
-    def _refused(self, refused: MdSubscriptionRejected) -> None:
-        self.state.on_refusal(refused)
 
     async def _wake_deferrals(self) -> None:
         """Ask the decision stream to look at an account's deferred signals once one is ready."""

@@ -92,10 +92,6 @@ class Deferrals:
         found = self._waiting.pop(client_order_id, None)
         return found[1] if found is not None else None
 
-    def accounts(self) -> set[str]:
-        """The accounts with deferred signals."""
-        return {account for account, _ in self._waiting.values()}
-
     def of(self, account: str) -> list[DeferredSignal]:
         """The account's deferred signals, oldest deadline first."""
         found = [d for a, d in self._waiting.values() if a == account]
