@@ -9,16 +9,15 @@ from contextlib import contextmanager
 import msgspec
 from opentelemetry import propagate, trace
 
-from sluice_bus.api import (
+from sluice_bus.api import Headers, Record
+from sluice_proto.codec import event_type
+from sluice_proto.common import (
     HEADER_EVENT_ID,
     HEADER_EVENT_TYPE,
     HEADER_PRODUCER,
     HEADER_SCHEMA_VERSION,
-    Headers,
-    Record,
+    SCHEMA_VERSION,
 )
-from sluice_proto.codec import event_type
-from sluice_proto.common import SCHEMA_VERSION
 
 _tracer = trace.get_tracer("sluice.bus")
 

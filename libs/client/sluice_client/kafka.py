@@ -19,18 +19,21 @@ from aiokafka.partitioner import murmur2
 
 from sluice_client.errors import BrokerUnavailableError, TopicMissingError
 from sluice_proto.codec import encode, event_type
-from sluice_proto.common import SCHEMA_VERSION
-
-# The record headers every producer writes (docs/events.md). No ``traceparent``: the client
-# carries no tracing SDK, and consumers start a new trace for a record without one.
-HEADER_EVENT_TYPE = "sluice-event-type"
-HEADER_SCHEMA_VERSION = "sluice-schema-version"
-HEADER_EVENT_ID = "sluice-event-id"
-HEADER_PRODUCER = "sluice-producer"
+from sluice_proto.common import (
+    HEADER_EVENT_ID,
+    HEADER_EVENT_TYPE,
+    HEADER_PRODUCER,
+    HEADER_SCHEMA_VERSION,
+    SCHEMA_VERSION,
+)
 
 
 def record_headers(event: msgspec.Struct, producer: str) -> list[tuple[str, bytes]]:
-    """The contract's headers for one publish (a fresh event id each time)."""
+    """The contract's headers for one publish (a fresh event id each time).
+
+    No ``traceparent``: the client carries no tracing SDK, and consumers start a new trace
+    for a record without one.
+    """
     return [
         (HEADER_EVENT_TYPE, event_type(event).encode()),
         (HEADER_SCHEMA_VERSION, str(SCHEMA_VERSION).encode()),
