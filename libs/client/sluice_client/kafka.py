@@ -8,7 +8,6 @@ and moves no one's offsets.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -18,14 +17,7 @@ from aiokafka.errors import KafkaConnectionError
 from aiokafka.partitioner import murmur2
 
 from sluice_client.errors import BrokerUnavailableError, TopicMissingError
-from sluice_proto.codec import encode, event_type
-from sluice_proto.common import (
-    HEADER_EVENT_ID,
-    HEADER_EVENT_TYPE,
-    HEADER_PRODUCER,
-    HEADER_SCHEMA_VERSION,
-    SCHEMA_VERSION,
-)
+from sluice_proto.codec import contract_headers, encode
 
 
 def record_headers(event: msgspec.Struct, producer: str) -> list[tuple[str, bytes]]:
@@ -34,12 +26,7 @@ def record_headers(event: msgspec.Struct, producer: str) -> list[tuple[str, byte
     No ``traceparent``: the client carries no tracing SDK, and consumers start a new trace
     for a record without one.
     """
-    return [
-        (HEADER_EVENT_TYPE, event_type(event).encode()),
-        (HEADER_SCHEMA_VERSION, str(SCHEMA_VERSION).encode()),
-        (HEADER_EVENT_ID, uuid.uuid4().hex.encode()),
-        (HEADER_PRODUCER, producer.encode()),
-    ]
+    return [(name, value.encode()) for name, value in contract_headers(event, producer).items()]
 
 
 def partition_for(key: str, partitions: int) -> int:
