@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from functools import cache
 from typing import Any, Literal
 
 import msgspec
 
+from sluice_proto.common import (
+    HEADER_EVENT_ID,
+    HEADER_EVENT_TYPE,
+    HEADER_PRODUCER,
+    HEADER_SCHEMA_VERSION,
+    SCHEMA_VERSION,
+)
 from sluice_proto.topics import topic
 
 _encoder = msgspec.json.Encoder(decimal_format="string")
@@ -30,6 +38,16 @@ def encode(event: msgspec.Struct) -> bytes:
 def event_type(event: msgspec.Struct) -> str:
     """The ``type`` tag of an event."""
     return str(type(event).__struct_config__.tag)
+
+
+def contract_headers(event: msgspec.Struct, producer: str) -> dict[str, str]:
+    """The headers every producer writes with ``event`` (a fresh event id each call)."""
+    return {
+        HEADER_EVENT_TYPE: event_type(event),
+        HEADER_SCHEMA_VERSION: str(SCHEMA_VERSION),
+        HEADER_EVENT_ID: uuid.uuid4().hex,
+        HEADER_PRODUCER: producer,
+    }
 
 
 @cache

@@ -21,6 +21,13 @@ NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 SCHEMA_VERSION = 1
 """Carried in the ``sluice-schema-version`` header; bumped only with a new topic version."""
 
+# The record headers every producer writes (docs/events.md); defined once here, for the bus
+# and the client alike.
+HEADER_EVENT_TYPE = "sluice-event-type"
+HEADER_SCHEMA_VERSION = "sluice-schema-version"
+HEADER_EVENT_ID = "sluice-event-id"
+HEADER_PRODUCER = "sluice-producer"
+
 
 def utc_now() -> datetime:
     """The current time as an aware UTC datetime."""

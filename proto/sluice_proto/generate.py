@@ -15,6 +15,12 @@ from typing import Any
 
 import msgspec
 
+from sluice_proto.common import (
+    HEADER_EVENT_ID,
+    HEADER_EVENT_TYPE,
+    HEADER_PRODUCER,
+    HEADER_SCHEMA_VERSION,
+)
 from sluice_proto.topics import TOPICS, TopicSpec
 
 PROTO_DIR = Path(__file__).resolve().parent.parent
@@ -114,14 +120,14 @@ def _headers_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "sluice-event-type": text,
-            "sluice-schema-version": text,
-            "sluice-event-id": text,
-            "sluice-producer": text,
+            HEADER_EVENT_TYPE: text,
+            HEADER_SCHEMA_VERSION: text,
+            HEADER_EVENT_ID: text,
+            HEADER_PRODUCER: text,
             "traceparent": text,
             "tracestate": text,
         },
-        "required": ["sluice-event-type", "sluice-schema-version", "sluice-event-id"],
+        "required": [HEADER_EVENT_TYPE, HEADER_SCHEMA_VERSION, HEADER_EVENT_ID],
     }
 
 

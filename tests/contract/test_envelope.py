@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sluice_bus.api import (
+from sluice_proto.common import (
     HEADER_EVENT_ID,
     HEADER_EVENT_TYPE,
     HEADER_PRODUCER,

@@ -9,8 +9,8 @@ import msgspec
 import pytest
 
 from sluice_bus import Bus, ConsumerOptions, MemoryBroker, Message
-from sluice_bus.api import HEADER_PRODUCER
 from sluice_proto.codec import decode
+from sluice_proto.common import HEADER_PRODUCER
 
 Backend = tuple[str | None, MemoryBroker | None]
 

@@ -17,11 +17,6 @@ log = logging.getLogger(__name__)
 
 E = TypeVar("E")
 
-HEADER_EVENT_TYPE = "sluice-event-type"
-HEADER_SCHEMA_VERSION = "sluice-schema-version"
-HEADER_EVENT_ID = "sluice-event-id"
-HEADER_PRODUCER = "sluice-producer"
-
 Headers = tuple[tuple[str, bytes], ...]
 TopicPartition = tuple[str, int]
 Offsets = Mapping[TopicPartition, int]

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import msgspec
 from opentelemetry import propagate, trace
 
-from sluice_bus.api import (
-    HEADER_EVENT_ID,
-    HEADER_EVENT_TYPE,
-    HEADER_PRODUCER,
-    HEADER_SCHEMA_VERSION,
-    Headers,
-    Record,
-)
-from sluice_proto.codec import event_type
-from sluice_proto.common import SCHEMA_VERSION
+from sluice_bus.api import Headers, Record
+from sluice_proto.codec import contract_headers
 
 _tracer = trace.get_tracer("sluice.bus")
 
@@ -54,14 +45,7 @@ def outgoing_headers(
     if not trace_context:
         for name in propagate.get_global_textmap().fields:
             carrier.pop(name, None)
-    carrier.update(
-        {
-            HEADER_EVENT_TYPE: event_type(event),
-            HEADER_SCHEMA_VERSION: str(SCHEMA_VERSION),
-            HEADER_EVENT_ID: uuid.uuid4().hex,
-            HEADER_PRODUCER: producer,
-        }
-    )
+    carrier.update(contract_headers(event, producer))
     if trace_context:
         propagate.inject(carrier)
     return tuple((name, value.encode()) for name, value in carrier.items())

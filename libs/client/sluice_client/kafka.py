@@ -8,7 +8,6 @@ and moves no one's offsets.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -18,25 +17,16 @@ from aiokafka.errors import KafkaConnectionError
 from aiokafka.partitioner import murmur2
 
 from sluice_client.errors import BrokerUnavailableError, TopicMissingError
-from sluice_proto.codec import encode, event_type
-from sluice_proto.common import SCHEMA_VERSION
-
-# The record headers every producer writes (docs/events.md). No ``traceparent``: the client
-# carries no tracing SDK, and consumers start a new trace for a record without one.
-HEADER_EVENT_TYPE = "sluice-event-type"
-HEADER_SCHEMA_VERSION = "sluice-schema-version"
-HEADER_EVENT_ID = "sluice-event-id"
-HEADER_PRODUCER = "sluice-producer"
+from sluice_proto.codec import contract_headers, encode
 
 
 def record_headers(event: msgspec.Struct, producer: str) -> list[tuple[str, bytes]]:
-    """The contract's headers for one publish (a fresh event id each time)."""
-    return [
-        (HEADER_EVENT_TYPE, event_type(event).encode()),
-        (HEADER_SCHEMA_VERSION, str(SCHEMA_VERSION).encode()),
-        (HEADER_EVENT_ID, uuid.uuid4().hex.encode()),
-        (HEADER_PRODUCER, producer.encode()),
-    ]
+    """The contract's headers for one publish (a fresh event id each time).
+
+    No ``traceparent``: the client carries no tracing SDK, and consumers start a new trace
+    for a record without one.
+    """
+    return [(name, value.encode()) for name, value in contract_headers(event, producer).items()]
 
 
 def partition_for(key: str, partitions: int) -> int:
