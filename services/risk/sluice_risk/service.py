@@ -99,7 +99,7 @@ class RiskService:
         self.clock = clock
         self._changelog = changelog
         self._group = group
-        self._from_beginning = start_at_earliest
+        self._start_at_earliest = start_at_earliest
         self._consumers: list[Consumer] = []
         self._ready = False
         self._poke = asyncio.Event()
@@ -141,7 +141,7 @@ class RiskService:
             "risk state restored from %d records (%d orders)", restored, len(self.state.orders)
         )
         decide = ConsumerOptions(
-            transactional=True, max_attempts=1, from_beginning=self._from_beginning
+            transactional=True, max_attempts=1, from_beginning=self._start_at_earliest
         )
         self._consumers = [
             await self.bus.consume(
