@@ -11,6 +11,7 @@ from typing import Any
 
 from sluice_proto.control import ControlEvent
 from sluice_proto.dlq import DeadLetter
+from sluice_proto.history import HistoryReply, HistoryRequest
 from sluice_proto.market_data import MdRequest, MdTick, QuoteEvent, SubscriptionEvent
 from sluice_proto.orders import OrderEvent, RouterCommand
 from sluice_proto.risk_state import DeferralCheck, RiskStateEvent
@@ -45,6 +46,8 @@ CONTROL = "sluice.control.v1"
 RISK_STATE = "sluice.risk.state.v1"
 RISK_DEFERRALS = "sluice.risk.deferrals.v1"
 DLQ = "sluice.dlq.v1"
+MD_HISTORY_REQUESTS = "sluice.md.history.requests.v1"
+MD_HISTORY_REPLIES = "sluice.md.history.replies.v1"
 
 _SPECS = (
     TopicSpec(SIGNALS, SignalsEvent, "strategy_id", ("strategies",), "Trade signals and cancels."),
@@ -118,6 +121,22 @@ _SPECS = (
         internal=True,
     ),
     TopicSpec(DLQ, DeadLetter, "original key", ("any service",), "Dead letters."),
+    TopicSpec(
+        MD_HISTORY_REQUESTS,
+        HistoryRequest,
+        "request_id",
+        ("market-data",),
+        "Historical bars asked of the router.",
+        internal=True,
+    ),
+    TopicSpec(
+        MD_HISTORY_REPLIES,
+        HistoryReply,
+        "request_id",
+        ("order-router",),
+        "The router's answers: bars or a refusal with the contract's reason.",
+        internal=True,
+    ),
 )
 
 TOPICS: dict[str, TopicSpec] = {spec.name: spec for spec in _SPECS}

@@ -28,6 +28,12 @@ class MarketDataSettings(SluiceSettings):
     flush_ms: Annotated[
         int, Field(ge=1, json_schema_extra={"expects": "milliseconds between flushes (>= 1)"})
     ] = 20
+    history_timeout_s: Annotated[
+        float, Field(gt=0, json_schema_extra={"expects": "seconds to wait for bars (> 0)"})
+    ] = 30.0
+    history_cache_entries: Annotated[
+        int, Field(ge=0, json_schema_extra={"expects": "cached requests (>= 0; 0: no cache)"})
+    ] = 1000
 
     @property
     def min_interval(self) -> timedelta:

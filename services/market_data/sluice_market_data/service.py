@@ -20,6 +20,7 @@ from typing import Any
 
 from sluice_bus.api import Bus, Consumer, ConsumerOptions, HandlerResult, Message, Outgoing
 from sluice_market_data.domain import QuoteBook, SubscriptionRegistry, end_subscription
+from sluice_market_data.history import HistoryService
 from sluice_proto.common import utc_now
 from sluice_proto.market_data import MdStart, MdStop, MdSubscribe, MdSubscriptionRejected, MdTick
 from sluice_proto.topics import MD_QUOTES, MD_REQUESTS, MD_SUBSCRIPTIONS, MD_TICKS
@@ -51,8 +52,11 @@ class MarketData:
         *,
         flush_s: float = 0.02,
         clock: Callable[[], datetime] = utc_now,
+        history: HistoryService | None = None,
     ) -> None:
+        """``history``: serves historical bars (``GET /history``) when given."""
         self.bus = bus
+        self.history = history
         self.registry = registry
         self.book = book
         self.clock = clock
@@ -78,6 +82,8 @@ class MarketData:
                 options=ConsumerOptions(from_beginning=False),
             ),
         ]
+        if self.history is not None:
+            await self.history.start()
         self._task = asyncio.create_task(self._publish_quotes(), name="market-data-quotes")
 
     async def stop(self) -> None:
@@ -86,6 +92,8 @@ class MarketData:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        if self.history is not None:
+            await self.history.stop()
         for consumer in self._consumers:
             await consumer.stop()
 

@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
+from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
 
 
@@ -110,6 +111,11 @@ class BrokerGateway(Protocol):
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         """Stop streaming an instrument."""
+
+    async def history(self, request: HistoryRequest) -> list[Bar]:
+        """Historical bars, oldest first (the caller keeps IBKR's pacing rules);
+        ``BrokerRejectedError`` when IBKR refuses, ``InvalidHistoryError`` when the request has
+        no IBKR spelling. Unbounded: the caller times it out."""
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         """Run a session-keeper command (tickle, auth_status, reauthenticate, logout,

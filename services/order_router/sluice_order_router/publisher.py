@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from sluice_bus import Bus
+from sluice_proto.history import HistoryReply
 from sluice_proto.market_data import MdTick
 from sluice_proto.orders import OrderEvent
 from sluice_proto.session import SessionReport
-from sluice_proto.topics import MD_TICKS, ORDERS_EVENTS, SESSION_REPORTS
+from sluice_proto.topics import MD_HISTORY_REPLIES, MD_TICKS, ORDERS_EVENTS, SESSION_REPORTS
 
 
 class Publisher:
@@ -36,3 +37,7 @@ class Publisher:
     async def tick(self, tick: MdTick) -> None:
         """A raw tick for market-data."""
         await self._bus.publish(MD_TICKS, tick, key=tick.instrument.key)
+
+    async def history(self, reply: HistoryReply) -> None:
+        """Bars or a refusal for market-data, keyed by the request id."""
+        await self._bus.publish(MD_HISTORY_REPLIES, reply, key=reply.request_id)

@@ -17,10 +17,11 @@ from typing import Any
 
 import msgspec
 
-from sluice_bus import Bus, Consumer, Message
+from sluice_bus import Bus, Consumer, ConsumerOptions, Message
 from sluice_order_router.cancels import KillScope
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.heartbeat import Heartbeat
+from sluice_order_router.history import HistoryDesk
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.metrics import RouterMetrics
 from sluice_order_router.orders import OrderDesk
@@ -28,10 +29,16 @@ from sluice_order_router.ports import BrokerGateway, EgressNoted
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.quotes import QuoteRelay
 from sluice_proto import ApprovedOrder
+from sluice_proto.history import HistoryRequest
 from sluice_proto.market_data import MdRequest
 from sluice_proto.orders import CancelAll, CancelOrder
 from sluice_proto.session import ConnectionReport, SessionCommand
-from sluice_proto.topics import MD_REQUESTS, ORDERS_APPROVED, SESSION_COMMANDS
+from sluice_proto.topics import (
+    MD_HISTORY_REQUESTS,
+    MD_REQUESTS,
+    ORDERS_APPROVED,
+    SESSION_COMMANDS,
+)
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +77,7 @@ class RouterService:
             kill_scope=kill_scope,
         )  # fmt: skip
         self.quotes = QuoteRelay(gateway, self._publish)
+        self.history = HistoryDesk(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None
         self._heartbeat = (
@@ -105,6 +113,14 @@ class RouterService:
         ):
             consumer = await self._bus.consume([topics], group=group, handler=handler)
             self._consumers.append(consumer)
+        # one group for every router: each request is answered once; expired ones are skipped
+        history = await self._bus.consume(
+            [MD_HISTORY_REQUESTS],
+            group="order-router.history",
+            handler=self._on_history,
+            options=ConsumerOptions(from_beginning=True),
+        )
+        self._consumers.append(history)
         if self._heartbeat is not None:
             self._heartbeat.start()
 
@@ -114,6 +130,7 @@ class RouterService:
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()
+        await self.history.close()
         await self.desk.close()
         if self._connecting is not None:
             self._connecting.cancel()
@@ -150,6 +167,9 @@ class RouterService:
 
     async def _on_md(self, message: Message[MdRequest]) -> None:
         await self.quotes.request(message.event)
+
+    async def _on_history(self, message: Message[HistoryRequest]) -> None:
+        await self.history.request(message.event)
 
     async def _on_connection(self, report: ConnectionReport) -> None:
         held = len(self.orders.pending())

@@ -37,6 +37,10 @@ class Counters:
     refused_client_id: int = 0
     restarts: int = 0
     dropped_orders: int = 0
+    history_requests: int = 0
+    """reqHistoricalData messages received (answered or refused)."""
+    history_pacing_violations: int = 0
+    """reqHistoricalData refused with 162 for breaking IBKR's pacing rules."""
 
     def snapshot(self) -> dict[str, object]:
         return {
@@ -46,6 +50,8 @@ class Counters:
             "refused_client_id": self.refused_client_id,
             "restarts": self.restarts,
             "dropped_orders": self.dropped_orders,
+            "history_requests": self.history_requests,
+            "history_pacing_violations": self.history_pacing_violations,
         }
 
 

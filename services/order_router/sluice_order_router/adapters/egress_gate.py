@@ -29,6 +29,7 @@ from sluice_order_router.ports import (
     Paced,
 )
 from sluice_proto import ApprovedOrder, Instrument, SweptOrder
+from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import AuthStatusReport, EgressReport
 
 log = logging.getLogger(__name__)
@@ -143,6 +144,9 @@ class EgressGate:
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         await self.inner.unsubscribe_quotes(instrument)
+
+    async def history(self, request: HistoryRequest) -> list[Bar]:
+        return await self.inner.history(request)  # market data, like quotes: not held
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "check_egress":

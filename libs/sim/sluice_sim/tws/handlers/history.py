@@ -79,6 +79,7 @@ def _end_time(text: str, now: datetime) -> datetime | None:
 def req_historical_data(session: Session, fields: list[str]) -> None:
     """Bars up to the request's end, ending at the instrument's current mid; never silence."""
     request = decode(fields)
+    session.server.counters.history_requests += 1
     bar_s = BAR_SIZES.get(_ALIASES.get(request.bar_size, request.bar_size))
     duration_s = duration_seconds(request.duration)
     if bar_s is None:
@@ -108,6 +109,7 @@ def req_historical_data(session: Session, fields: list[str]) -> None:
     )
     if bar_s <= SMALL_BAR_S and not session.server.history_pacing.admit(key):
         log.warning("pacing: historical data request %d refused (162)", request.req_id)
+        session.server.counters.history_pacing_violations += 1
         session.send_error(request.req_id, 162, PACING)
         return
     quote, zone = venue.quotes.quote(inst.con_id), ZoneInfo(inst.time_zone)

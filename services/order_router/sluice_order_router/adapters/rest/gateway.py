@@ -31,6 +31,7 @@ from sluice_order_router.ports import (
     OnTick,
 )
 from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit, SweptOrder
+from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import (
     ApiPath,
     AuthStatusReport,
@@ -42,6 +43,7 @@ from sluice_proto.session import (
 from . import orders, parsing
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
+from .history import fetch_bars
 from .limiter import IBKR_LIMITS, SSO_VALIDATE, Limit, SharedLimiter
 from .oauth import OAuthCredentials
 from .prompts import ReplyPolicy
@@ -206,6 +208,13 @@ class RestGateway:
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         self._quotes.remove(instrument)
+
+    async def history(self, request: HistoryRequest) -> list[Bar]:
+        if not self._session_up:
+            raise NotConnectedError("Client Portal session is not up")
+        con_id = (await self.qualify(request.instrument)).con_id
+        assert con_id is not None
+        return await fetch_bars(self.client, request, con_id)
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "reconnect":

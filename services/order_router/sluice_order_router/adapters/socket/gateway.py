@@ -15,6 +15,7 @@ from ib_async import Fill as IbFill
 
 from sluice_order_router.adapters.socket import mapping
 from sluice_order_router.adapters.socket.handshake import Endpoint
+from sluice_order_router.adapters.socket.history import request_bars
 from sluice_order_router.adapters.socket.link import Link
 from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.relay import Relay
@@ -35,6 +36,7 @@ from sluice_order_router.ports import (
     OrderUpdate,
 )
 from sluice_proto import ApprovedOrder, Instrument, SweptOrder
+from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import (
     ApiPath,
     AuthStatusReport,
@@ -228,6 +230,12 @@ class SocketGateway:
         old = self._streams.pop(instrument.key, None)
         if old is not None and self.ib.isConnected():
             self.ib.cancelMktData(old.contract)
+
+    async def history(self, request: HistoryRequest) -> list[Bar]:
+        qualified = await self.qualify(request.instrument)
+        self._require_up()
+        contract = mapping.to_contract(qualified)
+        return await request_bars(self.ib, contract, request)
 
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         if command == "reconnect":
