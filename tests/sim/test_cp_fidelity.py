@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -104,3 +105,26 @@ async def test_tickle_body_is_ibkrs(cp: CpSimulator) -> None:
         "authenticated", "competing", "connected", "message", "MAC", "serverInfo", "hardware_info"
     }  # fmt: skip
     assert await asyncio.to_thread(_ibind(cp).check_health)
+
+
+async def test_history_answers_in_ibkrs_shape(cp: CpSimulator) -> None:
+    """IBind's own history call and clean-up read the simulator's answer unmodified."""
+    client = _ibind(cp)
+    await asyncio.to_thread(client.receive_brokerage_accounts)
+    start = datetime(2026, 12, 1, 15, 0)  # IBind formats it as IBKR's UTC startTime
+    answer = await asyncio.to_thread(
+        client.marketdata_history_by_conids, [str(AAPL_CON_ID)], period="1d", bar="1h",
+        start_time=start,
+    )  # fmt: skip
+    records = answer[str(AAPL_CON_ID)]
+    assert len(records) == 24
+    assert all(r["low"] <= min(r["open"], r["close"]) <= r["high"] for r in records)
+    raw = (
+        await asyncio.to_thread(
+            client.marketdata_history_by_conid, str(AAPL_CON_ID), "5min", period="1h"
+        )
+    ).data
+    assert raw["barLength"] == 300 and raw["direction"] == -1 and len(raw["data"]) == 12
+    assert raw["startTime"] == datetime.fromtimestamp(raw["data"][0]["t"] / 1000, UTC).strftime(
+        "%Y%m%d-%H:%M:%S"
+    )

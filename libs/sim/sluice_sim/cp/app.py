@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from .control import CpControl, control_routes
 from .guards import API_PREFIX, guard
+from .routes_history import history_routes
 from .routes_market import market_routes
 from .routes_oauth import oauth_routes
 from .routes_orders import order_routes
@@ -18,6 +19,7 @@ def create_app(state: CpState, control: CpControl) -> FastAPI:
     app = FastAPI(title="Sluice Client Portal simulator", docs_url=None, redoc_url=None)
     app.middleware("http")(guard(state))
     routers = [session_routes(state), order_routes(state), market_routes(state)]
+    routers.append(history_routes(state))
     if state.oauth is not None:
         routers.append(oauth_routes(state, state.oauth))
     for router in routers:
