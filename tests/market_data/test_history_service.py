@@ -131,6 +131,6 @@ async def test_refusals_carry_the_contracts_reason(history: Get) -> None:
     assert (unknown.status_code, unknown.json()["reason"]) == (404, "UNKNOWN_INSTRUMENT")
     illegal = await history(symbol="AAPL", duration="1D", bar="7m")  # no such bar size at IBKR
     assert (illegal.status_code, illegal.json()["reason"]) == (400, "INVALID_REQUEST")
-    garbled = await history(symbol="AAPL", duration="one day", bar="5m")
+    garbled = await history(symbol="AAPL", duration="one day", bar="5m", what_to_show="VOL")
     assert (garbled.status_code, garbled.json()["reason"]) == (400, "INVALID_REQUEST")
-    assert "duration" in garbled.json()["message"]
+    assert "duration" in garbled.json()["message"] and "VOL" in garbled.json()["message"]

@@ -33,6 +33,7 @@ COMMANDS: dict[str, Entry] = {
     "doctor": Entry("sluice_cli.doctor:doctor", "Diagnose an IB Gateway / TWS connection."),
     "subscribe": Entry("sluice_cli.client_commands:subscribe", "Subscribe to quotes (Kafka)."),
     "unsubscribe": Entry("sluice_cli.client_commands:unsubscribe", "Drop a quote subscription."),
+    "history": Entry("sluice_cli.history_command:history", "Historical bars from market-data."),
     "cancel": Entry("sluice_cli.client_commands:cancel", "Cancel the order of a signal."),
     "kill": Entry("sluice_cli.control_commands:kill", "Kill switch on: stop and cancel orders."),
     "resume": Entry("sluice_cli.control_commands:resume", "Kill switch off."),

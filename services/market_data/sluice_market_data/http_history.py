@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, cast, get_args
 
 import msgspec
 from fastapi import APIRouter, Query
@@ -53,7 +53,7 @@ def history_router(history: HistoryService) -> APIRouter:
         currency: str = "USD",
         con_id: int | None = None,
         end: Annotated[datetime | None, Query(description="RFC 3339; omitted: now")] = None,
-        what_to_show: WhatToShow = "TRADES",
+        what_to_show: str = "TRADES",
         use_rth: bool = True,
     ) -> Any:
         """Bars oldest first: ``duration`` back from ``end`` (``1D``, ``2W``, ``3600S``) in
@@ -63,6 +63,8 @@ def history_router(history: HistoryService) -> APIRouter:
             problems.append(f"duration {duration!r} is not <n><S|D|W|M|Y> (e.g. 1D)")
         if parse_bar_size(bar) is None:
             problems.append(f"bar {bar!r} is not <n><s|m|h|d|w|mo> (e.g. 5m)")
+        if what_to_show not in get_args(WhatToShow):
+            problems.append(f"what_to_show {what_to_show!r} is not one of {get_args(WhatToShow)}")
         if end is not None and end.tzinfo is None:
             end = end.replace(tzinfo=UTC)
         try:
@@ -77,7 +79,7 @@ def history_router(history: HistoryService) -> APIRouter:
             return _problem(400, "INVALID_REQUEST", "; ".join(problems))
         request = HistoryRequest(
             request_id=uuid.uuid4().hex, instrument=instrument, duration=duration, bar_size=bar,
-            end=end, what_to_show=what_to_show, use_rth=use_rth,
+            end=end, what_to_show=cast(WhatToShow, what_to_show), use_rth=use_rth,
         )  # fmt: skip
         answer = await history.fetch(request)
         reply = answer.reply

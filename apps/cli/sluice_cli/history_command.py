@@ -1,0 +1,65 @@
+"""``sluice history``: historical bars from market-data's ``GET /history``, as a table."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from sluice_cli.on_kafka import JSON_HELP, show
+
+MD_URL_ENV = "SLUICE_MD_URL"
+DEFAULT_MD_URL = "http://127.0.0.1:8081"
+"""market-data's HTTP address under ``sluice up`` and docker compose."""
+URL_HELP = f"market-data's HTTP address (${MD_URL_ENV}; default {DEFAULT_MD_URL})"
+COLUMNS = ["start", "open", "high", "low", "close", "volume"]
+
+
+def history(
+    symbol: Annotated[str, typer.Argument(help="e.g. AAPL")],
+    *,
+    duration: Annotated[str, typer.Option(help="how far back: <n><S|D|W|M|Y>, e.g. 1D")] = "1D",
+    bar: Annotated[str, typer.Option(help="bar size: <n><s|m|h|d|w|mo>, e.g. 5m")] = "5m",
+    end: Annotated[
+        datetime | None, typer.Option(help="end of the window (UTC if no offset; default: now)")
+    ] = None,
+    what: Annotated[str, typer.Option(help="TRADES, MIDPOINT, BID or ASK")] = "TRADES",
+    rth: Annotated[bool, typer.Option(help="regular trading hours only")] = True,
+    sec_type: Annotated[str, typer.Option(help="STK, FUT, CASH, ...")] = "STK",
+    exchange: Annotated[str, typer.Option(help="exchange")] = "SMART",
+    currency: Annotated[str, typer.Option(help="currency")] = "USD",
+    url: Annotated[str | None, typer.Option(help=URL_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
+) -> None:
+    """Historical bars of an instrument, oldest first (market-data caches closed windows)."""
+    base = url or os.environ.get(MD_URL_ENV) or DEFAULT_MD_URL
+    params: dict[str, Any] = {
+        "symbol": symbol, "duration": duration, "bar": bar, "what_to_show": what.upper(),
+        "use_rth": rth, "sec_type": sec_type.upper(), "exchange": exchange,
+        "currency": currency.upper(),
+    }  # fmt: skip
+    if end is not None:
+        params["end"] = end.isoformat()
+    try:
+        response = httpx.get(f"{base.rstrip('/')}/history", params=params, timeout=120)
+    except httpx.TransportError as exc:
+        typer.echo(f"market-data unreachable at {base} ({type(exc).__name__})", err=True)
+        raise typer.Exit(1) from None
+    body = response.json()
+    if response.status_code != 200:
+        if as_json:
+            typer.echo(json.dumps(body))
+        else:
+            reason = body.get("reason", response.status_code)
+            typer.echo(f"no bars: {reason}: {body.get('message', '')}", err=True)
+        raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps(body))
+        return
+    source = " (cached)" if body.get("cached") else ""
+    title = f"{symbol.upper()} {bar} bars over {duration}{source}"
+    show(body["bars"], title=title, as_json=False, empty="no bars", columns=COLUMNS)
