@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, cast, get_args
 
-import httpx
+import msgspec
 import typer
 
+from sluice_cli.client_commands import _instrument
 from sluice_cli.on_kafka import JSON_HELP, show
+from sluice_client import HistoryRefusedError, MarketDataUnreachableError, fetch_history
+from sluice_proto.history import WhatToShow
 
 MD_URL_ENV = "SLUICE_MD_URL"
 DEFAULT_MD_URL = "http://127.0.0.1:8081"
@@ -37,29 +41,21 @@ def history(
 ) -> None:
     """Historical bars of an instrument, oldest first (market-data caches closed windows)."""
     base = url or os.environ.get(MD_URL_ENV) or DEFAULT_MD_URL
-    params: dict[str, Any] = {
-        "symbol": symbol, "duration": duration, "bar": bar, "what_to_show": what.upper(),
-        "use_rth": rth, "sec_type": sec_type.upper(), "exchange": exchange,
-        "currency": currency.upper(),
-    }  # fmt: skip
-    if end is not None:
-        params["end"] = end.isoformat()
+    if what.upper() not in get_args(WhatToShow):
+        raise typer.BadParameter(f"--what must be one of {', '.join(get_args(WhatToShow))}")
+    work = fetch_history(
+        base, _instrument(symbol, sec_type, exchange, currency), duration=duration, bar=bar,
+        end=end, what_to_show=cast(WhatToShow, what.upper()), use_rth=rth,
+    )  # fmt: skip
     try:
-        response = httpx.get(f"{base.rstrip('/')}/history", params=params, timeout=120)
-    except httpx.TransportError as exc:
-        typer.echo(f"market-data unreachable at {base} ({type(exc).__name__})", err=True)
+        answer = asyncio.run(work)
+    except (HistoryRefusedError, MarketDataUnreachableError) as exc:
+        typer.echo(f"no bars: {exc}", err=True)
         raise typer.Exit(1) from None
-    body = response.json()
-    if response.status_code != 200:
-        if as_json:
-            typer.echo(json.dumps(body))
-        else:
-            reason = body.get("reason", response.status_code)
-            typer.echo(f"no bars: {reason}: {body.get('message', '')}", err=True)
-        raise typer.Exit(1)
+    rows = msgspec.to_builtins(answer.bars)
     if as_json:
-        typer.echo(json.dumps(body))
+        typer.echo(json.dumps(msgspec.to_builtins(answer)))
         return
-    source = " (cached)" if body.get("cached") else ""
+    source = " (cached)" if answer.cached else ""
     title = f"{symbol.upper()} {bar} bars over {duration}{source}"
-    show(body["bars"], title=title, as_json=False, empty="no bars", columns=COLUMNS)
+    show(rows, title=title, as_json=False, empty="no bars", columns=COLUMNS)

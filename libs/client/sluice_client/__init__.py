@@ -13,10 +13,13 @@ types it re-exports, so a strategy imports everything from here::
 from sluice_client.client import SluiceClient
 from sluice_client.errors import (
     BrokerUnavailableError,
+    HistoryRefusedError,
+    MarketDataUnreachableError,
     SluiceClientError,
     SubscriptionRejectedError,
     TopicMissingError,
 )
+from sluice_client.history import History, fetch_history
 from sluice_client.quotes import QuoteStream
 from sluice_proto import (
     CancelRejected,
@@ -44,7 +47,10 @@ __all__ = [
     "BrokerUnavailableError",
     "CancelRejected",
     "CancelRequest",
+    "History",
+    "HistoryRefusedError",
     "Instrument",
+    "MarketDataUnreachableError",
     "OrderAccepted",
     "OrderBrokerRejected",
     "OrderCancelled",
@@ -65,5 +71,6 @@ __all__ = [
     "SluiceClientError",
     "SubscriptionRejectedError",
     "TopicMissingError",
+    "fetch_history",
     "final_status",
 ]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -16,6 +17,7 @@ from aiokafka.errors import KafkaError
 
 from sluice_client import kafka
 from sluice_client.errors import SluiceClientError
+from sluice_client.history import History, fetch_history
 from sluice_client.lifecycles import Lifecycles
 from sluice_client.quotes import QuoteStream
 from sluice_proto import (
@@ -27,6 +29,7 @@ from sluice_proto import (
     SignalDuplicate,
 )
 from sluice_proto.codec import EventDecodeError, decode
+from sluice_proto.history import WhatToShow
 from sluice_proto.orders import final_status
 from sluice_proto.topics import MD_SUBSCRIPTIONS, ORDERS_EVENTS, SIGNALS
 
@@ -53,8 +56,11 @@ class SluiceClient:
         *,
         client_id: str | None = None,
         publish_attempts: int = PUBLISH_ATTEMPTS,
+        md_url: str | None = None,
     ) -> None:
+        """``md_url``: market-data's HTTP address, for ``history``."""
         self.bootstrap = bootstrap
+        self.md_url = md_url
         self.strategy_id = strategy_id
         self._client_id = client_id or f"sluice-client.{strategy_id}"
         self._attempts = publish_attempts
@@ -190,6 +196,25 @@ class SluiceClient:
         )
         self._streams.add(stream)
         return stream
+
+    async def history(
+        self,
+        instrument: Instrument | str,
+        *,
+        duration: str,
+        bar: str,
+        end: datetime | None = None,
+        what_to_show: WhatToShow = "TRADES",
+        use_rth: bool = True,
+    ) -> History:
+        """Historical bars from market-data (``md_url``): ``duration`` (``1D``) back from
+        ``end`` (None: now) in bars of ``bar`` (``5m``); ``HistoryRefusedError`` otherwise."""
+        if self.md_url is None:
+            raise SluiceClientError("history needs market-data's HTTP address (md_url)")
+        return await fetch_history(
+            self.md_url, _instrument(instrument), duration=duration, bar=bar, end=end,
+            what_to_show=what_to_show, use_rth=use_rth,
+        )  # fmt: skip
 
     async def subscribe(self, instrument: Instrument | str, subscriber_id: str) -> MdSubscribe:
         """Publish a lasting subscription (until ``unsubscribe`` with the same id)."""

@@ -21,3 +21,15 @@ class SubscriptionRejectedError(SluiceClientError):
     def __init__(self, reason_code: str, message: str) -> None:
         super().__init__(f"{reason_code}: {message}")
         self.reason_code = reason_code
+
+
+class HistoryRefusedError(SluiceClientError):
+    """Market-data gave no bars (``reason`` as in the contract: ``PACING``, ``TIMEOUT``, ...)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason
+
+
+class MarketDataUnreachableError(SluiceClientError):
+    """Nothing answers at market-data's HTTP address."""
