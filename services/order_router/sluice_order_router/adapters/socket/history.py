@@ -28,9 +28,9 @@ async def request_bars(ib: IB, contract: Contract, request: HistoryRequest) -> l
     the caller times it out, and a cancelled wait cancels the request at IBKR."""
     bar_size, duration = tws_bar_size(request.bar_size), tws_duration(request.duration)
     req_id = ib.client.getReqId()
-    container = BarDataList()
+    container = BarDataList()  # type: ignore[no-untyped-call]
     container.reqId = req_id
-    answered = ib.wrapper.startReq(req_id, contract, container=container)
+    answered = ib.wrapper.startReq(req_id, contract, container=container)  # type: ignore[no-untyped-call]
     errors: list[tuple[int, str]] = []
     finished = asyncio.Event()
 
@@ -45,17 +45,17 @@ async def request_bars(ib: IB, contract: Contract, request: HistoryRequest) -> l
         ib.client.reqHistoricalData(
             req_id, contract, _end(request.end), duration, bar_size, request.what_to_show,
             request.use_rth, _EPOCH_SECONDS, False, [],
-        )  # fmt: skip
+        )  # type: ignore[no-untyped-call]  # fmt: skip
         try:
             await finished.wait()
         except asyncio.CancelledError:
             if ib.isConnected():
-                ib.client.cancelHistoricalData(req_id)
+                ib.client.cancelHistoricalData(req_id)  # type: ignore[no-untyped-call]
             raise
     finally:
         ib.errorEvent -= on_error
         if not answered.done():  # a 321 (a warning to ib_async) leaves the request open
-            ib.wrapper._endReq(req_id)
+            ib.wrapper._endReq(req_id)  # type: ignore[no-untyped-call]
     if errors:
         code, text = errors[0]
         raise BrokerRejectedError(code, text)
