@@ -34,7 +34,7 @@ ALLOWED_BY_DEFAULT = {
     "o383": "size exceeds the Size Limit of 500.",
     "o451": "exceeds \nthe Total Value Limit of",
 }
-DECLINED_BY_DEFAULT = ("o403", "o10331", "o10164", "p6")
+DECLINED_BY_DEFAULT = ("o403", "o10331", "o10164", "p6", "o10153", "o10223", "p12")
 
 
 def test_default_allow_list_against_ibkrs_real_prompts() -> None:
@@ -52,7 +52,7 @@ def test_default_allow_list_against_ibkrs_real_prompts() -> None:
         assert (prompt.message_ids, policy.decide(prompt)) == ((message_id,), expected)
         assert ALLOWED_BY_DEFAULT.get(message_id, "") in prompt.text[0]
         assert prompt.text[0].endswith("Are you sure you want to submit this order?") or (
-            message_id == "p6"
+            message_id in {"p6", "o10153", "o10223", "p12"}  # IBKR asks no question there
         )
 
 

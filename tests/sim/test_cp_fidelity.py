@@ -69,6 +69,34 @@ async def test_ibind_answers_every_sourced_prompt_by_its_text(cp: CpSimulator) -
     assert isinstance(placed, dict) and placed["order_id"]
 
 
+SOURCED = {
+    "o163": QuestionType.PRICE_PERCENTAGE_CONSTRAINT,
+    "o354": QuestionType.MISSING_MARKET_DATA,
+    "o383": QuestionType.ORDER_SIZE_LIMIT,
+    "o403": QuestionType.TRIGGER_AND_FILL,
+    "o451": QuestionType.ORDER_VALUE_LIMIT,
+    "o10153": QuestionType.MANDATORY_CAP_PRICE,
+    "o10164": QuestionType.CASH_QUANTITY,
+    "o10223": QuestionType.CASH_QUANTITY_ORDER,
+    "o10331": QuestionType.STOP_ORDER_RISKS,
+    "p6": QuestionType.MULTIPLE_ACCOUNTS,
+    "p12": QuestionType.DISRUPTIVE_ORDERS,
+}
+"""Each prompt the simulator has IBKR's text for, and the question IBind recognises it as."""
+
+
+@pytest.mark.parametrize("message_id", sorted(SOURCED))
+async def test_ibind_answers_each_prompt_by_its_text(cp: CpSimulator, message_id: str) -> None:
+    """IBind, given only the answer for this one question, recognises the prompt by its text
+    (an unrecognised text raises) and the order is placed."""
+    cp.control.script_prompts([message_id])
+    order = {"quantity": 10, "order_type": "MKT", "coid": f"one-{message_id}"}
+    answers = {SOURCED[message_id]: True}
+    placed = await asyncio.to_thread(_place, _ibind(cp), answers, **order)
+    assert isinstance(placed, dict) and placed["order_id"]
+    assert cp.state.venue.store.orders_with_ref(f"one-{message_id}")
+
+
 async def test_ibind_declining_a_prompt_places_nothing(cp: CpSimulator) -> None:
     order = {"quantity": 600, "order_type": "MKT", "coid": "size-1"}
     with pytest.raises(RuntimeError, match="Size Limit of 500"):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from conftest import Connect
 from ib_async import IB, MarketOrder, Stock
 
-from sluice_sim.tws.handlers.history import BAD_BAR_SIZE, PACING
+from sluice_sim.tws.handlers.history import BAD_BAR_SIZE, MAX_BARS, PACING
 from sluice_sim.tws.handlers.orders import MISSING_EXCHANGE
 from sluice_sim.tws.history_pacing import HistoryPacing
 from sluice_sim.tws.server import TwsServer
@@ -93,3 +93,19 @@ def test_history_pacing_rules() -> None:
         assert pacing.admit((1, "TRADES", n))
     assert not pacing.admit((1, "TRADES", "sixth within 2 s"))
     assert pacing.admit((2, "TRADES", "another contract"))
+    for n in range(53):  # 60 in all, three seconds apart: only the ten-minute rule binds
+        now[0] = 20.0 + 3 * n
+        assert pacing.admit((3 + n, "TRADES", "x"))
+    now[0] = 200.0
+    assert not pacing.admit((99, "TRADES", "61st within ten minutes"))
+    now[0] = 616.0  # the first has left the window
+    assert pacing.admit((99, "TRADES", "61st within ten minutes"))
+
+
+async def test_historical_over_2000_bars_is_162(connect: Connect) -> None:
+    ib = await connect()
+    errors = _errors(ib)
+    aapl = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
+    ask = ib.reqHistoricalDataAsync
+    assert not await ask(aapl, "", "1 D", "30 secs", "TRADES", useRTH=True, timeout=5)
+    assert [e[1:] for e in errors] == [(162, MAX_BARS)]

@@ -96,6 +96,25 @@ FIXED_TEXTS: dict[str, str] = {
         "This order will be distributed over multiple accounts. We strongly suggest you "
         "familiarize yourself with our allocation facilities before submitting orders."
     ),
+    "o10153": (  # as IBind quotes it; its middle reads garbled there and is not corrected
+        "<h4>Confirm Mandatory Cap Price</h4>To avoid trading at a price that is not consistent "
+        "with a fair and orderly market, IB may set a cap (for a buy order) or sell order). THIS "
+        "MAY CAUSE AN ORDER THAT WOULD OTHERWISE BE MARKETABLE TO NOT BE TRADED."
+    ),
+    "o10223": (
+        "<h4>Cash Quantity Order Confirmation</h4>Orders that express size using a monetary value "
+        "(cash quantity) are provided on a non-guaranteed basis. The system simulates the order "
+        "by cancelling it once the specified amount is spent (for buy orders) or collected (for "
+        "sell orders). In addition to the monetary value, the order uses a maximum size that is "
+        "calculated using the Cash Quantity Estimate Factor, which you can modify in Presets."
+    ),
+    "p12": (  # the literal backslash-n is in the text as quoted
+        "If your order is not immediately executable, our systems may, depending on market "
+        "conditions, reject your order if its limit price is more than the allowed amount away "
+        "from the reference price at that time. If this happens, you will not receive a fill. "
+        "This is a control designed to ensure that we comply with our regulatory obligations to "
+        "avoid submitting disruptive orders to the marketplace.\\nUse the Price Management Algo?"
+    ),
 }
 """Texts that quote nothing of the order."""
 
