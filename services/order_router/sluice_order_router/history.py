@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 
 from sluice_order_router.domain.history import (
     InvalidHistoryError,
+    check_spelling,
     history_refusal,
     pacing_key,
-    tws_bar_size,
-    tws_duration,
 )
 from sluice_order_router.domain.history_pacing import HistoryPacer
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
@@ -82,7 +81,7 @@ class HistoryDesk:
         if expires <= now:
             return None  # the asker has given up: spend no pacing on it
         try:
-            tws_bar_size(request.bar_size), tws_duration(request.duration)
+            check_spelling(request)  # before the pacer: a request IBKR cannot take costs nothing
         except InvalidHistoryError as exc:
             return _rejected(request, "INVALID_REQUEST", str(exc))
         if not self._gateway.connected:

@@ -76,6 +76,12 @@ def rest_period(text: str) -> str:
     return f"{amount}{_REST_PERIOD_UNITS[unit]}"
 
 
+def check_spelling(request: HistoryRequest) -> None:
+    """``InvalidHistoryError`` unless IBKR has words for the request's bar size and duration."""
+    tws_bar_size(request.bar_size)
+    tws_duration(request.duration)
+
+
 def pacing_key(request: HistoryRequest) -> PacingKey:
     """The contract/exchange/tick type, and the whole request, as IBKR's rules compare them."""
     instrument = request.instrument
