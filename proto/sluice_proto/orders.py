@@ -109,6 +109,7 @@ OrderRejectReason = Literal[
     "READ_ONLY",
     "INVALID_ORDER",
     "SIGNAL_TOO_OLD",
+    "AMBIGUOUS_INSTRUMENT",
 ]
 
 
@@ -118,6 +119,9 @@ class OrderRejected(_OrderEvent, tag="order_rejected"):
     reason_code: OrderRejectReason
     message: str
     rejected_by: Literal["risk", "router"] = "risk"
+    candidates: list[Instrument] = msgspec.field(default_factory=list)
+    """``AMBIGUOUS_INSTRUMENT``: the contracts IBKR has that match (conId, local symbol,
+    exchange, currency, expiry, strike, right, multiplier); name one of them to trade."""
 
 
 class SignalDuplicate(_OrderEvent, tag="signal_duplicate"):
@@ -145,6 +149,9 @@ class OrderSubmitting(_OrderEvent, tag="order_submitting"):
     """The lowest order id IBKR would have handed out when this attempt was sent (its
     ``nextValidId`` at connect, or past the last id it acknowledged since); a later
     ``nextValidId`` below it means IBKR started a new day and forgot the one it was sent in."""
+    contract: Instrument | None = None
+    """The contract the order's instrument qualified to at IBKR (conId, expiry, strike, ...);
+    for a continuous future, the month the roll rule chose."""
 
 
 class OrderHeld(_OrderEvent, tag="order_held"):

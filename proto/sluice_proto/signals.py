@@ -7,9 +7,12 @@ from decimal import Decimal
 import msgspec
 
 from sluice_proto.common import (
+    ContractMonth,
     Instrument,
     NonEmpty,
     OrderType,
+    Right,
+    Roll,
     SecType,
     Side,
     TimeInForce,
@@ -54,6 +57,16 @@ class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
     expires_at: UtcDatetime | None = None
     """No order is sent for this signal after this time (parked, held or in doubt: it ends
     ``order_expired``). None: risk's default lifetime for the order type."""
+    last_trade_date_or_contract_month: ContractMonth | None = None
+    """FUT, OPT, FOP: the expiry, ``YYYYMM`` or ``YYYYMMDD`` (see ``Instrument``)."""
+    strike: Decimal | None = None
+    right: Right | None = None
+    multiplier: Decimal | None = None
+    trading_class: str | None = None
+    local_symbol: str | None = None
+    primary_exchange: str | None = None
+    roll: Roll | None = None
+    """FUT without an expiry: ``front`` trades the front month by the router's roll rule."""
 
     def __post_init__(self) -> None:
         require_positive("quantity", self.quantity)
@@ -62,6 +75,7 @@ class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
         for name in _PRICE_REQUIRED[self.order_type]:
             if getattr(self, name) is None:
                 raise ValueError(f"{name} is required for order_type {self.order_type}")
+        self.instrument  # noqa: B018 -- builds (so validates) the derivative fields
 
     @property
     def client_order_id(self) -> str:
@@ -77,6 +91,14 @@ class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
             exchange=self.exchange,
             currency=self.currency,
             con_id=self.con_id,
+            last_trade_date_or_contract_month=self.last_trade_date_or_contract_month,
+            strike=self.strike,
+            right=self.right,
+            multiplier=self.multiplier,
+            trading_class=self.trading_class,
+            local_symbol=self.local_symbol,
+            primary_exchange=self.primary_exchange,
+            roll=self.roll,
         )
 
 

@@ -87,7 +87,12 @@ def test_an_order_risk_did_not_decide_is_adopted_from_submitting() -> None:
 def test_an_adopted_order_keeps_the_instrument_it_carries() -> None:
     risk = engine()
     future = signal(
-        "fut", symbol="ES", sec_type="FUT", quantity=Decimal(2), limit_price=Decimal(100)
+        "fut",
+        symbol="ES",
+        sec_type="FUT",
+        last_trade_date_or_contract_month="202612",
+        quantity=Decimal(2),
+        limit_price=Decimal(100),
     )
     carried = engine(limits={"defaults": {"require_quote_for_limit": False}}).decide(future, NOW)
     assert isinstance(carried, ApprovedOrder)
@@ -103,7 +108,7 @@ def test_an_adopted_order_keeps_the_instrument_it_carries() -> None:
         )
     )
     risk.state.on_order_event(fill_event(carried.client_order_id, "2", "5000", final=True))
-    held = risk.state.portfolio.position(ACCOUNT, "FUT:ES:USD")
+    held = risk.state.portfolio.position(ACCOUNT, "FUT:ES:USD:expiry=202612")
     assert held is not None and held.quantity == Decimal(2)
 
 

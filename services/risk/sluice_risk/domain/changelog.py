@@ -11,6 +11,7 @@ from sluice_proto.risk_state import (
     RiskOrderState,
     RiskStateEvent,
 )
+from sluice_risk.domain.limits import multiplier_of
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import DecidedOrder
 from sluice_risk.domain.portfolio import DayPnl, Position
@@ -88,7 +89,8 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
     """Apply one changelog record read back on restart (later records of a key win)."""
     if isinstance(record, PositionState):
         key = instrument_key(record.instrument)
-        multiplier = state.limits.for_order(record.account, record.instrument.symbol).multiplier
+        limits = state.limits.for_order(record.account, record.instrument.symbol)
+        multiplier = multiplier_of(record.instrument, limits)
         held = state.portfolio.open_position(record.account, key, record.instrument, multiplier)
         held.quantity, held.avg_cost = record.quantity, record.avg_cost
         held.realised_pnl = record.realised_pnl

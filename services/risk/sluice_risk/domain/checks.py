@@ -60,10 +60,13 @@ class OrderContext:
 
     @property
     def notional(self) -> Decimal | None:
-        """Quantity x price x multiplier, when a price is known."""
+        """Quantity x price x multiplier (the signal's own, else the limits'), when a price is
+        known."""
         if self.price is None:
             return None
-        return self.signal.quantity * self.price * self.limits.multiplier
+        return (
+            self.signal.quantity * self.price * (self.signal.multiplier or self.limits.multiplier)
+        )
 
 
 def kill_switch(ctx: OrderContext) -> Objection:

@@ -29,6 +29,7 @@ from sluice_proto.orders import OrderRejectReason
 from sluice_proto.risk_state import DeferralKind, DeferredSignal, RiskOrderStatus
 from sluice_risk.domain.checks import OrderContext, first_objection
 from sluice_risk.domain.deferrals import DeferralPolicy, is_ready
+from sluice_risk.domain.limits import multiplier_of
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import DecidedOrder
 from sluice_risk.domain.state import RiskState
@@ -285,7 +286,7 @@ class RiskEngine:
             if found is None:
                 limits = state.limits.for_order(account, order.instrument.symbol)
                 mark = state.market.mark(order.key) or Decimal(0)
-                found = unit[order.key] = (mark, limits.multiplier)
+                found = unit[order.key] = (mark, multiplier_of(order.instrument, limits))
             price = order.limit_price or found[0]
             total += (order.quantity - order.filled_quantity) * price * found[1]
         return total

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from sluice_proto import Instrument
+
 Positive = Annotated[Decimal, Field(gt=0)]
 
 
@@ -46,7 +48,13 @@ class Limits(BaseModel):
     daily_loss_limit: Positive = Decimal(50_000)
     """Realised loss of the trading day at which new orders stop (a positive amount)."""
     multiplier: Positive = Decimal(1)
-    """Contract multiplier for notional and PnL (e.g. 100 for equity options)."""
+    """Contract multiplier for notional and PnL (e.g. 100 for equity options), for instruments
+    that do not carry their own (``multiplier_of``)."""
+
+
+def multiplier_of(instrument: Instrument, limits: Limits) -> Decimal:
+    """The instrument's own multiplier (a future's 50, an option's 100), else the limits'."""
+    return instrument.multiplier or limits.multiplier
 
 
 def _known_fields(value: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from sluice_proto.session import SessionState
 def instrument_key(instrument: Instrument) -> str:
     """Positions and quotes are matched on this key: the exchange is left out on purpose,
     since an order routed SMART and a quote from the primary exchange are the same line."""
-    return f"{instrument.sec_type}:{instrument.symbol}:{instrument.currency}"
+    return f"{instrument.sec_type}:{instrument.symbol}:{instrument.currency}{instrument.terms}"
 
 
 def reference_price(quote: Quote) -> Decimal | None:

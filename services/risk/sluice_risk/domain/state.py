@@ -19,7 +19,7 @@ from sluice_proto.orders import (
 )
 from sluice_proto.session import SessionState
 from sluice_risk.domain.deferrals import Deferrals
-from sluice_risk.domain.limits import LimitBook
+from sluice_risk.domain.limits import LimitBook, multiplier_of
 from sluice_risk.domain.market import Market, instrument_key
 from sluice_risk.domain.orders import DecidedOrder, OrderLedger
 from sluice_risk.domain.portfolio import DayPnl, Portfolio
@@ -142,7 +142,8 @@ class RiskState:
             return
         quantity, price = booked
         account, key = order.account, order.key
-        multiplier = self.limits.for_order(account, order.instrument.symbol).multiplier
+        limits = self.limits.for_order(account, order.instrument.symbol)
+        multiplier = multiplier_of(order.instrument, limits)
         position = self.portfolio.open_position(account, key, order.instrument, multiplier)
         realised = position.apply_fill(
             quantity * order.direction, price, fill.commission or Decimal(0)
