@@ -156,3 +156,30 @@ async def test_history_answers_in_ibkrs_shape(cp: CpSimulator) -> None:
     assert raw["startTime"] == datetime.fromtimestamp(raw["data"][0]["t"] / 1000, UTC).strftime(
         "%Y%m%d-%H:%M:%S"
     )
+
+
+async def test_ibind_walks_the_derivative_lookups(cp: CpSimulator) -> None:
+    client = _ibind(cp)
+    found = await asyncio.to_thread(client.search_contract_by_symbol, "SHOP")
+    listings = {e["conid"]: e["description"] for e in found.data}
+    assert listings == {"195014116": "NYSE", "195014125": "TSE"}
+    info = await asyncio.to_thread(client.contract_information_by_conid, "195014125")
+    assert (info.data["currency"], info.data["exchange"]) == ("CAD", "TSE")
+
+    futures = await asyncio.to_thread(client.security_future_by_symbol, "ES")
+    assert [f["ltd"] for f in futures.data["ES"]] == [20261218, 20270319, 20270618]
+
+    [aapl] = (
+        await asyncio.to_thread(client.search_contract_by_symbol, "AAPL", sec_type="OPT")
+    ).data
+    [opt] = [s for s in aapl["sections"] if s["secType"] == "OPT"]
+    assert opt["months"] == "DEC26"
+    strikes = await asyncio.to_thread(client.search_strikes_by_conid, aapl["conid"], "OPT", "DEC26")
+    assert strikes.data == {"call": [190.0, 200.0], "put": [190.0, 200.0]}
+    calls = await asyncio.to_thread(
+        client.search_secdef_info_by_conid, aapl["conid"], "OPT", "DEC26", "SMART", "200", "C"
+    )
+    assert [(c["maturityDate"], c["right"], c["multiplier"]) for c in calls.data] == [
+        ("20261211", "C", "100"),
+        ("20261218", "C", "100"),
+    ]

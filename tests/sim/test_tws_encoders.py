@@ -104,6 +104,7 @@ def test_contract_details(con_id: int) -> None:
     assert c.primaryExchange == inst.primary_exchange
     assert c.multiplier == ("" if inst.multiplier == 1 else str(inst.multiplier))
     assert D(str(cd.minSize)) == inst.min_size
+    assert (D(str(c.strike)), c.right) == (inst.strike, inst.right)
 
 
 def test_open_order_and_status() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -35,6 +36,21 @@ def test_same_seed_same_quotes() -> None:
     assert PaperVenue(VenueConfig(seed=4)).step() != PaperVenue(VenueConfig(seed=3)).step()
 
 
+def test_resolve_finds_options_and_listings_by_every_term() -> None:
+    universe = PaperVenue(VenueConfig()).universe
+    call = ContractQuery(
+        symbol="AAPL", sec_type="OPT", exchange="SMART", last_trade_date="20261218",
+        strike=Decimal(200), right="CALL",
+    )  # fmt: skip
+    [found] = universe.resolve(call)
+    assert (found.local_symbol, found.multiplier) == ("AAPL  261218C00200000", 100)
+    month = replace(call, last_trade_date="202612", right="C")
+    assert [i.last_trade_date for i in universe.resolve(month)] == ["20261211", "20261218"]
+    for exchange, currency, con_id in (("SMART", "CAD", 195014125), ("NYSE", "", 195014116)):
+        query = ContractQuery(symbol="SHOP", sec_type="STK", exchange=exchange, currency=currency)
+        assert [i.con_id for i in universe.resolve(query)] == [con_id]
+
+
 def test_resolve_validates_and_finds() -> None:
     universe = PaperVenue(VenueConfig()).universe
     assert [i.con_id for i in universe.resolve(ContractQuery(symbol="AAPL", sec_type="STK"))] == [
@@ -42,6 +58,8 @@ def test_resolve_validates_and_finds() -> None:
     ]
     es = universe.resolve(ContractQuery(symbol="ES", sec_type="FUT", exchange="CME"))
     assert es[0].last_trade_date == "20261218"
+    months = universe.resolve(ContractQuery(symbol="ES", sec_type="FUT", last_trade_date="2027"))
+    assert [(i.local_symbol, i.multiplier) for i in months] == [("ESH7", 50), ("ESM7", 50)]
     with pytest.raises(InvalidRequestError):
         universe.resolve(ContractQuery(symbol="AAPL"))
     with pytest.raises(UnknownContractError):

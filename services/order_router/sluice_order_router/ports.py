@@ -13,7 +13,8 @@ from typing import Protocol, runtime_checkable
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.order_ids import OrderIdLease
-from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
+from sluice_order_router.domain.qualify import choose
+from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder, utc_now
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
 
@@ -37,6 +38,32 @@ class BrokerRejectedError(Exception):
         super().__init__(f"IBKR {code}: {text}" if code is not None else text)
         self.code = code
         self.text = text
+
+
+class AmbiguousInstrumentError(BrokerRejectedError):
+    """IBKR has several contracts that fit the instrument; ``candidates`` lists them."""
+
+    def __init__(self, instrument: Instrument, candidates: list[Instrument]) -> None:
+        names = ", ".join(_describe(c) for c in candidates)
+        super().__init__(
+            None, f"{instrument.key} is ambiguous: {len(candidates)} contracts ({names})"
+        )
+        self.candidates = candidates
+
+
+def _describe(contract: Instrument) -> str:
+    return f"{contract.local_symbol or contract.symbol} {contract.exchange} {contract.currency} conId {contract.con_id}"
+
+
+def one_contract(wanted: Instrument, found: list[Instrument]) -> Instrument:
+    """The one contract of IBKR's answer ``found`` that ``wanted`` names (``domain.qualify``);
+    ``BrokerRejectedError`` 200 for none, ``AmbiguousInstrumentError`` for several."""
+    chosen = choose(wanted, found, utc_now().date())
+    if not chosen:
+        raise BrokerRejectedError(200, f"no security definition for {wanted.key}")
+    if len(chosen) > 1:
+        raise AmbiguousInstrumentError(wanted, chosen)
+    return chosen[0]
 
 
 class NotConnectedError(Exception):
@@ -81,7 +108,10 @@ class BrokerGateway(Protocol):
         streams IBKR refused after ``subscribe_quotes`` returned (the stream is over)."""
 
     async def qualify(self, instrument: Instrument) -> Instrument:
-        """The instrument with its conId, or ``BrokerRejectedError`` (e.g. 200 unknown)."""
+        """The one contract IBKR has for the instrument: its conId and every term IBKR knows
+        (expiry, strike, right, multiplier, local symbol, ...); an instrument with a conId is
+        returned as it is. ``BrokerRejectedError`` (200) when IBKR has none,
+        ``AmbiguousInstrumentError`` when it has several (``one_contract``)."""
 
     def protect_order_ids(self, high_water: int) -> None:
         """Never send an order id at or below ``high_water`` (the journal's highest)."""

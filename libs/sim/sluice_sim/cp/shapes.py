@@ -81,31 +81,89 @@ def position(account: str, pos: Position, inst: Instrument, mark: Decimal) -> di
     }
 
 
-def secdef(inst: Instrument) -> dict[str, Any]:
-    """One entry of ``/iserver/secdef/search``."""
+def month_code(last_trade_date: str) -> str:
+    """The Client Portal's contract month, ``DEC26`` for a date in December 2026."""
+    return f"{_MONTHS[int(last_trade_date[4:6]) - 1]}{last_trade_date[2:4]}"
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def secdef(inst: Instrument, derivatives: list[Instrument]) -> dict[str, Any]:
+    """One entry of ``/iserver/secdef/search``: a listing, with a section per derivative
+    security type on it (its contract months, ``;``-separated)."""
     exchange = inst.primary_exchange or inst.exchange
+    sections: list[dict[str, Any]] = [{"secType": inst.sec_type, "exchange": inst.exchange}]
+    for sec_type in sorted({d.sec_type for d in derivatives}):
+        of_type = [d for d in derivatives if d.sec_type == sec_type]
+        months = sorted({d.last_trade_date[:6] for d in of_type})
+        sections.append(
+            {
+                "secType": sec_type,
+                "months": ";".join(month_code(m) for m in months),
+                "exchange": ";".join(sorted({d.exchange for d in of_type})),
+            }
+        )
     return {
         "conid": str(inst.con_id),
         "symbol": inst.symbol,
         "companyName": inst.long_name,
         "companyHeader": f"{inst.long_name} - {exchange}",
         "description": exchange,
-        "sections": [{"secType": inst.sec_type, "exchange": inst.exchange}],
+        "sections": sections,
     }
 
 
 def contract_info(inst: Instrument) -> dict[str, Any]:
     """``GET /iserver/contract/{conid}/info``."""
+    listing = inst.primary_exchange or inst.exchange
     return {
         "con_id": inst.con_id,
         "symbol": inst.symbol,
         "instrument_type": inst.sec_type,
-        "exchange": inst.exchange,
+        "exchange": listing,
         "currency": inst.currency,
         "local_symbol": inst.local_symbol,
+        "trading_class": inst.trading_class,
         "company_name": inst.long_name,
         "multiplier": str(inst.multiplier),
-        "valid_exchanges": inst.exchange,
+        "maturity_date": inst.last_trade_date or None,
+        "valid_exchanges": f"SMART,{listing}" if inst.exchange == "SMART" else inst.exchange,
+    }
+
+
+def future(inst: Instrument) -> dict[str, Any]:
+    """One entry of ``GET /trsrv/futures`` (the sim's futures have no underlying conId)."""
+    return {
+        "symbol": inst.symbol,
+        "conid": inst.con_id,
+        "underlyingConid": 0,
+        "expirationDate": int(inst.last_trade_date),
+        "ltd": int(inst.last_trade_date),
+    }
+
+
+def secdef_info(inst: Instrument) -> dict[str, Any]:
+    """One entry of ``GET /iserver/secdef/info`` (a derivative of the month asked for)."""
+    kind = {"C": "Call", "P": "Put"}.get(inst.right, "")
+    day = inst.last_trade_date
+    return {
+        "conid": inst.con_id,
+        "symbol": inst.symbol,
+        "secType": inst.sec_type,
+        "exchange": inst.exchange,
+        "listingExchange": inst.primary_exchange or None,
+        "right": inst.right or None,
+        "strike": _num(inst.strike),
+        "currency": inst.currency,
+        "cusip": None,
+        "coupon": "No Coupon",
+        "desc1": inst.symbol,
+        "desc2": f"{month_code(day)[:3]} {day[6:]} '{day[2:4]} {inst.strike.normalize():f} {kind}",
+        "maturityDate": day,
+        "multiplier": str(inst.multiplier),
+        "tradingClass": inst.trading_class,
+        "validExchanges": inst.exchange,
     }
 
 

@@ -43,7 +43,7 @@ class Cursor:
         """conId, symbol, secType, expiry, strike, right, multiplier, exchange, primaryExchange,
         currency, localSymbol, tradingClass."""
         con_id, symbol, sec_type, expiry = self.integer(), self.text(), self.text(), self.text()
-        self.skip(3)  # strike, right, multiplier
+        strike, right, multiplier = self.decimal(), self.text(), self.text()
         exchange, primary, currency = self.text(), self.text(), self.text()
         local_symbol, trading_class = self.text(), self.text()
         return ContractQuery(
@@ -56,6 +56,9 @@ class Cursor:
             last_trade_date=expiry,
             trading_class=trading_class,
             primary_exchange=primary,
+            strike=strike,
+            right=right,
+            multiplier=multiplier,
         )
 
 

@@ -42,6 +42,9 @@ class Instrument:
     min_size: Decimal = Decimal(1)
     time_zone: str = "US/Eastern"
     order_types: str = "LMT,MKT,STP,STP LMT,IOC,GTC,DAY"
+    strike: Decimal = Decimal(0)
+    right: str = ""
+    """``C`` or ``P`` for an option; empty otherwise."""
 
     @property
     def contract_month(self) -> str:
@@ -64,6 +67,9 @@ class ContractQuery:
     last_trade_date: str = ""
     trading_class: str = ""
     primary_exchange: str = ""
+    strike: Decimal | None = None
+    right: str = ""
+    multiplier: str = ""
 
     def matches(self, inst: Instrument) -> bool:
         if self.con_id:
@@ -74,10 +80,17 @@ class ContractQuery:
             (self.currency, inst.currency),
             (self.local_symbol, inst.local_symbol),
             (self.trading_class, inst.trading_class),
+            (self.primary_exchange, inst.primary_exchange),
+            (self.right[:1], inst.right),  # IBKR takes C/P and CALL/PUT alike
         )
         if any(want and want.upper() != have.upper() for want, have in checks):
             return False
-        if self.exchange and self.exchange.upper() not in {inst.exchange, "SMART"}:
+        if self.strike and self.strike != inst.strike:
+            return False
+        if self.multiplier and Decimal(self.multiplier) != inst.multiplier:
+            return False
+        listed = {inst.exchange, inst.primary_exchange, "SMART"}
+        if self.exchange and self.exchange.upper() not in listed:
             return False
         if self.exchange.upper() == "SMART" and inst.sec_type == "FUT":
             return False
@@ -116,8 +129,9 @@ class Universe:
 
 
 _DECIMAL_FIELDS = frozenset(
-    {"min_tick", "multiplier", "price", "initial_margin", "maint_margin", "min_size"}
+    {"min_tick", "multiplier", "price", "initial_margin", "maint_margin", "min_size", "strike"}
 )
+_CHAIN_FIELDS = frozenset({"first_con_id", "expiries", "strikes", "rights"})
 
 
 def _instrument(raw: dict[str, Any]) -> Instrument:
@@ -127,6 +141,24 @@ def _instrument(raw: dict[str, Any]) -> Instrument:
     return Instrument(**values)
 
 
+def _option_chain(raw: dict[str, Any]) -> list[Instrument]:
+    """Every expiry x strike x right of an ``[[option_chain]]`` table, conIds counting up from
+    ``first_con_id``; local symbols in the OCC's 21-character form (``AAPL  261218C00200000``)."""
+    common = {k: v for k, v in raw.items() if k not in _CHAIN_FIELDS}
+    out = []
+    for expiry in raw["expiries"]:
+        for strike in raw["strikes"]:
+            for right in raw["rights"]:
+                millis = int(Decimal(str(strike)) * 1000)
+                local = f"{raw['symbol']:<6}{expiry[2:]}{right}{millis:08d}"
+                values = {
+                    **common, "last_trade_date": expiry, "strike": strike, "right": right,
+                    "local_symbol": local, "con_id": raw["first_con_id"] + len(out),
+                }  # fmt: skip
+                out.append(_instrument(values))
+    return out
+
+
 def load_universe(path: Path | None = None) -> Universe:
     """Load a universe from ``path``, or the default one shipped with the package."""
     if path is None:
@@ -134,4 +166,7 @@ def load_universe(path: Path | None = None) -> Universe:
     else:
         text = path.read_text()
     raw = tomllib.loads(text)
-    return Universe({i.con_id: i for i in map(_instrument, raw.get("instrument", []))})
+    found = [_instrument(i) for i in raw.get("instrument", [])]
+    for chain in raw.get("option_chain", []):
+        found.extend(_option_chain(chain))
+    return Universe({i.con_id: i for i in found})

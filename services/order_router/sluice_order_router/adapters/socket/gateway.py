@@ -34,6 +34,7 @@ from sluice_order_router.ports import (
     OnTick,
     OrderInDoubtError,
     OrderUpdate,
+    one_contract,
 )
 from sluice_proto import ApprovedOrder, Instrument, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
@@ -136,16 +137,11 @@ class SocketGateway:
         self._require_up()
         try:  # unbounded in ib_async: a silent gateway would hold the desk's lock forever
             async with asyncio.timeout(self._options.ack_timeout_s):
-                found = await self.ib.qualifyContractsAsync(mapping.to_contract(instrument))
+                details = await self.ib.reqContractDetailsAsync(mapping.to_contract(instrument))
         except (TimeoutError, ConnectionError) as exc:
             raise NotConnectedError(f"IBKR did not answer the contract lookup ({exc!r})") from None
-        contract = found[0] if found else None
-        if contract is None or isinstance(contract, list) or not contract.conId:
-            raise BrokerRejectedError(200, f"no security definition for {instrument.key}")
-        return Instrument(
-            symbol=instrument.symbol, sec_type=instrument.sec_type, exchange=instrument.exchange,
-            currency=instrument.currency, con_id=contract.conId,
-        )  # fmt: skip
+        found = [mapping.from_contract(d.contract) for d in details if d.contract is not None]
+        return one_contract(instrument, found)
 
     def protect_order_ids(self, high_water: int) -> None:
         self._ids.sent(high_water)

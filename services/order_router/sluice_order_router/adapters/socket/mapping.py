@@ -27,13 +27,44 @@ def dec(value: float) -> Decimal:
 
 
 def to_contract(instrument: Instrument) -> Contract:
-    """The ib_async contract to qualify or trade."""
+    """The ib_async contract to qualify or trade, with every term the instrument sets."""
     return Contract(
         conId=instrument.con_id or 0,
         symbol=instrument.symbol,
         secType=instrument.sec_type,
         exchange=instrument.exchange,
         currency=instrument.currency,
+        lastTradeDateOrContractMonth=instrument.last_trade_date_or_contract_month or "",
+        strike=float(instrument.strike or 0),
+        right=instrument.right or "",
+        multiplier=_text(instrument.multiplier),
+        tradingClass=instrument.trading_class or "",
+        localSymbol=instrument.local_symbol or "",
+        primaryExchange=instrument.primary_exchange or "",
+    )
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
+
+
+def from_contract(contract: Contract) -> Instrument:
+    """A contract of IBKR's ``contractDetails`` answer as an instrument with every term."""
+    right = contract.right[:1].upper() if contract.right else ""
+    multiplier = dec(float(contract.multiplier)) if contract.multiplier else None
+    return Instrument(
+        symbol=contract.symbol,
+        sec_type=contract.secType,  # type: ignore[arg-type]  # IBKR's own word
+        exchange=contract.exchange or "SMART",
+        currency=contract.currency,
+        con_id=contract.conId,
+        last_trade_date_or_contract_month=contract.lastTradeDateOrContractMonth or None,
+        strike=dec(contract.strike) if contract.strike else None,
+        right=right if right in ("C", "P") else None,  # type: ignore[arg-type]
+        multiplier=multiplier if multiplier and multiplier != 1 else None,
+        trading_class=contract.tradingClass or None,
+        local_symbol=contract.localSymbol or None,
+        primary_exchange=contract.primaryExchange or None,
     )
 
 
