@@ -14,7 +14,7 @@ from sluice_order_router.adapters.rest.prompts import Prompt, ReplyPolicy
 from sluice_order_router.adapters.rest.settings import DEFAULT_REPLY_ALLOW, RestSettings
 from sluice_order_router.adapters.rest.updates import UpdateDiffer
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
-from sluice_proto import Fill
+from sluice_proto import Fill, Instrument
 from sluice_sim.cp.limits import Limit, RateGate
 from sluice_sim.cp.prompts import OrderFacts, Pending, PromptBook, PromptRules
 from sluice_sim.cp.session import CpSession
@@ -133,3 +133,36 @@ async def test_limiter_counts_each_wait_for_its_slot() -> None:
     assert limiter.pacing.waits == 2
     assert limiter.pacing.waiting == 0
     assert limiter.pacing.waited_s > 0
+
+
+def test_secdef_answers_become_candidate_contracts() -> None:
+    search = [
+        {
+            "conid": "265598",
+            "sections": [{"secType": "STK"}, {"secType": "OPT", "months": "DEC26"}],
+        },
+        {"conid": "1", "sections": [{"secType": "STK"}]},
+    ]
+    assert parsing.search_con_ids(search, "OPT") == [265598]
+    assert parsing.search_con_ids(search, "STK") == [265598, 1]
+    assert parsing.month_code("202612") == parsing.month_code("20261218") == "DEC26"
+    futures = {"ES": [{"symbol": "ES", "conid": 7, "expirationDate": 20261218, "ltd": 20261217}]}
+    assert parsing.futures(futures, "ES") == [(7, "20261217")]
+    assert parsing.has_strike({"call": [190.0, 200.0], "put": [190.0]}, Decimal(200), "C")
+    assert not parsing.has_strike({"call": [190.0, 200.0], "put": [190.0]}, Decimal(200), "P")
+    wanted = Instrument(
+        symbol="AAPL", sec_type="OPT", last_trade_date_or_contract_month="202612",
+        strike=Decimal(200), right="C",
+    )  # fmt: skip
+    raw = {
+        "conid": 9, "symbol": "AAPL", "secType": "OPT", "exchange": "SMART", "right": "C",
+        "strike": 200.0, "currency": "USD", "maturityDate": "20261218", "multiplier": "100",
+        "tradingClass": "AAPL", "listingExchange": None,
+    }  # fmt: skip
+    option = parsing.secdef_info(raw, wanted)
+    assert (option.con_id, option.strike, option.right, option.multiplier) == (9, 200, "C", 100)
+    assert option.last_trade_date_or_contract_month == "20261218"
+    info = {"con_id": 5, "exchange": "TSE", "currency": "CAD", "multiplier": "1",
+            "local_symbol": "SHOP", "maturity_date": None}  # fmt: skip
+    listing = parsing.contract_info(info, Instrument(symbol="SHOP", currency="CAD"))
+    assert (listing.exchange, listing.currency, listing.multiplier) == ("TSE", "CAD", None)

@@ -31,6 +31,7 @@ from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_order_router.doubt import DoubtRetry
 from sluice_order_router.ports import (
+    AmbiguousInstrumentError,
     BrokerGateway,
     BrokerRejectedError,
     NotConnectedError,
@@ -39,7 +40,7 @@ from sluice_order_router.ports import (
 )
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.tracing import OrderTraces, ibkr_call
-from sluice_proto import ApprovedOrder, utc_now
+from sluice_proto import ApprovedOrder, Instrument, utc_now
 from sluice_proto.orders import (
     CancelRejected,
     OrderHeld,
@@ -158,6 +159,9 @@ class OrderDesk:
             if self.orders.get(record.client_order_id) is None:
                 await self._hold(record, "IBKR link down")
             return
+        except AmbiguousInstrumentError as exc:
+            await self._reject(record, "AMBIGUOUS_INSTRUMENT", exc.text, exc.candidates)
+            return
         except BrokerRejectedError as exc:
             await self._reject(record, "UNKNOWN_INSTRUMENT", f"IBKR {exc.code}: {exc.text}")
             return
@@ -167,7 +171,7 @@ class OrderDesk:
         lease = self._gateway.reserve_order_id()  # journalled: the id is never used again
         record.sent_order_id = lease.order_id if lease is not None else None
         record.ibkr_floor = lease.ibkr_floor if lease is not None else None
-        await self._publish.orders([_submitting(record, order, instrument.con_id)])
+        await self._publish.orders([_submitting(record, order, instrument)])
         record.move("submitting")  # only once the write-ahead record is durable
         self.orders.add(record)
         try:
@@ -230,20 +234,26 @@ class OrderDesk:
         finally:
             self._expiries.pop(client_order_id, None)
 
-    async def _reject(self, record: TrackedOrder, code: OrderRejectReason, message: str) -> None:
+    async def _reject(
+        self, record: TrackedOrder, code: OrderRejectReason, message: str,
+        candidates: list[Instrument] | None = None,
+    ) -> None:  # fmt: skip
         event = OrderRejected(
-            **record.ids(), reason_code=code, message=message, rejected_by="router"
-        )
+            **record.ids(), reason_code=code, message=message, rejected_by="router",
+            candidates=candidates or [],
+        )  # fmt: skip
         await self._publish.orders([event])
         record.move("rejected")
         self.orders.add(record)
         self._traces.forget(record.client_order_id)
 
 
-def _submitting(record: TrackedOrder, order: ApprovedOrder, con_id: int | None) -> OrderSubmitting:
+def _submitting(
+    record: TrackedOrder, order: ApprovedOrder, contract: Instrument
+) -> OrderSubmitting:
     return OrderSubmitting(
         **record.ids(), side=order.side, quantity=order.quantity, order_type=order.order_type,
-        limit_price=order.limit_price, stop_price=order.stop_price, con_id=con_id,
+        limit_price=order.limit_price, stop_price=order.stop_price, con_id=contract.con_id,
         attempt=record.attempts, order=order, broker_order_id=record.sent_order_id,
-        ibkr_floor=record.ibkr_floor,
+        ibkr_floor=record.ibkr_floor, contract=contract,
     )  # fmt: skip

@@ -52,7 +52,8 @@ class AmbiguousInstrumentError(BrokerRejectedError):
 
 
 def _describe(contract: Instrument) -> str:
-    return f"{contract.local_symbol or contract.symbol} {contract.exchange} {contract.currency} conId {contract.con_id}"
+    name = contract.local_symbol or contract.symbol
+    return f"{name} {contract.exchange} {contract.currency} conId {contract.con_id}"
 
 
 def one_contract(wanted: Instrument, found: list[Instrument]) -> Instrument:

@@ -9,6 +9,7 @@ than one is ambiguous and the order is rejected with the candidates, never guess
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sluice_proto import Instrument
 
@@ -81,11 +82,15 @@ def choose(wanted: Instrument, found: list[Instrument], today: date) -> list[Ins
     return fitting
 
 
-def _order(contract: Instrument) -> tuple[str, str, str, str]:
-    """Candidates in a stable, readable order: expiry, exchange, currency, strike."""
+def _order(contract: Instrument) -> tuple[str, Decimal, str, str, str, str, int]:
+    """Candidates in a stable, readable order: expiry, strike, right, exchange (primary
+    listing), currency, conId."""
     return (
         contract.last_trade_date_or_contract_month or "",
+        contract.strike or Decimal(0),
+        contract.right or "",
         contract.exchange,
+        contract.primary_exchange or "",
         contract.currency,
-        str(contract.strike or ""),
+        contract.con_id or 0,
     )

@@ -29,6 +29,7 @@ from sluice_order_router.ports import (
     OnOrderUpdate,
     OnQuoteRefused,
     OnTick,
+    one_contract,
 )
 from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
@@ -40,7 +41,7 @@ from sluice_proto.session import (
     EgressReport,
 )
 
-from . import orders, parsing
+from . import orders, secdef
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
 from .history import fetch_bars
@@ -162,12 +163,7 @@ class RestGateway:
     async def qualify(self, instrument: Instrument) -> Instrument:
         if instrument.con_id is not None:
             return instrument
-        query = {"symbol": instrument.symbol, "secType": instrument.sec_type}
-        body = await self.client.request("POST", "/iserver/secdef/search", json=query)
-        con_id = parsing.secdef_con_id(body, instrument)
-        if con_id is None:
-            raise BrokerRejectedError(200, f"no security definition for {instrument.key}")
-        return Instrument(**{**_fields(instrument), "con_id": con_id})
+        return one_contract(instrument, await secdef.candidates(self.client, instrument))
 
     def protect_order_ids(self, high_water: int) -> None:
         """Nothing to protect: the Client Portal assigns order ids itself."""
@@ -204,7 +200,9 @@ class RestGateway:
         return snap
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
-        self._quotes.add(await self.qualify(instrument))
+        # streams stay under the instrument asked for (its key), with the conId IBKR has
+        con_id = (await self.qualify(instrument)).con_id
+        self._quotes.add(Instrument(**{**_fields(instrument), "con_id": con_id}))
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
         self._quotes.remove(instrument)

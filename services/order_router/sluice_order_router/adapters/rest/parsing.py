@@ -100,15 +100,82 @@ def fill(raw: dict[str, Any]) -> Fill:
     )
 
 
-def secdef_con_id(results: Any, instrument: Instrument) -> int | None:
-    """The conId of the search result whose sections carry the instrument's security type."""
+def search_con_ids(results: Any, sec_type: str) -> list[int]:
+    """The conIds of ``/iserver/secdef/search`` results with a section of ``sec_type``: the
+    listings of a stock (one per exchange and currency), or the underlyings of an option."""
     if not isinstance(results, list):
-        return None
-    for entry in results:
-        sections = entry.get("sections") or []
-        if any(s.get("secType") == instrument.sec_type for s in sections):
-            return int(entry["conid"])
-    return None
+        return []
+    return [
+        int(entry["conid"])
+        for entry in results
+        if isinstance(entry, dict)
+        and any(s.get("secType") == sec_type for s in entry.get("sections") or [])
+    ]
+
+
+def month_code(expiry: str) -> str:
+    """The Client Portal's contract month (``DEC26``) of ``YYYYMM`` or ``YYYYMMDD``."""
+    return f"{_MONTHS[int(expiry[4:6]) - 1]}{expiry[2:4]}"
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def _text(raw: dict[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    return str(value) if value not in (None, "") else None
+
+
+def _multiplier(raw: Any) -> Decimal | None:
+    value = _dec(raw)
+    return value if value > 0 and value != 1 else None
+
+
+def contract_info(raw: Any, wanted: Instrument, expiry: str | None = None) -> Instrument:
+    """``/iserver/contract/{conid}/info`` as an instrument; ``expiry`` where another answer
+    (``/trsrv/futures``) has the last trade date."""
+    return Instrument(
+        symbol=str(raw.get("symbol") or wanted.symbol),
+        sec_type=wanted.sec_type,
+        exchange=str(raw.get("exchange") or wanted.exchange),
+        currency=str(raw.get("currency") or ""),
+        con_id=int(raw["con_id"]),
+        last_trade_date_or_contract_month=expiry or _text(raw, "maturity_date"),
+        multiplier=_multiplier(raw.get("multiplier")),
+        trading_class=_text(raw, "trading_class"),
+        local_symbol=_text(raw, "local_symbol"),
+    )
+
+
+def futures(body: Any, symbol: str) -> list[tuple[int, str]]:
+    """``/trsrv/futures``: each listed month's conId and last trade date (``YYYYMMDD``)."""
+    entries = body.get(symbol, []) if isinstance(body, dict) else []
+    return [(int(e["conid"]), str(e.get("ltd") or e.get("expirationDate"))) for e in entries]
+
+
+def has_strike(body: Any, strike: Decimal, right: str) -> bool:
+    """True when ``/iserver/secdef/strikes`` lists the strike for the right (C or P)."""
+    listed = body.get("call" if right == "C" else "put", []) if isinstance(body, dict) else []
+    return any(Decimal(str(s)) == strike for s in listed)
+
+
+def secdef_info(raw: dict[str, Any], wanted: Instrument) -> Instrument:
+    """One contract of ``/iserver/secdef/info`` (an option or future option of a month)."""
+    right = str(raw.get("right") or "")[:1].upper()
+    strike = _dec(raw.get("strike"))
+    return Instrument(
+        symbol=str(raw.get("symbol") or wanted.symbol),
+        sec_type=wanted.sec_type,
+        exchange=str(raw.get("exchange") or wanted.exchange),
+        currency=str(raw.get("currency") or ""),
+        con_id=int(raw["conid"]),
+        last_trade_date_or_contract_month=_text(raw, "maturityDate"),
+        strike=strike if strike > 0 else None,
+        right=right if right in ("C", "P") else None,  # type: ignore[arg-type]
+        multiplier=_multiplier(raw.get("multiplier")),
+        trading_class=_text(raw, "tradingClass"),
+        primary_exchange=_text(raw, "listingExchange"),
+    )
 
 
 def is_prompt(body: Any) -> bool:
