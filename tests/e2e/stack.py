@@ -117,13 +117,15 @@ class Recorder:
         states = self.sessions()
         return states[-1] if states else None
 
-    def quote(self, symbol: str) -> Quote | None:
+    def quote(self, symbol: str, instrument: Instrument | None = None) -> Quote | None:
+        """The latest two-sided quote of ``symbol`` (of exactly ``instrument``, when given)."""
         quotes = [
             m.event
             for m in self.messages
             if isinstance(m.event, Quote)
             and m.event.ts >= self.since
             and m.event.instrument.symbol == symbol
+            and (instrument is None or m.event.instrument.key == instrument.key)
             and m.event.bid is not None
             and m.event.ask is not None
         ]
@@ -306,8 +308,10 @@ class ServiceStack(Generic[B]):
         *,
         park: bool = True,
         expires_at: datetime | None = None,
+        **fields: Any,
     ) -> Signal:
-        """Publish one signal of this run's strategy (the default account) and return it."""
+        """Publish one signal of this run's strategy (the default account) and return it;
+        ``fields``: any other of the signal's fields (a derivative's expiry, strike, ...)."""
         signal = Signal(
             signal_id=uuid.uuid4().hex[:12],
             strategy_id=STRATEGY,
@@ -318,6 +322,7 @@ class ServiceStack(Generic[B]):
             limit_price=limit_price,
             park=park,
             expires_at=expires_at,
+            **fields,
         )
         await self.operator.publish(SIGNALS, signal, key=STRATEGY)
         return signal
@@ -333,6 +338,16 @@ class ServiceStack(Generic[B]):
             within_s,
         )
         return self.recorder.lifecycle(coid)
+
+    async def quotes_flow(self, instrument: Instrument, within_s: float = 30) -> None:
+        """Subscribe to ``instrument`` as a strategy would, and wait for its first quote."""
+        request = MdSubscribe(subscriber_id=STRATEGY, instrument=instrument)
+        await self.operator.publish(MD_SUBSCRIPTIONS, request, key=instrument.key)
+
+        def quoted() -> bool:
+            return self.recorder.quote(instrument.symbol, instrument) is not None
+
+        await self.until(f"quotes of {instrument.key}", quoted, within_s)
 
     async def until(
         self, what: str, done: Callable[[], bool | Awaitable[bool]], timeout_s: float

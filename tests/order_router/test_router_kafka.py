@@ -14,17 +14,25 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from decimal import Decimal
 
 import pytest
 
 from sluice_bus import Bus, make_bus
 from sluice_proto import ApprovedOrder
-from sluice_proto.orders import OrderAccepted, OrderFilled, OrderSubmitted, OrderSubmitting
+from sluice_proto.orders import (
+    OrderAccepted,
+    OrderFilled,
+    OrderRejected,
+    OrderSubmitted,
+    OrderSubmitting,
+)
 from sluice_proto.session import ConnectionReport
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_REPORTS
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.support.collect import Collector
+from tests.support.derivatives import AAPL_CALL_DEC
 from tests.support.gateway import ACCOUNT
 from tests.support.net import free_port
 from tests.support.orders import approved, resting
@@ -169,3 +177,21 @@ async def test_sigkill_while_order_lost_on_the_way_sends_it_once(
     assert [e.adopted for e in submitted(collector, coid)] == [False]
     assert attempts(collector, coid) == [1, 2]
     assert control.orders_with_ref(coid) == 1
+
+
+async def test_an_ambiguous_option_is_rejected_with_its_candidates_on_kafka(
+    launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
+) -> None:
+    bus, collector = kafka
+    launch()
+    await eventually(lambda: connections(collector) == 1, within=60, what="router connected")
+    coid = f"amb-{uuid.uuid4().hex[:8]}"
+    order = approved(coid, instrument=AAPL_CALL_DEC, quantity=Decimal(1))
+    await bus.publish(ORDERS_APPROVED, order, key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderRejected), within=60, what="rejected")
+    [rejected] = of(collector, coid)
+    assert isinstance(rejected, OrderRejected)
+    assert (rejected.reason_code, rejected.rejected_by) == ("AMBIGUOUS_INSTRUMENT", "router")
+    assert [c.con_id for c in rejected.candidates] == [700000003, 700000007]
+    assert all(c.local_symbol and c.multiplier == 100 for c in rejected.candidates)
+    assert control.orders_with_ref(coid) == 0

@@ -21,13 +21,16 @@ from sluice_proto.orders import (
     OrderCancelled,
     OrderFilled,
     OrderHeld,
+    OrderRejected,
     OrderSubmitted,
+    OrderSubmitting,
     ReplyPromptAudit,
 )
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
 from sluice_sim.cp import CpSimulator
 from sluice_sim.venue import VenueConfig
 from tests.egress.fixtures import ROUTER_LIMITS, ShieldProxy, cp_simulator, rest_settings
+from tests.support.derivatives import AAPL_CALL_DEC, SHOP_CAD, SHOP_CAD_CON_ID
 from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
@@ -131,3 +134,23 @@ async def test_proxy_outage_holds_then_reconciles(
     await eventually(lambda: OrderFilled in r.of("held"), what="held order sent after reconcile")
     assert r.of("held")[:1] == [OrderHeld] and OrderSubmitted in r.of("held")
     assert sim.state.venue.store.orders_with_ref("held") == 1
+
+
+async def test_listing_by_exchange_and_currency_and_an_ambiguous_option_on_kafka(
+    rig: tuple[Rig, CpSimulator],
+) -> None:
+    r, sim = rig
+    sim.control.script_prompts([])
+    await r.send(r.order("shop-cad", instrument=SHOP_CAD, quantity=Decimal(1)))
+    await r.send(r.order("amb", instrument=AAPL_CALL_DEC, quantity=Decimal(1)))
+    await eventually(lambda: OrderFilled in r.of("shop-cad"), what="the CAD listing filled")
+    await eventually(lambda: OrderRejected in r.of("amb"), what="the ambiguous option rejected")
+
+    [submitting] = [e for e in r.events if isinstance(e, OrderSubmitting)]
+    assert submitting.contract is not None
+    assert (submitting.con_id, submitting.contract.currency) == (SHOP_CAD_CON_ID, "CAD")
+    [rejected] = [e for e in r.events if isinstance(e, OrderRejected)]
+    assert rejected.reason_code == "AMBIGUOUS_INSTRUMENT"
+    terms = [(c.last_trade_date_or_contract_month, c.strike, c.right) for c in rejected.candidates]
+    assert terms == [("20261211", 200, "C"), ("20261218", 200, "C")]
+    assert sim.state.venue.store.orders_with_ref("amb") == 0

@@ -32,6 +32,11 @@ SHOP_CAD = Instrument(symbol="SHOP", currency="CAD")
 SHOP_CAD_CON_ID, SHOP_USD_CON_ID = 195014125, 195014116
 
 
+def signal_fields(instrument: Instrument) -> dict[str, object]:
+    """The instrument as a signal's fields (``Signal`` carries them flat), symbol aside."""
+    return {f: getattr(instrument, f) for f in instrument.__struct_fields__ if f != "symbol"}
+
+
 def front_es_con_id() -> int:
     """The ES month the router's roll rule picks today (the rule itself is unit-tested)."""
     months = [

@@ -41,12 +41,14 @@ class BrokerRejectedError(Exception):
 
 
 class AmbiguousInstrumentError(BrokerRejectedError):
-    """IBKR has several contracts that fit the instrument; ``candidates`` lists them."""
+    """IBKR has several contracts that fit the instrument; ``candidates`` lists them. Code 200
+    as in TWS ("The contract description specified for ... is ambiguous"), so a quote stream
+    refused for it ends as an unknown instrument."""
 
     def __init__(self, instrument: Instrument, candidates: list[Instrument]) -> None:
         names = ", ".join(_describe(c) for c in candidates)
         super().__init__(
-            None, f"{instrument.key} is ambiguous: {len(candidates)} contracts ({names})"
+            200, f"{instrument.key} is ambiguous: {len(candidates)} contracts ({names})"
         )
         self.candidates = candidates
 
