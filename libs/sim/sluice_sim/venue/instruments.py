@@ -145,7 +145,7 @@ def _option_chain(raw: dict[str, Any]) -> list[Instrument]:
     """Every expiry x strike x right of an ``[[option_chain]]`` table, conIds counting up from
     ``first_con_id``; local symbols in the OCC's 21-character form (``AAPL  261218C00200000``)."""
     common = {k: v for k, v in raw.items() if k not in _CHAIN_FIELDS}
-    out = []
+    out: list[Instrument] = []
     for expiry in raw["expiries"]:
         for strike in raw["strikes"]:
             for right in raw["rights"]:
