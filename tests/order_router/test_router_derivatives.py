@@ -13,6 +13,8 @@ from tests.support.derivatives import (
     AAPL_CALL,
     AAPL_CALL_CON_ID,
     AAPL_CALL_DEC,
+    ES_CALL,
+    ES_CALL_CON_ID,
     ES_DEC26,
     ES_DEC26_CON_ID,
     ES_FRONT,
@@ -36,6 +38,8 @@ async def test_a_future_with_a_contract_month_and_an_option_qualify_and_fill(
     assert (option.con_id, option.strike, option.right) == (AAPL_CALL_CON_ID, 200, "C")
     assert (option.local_symbol, option.multiplier) == ("AAPL  261218C00200000", 100)
     assert control.orders_with_ref("es-1") == control.orders_with_ref("call-1") == 1
+    on_future = await filled_contract(broker, "fop-1", ES_CALL)
+    assert (on_future.con_id, on_future.local_symbol) == (ES_CALL_CON_ID, "ESZ6 C5300")
 
 
 async def test_an_ambiguous_option_is_rejected_with_its_candidates(

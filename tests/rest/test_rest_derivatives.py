@@ -17,6 +17,8 @@ from tests.support.derivatives import (
     AAPL_CALL,
     AAPL_CALL_CON_ID,
     AAPL_CALL_DEC,
+    ES_CALL,
+    ES_CALL_CON_ID,
     ES_DEC26,
     ES_DEC26_CON_ID,
     ES_FRONT,
@@ -43,6 +45,8 @@ async def test_a_future_and_an_option_qualify_through_the_derivative_endpoints(
     assert (option.con_id, option.strike, option.right, option.multiplier) == (
         AAPL_CALL_CON_ID, 200, "C", 100
     )  # fmt: skip
+    on_future = await filled_contract(broker, "fop-1", ES_CALL)
+    assert (on_future.con_id, on_future.multiplier) == (ES_CALL_CON_ID, 50)
     endpoints = sim.control.counters()["endpoints"]
     for used in ("GET /trsrv/futures", "GET /iserver/secdef/strikes", "GET /iserver/secdef/info"):
         assert endpoints.get(used, 0) >= 1, used

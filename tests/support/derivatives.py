@@ -28,6 +28,11 @@ AAPL_CALL_DEC = Instrument(
     strike=Decimal(200), right="C",
 )  # fmt: skip
 """Ambiguous: December 2026 has a weekly (11th) and the monthly (18th) expiry."""
+ES_CALL = Instrument(
+    symbol="ES", sec_type="FOP", exchange="CME", last_trade_date_or_contract_month="20261218",
+    strike=Decimal(5300), right="C",
+)  # fmt: skip
+ES_CALL_CON_ID = 710000001
 SHOP_CAD = Instrument(symbol="SHOP", currency="CAD")
 SHOP_CAD_CON_ID, SHOP_USD_CON_ID = 195014125, 195014116
 

@@ -131,7 +131,7 @@ class Universe:
 _DECIMAL_FIELDS = frozenset(
     {"min_tick", "multiplier", "price", "initial_margin", "maint_margin", "min_size", "strike"}
 )
-_CHAIN_FIELDS = frozenset({"first_con_id", "expiries", "strikes", "rights"})
+_CHAIN_FIELDS = frozenset({"first_con_id", "expiries", "strikes", "rights", "future"})
 
 
 def _instrument(raw: dict[str, Any]) -> Instrument:
@@ -143,7 +143,8 @@ def _instrument(raw: dict[str, Any]) -> Instrument:
 
 def _option_chain(raw: dict[str, Any]) -> list[Instrument]:
     """Every expiry x strike x right of an ``[[option_chain]]`` table, conIds counting up from
-    ``first_con_id``; local symbols in the OCC's 21-character form (``AAPL  261218C00200000``)."""
+    ``first_con_id``; local symbols in the OCC's 21-character form (``AAPL  261218C00200000``),
+    or for options on a future (``future = "ESZ6"``) as CME's (``ESZ6 C5300``)."""
     common = {k: v for k, v in raw.items() if k not in _CHAIN_FIELDS}
     out: list[Instrument] = []
     for expiry in raw["expiries"]:
@@ -151,6 +152,8 @@ def _option_chain(raw: dict[str, Any]) -> list[Instrument]:
             for right in raw["rights"]:
                 millis = int(Decimal(str(strike)) * 1000)
                 local = f"{raw['symbol']:<6}{expiry[2:]}{right}{millis:08d}"
+                if "future" in raw:
+                    local = f"{raw['future']} {right}{strike}"
                 values = {
                     **common, "last_trade_date": expiry, "strike": strike, "right": right,
                     "local_symbol": local, "con_id": raw["first_con_id"] + len(out),
