@@ -55,6 +55,7 @@ def test_a_contract_month_fits_every_day_of_the_month_and_the_terms_must_agree()
     assert matches(month, DEC) and not matches(month, MAR)
     assert not matches(Instrument(**{**_fields(month), "multiplier": Decimal(5)}), DEC)
     assert matches(Instrument(**{**_fields(month), "exchange": "SMART"}), DEC)  # SMART fits any
+    assert matches(Instrument(symbol="SHOP", currency="CAD", multiplier=Decimal(1)), TSE)
 
 
 def _fields(instrument: Instrument) -> dict[str, object]:

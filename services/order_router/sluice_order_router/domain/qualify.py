@@ -42,7 +42,7 @@ def matches(wanted: Instrument, found: Instrument) -> bool:
         and (expiry is None or (found.last_trade_date_or_contract_month or "").startswith(expiry))
         and (wanted.strike is None or found.strike == wanted.strike)
         and (wanted.right is None or found.right == wanted.right)
-        and (wanted.multiplier is None or found.multiplier == wanted.multiplier)
+        and (wanted.multiplier is None or (found.multiplier or 1) == wanted.multiplier)
         and _same(wanted.trading_class, found.trading_class)
         and _same(wanted.local_symbol, found.local_symbol)
         and _same(wanted.primary_exchange, found.primary_exchange)

@@ -51,7 +51,7 @@ def _text(value: Decimal | None) -> str:
 def from_contract(contract: Contract) -> Instrument:
     """A contract of IBKR's ``contractDetails`` answer as an instrument with every term."""
     right = contract.right[:1].upper() if contract.right else ""
-    multiplier = dec(float(contract.multiplier)) if contract.multiplier else None
+    multiplier = Decimal(contract.multiplier) if contract.multiplier else None  # IBKR's text
     return Instrument(
         symbol=contract.symbol,
         sec_type=contract.secType,  # type: ignore[arg-type]  # IBKR's own word
