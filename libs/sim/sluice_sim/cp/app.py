@@ -11,6 +11,7 @@ from .routes_market import market_routes
 from .routes_oauth import oauth_routes
 from .routes_orders import order_routes
 from .routes_session import session_routes
+from .routes_ws import ws_routes
 from .state import CpState
 
 
@@ -20,6 +21,7 @@ def create_app(state: CpState, control: CpControl) -> FastAPI:
     app.middleware("http")(guard(state))
     routers = [session_routes(state), order_routes(state), market_routes(state)]
     routers.append(history_routes(state))
+    routers.append(ws_routes(state))
     if state.oauth is not None:
         routers.append(oauth_routes(state, state.oauth))
     for router in routers:

@@ -77,6 +77,19 @@ class CpControl:
         """Let a caller (None: every caller) out of the penalty box."""
         self._state.gate.release(ip)
 
+    def silence_streams(self) -> int:
+        """Every WebSocket open now stops sending (it stays open); returns how many."""
+        return self._state.streams.silence()
+
+    def drop_streams(self) -> int:
+        """Close every WebSocket open now; returns how many."""
+        return self._state.streams.drop()
+
+    def set_smd_expiry(self, seconds: float) -> None:
+        """WebSocket market-data topics subscribed from now on end after ``seconds``."""
+        log.warning("fault: WebSocket market data now ends %g s after its smd", seconds)
+        self._state.streams.smd_expiry_s = seconds
+
     @property
     def webapi(self) -> bool:
         """True in ``webapi`` (OAuth 1.0a) mode."""
@@ -98,9 +111,11 @@ class CpControl:
 
     def counters(self) -> dict[str, Any]:
         """Requests by endpoint, answers by status, requests and refusals by caller IP; in
-        ``webapi`` mode also live session tokens issued and OAuth 401s by error text."""
+        ``webapi`` mode also live session tokens issued and OAuth 401s by error text; ``ws``:
+        WebSockets opened and open, messages received and sent by topic."""
         c = self._state.counters
         oauth = self._state.oauth
+        streams = self._state.streams
         return {
             "endpoints": dict(c.endpoints),
             "statuses": {str(k): v for k, v in c.statuses.items()},
@@ -108,6 +123,12 @@ class CpControl:
             "refused_callers": dict(c.refused_callers),
             "lst_issued": oauth.issued if oauth is not None else 0,
             "oauth_refusals": dict(c.oauth_refusals),
+            "ws": {
+                "connections": streams.connections,
+                "open": len(streams.clients),
+                "received": dict(streams.received),
+                "sent": dict(streams.sent),
+            },
         }
 
     def _oauth(self) -> OAuthServer:
@@ -173,6 +194,17 @@ def control_routes(control: CpControl) -> APIRouter:
         else:
             return JSONResponse({"error": f"unknown action {action}"}, 404)
         return {"ok": action}
+
+    @router.post("/ws/{action}")
+    async def streams(action: str, body: dict[str, Any] | None = Body(None)) -> Any:  # noqa: B008
+        if action == "silence":
+            return {"ok": action, "sockets": control.silence_streams()}
+        if action == "drop":
+            return {"ok": action, "sockets": control.drop_streams()}
+        if action == "smd-expiry":
+            control.set_smd_expiry(float((body or {})["seconds"]))
+            return {"ok": action}
+        return JSONResponse({"error": f"unknown action {action}"}, 404)
 
     @router.post("/prompts")
     async def prompts(body: dict[str, Any] = Body(...)) -> dict[str, str]:  # noqa: B008

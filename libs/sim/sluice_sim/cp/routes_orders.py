@@ -14,10 +14,7 @@ from sluice_sim.venue import Instrument, OrderSpec, VenueError
 
 from . import shapes
 from .prompts import OrderFacts, Pending, prompts_for
-from .state import CpState
-
-CP_CLIENT_ID = 2_147_483_647
-"""The venue client id of Client Portal orders (the TWS simulator's clients use small ids)."""
+from .state import CP_CLIENT_ID, CpState
 
 _LISTINGS = {"NASDAQ": "NASDAQ.NMS"}
 _ORDER_TYPES = {"STOP": "STP", "STOP_LIMIT": "STP LMT", "STP_LMT": "STP LMT"}

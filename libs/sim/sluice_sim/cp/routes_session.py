@@ -34,11 +34,11 @@ def _auth_status(auth: AuthState) -> dict[str, Any]:
     return {**_auth_core(auth), "fail": ""}
 
 
-def tickle_body(auth: AuthState, user_id: int = 1) -> dict[str, Any]:
+def tickle_body(auth: AuthState, user_id: int = 1, session: str = "sim-session") -> dict[str, Any]:
     """``/tickle``'s body as IBKR's: ``hmds`` with its bridge error, ``hardware_info`` in the
     auth status, and no ``fail`` field."""
     return {
-        "session": "sim-session",
+        "session": session,
         "ssoExpires": auth.sso_expires_ms,
         "collission": auth.competing,
         "userId": user_id,
@@ -53,7 +53,7 @@ def session_routes(state: CpState) -> APIRouter:
 
     @router.api_route("/tickle", methods=["GET", "POST"])
     async def tickle() -> dict[str, Any]:
-        return tickle_body(state.session.state())
+        return tickle_body(state.session.state(), session=state.session_token)
 
     @router.api_route("/iserver/auth/status", methods=["GET", "POST"])
     async def auth_status() -> dict[str, Any]:

@@ -69,6 +69,7 @@ class CpSimulator:
             ssl_keyfile=str(self.tls.key_path),
             log_level="warning",
             lifespan="off",
+            ws="wsproto",
         )
         self._server = uvicorn.Server(config)
         self._tasks.append(asyncio.create_task(self._server.serve(sockets=[sock])))

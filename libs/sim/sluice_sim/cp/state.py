@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,10 @@ from .oauth import OAuthServer, OAuthSimConfig
 from .oauth_keys import OAuthKeys
 from .prompts import PromptBook, PromptRules
 from .session import CpSession
+from .ws_hub import StreamHub
+
+CP_CLIENT_ID = 2_147_483_647
+"""The venue client id of Client Portal orders (the TWS simulator's clients use small ids)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +43,11 @@ class CpSimConfig:
     hosted Web API: OAuth 1.0a on every request, brokerage session closed until ssodh/init."""
     oauth: OAuthSimConfig = field(default_factory=OAuthSimConfig)
     """Live session token lifetime, timestamp window, consumer key (``webapi`` mode only)."""
+    smd_expiry_s: float = 600.0
+    """A WebSocket market-data topic ends this long after its ``smd`` (IBKR: 10 minutes since
+    April 2026, 15 before); sending it again renews it. Short in tests."""
+    ws_heartbeat_s: float = 10.0
+    """The WebSocket's ``system`` heartbeat on a socket quiet this long."""
 
 
 @dataclass(slots=True)
@@ -93,3 +103,7 @@ class CpState:
         self.accounts_queried = False
         self.orders_preflighted = False
         self.snapshot_preflighted: set[int] = set()
+        self.session_token = secrets.token_hex(16)
+        """``session`` of ``/tickle``: what authorises a WebSocket."""
+        self.streams = StreamHub(self.venue, CP_CLIENT_ID, clock, config.smd_expiry_s)
+        """The open WebSockets (``/v1/api/ws``)."""
