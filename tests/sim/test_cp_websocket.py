@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -43,6 +44,17 @@ async def http(sim: CpSimulator) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+def _socket(
+    http: httpx.AsyncClient, session: str | None = None
+) -> AbstractAsyncContextManager[AsyncWebSocketSession]:
+    """A socket to the simulator, authorised by the ``api`` cookie when ``session`` is given."""
+    headers = {"Cookie": f"api={session}"} if session else None
+    return cast(
+        AbstractAsyncContextManager[AsyncWebSocketSession],
+        aconnect_ws("/ws", http, headers=headers),
+    )
+
+
 async def _next(ws: AsyncWebSocketSession, topic: str) -> dict[str, Any]:
     """The next message whose topic starts with ``topic`` (heartbeats and others skipped)."""
     while True:
@@ -57,7 +69,7 @@ async def _session(http: httpx.AsyncClient) -> str:
 
 async def test_session_handshake_then_greeting(sim: CpSimulator, http: httpx.AsyncClient) -> None:
     session = await _session(http)
-    async with aconnect_ws("/ws", http) as ws:
+    async with _socket(http) as ws:
         assert json.loads(await ws.receive_text(timeout=5)) == {"message": "waiting for session"}
         await ws.send_text(json.dumps({"session": "not-it"}))
         await ws.send_text(json.dumps({"session": session}))
@@ -71,7 +83,7 @@ async def test_session_handshake_then_greeting(sim: CpSimulator, http: httpx.Asy
 
 async def test_api_cookie_authorises_without_waiting(http: httpx.AsyncClient) -> None:
     session = await _session(http)
-    async with aconnect_ws("/ws", http, headers={"Cookie": f"api={session}"}) as ws:
+    async with _socket(http, session) as ws:
         assert json.loads(await ws.receive_text(timeout=5))["topic"] == "system"
 
 
@@ -79,7 +91,7 @@ async def test_market_data_pushes_changes_and_lapses_unless_renewed(
     sim: CpSimulator, http: httpx.AsyncClient
 ) -> None:
     session = await _session(http)
-    async with aconnect_ws("/ws", http, headers={"Cookie": f"api={session}"}) as ws:
+    async with _socket(http, session) as ws:
         await ws.send_text(f'smd+{AAPL}+{{"fields":["31","84","86"]}}')
         first = await _next(ws, f"smd+{AAPL}")
         assert {"31", "84", "86", "conid", "_updated", "server_id"} <= set(first)
@@ -111,7 +123,7 @@ async def _until_lapsed(sim: CpSimulator, ws: AsyncWebSocketSession) -> None:
 async def test_orders_trades_and_pnl_topics(sim: CpSimulator, http: httpx.AsyncClient) -> None:
     session = await _session(http)
     await http.get("/iserver/accounts")
-    async with aconnect_ws("/ws", http, headers={"Cookie": f"api={session}"}) as ws:
+    async with _socket(http, session) as ws:
         for topic in ("sor+{}", "str+{}", "spl+{}"):
             await ws.send_text(topic)
         assert (await _next(ws, "sor"))["args"] == []
@@ -134,7 +146,7 @@ async def test_silence_keeps_the_socket_open_and_drop_closes_it(
     sim: CpSimulator, http: httpx.AsyncClient
 ) -> None:
     session = await _session(http)
-    async with aconnect_ws("/ws", http, headers={"Cookie": f"api={session}"}) as ws:
+    async with _socket(http, session) as ws:
         await _next(ws, "sts")
         assert sim.control.silence_streams() == 1
         await ws.send_text("tic")
@@ -144,13 +156,13 @@ async def test_silence_keeps_the_socket_open_and_drop_closes_it(
         with pytest.raises(WebSocketDisconnect):
             await ws.receive_text(timeout=5)
     # a new socket is not silent
-    async with aconnect_ws("/ws", http, headers={"Cookie": f"api={session}"}) as ws:
-        assert (await _next(ws, "system"))["success"]
+    async with _socket(http, session) as fresh:
+        assert (await _next(fresh, "system"))["success"]
 
 
 async def test_an_unregistered_caller_is_refused(sim: CpSimulator, http: httpx.AsyncClient) -> None:
     sim.control.allow({"127.0.0.9"})
     with pytest.raises(WebSocketUpgradeError):
-        async with aconnect_ws("/ws", http):
+        async with _socket(http):
             pass
     assert sim.control.counters()["refused_callers"] == {"127.0.0.1": 1}

@@ -138,6 +138,11 @@ class RouterService:
                 await self._connecting
         await self._gateway.close()
 
+    @property
+    def gateway(self) -> BrokerGateway:
+        """The IBKR adapter this router drives."""
+        return self._gateway
+
     def readiness(self) -> tuple[bool, str]:
         gateway = self._gateway
         egress = f"; {gateway.egress_note}" if isinstance(gateway, EgressNoted) else ""

@@ -6,13 +6,15 @@ error text passes ``redact`` with the proxy credentials registered as secrets.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import ssl
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
+from httpx_ws import AsyncWebSocketSession, WebSocketUpgradeError, aconnect_ws
 
 from sluice_order_router.domain.egress import EgressProxy, parse_proxy
 from sluice_order_router.domain.topology import DEFAULT_BASE_URL
@@ -26,6 +28,8 @@ from .settings import RestSettings
 
 log = logging.getLogger(__name__)
 _SOCKS_AUTH = re.compile(r"auth=.*$")
+WS_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+"""A ``sor`` message lists every order of the day: more than httpx-ws's 64 KiB default."""
 
 
 class _SocksAuthFilter(logging.Filter):
@@ -112,6 +116,37 @@ class CpClient:
         except httpx.TransportError as exc:
             raise NotConnectedError(redact(f"IBKR gateway unreachable: {exc!r}")) from None
         return self._decode(response)
+
+    @contextlib.asynccontextmanager
+    async def websocket(
+        self, path: str, *, params: dict[str, str] | None, headers: dict[str, str]
+    ) -> AsyncIterator[AsyncWebSocketSession]:
+        """A WebSocket on the same httpx client: the same proxy, TLS, OAuth signer and limiter
+        (the upgrade is a ``GET`` like any other). A refused upgrade maps like a request's
+        answer; errors inside the ``async with`` are the caller's to catch."""
+        await self.limiter.acquire(endpoint("GET", path))
+        stack = contextlib.AsyncExitStack()
+        try:
+            ws: AsyncWebSocketSession = await stack.enter_async_context(
+                aconnect_ws(
+                    path,
+                    self._http,
+                    params=params,
+                    headers=headers,
+                    max_message_size_bytes=WS_MAX_MESSAGE_BYTES,
+                )
+            )
+        except (httpx.ProxyError, httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise self._transport_error(exc) from None
+        except httpx.TransportError as exc:
+            raise NotConnectedError(redact(f"IBKR gateway unreachable: {exc!r}")) from None
+        except WebSocketUpgradeError as exc:
+            with contextlib.suppress(httpx.HTTPError):
+                await exc.response.aread()
+            self._decode(exc.response)  # raises what an answer of that status means
+            raise NotConnectedError(f"WebSocket refused: HTTP {exc.response.status_code}") from None
+        async with stack:
+            yield ws
 
     async def _pace(self, request: httpx.Request) -> None:
         """The limiter for a request the OAuth flow sends itself (token request, 401 retry)."""

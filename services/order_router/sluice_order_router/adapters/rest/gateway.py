@@ -1,8 +1,10 @@
 """``BrokerGateway`` over the Client Portal Web API (the router's REST path).
 
 Fails closed: orders are refused (``NotConnectedError``, so the application layer holds them)
-unless the session is up AND IBKR sees the expected egress IP. Order updates come from
-polling IBKR's order and trade lists within the shared rate limits.
+unless the session is up AND IBKR sees the expected egress IP. Market data, order updates,
+fills and PnL come over the WebSocket (``stream.py``), through the same door; after every
+(re)open of the socket a REST reconcile reads the order and trade lists, so nothing is missed
+across a gap. While the socket is down the keeper loop reads those lists every poll.
 
 The session comes up only through ``establish`` (egress check, accounts, order-list
 pre-flight), which ends with the ``connected`` report the application layer answers with
@@ -44,13 +46,15 @@ from sluice_proto.session import (
 from . import orders, secdef
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
+from .feed import StreamFeed
 from .history import fetch_bars
 from .limiter import IBKR_LIMITS, SSO_VALIDATE, Limit, SharedLimiter
 from .oauth import OAuthCredentials
 from .prompts import ReplyPolicy
-from .quotes import QuotePoller
+from .quotes import QuoteBook
 from .session import AuthCommand, auth_command, check_egress, open_brokerage_session
 from .settings import RestSettings
+from .stream import CpStream, StreamTiming
 from .updates import UpdateDiffer
 
 log = logging.getLogger(__name__)
@@ -94,11 +98,22 @@ class RestGateway:
         self._on_audit, self._on_report = on_audit, on_session_report
         self._on_update: OnOrderUpdate = _ignore
         self._on_connection: OnConnection = _ignore
-        self._quotes = QuotePoller(self.client)
+        self._quotes = QuoteBook()
         self._differ = UpdateDiffer()
+        self.feed = StreamFeed(self._quotes, self._differ)
+        """The WebSocket's topics as events; ``feed.pnl`` holds the last account PnL."""
         self._ids: dict[str, str] = {}
         self._session_up = self._egress_ok = False
         self._up = asyncio.Event()
+        self.stream = CpStream(
+            self.client,
+            self._up,
+            on_message=self.feed,
+            on_open=self._catch_up,
+            timing=StreamTiming(settings.ws_tic_s, settings.ws_smd_renew_s, settings.ws_silent_s),
+            backoff=JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s),
+            oauth_token=oauth.access_token if oauth is not None else None,
+        )
         self._keeper: asyncio.Task[None] | None = None
         self._establishing = asyncio.Lock()  # the keeper loop and a session command may race
         self._wake = asyncio.Event()  # cuts the keeper's sleep short: try (or poll) now
@@ -119,7 +134,7 @@ class RestGateway:
         # on_refused stays unused: the Client Portal refuses a stream only in the contract
         # lookup, which ``subscribe_quotes`` raises at once
         self._on_update, self._on_connection = on_update, on_connection
-        self._quotes.on_tick = on_tick
+        self.feed.on_tick, self.feed.on_update = on_tick, on_update
 
     async def connect(self) -> None:
         """Return once the session is up and egress verified; keeps the link up until close."""
@@ -147,10 +162,12 @@ class RestGateway:
             raise
         self._session_up = True
         self._up.set()
+        self.stream.start()
         self._wake.set()  # the keeper may be sleeping off a failed attempt: poll again now
         await self._report("connected", "session up, egress verified")
 
     async def close(self) -> None:
+        await self.stream.stop()
         if self._keeper is not None:
             self._keeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -202,10 +219,13 @@ class RestGateway:
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         # streams stay under the instrument asked for (its key), with the conId IBKR has
         con_id = (await self.qualify(instrument)).con_id
-        self._quotes.add(Instrument(**{**_fields(instrument), "con_id": con_id}))
+        subscribed = self._quotes.add(Instrument(**{**_fields(instrument), "con_id": con_id}))
+        if subscribed is not None:
+            await self.stream.subscribe(subscribed)
 
     async def unsubscribe_quotes(self, instrument: Instrument) -> None:
-        self._quotes.remove(instrument)
+        for con_id in self._quotes.remove(instrument):
+            await self.stream.unsubscribe(con_id)
 
     async def history(self, request: HistoryRequest) -> list[Bar]:
         if not self._session_up:
@@ -300,11 +320,16 @@ class RestGateway:
                 if loop.time() >= next_egress:
                     next_egress = loop.time() + self.settings.egress_check_s
                     await self._verify_egress()
-                for update in self._differ.diff(await self.snapshot()):
-                    await self._on_update(update)
-                await self._quotes.poll()
+                if not self.stream.live:  # the socket pushes fills; without it, read the lists
+                    await self._catch_up()
             except NotConnectedError as exc:
                 await self._down(exc)
+
+    async def _catch_up(self) -> None:
+        """The REST reconcile of order updates: what IBKR's lists show that was not reported
+        (after every socket open, and each poll while the socket is down)."""
+        for update in self._differ.diff(await self.snapshot()):
+            await self._on_update(update)
 
     async def _nap(self, seconds: float) -> None:
         """Sleep ``seconds``, or less when woken (the session came up, or may have)."""

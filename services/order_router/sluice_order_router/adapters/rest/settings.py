@@ -89,6 +89,14 @@ class RestSettings(BaseModel):
         DEFAULT_REPLY_ALLOW, validation_alias="IBKR_CP_REPLY_ALLOW"
     )
     poll_s: float = Field(5.0, gt=0, validation_alias="IBKR_CP_POLL_S")
+    """The keeper loop's beat: session health, and the order lists while the WebSocket is down."""
+    ws_tic_s: float = Field(60.0, gt=0, validation_alias="IBKR_WS_TIC_S")
+    """IBKR's ``tic`` heartbeat on the WebSocket (about once a minute keeps the session)."""
+    ws_smd_renew_s: float = Field(300.0, gt=0, validation_alias="IBKR_WS_SMD_RENEW_S")
+    """Renew every market-data topic this often: IBKR ends them after 10 minutes (15 before
+    April 2026)."""
+    ws_silent_s: float = Field(90.0, gt=0, validation_alias="IBKR_WS_SILENT_S")
+    """A WebSocket that said nothing this long (not even the ``tic`` answer) is reopened."""
     timeout_s: float = Field(10.0, gt=0, validation_alias="IBKR_CP_TIMEOUT_S")
     rate_headroom: float = Field(0.9, gt=0, le=1, validation_alias="IBKR_CP_RATE_HEADROOM")
     """Fraction of each IBKR limit we use, so network jitter never lands us in the box."""
