@@ -48,7 +48,7 @@ def _socket(
     http: httpx.AsyncClient, session: str | None = None
 ) -> AbstractAsyncContextManager[AsyncWebSocketSession]:
     """A socket to the simulator, authorised by the ``api`` cookie when ``session`` is given."""
-    headers = {"Cookie": f"api={session}"} if session else None
+    headers = {"Cookie": f"api={session}"} if session else {}
     return cast(
         AbstractAsyncContextManager[AsyncWebSocketSession],
         aconnect_ws("/ws", http, headers=headers),
