@@ -1,5 +1,6 @@
 """The router (application layer + REST adapter) on real Kafka, through the real SOCKS5 proxy,
-against the Client Portal simulator: place, confirm, decline, cancel, hold and reconcile."""
+against the Client Portal simulator: place, confirm, decline, cancel, hold and reconcile;
+quotes and fills pushed over the WebSocket."""
 
 from __future__ import annotations
 
@@ -31,7 +32,16 @@ from sluice_sim.cp import CpSimulator
 from sluice_sim.venue import VenueConfig
 from tests.egress.fixtures import ROUTER_LIMITS, ShieldProxy, cp_simulator, rest_settings
 from tests.support.derivatives import AAPL_CALL_DEC, SHOP_CAD, SHOP_CAD_CON_ID
+from tests.support.gateway import AAPL_CON_ID
 from tests.support.polling import eventually
+from tests.support.quote_latency import (
+    QuoteWatch,
+    fresh_mids,
+    latencies,
+    start_market_data,
+    subscribe,
+    warm_up,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
@@ -154,3 +164,35 @@ async def test_listing_by_exchange_and_currency_and_an_ambiguous_option_on_kafka
     terms = [(c.last_trade_date_or_contract_month, c.strike, c.right) for c in rejected.candidates]
     assert terms == [("20261211", 200, "C"), ("20261218", 200, "C")]
     assert sim.state.venue.store.orders_with_ref("amb") == 0
+
+
+async def test_quotes_and_fills_arrive_over_the_websocket(
+    rig: tuple[Rig, CpSimulator], kafka_bootstrap: str
+) -> None:
+    r, sim = rig
+    md_bus = make_bus("market-data", kafka_bootstrap)
+    await md_bus.start()
+    market_data = await start_market_data(md_bus)
+    try:
+        watch = await QuoteWatch().start(r.probe)
+        await subscribe(r.probe)
+
+        def move(mid: Decimal) -> None:
+            sim.state.venue.quotes.set_mid(AAPL_CON_ID, mid)
+
+        await warm_up(watch, move, fresh_mids(40, Decimal(300)))
+        seconds = await latencies(watch, move, fresh_mids(5))
+        # the issue's functional bound, generous on a loaded machine (figures: bench quotes)
+        assert max(seconds) < 1.0, seconds
+
+        trades = "GET /iserver/account/trades"
+        trades_read = sim.control.counters()["endpoints"].get(trades, 0)
+        await r.send(r.order("ws-fill"))
+        await eventually(lambda: OrderFilled in r.of("ws-fill"), what="a fill from the stream")
+        counters = sim.control.counters()
+        assert "GET /iserver/marketdata/snapshot" not in counters["endpoints"]
+        assert counters["endpoints"].get(trades, 0) == trades_read  # pushed, not read
+        assert r.of("ws-fill").count(OrderFilled) == 1
+    finally:
+        await market_data.stop()
+        await md_bus.stop()
