@@ -19,6 +19,7 @@ SECTIONS: dict[str, str] = {
     "oauth_sign": "bench.oauth_sign",
     "socket_pacing": "bench.socket_pacing",
     "e2e": "bench.e2e",
+    "quotes": "bench.quotes",
     "cli_start": "bench.cli_start",
 }
 

@@ -45,13 +45,14 @@ async def http(sim: CpSimulator) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def _socket(
-    http: httpx.AsyncClient, session: str | None = None
+    http: httpx.AsyncClient, session: str | None = None, oauth_token: str | None = None
 ) -> AbstractAsyncContextManager[AsyncWebSocketSession]:
     """A socket to the simulator, authorised by the ``api`` cookie when ``session`` is given."""
     headers = {"Cookie": f"api={session}"} if session else {}
+    params = {"oauth_token": oauth_token} if oauth_token else None
     return cast(
         AbstractAsyncContextManager[AsyncWebSocketSession],
-        aconnect_ws("/ws", http, headers=headers),
+        aconnect_ws("/ws", http, headers=headers, params=params),
     )
 
 
@@ -166,3 +167,21 @@ async def test_an_unregistered_caller_is_refused(sim: CpSimulator, http: httpx.A
         async with _socket(http):
             pass
     assert sim.control.counters()["refused_callers"] == {"127.0.0.1": 1}
+
+
+async def test_webapi_mode_wants_the_oauth_token_in_the_url() -> None:
+    simulator = CpSimulator(CpSimConfig(mode="webapi", limits={}))
+    await simulator.start()
+    context = ssl.create_default_context(cafile=str(simulator.cert_path))
+    try:
+        async with httpx.AsyncClient(base_url=simulator.base_url(), verify=context) as http:
+            session = simulator.state.session_token
+            for token in (None, "not-the-token"):
+                with pytest.raises(WebSocketUpgradeError):
+                    async with _socket(http, session, token):
+                        pass
+            async with _socket(http, session, simulator.oauth_keys.access_token) as ws:
+                assert json.loads(await ws.receive_text(timeout=5))["topic"] == "system"
+    finally:
+        await simulator.stop()
+    assert simulator.control.counters()["oauth_refusals"] == {"invalid token": 2}

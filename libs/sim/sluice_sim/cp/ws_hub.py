@@ -3,7 +3,7 @@
 What IBKR's Web API streams, in its shapes (docs/simulators.md, "WebSocket"):
 
 - ``smd+<conid>+{"fields": [...]}``: market data. Each push carries ``topic``, ``conid``,
-  ``conidEx``, ``server_id``, ``_updated`` (epoch ms) and only the fields whose value changed
+  ``conidEx``, ``server_id`` (also as field ``6119``), ``_updated`` (epoch ms) and only the fields whose value changed
   since the last push to that socket. A subscription ends ``smd_expiry_s`` after it was made
   (IBKR terminates market-data topics after some minutes); sending the same ``smd`` again
   renews it. ``umd+<conid>+{}`` ends it.
@@ -186,11 +186,13 @@ class StreamHub:
         if not changed:
             return
         before.update(changed)
+        server_id = f"q{quote.con_id % 100}"
         message: Message = {
             "topic": f"smd+{quote.con_id}",
             "conid": quote.con_id,
             "conidEx": str(quote.con_id),
-            "server_id": f"q{quote.con_id % 100}",
+            "server_id": server_id,
+            "6119": server_id,
             "_updated": _epoch_ms(),
             **changed,
         }
