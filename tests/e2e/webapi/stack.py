@@ -65,7 +65,7 @@ _ENV: dict[str, dict[str, str]] = {
         "IBKR_CP_RATE_HEADROOM": "1",  # IBKR's limits exactly: the simulator's are relaxed
     },
     "session-keeper": {
-        # Only the router's own polls may discover an outage (test_proxy_outage.py): a tickle
+        # Only the router may discover an outage (test_proxy_outage.py): a tickle
         # once at start, and so the router's reports are not expected more often either.
         "SLUICE_SESSION_TICKLE_INTERVAL_S": "600",
         "SLUICE_SESSION_REPORT_TIMEOUT_S": "600",
@@ -78,7 +78,7 @@ _ENV: dict[str, dict[str, str]] = {
         "SLUICE_SESSION_RESET_MINUTES": "0",
         "SLUICE_SESSION_RESET_LEAD_MINUTES": "0",
     },
-    "market-data": {"SLUICE_MD_STALE_AFTER_S": "30"},  # quotes come with each ~5 s poll
+    "market-data": {"SLUICE_MD_STALE_AFTER_S": "30"},  # a quiet instrument stays fresh
 }
 
 
