@@ -9,8 +9,10 @@ hosted Web API the URL also carries ``oauth_token`` (IBKR's OAuth 1.0a WebSocket
 Once open it subscribes live orders (``sor``), trades (``str``), account PnL (``spl``) and each
 instrument's market data (``smd``), then calls ``on_open`` (the adapter's REST reconcile, so no
 fill is missed across a gap). While open it sends IBKR's ``tic`` heartbeat every ``tic_s``,
-renews every ``smd`` every ``smd_renew_s`` (IBKR ends market-data topics after some minutes),
-and treats a socket that said nothing for ``silent_s`` as dead. Whatever ends it, it is opened
+renews every ``smd`` every ``smd_renew_s`` (IBKR ends market-data topics after some minutes;
+the order topics are sent again with them, as order updates are known to go quiet after some
+hours while the socket stays open; the adapter reports each order change and fill once), and
+treats a socket that said nothing for ``silent_s`` as dead. Whatever ends it, it is opened
 again after the jittered backoff (``domain/backoff.py``), once the session is up.
 """
 
@@ -133,10 +135,7 @@ class CpStream:
             self._ws = ws
             self.opened += 1
             try:
-                for topic in ORDER_TOPICS:
-                    await ws.send_text(topic)
-                for con_id in sorted(self._con_ids):
-                    await ws.send_text(quotes.subscribe_message(con_id))
+                await self._subscribe_all(ws)
                 self.live = True
                 await self._on_open()
                 return await self._pump(ws, session)
@@ -144,6 +143,12 @@ class CpStream:
                 return str(exc)
             except (HTTPXWSException, OSError) as exc:
                 return redact(f"{type(exc).__name__}: {exc}")
+
+    async def _subscribe_all(self, ws: AsyncWebSocketSession) -> None:
+        for topic in ORDER_TOPICS:
+            await ws.send_text(topic)
+        for con_id in sorted(self._con_ids):
+            await ws.send_text(quotes.subscribe_message(con_id))
 
     async def _pump(self, ws: AsyncWebSocketSession, session: str) -> str:
         """Read until the socket ends or goes quiet; beat and renew on time."""
@@ -158,10 +163,9 @@ class CpStream:
             if now >= next_tic:
                 next_tic = now + timing.tic_s
                 await ws.send_text("tic")
-            if now >= next_renew:
+            if now >= next_renew:  # the order topics too: they are known to go quiet
                 next_renew = now + timing.smd_renew_s
-                for con_id in sorted(self._con_ids):
-                    await ws.send_text(quotes.subscribe_message(con_id))
+                await self._subscribe_all(ws)
             wait = min(next_tic, next_renew, heard + timing.silent_s) - now
             try:
                 text = await ws.receive_text(timeout=max(wait, 0.001))
