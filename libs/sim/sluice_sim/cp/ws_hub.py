@@ -3,10 +3,10 @@
 What IBKR's Web API streams, in its shapes (docs/simulators.md, "WebSocket"):
 
 - ``smd+<conid>+{"fields": [...]}``: market data. Each push carries ``topic``, ``conid``,
-  ``conidEx``, ``server_id`` (also as field ``6119``), ``_updated`` (epoch ms) and only the fields whose value changed
-  since the last push to that socket. A subscription ends ``smd_expiry_s`` after it was made
-  (IBKR terminates market-data topics after some minutes); sending the same ``smd`` again
-  renews it. ``umd+<conid>+{}`` ends it.
+  ``conidEx``, ``server_id`` (also as field ``6119``), ``_updated`` (epoch ms) and only the
+  fields whose value changed since the last push to that socket. A subscription ends
+  ``smd_expiry_s`` after it was made (IBKR terminates market-data topics after some minutes);
+  sending the same ``smd`` again renews it. ``umd+<conid>+{}`` ends it.
 - ``sor+{}``: live orders, ``{"topic": "sor", "args": [<order>, ...]}`` with the entries of
   ``GET /iserver/account/orders``; the current orders on subscribe, then each change.
 - ``str+{}``: trades, ``{"topic": "str", "args": [<trade>, ...]}`` with the entries of
