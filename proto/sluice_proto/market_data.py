@@ -47,9 +47,12 @@ class Quote(_TopOfBook, tag_field="type", tag="quote"):
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-MdRefusalReason = Literal["LINE_LIMIT", "NOT_SUBSCRIBED", "NO_PERMISSION", "UNKNOWN_INSTRUMENT"]
+MdRefusalReason = Literal[
+    "LINE_LIMIT", "NOT_SUBSCRIBED", "NO_PERMISSION", "UNKNOWN_INSTRUMENT", "AMBIGUOUS_INSTRUMENT"
+]
 """Why the broker will not stream an instrument, in the contract's words (the router maps the
-broker's own codes to these)."""
+broker's own codes to these; ``AMBIGUOUS_INSTRUMENT``: several contracts fit, so none is
+streamed)."""
 
 SubscriptionRejectReason = Literal[
     "LINE_BUDGET_EXHAUSTED",
@@ -58,12 +61,13 @@ SubscriptionRejectReason = Literal[
     "LINE_LIMIT",
     "NOT_SUBSCRIBED",
     "NO_PERMISSION",
+    "AMBIGUOUS_INSTRUMENT",
 ]
 """Why market-data refused a subscription: its own line budget is full
 (``LINE_BUDGET_EXHAUSTED``), or the broker refused the stream (an ``MdRefusalReason``: the
 account has fewer lines than configured, no market-data subscription, no permission, unknown
-instrument). ``BROKER_ERROR`` is no longer sent; it stays for events written before the
-broker's reasons were added."""
+or ambiguous instrument). ``BROKER_ERROR`` is no longer sent; it stays for events written
+before the broker's reasons were added."""
 
 
 class MdSubscriptionRejected(
@@ -76,6 +80,9 @@ class MdSubscriptionRejected(
     reason_code: SubscriptionRejectReason
     message: str
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+    candidates: list[Instrument] = msgspec.field(default_factory=list)
+    """``AMBIGUOUS_INSTRUMENT``: the contracts IBKR has that match, as on ``OrderRejected``;
+    subscribe to one of them."""
 
 
 QuoteEvent = Quote | MdSubscriptionRejected
@@ -110,3 +117,5 @@ class MdTick(_TopOfBook, tag_field="type", tag="md_tick"):
     error_text: str | None = None
     reason: MdRefusalReason | None = None
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+    candidates: list[Instrument] = msgspec.field(default_factory=list)
+    """``reason`` ``AMBIGUOUS_INSTRUMENT``: the contracts that fit (market-data relays them)."""
