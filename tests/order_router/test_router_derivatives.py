@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sluice_bus import MemoryBroker
+from sluice_bus import MemoryBroker, MemoryBus
+from sluice_proto.market_data import MdStart, MdTick
 from sluice_proto.orders import OrderRejected
+from sluice_proto.topics import MD_REQUESTS, MD_TICKS
 from sluice_sim.tws.control import TwsControl
 from tests.order_router.conftest import StartRouter
+from tests.support.collect import topic_events
 from tests.support.derivatives import (
     AAPL_CALL,
     AAPL_CALL_CON_ID,
@@ -69,3 +72,21 @@ async def test_the_front_month_and_the_listing_in_the_currency_asked_for(
     assert front.last_trade_date_or_contract_month is not None  # the month chosen, in the event
     listing = await filled_contract(broker, "shop-1", SHOP_CAD)
     assert (listing.con_id, listing.currency) == (SHOP_CAD_CON_ID, "CAD")
+
+
+async def test_a_quote_stream_for_an_ambiguous_option_is_refused_with_its_candidates(
+    start_router: StartRouter, broker: MemoryBroker
+) -> None:
+    await start_router()
+    start = MdStart(instrument=AAPL_CALL_DEC)
+    await MemoryBus(broker, "market-data").publish(MD_REQUESTS, start, key=start.instrument.key)
+
+    def refusals() -> list[MdTick]:
+        return [t for t in topic_events(broker, MD_TICKS) if isinstance(t, MdTick) and t.reason]
+
+    await eventually(refusals, what="the stream refused")
+    [refused] = refusals()
+    assert (refused.instrument, refused.reason) == (AAPL_CALL_DEC, "AMBIGUOUS_INSTRUMENT")
+    expiries = [c.last_trade_date_or_contract_month for c in refused.candidates]
+    assert expiries == ["20261211", "20261218"]
+    assert all(c.con_id and c.local_symbol for c in refused.candidates)

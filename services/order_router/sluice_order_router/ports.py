@@ -42,8 +42,8 @@ class BrokerRejectedError(Exception):
 
 class AmbiguousInstrumentError(BrokerRejectedError):
     """IBKR has several contracts that fit the instrument; ``candidates`` lists them. Code 200
-    as in TWS ("The contract description specified for ... is ambiguous"), so a quote stream
-    refused for it ends as an unknown instrument."""
+    as in TWS ("The contract description specified for ... is ambiguous"); orders and quote
+    streams refused for it say ``AMBIGUOUS_INSTRUMENT`` with the candidates."""
 
     def __init__(self, instrument: Instrument, candidates: list[Instrument]) -> None:
         names = ", ".join(_describe(c) for c in candidates)

@@ -3,7 +3,8 @@
 The router remembers what is wanted, so a reconnect or IBKR's 1101 (restored, data lost)
 re-subscribes everything, and 1102 (data kept) what was asked for while the link was down; a
 failure is relayed as an ``MdTick`` carrying the error and, when
-IBKR refused the stream for good, its reason in the contract's words.
+IBKR refused the stream for good, its reason in the contract's words (an instrument that
+qualifies to several contracts: ``AMBIGUOUS_INSTRUMENT`` with the candidates).
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ from decimal import Decimal
 import msgspec
 
 from sluice_order_router.domain.md_refusals import md_refusal
-from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
+from sluice_order_router.ports import (
+    AmbiguousInstrumentError,
+    BrokerGateway,
+    BrokerRejectedError,
+    NotConnectedError,
+)
 from sluice_order_router.publisher import Publisher
 from sluice_proto import Instrument
-from sluice_proto.market_data import MdRequest, MdStart, MdTick
+from sluice_proto.market_data import MdRefusalReason, MdRequest, MdStart, MdTick
 
 
 class QuoteRelay:
@@ -75,10 +81,15 @@ class QuoteRelay:
         it and relay why."""
         self._wanted.pop(instrument.key, None)
         self._deferred.discard(instrument.key)
+        reason: MdRefusalReason | None = md_refusal(error.code)
+        candidates: list[Instrument] = []
+        if isinstance(error, AmbiguousInstrumentError):  # code 200 too, but not unknown
+            reason, candidates = "AMBIGUOUS_INSTRUMENT", error.candidates
         tick = MdTick(
             instrument=instrument,
             error_code=error.code,
             error_text=str(error),  # "IBKR <code>: <text>", what subscribers are told
-            reason=md_refusal(error.code),
+            reason=reason,
+            candidates=candidates,
         )
         await self._publish.tick(tick)
