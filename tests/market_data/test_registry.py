@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from sluice_market_data.domain import SubscriptionRegistry, end_subscription
@@ -82,6 +83,7 @@ def test_a_budget_below_one_is_refused() -> None:
         ("LINE_LIMIT", "LINE_LIMIT"),
         ("NOT_SUBSCRIBED", "NOT_SUBSCRIBED"),
         ("NO_PERMISSION", "NO_PERMISSION"),
+        ("AMBIGUOUS_INSTRUMENT", "AMBIGUOUS_INSTRUMENT"),
     ],
 )
 def test_a_refused_stream_frees_the_line_and_tells_every_subscriber(
@@ -99,6 +101,16 @@ def test_a_refused_stream_frees_the_line_and_tells_every_subscriber(
     ]
     assert rejections[0].message == "IBKR 1: refused"  # type: ignore[union-attr]
     assert not registry.is_active(AAPL.key)
+
+
+def test_an_ambiguous_instrument_is_refused_with_the_candidates_the_router_relayed() -> None:
+    registry = SubscriptionRegistry()
+    registry.subscribe("alpha", AAPL, T0)
+    candidates = [msgspec.structs.replace(AAPL, con_id=n) for n in (265598, 38708077)]
+    refused = MdTick(instrument=AAPL, reason="AMBIGUOUS_INSTRUMENT", candidates=candidates, ts=T0)
+    _, rejection = end_subscription(registry, refused, T0)
+    assert isinstance(rejection, MdSubscriptionRejected)
+    assert (rejection.reason_code, rejection.candidates) == ("AMBIGUOUS_INSTRUMENT", candidates)
 
 
 def test_a_notice_without_a_reason_leaves_the_subscription_alone() -> None:

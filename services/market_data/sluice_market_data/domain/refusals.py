@@ -15,7 +15,8 @@ def end_subscription(
     registry: SubscriptionRegistry, tick: MdTick, now: datetime
 ) -> list[MdStop | MdSubscriptionRejected]:
     """Free the line of an instrument the broker refused and tell each of its subscribers why
-    (the rejection carries the broker's reason as it is: ``LINE_LIMIT``, ``NOT_SUBSCRIBED``, ...).
+    (the rejection carries the broker's reason as it is: ``LINE_LIMIT``, ``NOT_SUBSCRIBED``, ...,
+    and the candidates of an ``AMBIGUOUS_INSTRUMENT``).
 
     A tick without a reason (an informational notice, e.g. delayed data) leaves the
     subscription alone.
@@ -35,6 +36,7 @@ def end_subscription(
             reason_code=tick.reason,
             message=message,
             ts=now,
+            candidates=tick.candidates,
         )
         for subscriber in sorted(subscribers)
     )
