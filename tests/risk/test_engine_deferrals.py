@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import msgspec
+
 from sluice_proto import (
     ApprovedOrder,
     CancelRequest,
@@ -17,6 +19,7 @@ from sluice_proto import (
     OrderRejected,
     OrderReleased,
 )
+from sluice_proto.market_data import SubscriptionRejectReason
 from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.deferrals import DeferralPolicy
 from sluice_risk.domain.engine import AwaitingQuote, RiskEngine
@@ -66,6 +69,59 @@ def test_a_refused_subscription_ends_the_wait_with_the_reason() -> None:
     assert risk.ready_accounts(later(0.1)) == {ACCOUNT}
     [rejected] = risk.revisit(ACCOUNT, later(0.1))
     assert isinstance(rejected, OrderRejected) and "LINE_BUDGET_EXHAUSTED" in rejected.message
+    assert rejected.reason_code == "NO_QUOTE"  # the instrument is fine; its quotes are not
+
+
+AAPL_DEC_CALL = {  # the option's terms on a signal: December 2026 has two expiries
+    "symbol": "AAPL", "sec_type": "OPT", "last_trade_date_or_contract_month": "202612",
+    "strike": Decimal(200), "right": "C",
+}  # fmt: skip
+
+
+def refused(instrument: Instrument, reason: SubscriptionRejectReason, *expiries: str) -> (
+    MdSubscriptionRejected
+):  # fmt: skip
+    """Market-data's refusal of ``instrument``, naming a candidate per expiry."""
+    candidates = [
+        msgspec.structs.replace(instrument, con_id=n, last_trade_date_or_contract_month=expiry)
+        for n, expiry in enumerate(expiries, start=700000001)
+    ]
+    return MdSubscriptionRejected(
+        instrument=instrument, subscriber_id="risk", reason_code=reason,
+        message="IBKR 200: refused", candidates=candidates,
+    )  # fmt: skip
+
+
+def test_an_ambiguous_instrument_is_rejected_as_such_with_its_candidates() -> None:
+    risk = engine()
+    option = signal(order_type="MKT", limit_price=None, **AAPL_DEC_CALL)
+    assert isinstance(risk.decide(option, NOW), AwaitingQuote)
+    refusal = refused(option.instrument, "AMBIGUOUS_INSTRUMENT", "20261211", "20261218")
+    risk.state.on_refusal(refusal)
+    assert risk.ready_accounts(later(0.1)) == {ACCOUNT}
+    [rejected] = risk.revisit(ACCOUNT, later(0.1))
+    assert isinstance(rejected, OrderRejected)
+    assert (rejected.reason_code, rejected.rejected_by) == ("AMBIGUOUS_INSTRUMENT", "risk")
+    assert rejected.candidates == refusal.candidates and len(rejected.candidates) == 2
+    assert "IBKR 200: refused" in rejected.message
+
+
+def test_an_unknown_instrument_is_rejected_as_such_not_as_no_quote() -> None:
+    risk = engine()
+    risk.decide(signal(symbol="ZZZZ", order_type="MKT", limit_price=None), NOW)
+    risk.state.on_refusal(refused(Instrument(symbol="ZZZZ"), "UNKNOWN_INSTRUMENT"))
+    [rejected] = risk.revisit(ACCOUNT, later(0.1))
+    assert isinstance(rejected, OrderRejected)
+    assert (rejected.reason_code, rejected.candidates) == ("UNKNOWN_INSTRUMENT", [])
+
+
+def test_a_limit_order_without_a_quote_requirement_is_left_to_the_routers_qualification() -> (
+    None
+):  # fmt: skip
+    risk = engine({"defaults": {"require_quote_for_limit": False}})
+    option = signal(**AAPL_DEC_CALL)
+    risk.state.on_refusal(refused(option.instrument, "AMBIGUOUS_INSTRUMENT", "20261211"))
+    assert isinstance(risk.decide(option, NOW), ApprovedOrder)  # the router rejects it
 
 
 def test_without_a_quote_wait_a_missing_quote_is_refused_at_once() -> None:

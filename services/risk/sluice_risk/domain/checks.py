@@ -14,7 +14,7 @@ from sluice_proto import Signal
 from sluice_proto.orders import OrderRejectReason
 from sluice_proto.session import SessionState
 from sluice_risk.domain.limits import Limits
-from sluice_risk.domain.market import QuoteView
+from sluice_risk.domain.market import QuoteView, Refusal
 
 Objection = tuple[OrderRejectReason, str] | None
 
@@ -33,6 +33,8 @@ class OrderContext:
     kill_reason: str | None
     session: SessionState | None
     quote: QuoteView | None
+    refusal: Refusal | None
+    """Why market-data refused the instrument's quotes, if it did since they last flowed."""
     price: Decimal | None
     """Price the order's notional is valued at: its limit, its stop, or the quote."""
     position: Decimal
@@ -108,6 +110,10 @@ def quote(ctx: OrderContext) -> Objection:
     if has_limit and not ctx.limits.require_quote_for_limit:
         return None
     what = f"{ctx.signal.order_type} order in {ctx.signal.symbol}"
+    refusal = ctx.refusal
+    if refusal is not None and refusal.order_reason is not None:
+        # no quote will ever come: say what is wrong with the instrument, not NO_QUOTE
+        return refusal.order_reason, f"{what} refused by market-data: {refusal.message}"
     if ctx.quote is None:
         return "NO_QUOTE", f"no quote for {ctx.signal.symbol}: {what} refused"
     if not ctx.quote.fresh:

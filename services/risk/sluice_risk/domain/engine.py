@@ -163,7 +163,9 @@ class RiskEngine:
             return AwaitingQuote(signal.client_order_id, account, signal.instrument, deadline)
         if code in _QUOTE_CODES:
             message = f"{message}; {self._quote_hint(signal, code)}"
-        return self._reject(signal, account, code, message, now)
+        refusal = context.refusal  # an AMBIGUOUS_INSTRUMENT from it names the candidates
+        candidates = refusal.candidates if refusal and code == refusal.order_reason else []
+        return self._reject(signal, account, code, message, now, candidates=candidates)
 
     def _quote_hint(self, signal: Signal, code: OrderRejectReason) -> str:
         """What to check when a quote stays missing or stale."""
@@ -260,6 +262,7 @@ class RiskEngine:
             kill_reason=state.kill_reason(account),
             session=state.market.session(account),
             quote=quote,
+            refusal=state.market.refusal(signal.instrument),
             price=signal.limit_price or signal.stop_price or (quote.price if quote else None),
             position=held.quantity if held is not None else Decimal(0),
             working_same_side=same_side,
@@ -315,14 +318,16 @@ class RiskEngine:
         )
 
     def _reject(
-        self, signal: Signal, account: str, code: OrderRejectReason, message: str, now: datetime
-    ) -> OrderRejected:
+        self, signal: Signal, account: str, code: OrderRejectReason, message: str, now: datetime,
+        *, candidates: list[Instrument] | None = None,
+    ) -> OrderRejected:  # fmt: skip
         self.state.record(_decided(signal, account, "rejected", None))
         return OrderRejected(
             **_ids(signal, account),
             reason_code=code,
             message=message,
             ts=now,
+            candidates=candidates or [],
         )
 
 

@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from sluice_proto import Instrument, MdSubscriptionRejected, Quote
 from sluice_proto.control import ALL_ACCOUNTS
+from sluice_proto.market_data import SubscriptionRejectReason
+from sluice_proto.orders import OrderRejectReason
 from sluice_proto.session import SessionState
 
 
@@ -22,6 +24,31 @@ def reference_price(quote: Quote) -> Decimal | None:
     if quote.bid is not None and quote.ask is not None:
         return (quote.bid + quote.ask) / 2
     return quote.last
+
+
+_INSTRUMENT_REASONS: dict[SubscriptionRejectReason, OrderRejectReason] = {
+    "UNKNOWN_INSTRUMENT": "UNKNOWN_INSTRUMENT",
+    "AMBIGUOUS_INSTRUMENT": "AMBIGUOUS_INSTRUMENT",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why market-data will not serve an instrument's quotes."""
+
+    reason: SubscriptionRejectReason
+    message: str
+    candidates: list[Instrument]
+    """``AMBIGUOUS_INSTRUMENT``: the contracts that fit, as the router found them."""
+
+    @property
+    def order_reason(self) -> OrderRejectReason | None:
+        """The rejection an order for the instrument gets when the refusal is about the
+        instrument itself (unknown or ambiguous at IBKR), not about the quotes."""
+        return _INSTRUMENT_REASONS.get(self.reason)
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +66,7 @@ class Market:
     def __init__(self) -> None:
         self._quotes: dict[str, Quote] = {}
         self._sessions: dict[str, SessionState] = {}
-        self._refusals: dict[str, str] = {}
+        self._refusals: dict[str, Refusal] = {}
         self._subscribed: set[str] = set()
 
     def subscribe(self, instrument: Instrument) -> bool:
@@ -55,12 +82,13 @@ class Market:
         return True
 
     def on_refusal(self, refused: MdSubscriptionRejected) -> None:
-        """Market-data will not serve the instrument: remember why (for the NO_QUOTE message)."""
+        """Market-data will not serve the instrument: remember why (the rejection of a signal
+        that waited for its quote says it)."""
         key = instrument_key(refused.instrument)
-        self._refusals[key] = f"{refused.reason_code}: {refused.message}"
+        self._refusals[key] = Refusal(refused.reason_code, refused.message, refused.candidates)
         self._subscribed.discard(key)  # a later signal may ask again (a line may have freed)
 
-    def refusal(self, instrument: Instrument) -> str | None:
+    def refusal(self, instrument: Instrument) -> Refusal | None:
         """Why market-data refused the instrument's quotes, if it did since they last flowed."""
         return self._refusals.get(instrument_key(instrument))
 
