@@ -1,7 +1,10 @@
 """Futures and options signals through the deployed-shape stack (socket path, real Kafka):
-qualified by every term and filled; an ambiguous one never becomes an order."""
+qualified by every term and filled; an ambiguous one never becomes an order: risk rejects it
+with the router's reason and candidates, relayed by market-data."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 
@@ -50,20 +53,27 @@ async def test_a_futures_and_an_options_signal_qualify_and_fill(stack: ProcessSt
     assert (call.strike, call.right, call.multiplier) == (200, "C", 100)
 
 
+@pytest.mark.parametrize(
+    ("order_type", "limit_price"), [("MKT", None), ("LMT", Decimal("5.00"))], ids=["MKT", "LMT"]
+)
 async def test_an_ambiguous_options_signal_is_rejected_naming_its_candidates(
-    stack: ProcessStack,
+    stack: ProcessStack, order_type: str, limit_price: Decimal | None
 ) -> None:
-    signal = await stack.signal("AAPL", "BUY", 1, **signal_fields(AAPL_CALL_DEC))
+    signal = await stack.signal(
+        "AAPL", "BUY", 1, order_type, limit_price, **signal_fields(AAPL_CALL_DEC)
+    )
     coid = signal.client_order_id
     lifecycle = await stack.outcome(signal)
 
     assert lifecycle == ["order_rejected"], lifecycle
     [rejected] = stack.recorder.rejections(coid)
-    # IBKR cannot stream an ambiguous contract either: risk gets no quote, and says why, in
-    # the router's words (the router's own AMBIGUOUS_INSTRUMENT, with the candidates as
-    # structured data, is shown on real Kafka in tests/order_router/test_router_kafka.py and
-    # tests/rest/test_router_rest_kafka.py)
-    assert rejected.reason_code == "NO_QUOTE", rejected
-    for local_symbol in ("AAPL  261211C00200000", "AAPL  261218C00200000"):
-        assert local_symbol in rejected.message, rejected.message
+    # risk waits for a quote (a limit order too: the stack requires one); the router cannot
+    # qualify the contract, so market-data refuses the stream with the router's reason and
+    # candidates, and risk rejects the signal with them
+    assert (rejected.reason_code, rejected.rejected_by) == ("AMBIGUOUS_INSTRUMENT", "risk")
+    expiries = [c.last_trade_date_or_contract_month for c in rejected.candidates]
+    assert expiries == ["20261211", "20261218"], rejected
+    symbols = [c.local_symbol for c in rejected.candidates]
+    assert symbols == ["AAPL  261211C00200000", "AAPL  261218C00200000"]
+    assert all(c.con_id and (c.strike, c.right) == (200, "C") for c in rejected.candidates)
     assert stack.control.orders_with_ref(coid) == 0

@@ -54,7 +54,7 @@ def rejection(stack: ProcessStack, client_order_id: str) -> OrderRejected:
     [
         pytest.param(("GME", "BUY", 1, "MKT"), "SYMBOL_NOT_ALLOWED", id="denied-symbol"),
         pytest.param(("AAPL", "BUY", 5000, "MKT"), "MAX_ORDER_QUANTITY", id="max-quantity"),
-        pytest.param(("ZZZZ", "BUY", 1, "MKT"), "NO_QUOTE", id="market-order-without-quote"),
+        pytest.param(("ZZZZ", "BUY", 1, "MKT"), "UNKNOWN_INSTRUMENT", id="unknown-instrument"),
         pytest.param(("SPY", "SELL", 10, "LMT", "half"), "PRICE_COLLAR", id="price-collar"),
     ],
 )
