@@ -4,8 +4,9 @@ The Structs here are the source of truth; JSON Schema and the AsyncAPI document 
 ``proto/`` are generated from them (``python -m sluice_proto.generate``).
 """
 
+from sluice_proto.broker import AccountSummary, BrokerOpenOrder, BrokerPosition, BrokerTruth
 from sluice_proto.common import Instrument, client_order_id, utc_now
-from sluice_proto.control import ControlEvent, KillSwitch, Resume
+from sluice_proto.control import AcceptBroker, ControlEvent, KillSwitch, Resume
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.market_data import (
     MdStart,
@@ -50,8 +51,13 @@ from sluice_proto.session import (
 from sluice_proto.signals import CancelRequest, Signal
 
 __all__ = [
+    "AcceptBroker",
+    "AccountSummary",
     "ApprovedOrder",
     "AuthStatusReport",
+    "BrokerOpenOrder",
+    "BrokerPosition",
+    "BrokerTruth",
     "CancelAll",
     "CancelAllSwept",
     "CancelOrder",

@@ -27,4 +27,14 @@ class Resume(msgspec.Struct, kw_only=True, tag_field="type", tag="resume"):
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-ControlEvent = KillSwitch | Resume
+class AcceptBroker(msgspec.Struct, kw_only=True, tag_field="type", tag="accept_broker"):
+    """The operator accepts the broker's figures: risk adopts the broker's positions of the
+    account as its book and lifts the ``POSITION_DRIFT`` halt."""
+
+    account: NonEmpty
+    operator: str = "unknown"
+    reason: str = ""
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+ControlEvent = KillSwitch | Resume | AcceptBroker

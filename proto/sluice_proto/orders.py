@@ -110,6 +110,7 @@ OrderRejectReason = Literal[
     "INVALID_ORDER",
     "SIGNAL_TOO_OLD",
     "AMBIGUOUS_INSTRUMENT",
+    "POSITION_DRIFT",
 ]
 
 

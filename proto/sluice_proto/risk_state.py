@@ -75,6 +75,16 @@ class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_o
     """While ``status`` is ``deferred``: the signal itself, so a restart resumes the wait."""
 
 
+class PositionDrift(msgspec.Struct, kw_only=True, frozen=True):
+    """One instrument whose position at the broker differs from risk's book."""
+
+    instrument: Instrument
+    book: Decimal
+    """Risk's position, from Sluice's own fills."""
+    broker: Decimal
+    """The broker's position (``sluice.broker.truth.v1``)."""
+
+
 class RiskAccountState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_account_state"):
     """An account's kill switch and realised PnL of the trading day (``*``: every account)."""
 
@@ -84,6 +94,9 @@ class RiskAccountState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk
     trading_day: date | None = None
     day_realised_pnl: Decimal = Decimal(0)
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+    drift: list[PositionDrift] = msgspec.field(default_factory=list)
+    """Non-empty while new orders of the account are halted (``POSITION_DRIFT``) until an
+    operator accepts the broker's figures (``AcceptBroker``)."""
 
 
 RiskStateEvent = PositionState | RiskOrderState | RiskAccountState

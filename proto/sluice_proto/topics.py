@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sluice_proto.broker import BrokerEvent
 from sluice_proto.control import ControlEvent
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.history import HistoryReply, HistoryRequest
@@ -48,6 +49,7 @@ RISK_DEFERRALS = "sluice.risk.deferrals.v1"
 DLQ = "sluice.dlq.v1"
 MD_HISTORY_REQUESTS = "sluice.md.history.requests.v1"
 MD_HISTORY_REPLIES = "sluice.md.history.replies.v1"
+BROKER_TRUTH = "sluice.broker.truth.v1"
 
 _SPECS = (
     TopicSpec(SIGNALS, SignalsEvent, "strategy_id", ("strategies",), "Trade signals and cancels."),
@@ -102,7 +104,13 @@ _SPECS = (
         "Router to keeper.",
         internal=True,
     ),
-    TopicSpec(CONTROL, ControlEvent, "account", ("operators",), "Kill switch and resume."),
+    TopicSpec(
+        CONTROL,
+        ControlEvent,
+        "account",
+        ("operators",),
+        "Kill switch and resume; accepting the broker's figures.",
+    ),
     TopicSpec(
         RISK_STATE,
         RiskStateEvent,
@@ -136,6 +144,14 @@ _SPECS = (
         ("order-router",),
         "The router's answers: bars or a refusal with the contract's reason.",
         internal=True,
+    ),
+    TopicSpec(
+        BROKER_TRUTH,
+        BrokerEvent,
+        "account",
+        ("order-router",),
+        "What the broker holds: positions, every open order, the account summary.",
+        compacted=True,
     ),
 )
 
