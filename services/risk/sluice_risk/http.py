@@ -60,6 +60,11 @@ def risk_routes(service: RiskService) -> APIRouter:
     async def kill_status() -> Response:
         return _json({"killed": service.state.kills})
 
+    @router.get("/halts")
+    async def halts() -> Response:
+        """Every reason an account may not trade on risk's side: kill switches and drift."""
+        return _json({"killed": service.state.kills, "position_drift": service.state.broker.halts})
+
     @router.post("/kill-switch", status_code=status.HTTP_202_ACCEPTED)
     async def kill(
         request: Annotated[ControlRequest | None, Body()] = None,

@@ -10,6 +10,10 @@ the transactional stream too: when one is ready (its quote came, trading resumed
 passed) a small loop publishes a ``DeferralCheck`` for its account to the internal
 ``sluice.risk.deferrals.v1``, which that stream consumes. Decisions therefore never leave
 outside a transaction, and a restart resumes every wait from the changelog.
+
+The broker's truth (``sluice.broker.truth.v1``) and an operator's ``AcceptBroker`` go through
+the transactional stream too: a drift halt, and the book adopted from the broker, are written
+with the offset that caused them, so a restart keeps both.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from pydantic import SecretStr
 
 from sluice_bus import Bus, Consumer, ConsumerOptions, Message, Outgoing
 from sluice_proto import (
+    AcceptBroker,
     ApprovedOrder,
+    BrokerTruth,
     CancelAll,
     CancelOrder,
     CancelRequest,
@@ -47,6 +53,7 @@ from sluice_proto.risk_state import (
 )
 from sluice_proto.session import SessionState
 from sluice_proto.topics import (
+    BROKER_TRUTH,
     CONTROL,
     MD_QUOTES,
     MD_SUBSCRIPTIONS,
@@ -114,6 +121,7 @@ class RiskService:
             RiskOrderState: changelog_record,
             RiskAccountState: changelog_record,
             SessionState: self.state.on_session,
+            BrokerTruth: self.state.broker.restore,
         }
         self._deciders: dict[type[Any], Decide] = {
             Signal: self._judge,
@@ -121,6 +129,9 @@ class RiskService:
             KillSwitch: self._control,
             Resume: self._control,
             DeferralCheck: self._revisit,
+            # in the transaction: a drift halt and an adopted book are changelog records
+            BrokerTruth: self._apply(self.state.on_truth),
+            AcceptBroker: self._apply(self.state.on_accept),
         }
         self._feeds: dict[type[Any], Apply] = {
             Quote: self.state.on_quote,
@@ -131,7 +142,7 @@ class RiskService:
     async def start(self) -> None:
         """Restore the state from the topics, then start deciding."""
         restored = 0
-        async for message in self.bus.replay([RISK_STATE, SESSION_STATE]):
+        async for message in self.bus.replay([RISK_STATE, SESSION_STATE, BROKER_TRUTH]):
             event = message.event
             apply = self._restorers.get(type(event))
             if apply is not None:
@@ -145,7 +156,7 @@ class RiskService:
         )
         self._consumers = [
             await self.bus.consume(
-                [SIGNALS, ORDERS_EVENTS, CONTROL, RISK_DEFERRALS],
+                [SIGNALS, ORDERS_EVENTS, CONTROL, RISK_DEFERRALS, BROKER_TRUTH],
                 group=self._group,
                 handler=self.decide,
                 options=decide,
@@ -240,6 +251,16 @@ class RiskService:
                     log.exception("could not ask to revisit the deferred signals of %s", account)
                     await asyncio.sleep(RETRY_S)
                     self._poke.set()
+
+    @staticmethod
+    def _apply(apply: Apply) -> Decide:
+        """A decider for an event that only changes the state (its changelog follows)."""
+
+        def decide(event: Any, now: datetime) -> list[Outgoing]:
+            apply(event)
+            return []
+
+        return decide
 
     def _follow(self, event: OrderEvent, now: datetime) -> list[Outgoing]:
         """An order lifecycle event: state only."""

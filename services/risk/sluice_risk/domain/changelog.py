@@ -82,6 +82,7 @@ class Changelog:
             trading_day=day.day,
             day_realised_pnl=day.realised,
             ts=now,
+            drift=self.state.broker.halts.get(account, []),
         )
 
 
@@ -123,6 +124,10 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
         else:
             state.kills.pop(record.account, None)
         state.days[record.account] = DayPnl(record.trading_day, record.day_realised_pnl)
+        if record.drift:
+            state.broker.halts[record.account] = list(record.drift)
+        else:
+            state.broker.halts.pop(record.account, None)
 
 
 def _order_state(

@@ -44,6 +44,8 @@ class OrderContext:
     open_orders: int
     recent_approvals: int
     day_realised: Decimal
+    drift: str | None = None
+    """What drifted from the broker's positions while the account is halted, else None."""
 
     @property
     def signed_quantity(self) -> Decimal:
@@ -75,6 +77,15 @@ def kill_switch(ctx: OrderContext) -> Objection:
     if ctx.kill_reason is None:
         return None
     return "KILL_SWITCH", f"kill switch is on for {ctx.account}: {ctx.kill_reason or 'no reason'}"
+
+
+def position_drift(ctx: OrderContext) -> Objection:
+    if ctx.drift is None:
+        return None
+    return "POSITION_DRIFT", (
+        f"positions of {ctx.account} differ from the broker's ({ctx.drift}): new orders halted "
+        "until an operator runs `sluice accept-broker`"
+    )
 
 
 def session(ctx: OrderContext) -> Objection:
@@ -194,6 +205,7 @@ def order_rate(ctx: OrderContext) -> Objection:
 
 CHECKS: tuple[Callable[[OrderContext], Objection], ...] = (
     kill_switch,
+    position_drift,
     session,
     symbol,
     daily_loss,

@@ -14,6 +14,7 @@ from typing import TypedDict
 
 from sluice_proto import (
     ApprovedOrder,
+    BrokerOpenOrder,
     CancelOrder,
     CancelRequest,
     Instrument,
@@ -25,10 +26,12 @@ from sluice_proto import (
     Signal,
     SignalDuplicate,
 )
+from sluice_proto.common import Side
 from sluice_proto.orders import OrderRejectReason
 from sluice_proto.risk_state import DeferralKind, DeferredSignal, RiskOrderStatus
 from sluice_risk.domain.checks import OrderContext, first_objection
 from sluice_risk.domain.deferrals import DeferralPolicy, is_ready
+from sluice_risk.domain.drift import describe
 from sluice_risk.domain.limits import multiplier_of
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import DecidedOrder
@@ -249,10 +252,21 @@ class RiskEngine:
         key = instrument_key(signal.instrument)
         held = state.portfolio.position(account, key)
         working = state.orders.open_orders(account)
+        foreign = state.broker.foreign_orders(
+            account, lambda ref: state.orders.get(ref) is not None
+        )
         same_side = sum(
             (o.remaining * o.direction for o in working if o.side == signal.side and o.key == key),
             Decimal(0),
+        ) + sum(  # worst case: orders placed outside Sluice may fill too
+            (
+                o.remaining_quantity * _direction(o.side)
+                for o in foreign
+                if o.side == signal.side and instrument_key(o.instrument) == key
+            ),
+            Decimal(0),
         )
+        drift = state.drift_halt(account)
         return OrderContext(
             signal=signal,
             account=account,
@@ -266,32 +280,45 @@ class RiskEngine:
             price=signal.limit_price or signal.stop_price or (quote.price if quote else None),
             position=held.quantity if held is not None else Decimal(0),
             working_same_side=same_side,
-            gross_exposure=self._gross_exposure(account, working),
-            open_orders=len(working),
+            gross_exposure=self._gross_exposure(account, working, foreign),
+            open_orders=len(working) + len(foreign),
             recent_approvals=state.orders.approvals_since(
                 signal.strategy_id,
                 now - timedelta(seconds=limits.rate_window_s),
                 limits.max_orders_per_window,
             ),
             day_realised=state.day_realised(account, now),
+            drift=describe(drift) if drift is not None else None,
         )
 
-    def _gross_exposure(self, account: str, working: list[DecidedOrder]) -> Decimal:
-        """Sum of |position| x mark (average cost when unmarked) plus working orders' notional."""
+    def _gross_exposure(
+        self, account: str, working: list[DecidedOrder], foreign: list[BrokerOpenOrder]
+    ) -> Decimal:
+        """Sum of |position| x mark (average cost when unmarked) plus the notional of working
+        orders, Sluice's and those placed outside it (the broker's truth)."""
         state, total = self.state, Decimal(0)
         for key, position in state.portfolio.of(account).items():
             mark = state.market.mark(key) or position.avg_cost
             total += abs(position.quantity) * mark * position.multiplier
         # per instrument, not per order: price unless the order carries its own, and multiplier
         unit: dict[str, tuple[Decimal, Decimal]] = {}
-        for order in working:
-            found = unit.get(order.key)
+
+        def priced(instrument: Instrument, key: str) -> tuple[Decimal, Decimal]:
+            found = unit.get(key)
             if found is None:
-                limits = state.limits.for_order(account, order.instrument.symbol)
-                mark = state.market.mark(order.key) or Decimal(0)
-                found = unit[order.key] = (mark, multiplier_of(order.instrument, limits))
-            price = order.limit_price or found[0]
-            total += (order.quantity - order.filled_quantity) * price * found[1]
+                limits = state.limits.for_order(account, instrument.symbol)
+                mark = state.market.mark(key) or Decimal(0)
+                found = unit[key] = (mark, multiplier_of(instrument, limits))
+            return found
+
+        for order in working:
+            mark, multiplier = priced(order.instrument, order.key)
+            total += (
+                (order.quantity - order.filled_quantity) * (order.limit_price or mark) * multiplier
+            )
+        for other in foreign:
+            mark, multiplier = priced(other.instrument, instrument_key(other.instrument))
+            total += other.remaining_quantity * (other.limit_price or mark) * multiplier
         return total
 
     def _approve(
@@ -346,6 +373,10 @@ def _decided(
         limit_price=signal.limit_price,
         approved_at=approved_at,
     )
+
+
+def _direction(side: Side) -> int:
+    return 1 if side == "BUY" else -1
 
 
 class _Ids(TypedDict):

@@ -50,6 +50,9 @@ class Limits(BaseModel):
     multiplier: Positive = Decimal(1)
     """Contract multiplier for notional and PnL (e.g. 100 for equity options), for instruments
     that do not carry their own (``multiplier_of``)."""
+    max_position_drift: Annotated[Decimal, Field(ge=0)] = Decimal(0)
+    """Largest difference between the broker's position in an instrument and risk's own book
+    that does not halt the account (``POSITION_DRIFT``); 0: any difference halts."""
 
 
 def multiplier_of(instrument: Instrument, limits: Limits) -> Decimal:

@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from sluice_proto import Instrument, KillSwitch, MdSubscriptionRejected, Quote, Resume
+from sluice_proto import (
+    AcceptBroker,
+    BrokerTruth,
+    Instrument,
+    KillSwitch,
+    MdSubscriptionRejected,
+    Quote,
+    Resume,
+)
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.orders import (
     OrderEvent,
@@ -17,7 +25,9 @@ from sluice_proto.orders import (
     OrderSubmitting,
     final_status,
 )
+from sluice_proto.risk_state import PositionDrift
 from sluice_proto.session import SessionState
+from sluice_risk.domain.broker_book import BrokerBook
 from sluice_risk.domain.deferrals import Deferrals
 from sluice_risk.domain.limits import LimitBook, multiplier_of
 from sluice_risk.domain.market import Market, instrument_key
@@ -55,6 +65,7 @@ class RiskState:
         self.deferrals = Deferrals()
         self.kills: dict[str, str] = {}
         self.days: dict[str, DayPnl] = {}
+        self.broker = BrokerBook()
         self.changes = Changes()
 
     def kill_reason(self, account: str) -> str | None:
@@ -97,6 +108,54 @@ class RiskState:
         if event.account != ALL_ACCOUNTS:
             return [event.account]
         return sorted(self.known_accounts())
+
+    def on_truth(self, truth: BrokerTruth) -> None:
+        """Keep the broker's truth and compare its positions with the book (drift halts)."""
+        account = truth.account
+        book = {key: (p.instrument, p.quantity) for key, p in self.portfolio.of(account).items()}
+
+        def tolerance(instrument: Instrument) -> Decimal:
+            return self.limits.for_order(account, instrument.symbol).max_position_drift
+
+        if self.broker.observe(truth, book, tolerance):
+            log.error(
+                "position drift on %s: new orders halted until `sluice accept-broker`: %s",
+                account, self.broker.halts[account],
+            )  # fmt: skip
+            self.changes.accounts.add(account)
+
+    def on_accept(self, event: AcceptBroker) -> None:
+        """Adopt the broker's positions as the book of the account (``*``: every halted
+        account) and lift its drift halt."""
+        accounts = sorted(self.broker.halts) if event.account == ALL_ACCOUNTS else [event.account]
+        for account in accounts:
+            self.changes.accounts.add(account)
+            truth = self.broker.accept(account)
+            if truth is None:
+                log.warning("accept-broker for %s: no broker truth received yet", account)
+                continue
+            self._adopt_positions(truth)
+            log.warning("%s: the broker's positions adopted by %s", account, event.operator)
+
+    def _adopt_positions(self, truth: BrokerTruth) -> None:
+        account, book = truth.account, self.portfolio.of(truth.account)
+        held = {instrument_key(p.instrument): p for p in truth.positions}
+        for key, position in book.items():
+            if key not in held and position.quantity:
+                position.quantity, position.avg_cost = Decimal(0), Decimal(0)
+                self.changes.positions.add((account, key))
+        for key, theirs in held.items():
+            limits = self.limits.for_order(account, theirs.instrument.symbol)
+            multiplier = multiplier_of(theirs.instrument, limits)
+            ours = self.portfolio.open_position(account, key, theirs.instrument, multiplier)
+            ours.quantity = theirs.quantity
+            if theirs.avg_cost is not None:
+                ours.avg_cost = theirs.avg_cost
+            self.changes.positions.add((account, key))
+
+    def drift_halt(self, account: str) -> list[PositionDrift] | None:
+        """The drift that halts the account's new orders, or None."""
+        return self.broker.halts.get(account)
 
     def on_session(self, state: SessionState) -> None:
         """Keep the session verdict."""
