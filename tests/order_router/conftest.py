@@ -65,14 +65,16 @@ async def start_router(tws: TwsServer, broker: MemoryBroker) -> AsyncIterator[St
         wait_connected: bool = True,
         heartbeat_s: float | None = None,
         kill_scope: KillScope = "all",
+        truth_s: float | None = None,
         **overrides: Any,
     ) -> RouterService:
         bus = MemoryBus(broker, "order-router")
         await bus.start()
         gateway = SocketGateway(options(tws, **overrides))
         router = RouterService(
-            bus, gateway, read_only=read_only, heartbeat_s=heartbeat_s, kill_scope=kill_scope
-        )
+            bus, gateway, read_only=read_only, heartbeat_s=heartbeat_s, kill_scope=kill_scope,
+            truth_s=truth_s,
+        )  # fmt: skip
         started.append((router, bus))
         await router.start()
         if wait_connected:

@@ -111,6 +111,6 @@ def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
         gateway = rest_gateway(settings, bus)
     router = RouterService(
         bus, gateway, read_only=settings.ibkr_read_only, heartbeat_s=settings.heartbeat_s,
-        kill_scope=settings.kill_scope,
+        kill_scope=settings.kill_scope, truth_s=settings.broker_truth_s or None,
     )  # fmt: skip
     return Assembly(router, metrics=router.metrics)

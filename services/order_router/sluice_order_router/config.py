@@ -159,6 +159,14 @@ class RouterSettings(SluiceSettings, TopologySettings):
     )
     """How often the router tells the session-keeper it is alive (keep it well below the
     keeper's ``SLUICE_SESSION_ROUTER_SILENT_S``)."""
+    broker_truth_s: float = Field(
+        30.0,
+        ge=0,
+        validation_alias="SLUICE_ROUTER_BROKER_TRUTH_S",
+        json_schema_extra={"expects": "seconds between broker-truth reports, >= 0 (0: never)"},
+    )
+    """How often the router publishes IBKR's positions, open orders and account summary
+    (``sluice.broker.truth.v1``); it also does after every (re)connect."""
     kill_scope: KillScope = Field(
         "all",
         validation_alias="SLUICE_KILL_SCOPE",

@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_order_router.domain.qualify import choose
-from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder, utc_now
+from sluice_proto import ApprovedOrder, BrokerTruth, Fill, Instrument, SweptOrder, utc_now
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
 
@@ -138,6 +138,10 @@ class BrokerGateway(Protocol):
 
     async def snapshot(self) -> BrokerSnapshot:
         """Open orders, completed orders and executions, for reconciliation."""
+
+    async def truth(self) -> BrokerTruth:
+        """The account as IBKR holds it: positions, every open order (all clients, those
+        placed by hand included) and the account summary; ``NotConnectedError`` when down."""
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         """Start streaming ticks for an instrument (ticks go to ``on_tick``)."""

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from sluice_bus import Bus
+from sluice_proto import BrokerTruth
 from sluice_proto.history import HistoryReply
 from sluice_proto.market_data import MdTick
 from sluice_proto.orders import OrderEvent
 from sluice_proto.session import SessionReport
-from sluice_proto.topics import MD_HISTORY_REPLIES, MD_TICKS, ORDERS_EVENTS, SESSION_REPORTS
+from sluice_proto.topics import (
+    BROKER_TRUTH,
+    MD_HISTORY_REPLIES,
+    MD_TICKS,
+    ORDERS_EVENTS,
+    SESSION_REPORTS,
+)
 
 
 class Publisher:
@@ -33,6 +40,10 @@ class Publisher:
     async def report(self, report: SessionReport) -> None:
         """A connection / session report for the session-keeper."""
         await self._bus.publish(SESSION_REPORTS, report, key=self._account)
+
+    async def truth(self, truth: BrokerTruth) -> None:
+        """What IBKR holds for the account (positions, every open order, summary)."""
+        await self._bus.publish(BROKER_TRUTH, truth, key=self._account)
 
     async def tick(self, tick: MdTick) -> None:
         """A raw tick for market-data."""

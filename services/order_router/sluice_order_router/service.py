@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from sluice_bus import Bus, Consumer, ConsumerOptions, Message
+from sluice_order_router.broker_truth import TruthReporter
 from sluice_order_router.cancels import KillScope
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.heartbeat import Heartbeat
@@ -62,9 +63,11 @@ class RouterService:
         read_only: bool = False,
         heartbeat_s: float | None = None,
         kill_scope: KillScope = "all",
+        truth_s: float | None = None,
     ) -> None:
         """``heartbeat_s``: publish a ``RouterHeartbeat`` that often (None: never);
-        ``kill_scope``: what a ``CancelAll`` cancels (``cancels.py``)."""
+        ``kill_scope``: what a ``CancelAll`` cancels (``cancels.py``); ``truth_s``: publish
+        IBKR's truth of the account that often and after each connect (None: never)."""
         self._bus = bus
         self._gateway = gateway
         self.account = gateway.account
@@ -91,6 +94,7 @@ class RouterService:
             if heartbeat_s
             else None
         )
+        self._truth = TruthReporter(gateway, self._publish, every_s=truth_s) if truth_s else None
         # Command type -> handler; a command type not named here is ignored.
         self._commands: dict[type[Any], Handle] = {
             ApprovedOrder: self.desk.approved,
@@ -123,10 +127,14 @@ class RouterService:
         self._consumers.append(history)
         if self._heartbeat is not None:
             self._heartbeat.start()
+        if self._truth is not None:
+            self._truth.start()
 
     async def stop(self) -> None:
         if self._heartbeat is not None:
             await self._heartbeat.stop()
+        if self._truth is not None:
+            await self._truth.stop()
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()
@@ -181,6 +189,8 @@ class RouterService:
         await self._publish.report(msgspec.structs.replace(report, held_orders=held))
         if report.status in _UP:
             await self.desk.reconcile()
+            if self._truth is not None:
+                self._truth.connected()
         if report.status in _DATA_LOST:
             await self.quotes.resubscribe()
         elif report.status in _UP:

@@ -10,6 +10,7 @@ from .routes_history import history_routes
 from .routes_market import market_routes
 from .routes_oauth import oauth_routes
 from .routes_orders import order_routes
+from .routes_portfolio import portfolio_routes
 from .routes_session import session_routes
 from .routes_ws import ws_routes
 from .state import CpState
@@ -22,6 +23,7 @@ def create_app(state: CpState, control: CpControl) -> FastAPI:
     routers = [session_routes(state), order_routes(state), market_routes(state)]
     routers.append(history_routes(state))
     routers.append(ws_routes(state))
+    routers.append(portfolio_routes(state))
     if state.oauth is not None:
         routers.append(oauth_routes(state, state.oauth))
     for router in routers:

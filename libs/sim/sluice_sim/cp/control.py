@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,13 @@ class CpControl:
     def write_credentials(self, directory: Path) -> Path:
         """``webapi``: write the consumer's six credential files (``IBKR_OAUTH_DIR``)."""
         return self._oauth().keys.write(directory)
+
+    def adjust_position(self, account: str, symbol: str, quantity: Decimal) -> None:
+        """Change a position behind the API's back (a transfer, a corporate action, a trade
+        elsewhere): ``quantity`` is added at the mark."""
+        log.warning("fault: position of %s in %s changed by %s outside any order",
+                    account, symbol, quantity)  # fmt: skip
+        self._state.venue.adjust_position(account, symbol, quantity)
 
     def counters(self) -> dict[str, Any]:
         """Requests by endpoint, answers by status, requests and refusals by caller IP; in
@@ -210,5 +218,10 @@ def control_routes(control: CpControl) -> APIRouter:
     async def prompts(body: dict[str, Any] = Body(...)) -> dict[str, str]:  # noqa: B008
         control.script_prompts(*body["chains"])
         return {"ok": "scripted"}
+
+    @router.post("/positions/adjust")
+    async def adjust(body: dict[str, Any] = Body(...)) -> dict[str, str]:  # noqa: B008
+        control.adjust_position(body["account"], body["symbol"], Decimal(str(body["quantity"])))
+        return {"ok": "adjusted"}
 
     return router

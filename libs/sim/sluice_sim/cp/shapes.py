@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +88,18 @@ def month_code(last_trade_date: str) -> str:
 
 
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+
+
+def summary(values: dict[str, Decimal], currency: str, now: datetime) -> dict[str, Any]:
+    """``GET /portfolio/{acct}/summary``: each account value under its lower-case tag."""
+    stamp = int(now.timestamp() * 1000)
+    return {
+        tag.lower(): {
+            "amount": _num(value), "currency": currency, "isNull": False, "timestamp": stamp,
+            "value": None, "severity": 0,
+        }
+        for tag, value in values.items()
+    }  # fmt: skip
 
 
 def secdef(inst: Instrument, derivatives: list[Instrument]) -> dict[str, Any]:

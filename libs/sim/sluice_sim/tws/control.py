@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from sluice_sim.tws.handlers import account as account_handlers
 from sluice_sim.tws.server import LOST, RESTORED_DATA_KEPT, RESTORED_DATA_LOST, TwsServer
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,15 @@ class TwsControl:
 
     def set_mid(self, con_id: int, price: Decimal) -> None:
         self.server.venue.quotes.set_mid(con_id, price)
+
+    def adjust_position(self, account: str, symbol: str, quantity: Decimal) -> None:
+        """Change a position behind every client's back (a transfer, a corporate action, a
+        trade elsewhere): ``quantity`` is added; clients streaming positions are told."""
+        log.warning("fault: position of %s in %s changed by %s outside any order",
+                    account, symbol, quantity)  # fmt: skip
+        inst = self.server.venue.adjust_position(account, symbol, quantity)
+        for session in list(self.server.sessions.values()):
+            account_handlers.on_fill(session, account, inst.con_id)
 
     def orders_with_ref(self, order_ref: str) -> int:
         return self.server.venue.store.orders_with_ref(order_ref)

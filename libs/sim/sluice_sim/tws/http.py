@@ -43,6 +43,12 @@ class Mid(BaseModel):
     price: Decimal
 
 
+class PositionChange(BaseModel):
+    account: str
+    symbol: str
+    quantity: Decimal
+
+
 def create_app(control: TwsControl) -> FastAPI:
     """Routes mirroring :class:`TwsControl`; bind it to loopback only."""
     app = FastAPI(title="sluice TWS simulator control")
@@ -94,6 +100,10 @@ def create_app(control: TwsControl) -> FastAPI:
     @app.post("/market/step")
     def step(body: Step) -> None:
         control.step(body.steps)
+
+    @app.post("/positions/adjust")
+    def adjust_position(body: PositionChange) -> None:
+        control.adjust_position(body.account, body.symbol, body.quantity)
 
     @app.post("/market/mid")
     def mid(body: Mid) -> None:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from .accounts import Account
+from .accounts import Account, Position
 from .costs import CommissionModel, MarginModel
 from .errors import (
     CancelRefusedError,
@@ -18,7 +18,7 @@ from .errors import (
     OrderRejectedError,
 )
 from .events import ExecutionOccurred, OrderStatusChanged, VenueEvent, VenueListener
-from .instruments import Instrument, load_universe
+from .instruments import ContractQuery, Instrument, load_universe
 from .matching import match
 from .orders import Execution, OrderSpec, OrderStatus, VenueOrder, WhatIf
 from .quotes import Quote, QuoteBook
@@ -126,6 +126,17 @@ class PaperVenue:
         for order in expiring:
             self._finish(order, OrderStatus.CANCELLED)
         return expiring
+
+    def adjust_position(
+        self, account: str, symbol: str, quantity: Decimal, price: Decimal | None = None
+    ) -> Instrument:
+        """Change a position outside any order, as a transfer, an expiry, a corporate action
+        or a trade on another platform would: add ``quantity`` (signed) of the stock
+        ``symbol`` at ``price`` (default: the mark); cash is untouched. Returns the instrument."""
+        inst = self.universe.resolve(ContractQuery(symbol=symbol, sec_type="STK"))[0]
+        held = self.accounts[account].positions.setdefault(inst.con_id, Position(inst.con_id))
+        held.apply(quantity, price or self.marks()[inst.con_id], inst.multiplier)
+        return inst
 
     def step(self) -> list[Quote]:
         """Advance the quote stream one step (working orders match against the new quotes)."""

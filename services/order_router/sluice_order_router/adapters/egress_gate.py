@@ -28,7 +28,7 @@ from sluice_order_router.ports import (
     OnTick,
     Paced,
 )
-from sluice_proto import ApprovedOrder, Instrument, SweptOrder
+from sluice_proto import ApprovedOrder, BrokerTruth, Instrument, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import AuthStatusReport, EgressReport
 
@@ -138,6 +138,9 @@ class EgressGate:
 
     async def snapshot(self) -> BrokerSnapshot:
         return await self.inner.snapshot()
+
+    async def truth(self) -> BrokerTruth:
+        return await self.inner.truth()
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         await self.inner.subscribe_quotes(instrument)

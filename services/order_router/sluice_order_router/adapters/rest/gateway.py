@@ -33,7 +33,7 @@ from sluice_order_router.ports import (
     OnTick,
     one_contract,
 )
-from sluice_proto import ApprovedOrder, Instrument, ReplyPromptAudit, SweptOrder
+from sluice_proto import ApprovedOrder, BrokerTruth, Instrument, ReplyPromptAudit, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import (
     ApiPath,
@@ -55,6 +55,7 @@ from .quotes import QuoteBook
 from .session import AuthCommand, auth_command, check_egress, open_brokerage_session
 from .settings import RestSettings
 from .stream import CpStream, StreamTiming
+from .truth import truth as broker_truth
 from .updates import UpdateDiffer
 
 log = logging.getLogger(__name__)
@@ -215,6 +216,11 @@ class RestGateway:
         snap = await orders.snapshot(self.client, self.account)
         self._ids.update({ref: str(o.broker_order_id) for ref, o in snap.orders.items()})
         return snap
+
+    async def truth(self) -> BrokerTruth:
+        if not self._session_up:
+            raise NotConnectedError("Client Portal session is not up")
+        return await broker_truth(self.client, self.account)
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         # streams stay under the instrument asked for (its key), with the conId IBKR has

@@ -78,7 +78,7 @@ async def cancel(client: CpClient, account: str, broker_order_id: str) -> None:
         raise BrokerRejectedError(None, error)
 
 
-async def _order_list(client: CpClient, account: str) -> list[dict[str, Any]]:
+async def order_list(client: CpClient, account: str) -> list[dict[str, Any]]:
     """Today's orders of the account, whoever placed them, repeating the pre-flight call until
     IBKR says the list is complete."""
     for _ in range(SNAPSHOT_TRIES):
@@ -90,7 +90,7 @@ async def _order_list(client: CpClient, account: str) -> list[dict[str, Any]]:
 
 async def live_orders(client: CpClient, account: str) -> list[BrokerOrder]:
     """Today's orders with a ``cOID`` (Sluice's)."""
-    raw = await _order_list(client, account)
+    raw = await order_list(client, account)
     return [o for o in map(parsing.broker_order, raw) if o.client_order_id]
 
 
@@ -98,7 +98,7 @@ async def cancel_every_open(client: CpClient, account: str) -> list[SweptOrder]:
     """Cancel each working order of the account, Sluice's or not: the Client Portal has no
     global cancel. A refused cancel is noted on its order and the sweep goes on."""
     swept: list[SweptOrder] = []
-    for raw in await _order_list(client, account):
+    for raw in await order_list(client, account):
         if not parsing.is_working(raw):
             continue
         order = parsing.swept(raw, account)

@@ -13,7 +13,7 @@ from typing import Any
 from ib_async import Contract, Ticker, Trade
 from ib_async import Fill as IbFill
 
-from sluice_order_router.adapters.socket import mapping
+from sluice_order_router.adapters.socket import mapping, truth
 from sluice_order_router.adapters.socket.handshake import Endpoint
 from sluice_order_router.adapters.socket.history import request_bars
 from sluice_order_router.adapters.socket.link import Link
@@ -36,7 +36,7 @@ from sluice_order_router.ports import (
     OrderUpdate,
     one_contract,
 )
-from sluice_proto import ApprovedOrder, Instrument, SweptOrder
+from sluice_proto import ApprovedOrder, BrokerTruth, Instrument, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import (
     ApiPath,
@@ -94,6 +94,9 @@ class SocketGateway:
         endpoint = Endpoint(options.host, options.port, options.account, options.connect_timeout_s)
         self._link = Link(self.ib, endpoint, pool, options.backoff, self._on_link)
         self._streams: dict[str, _Stream] = {}
+        # ib_async keys the open-orders and positions requests by name, not id: a second one
+        # while the first is out would orphan the first's future. One at a time.
+        self._listing = asyncio.Lock()
         self._on_update: OnOrderUpdate | None = None
         self._on_connection: OnConnection | None = None
         self._on_tick: OnTick | None = None
@@ -182,7 +185,7 @@ class SocketGateway:
     async def cancel_all(self) -> list[SweptOrder]:
         self._require_up()
         try:  # what is open before the cancel: the report of what it covered
-            async with asyncio.timeout(self._options.ack_timeout_s):
+            async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
                 trades = await self.ib.reqAllOpenOrdersAsync()
         except (TimeoutError, ConnectionError):
             raise NotConnectedError("IBKR did not answer the open-orders request") from None
@@ -194,7 +197,7 @@ class SocketGateway:
     async def snapshot(self) -> BrokerSnapshot:
         self._require_up()
         try:  # ib_async never fails a pending request when the socket drops: bound it
-            async with asyncio.timeout(self._options.ack_timeout_s):
+            async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
                 trades = [
                     *await self.ib.reqCompletedOrdersAsync(False),
                     *await self.ib.reqAllOpenOrdersAsync(),  # open after completed: newer wins
@@ -213,6 +216,22 @@ class SocketGateway:
             if ref:
                 snapshot.fills.setdefault(ref, []).append(mapping.to_fill(fill))
         return snapshot
+
+    async def truth(self) -> BrokerTruth:
+        self._require_up()
+        try:  # every client's open orders and the TWS user's (orderRef empty for those)
+            async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
+                held = await self.ib.reqPositionsAsync()
+                trades = await self.ib.reqAllOpenOrdersAsync()
+        except (TimeoutError, ConnectionError):
+            raise NotConnectedError("IBKR did not answer the positions request") from None
+        return BrokerTruth(
+            account=self.account,
+            positions=truth.positions(held, self.account),
+            open_orders=truth.open_orders(trades, self.account),
+            # kept current by the account updates ib_async subscribes to at connect
+            summary=truth.summary(self.ib.accountValues(self.account), self.account),
+        )
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         qualified = await self.qualify(instrument)

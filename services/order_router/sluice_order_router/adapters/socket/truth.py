@@ -1,0 +1,98 @@
+"""IBKR's socket messages as the broker-neutral ``BrokerTruth`` (positions, open orders of every
+client, account values)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+
+from ib_async import AccountValue, Contract, Position, Trade
+
+from sluice_order_router.adapters.socket.mapping import dec
+from sluice_order_router.domain.broker import side_of
+from sluice_proto import AccountSummary, BrokerOpenOrder, BrokerPosition, Instrument
+from sluice_proto.common import SecType
+
+_UNSET = 1.7976931348623157e308  # IBKR's "no value" double
+# IBKR's account-value tags → the summary's fields
+_SUMMARY_TAGS = {
+    "NetLiquidation": "net_liquidation",
+    "BuyingPower": "buying_power",
+    "AvailableFunds": "available_funds",
+    "ExcessLiquidity": "excess_liquidity",
+    "TotalCashValue": "total_cash",
+    "GrossPositionValue": "gross_position_value",
+    "InitMarginReq": "init_margin",
+    "MaintMarginReq": "maint_margin",
+}
+_SEC_TYPES: frozenset[str] = frozenset(SecType.__args__)  # type: ignore[attr-defined]
+
+
+def instrument(contract: Contract) -> Instrument | None:
+    """The contract as an ``Instrument``; None for a kind the contract cannot name."""
+    if contract.secType not in _SEC_TYPES or not contract.symbol:
+        return None
+    return Instrument(
+        symbol=contract.symbol,
+        sec_type=contract.secType,  # type: ignore[arg-type]
+        exchange=contract.exchange or contract.primaryExchange or "SMART",
+        currency=contract.currency or "USD",
+        con_id=contract.conId or None,
+    )
+
+
+def positions(held: Iterable[Position], account: str) -> list[BrokerPosition]:
+    """The account's non-flat positions; IBKR's average cost includes the multiplier."""
+    found = []
+    for position in held:
+        named = instrument(position.contract)
+        if position.account != account or not position.position or named is None:
+            continue
+        multiplier = dec(float(position.contract.multiplier or 1))
+        found.append(
+            BrokerPosition(
+                instrument=named,
+                quantity=dec(position.position),
+                avg_cost=dec(position.avgCost) / multiplier if position.avgCost else None,
+            )
+        )
+    return found
+
+
+def open_orders(trades: Iterable[Trade], account: str) -> list[BrokerOpenOrder]:
+    """The account's working orders, whichever client (or TWS user) placed them."""
+    found = []
+    for trade in trades:
+        order, named, side = trade.order, instrument(trade.contract), side_of(trade.order.action)
+        if trade.isDone() or order.account not in (account, "") or named is None or side is None:
+            continue
+        limit = order.lmtPrice if order.lmtPrice not in (_UNSET, 0.0) else None
+        found.append(
+            BrokerOpenOrder(
+                broker_order_id=str(order.permId or order.orderId),
+                instrument=named,
+                side=side,
+                remaining_quantity=dec(trade.remaining()),
+                order_ref=order.orderRef or "",
+                client_id=order.clientId,
+                order_type=order.orderType,
+                limit_price=dec(float(limit)) if limit is not None else None,
+            )
+        )
+    return found
+
+
+def summary(values: Iterable[AccountValue], account: str) -> AccountSummary:
+    """The account's headline figures in its base currency (IBKR's ``BASE`` lines skipped)."""
+    fields: dict[str, Decimal] = {}
+    currency = ""
+    for value in values:
+        field = _SUMMARY_TAGS.get(value.tag)
+        if value.account != account or field is None or value.currency in ("", "BASE"):
+            continue
+        try:
+            fields[field] = Decimal(value.value)
+        except InvalidOperation:
+            continue
+        currency = value.currency
+    return AccountSummary(currency=currency, **fields)

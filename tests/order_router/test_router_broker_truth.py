@@ -1,0 +1,69 @@
+"""The router publishes IBKR's truth of the account on ``sluice.broker.truth.v1``: at once
+after connecting and on its period. Positions, every open order (another client's placed by
+hand has no ``orderRef``), the account summary; a position changed behind the API's back
+shows in the next report."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ib_async import IB, LimitOrder, Stock
+
+from sluice_bus import MemoryBroker
+from sluice_proto import BrokerTruth, OrderAccepted
+from sluice_proto.topics import BROKER_TRUTH
+from sluice_sim.tws.control import TwsControl
+from sluice_sim.tws.server import TwsServer
+from tests.order_router.conftest import StartRouter
+from tests.support.collect import topic_events
+from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.orders import kinds, resting, send
+from tests.support.polling import eventually
+
+BY_HAND = 0
+"""TWS itself: an order typed into TWS by hand."""
+
+
+def _truths(broker: MemoryBroker) -> list[BrokerTruth]:
+    return [e for e in topic_events(broker, BROKER_TRUTH) if isinstance(e, BrokerTruth)]
+
+
+async def test_truth_after_connect_then_on_the_period_with_foreign_orders_and_positions(
+    start_router: StartRouter, broker: MemoryBroker, tws: TwsServer, control: TwsControl
+) -> None:
+    await start_router(truth_s=0.3)
+    await eventually(lambda: _truths(broker), what="a truth after connecting")
+    first = _truths(broker)[0]
+    assert (first.account, first.cause, first.positions, first.open_orders) == (
+        ACCOUNT, "connect", [], []
+    )  # fmt: skip
+    assert first.summary.net_liquidation is not None and first.summary.currency == "USD"
+
+    await send(broker, resting("own-1"))
+    await eventually(lambda: OrderAccepted in kinds(broker, "own-1"), what="own order working")
+    hand = IB()
+    await hand.connectAsync("127.0.0.1", tws.port, clientId=BY_HAND, timeout=5)
+    try:
+        contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
+        theirs = hand.placeOrder(contract, LimitOrder("SELL", 7, 999.0, account=ACCOUNT))
+        await eventually(lambda: theirs.orderStatus.status == "Submitted", what="theirs working")
+    finally:
+        hand.disconnect()
+    control.adjust_position(ACCOUNT, "AAPL", Decimal(25))
+
+    def latest() -> BrokerTruth | None:
+        truth = _truths(broker)[-1]
+        return truth if truth.positions and len(truth.open_orders) == 2 else None
+
+    await eventually(latest, what="a periodic truth with both orders and the position")
+    truth = latest()
+    assert truth is not None and truth.cause == "periodic"
+    [position] = truth.positions
+    assert (position.instrument.symbol, position.quantity) == ("AAPL", Decimal(25))
+    assert position.avg_cost is not None and position.avg_cost > 0
+    by_ref = {o.order_ref: o for o in truth.open_orders}
+    manual = by_ref[""]
+    assert (manual.client_id, manual.side, manual.remaining_quantity, manual.limit_price) == (
+        BY_HAND, "SELL", Decimal(7), Decimal(999)
+    )  # fmt: skip
+    assert by_ref["own-1"].client_id == 11
