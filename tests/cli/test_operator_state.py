@@ -14,6 +14,7 @@ from sluice_proto import (
     RiskOrderState,
     SessionState,
 )
+from sluice_proto.risk_state import PositionDrift
 
 AAPL = Instrument(symbol="AAPL")
 
@@ -94,3 +95,12 @@ def test_status_shows_the_session_egress_and_a_global_kill() -> None:
     assert (row["session"], row["trading_allowed"], row["egress"]) == ("UP", True, "mismatch")
     assert (row["kill_switch"], row["kill_reason"]) == (True, "drill")
     assert global_kill(state) == {"kill_switch": True, "kill_reason": "drill"}
+
+
+def test_status_shows_a_position_drift_halt_until_risk_writes_it_lifted() -> None:
+    drift = PositionDrift(instrument=AAPL, book=Decimal(0), broker=Decimal(100))
+    halted = fold([RiskAccountState(account="DU1", drift=[drift])])
+    [row] = status_rows(halted, "DU1")
+    assert row["position_drift"] == "AAPL book 0 broker 100"
+    lifted = fold([RiskAccountState(account="DU1", drift=[drift]), RiskAccountState(account="DU1")])
+    assert status_rows(lifted, "DU1")[0]["position_drift"] == ""

@@ -1,4 +1,5 @@
-"""``sluice kill`` and ``sluice resume``: the kill switch on ``sluice.control.v1``.
+"""``sluice kill`` and ``sluice resume``: the kill switch on ``sluice.control.v1``;
+``sluice accept-broker``: adopt the broker's positions and lift a ``POSITION_DRIFT`` halt.
 
 Each waits until risk's state on Kafka shows the switch as asked (risk writes it in the same
 transaction as its cancels), so "done" means risk has acted, not only that a record was sent.
@@ -10,6 +11,7 @@ import asyncio
 import getpass
 import json
 import time
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -21,7 +23,8 @@ from sluice_cli.on_kafka import (
     read_state,
     run_on_kafka,
 )
-from sluice_proto import KillSwitch, Resume
+from sluice_cli.operator_state import OperatorState
+from sluice_proto import AcceptBroker, KillSwitch, Resume
 from sluice_proto.codec import encode
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.topics import CONTROL, RISK_STATE
@@ -44,7 +47,8 @@ def kill(
 ) -> None:
     """Stop new orders of the account (every account by default) and cancel its open orders."""
     command = KillSwitch(account=account, operator=_operator(), reason=reason)
-    _send(command, killed=True, wait=wait, bootstrap=bootstrap, as_json=as_json)
+    done = f"kill switch on for {account}"
+    _send(command, _switch(account, True), done, wait=wait, bootstrap=bootstrap, as_json=as_json)
 
 
 def resume(
@@ -56,7 +60,42 @@ def resume(
 ) -> None:
     """Lift the kill switch of the account (* lifts every switch)."""
     command = Resume(account=account, operator=_operator(), reason=reason)
-    _send(command, killed=False, wait=wait, bootstrap=bootstrap, as_json=as_json)
+    done = f"kill switch off for {account}"
+    _send(command, _switch(account, False), done, wait=wait, bootstrap=bootstrap, as_json=as_json)
+
+
+def accept_broker(
+    account: Annotated[
+        str, typer.Option(help="the halted account, or * for every account halted for drift")
+    ],
+    reason: Reason = "",
+    wait: Wait = 15.0,
+    bootstrap: Bootstrap = None,
+    as_json: Json = False,
+) -> None:
+    """Accept the broker's positions as risk's book and lift the POSITION_DRIFT halt."""
+    command = AcceptBroker(account=account, operator=_operator(), reason=reason)
+
+    def accepted(state: OperatorState) -> bool:
+        if account == ALL_ACCOUNTS:
+            return not any(a.drift for a in state.accounts.values())
+        found = state.accounts.get(account)  # written after the command: risk adopted it
+        return found is not None and found.ts >= command.ts and not found.drift
+
+    done = f"broker's positions accepted for {account}, drift halt lifted"
+    _send(command, accepted, done, wait=wait, bootstrap=bootstrap, as_json=as_json)
+
+
+Confirmed = Callable[[OperatorState], bool]
+"""Whether risk's state shows the command carried out."""
+
+
+def _switch(account: str, killed: bool) -> Confirmed:
+    def confirmed(state: OperatorState) -> bool:
+        switch = state.accounts.get(account)
+        return switch is not None and switch.killed == killed
+
+    return confirmed
 
 
 def _operator() -> str:
@@ -67,25 +106,30 @@ def _operator() -> str:
 
 
 def _send(
-    command: KillSwitch | Resume, *, killed: bool, wait: float, bootstrap: str | None, as_json: bool
+    command: KillSwitch | Resume | AcceptBroker,
+    done: Confirmed,
+    what: str,
+    *,
+    wait: float,
+    bootstrap: str | None,
+    as_json: bool,
 ) -> None:
     server = bootstrap_of(bootstrap)
-    confirmed = run_on_kafka(_publish_and_confirm(server, command, killed, wait), server)
-    switch = "on" if killed else "off"
+    confirmed = run_on_kafka(_publish_and_confirm(server, command, done, wait), server)
     if as_json:
         document = {"published": json.loads(encode(command)), "confirmed": confirmed}
         typer.echo(json.dumps(document))
     elif confirmed:
-        typer.echo(f"kill switch {switch} for {command.account} (risk confirmed)")
+        typer.echo(f"{what} (risk confirmed)")
     else:
-        typer.echo(f"published: kill switch {switch} for {command.account}")
+        typer.echo(f"published: {what}")
     if wait > 0 and not confirmed:
         typer.echo(f"risk did not confirm within {wait:g}s: is risk running?", err=True)
         raise typer.Exit(1)
 
 
 async def _publish_and_confirm(
-    bootstrap: str, command: KillSwitch | Resume, killed: bool, wait: float
+    bootstrap: str, command: KillSwitch | Resume | AcceptBroker, done: Confirmed, wait: float
 ) -> bool:
     bus = make_bus("sluice-cli", bootstrap)
     await bus.start()
@@ -95,9 +139,7 @@ async def _publish_and_confirm(
         await bus.stop()
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
-        state = await read_state(bootstrap, [RISK_STATE])
-        switch = state.accounts.get(command.account)
-        if switch is not None and switch.killed == killed:
+        if done(await read_state(bootstrap, [RISK_STATE])):
             return True
         await asyncio.sleep(CONFIRM_POLL_S)
     return False

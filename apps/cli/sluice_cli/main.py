@@ -37,11 +37,16 @@ COMMANDS: dict[str, Entry] = {
     "cancel": Entry("sluice_cli.client_commands:cancel", "Cancel the order of a signal."),
     "kill": Entry("sluice_cli.control_commands:kill", "Kill switch on: stop and cancel orders."),
     "resume": Entry("sluice_cli.control_commands:resume", "Kill switch off."),
+    "accept-broker": Entry(
+        "sluice_cli.control_commands:accept_broker",
+        "Adopt the broker's positions; lift a POSITION_DRIFT halt.",
+    ),
     "positions": Entry("sluice_cli.state_commands:positions", "Positions per instrument."),
     "pnl": Entry("sluice_cli.state_commands:pnl", "PnL per account."),
     "orders": Entry("sluice_cli.state_commands:orders", "Open orders and their latest step."),
     "status": Entry(
-        "sluice_cli.state_commands:status", "Session, egress and kill switch per account."
+        "sluice_cli.state_commands:status",
+        "Session, egress, kill switch and drift halt per account.",
     ),
 }
 

@@ -141,8 +141,15 @@ def _egress(report: EgressReport | None) -> str:
     return report.status or ("ok" if report.ok else "mismatch")
 
 
+def _drift(risk: RiskAccountState | None) -> str:
+    if risk is None:
+        return ""
+    return "; ".join(f"{d.instrument.symbol} book {d.book} broker {d.broker}" for d in risk.drift)
+
+
 def status_rows(state: OperatorState, account: str | None) -> list[dict[str, Any]]:
-    """Per account: the session verdict, the egress verdict and the kill switch."""
+    """Per account: the session verdict, the egress verdict, the kill switch and a drift halt
+    (``POSITION_DRIFT``: risk's positions differ from the broker's)."""
     names = set(state.sessions) | set(state.egress) | (set(state.accounts) - {ALL_ACCOUNTS})
     rows = []
     for name in sorted(n for n in names if account in (None, n)):
@@ -158,6 +165,7 @@ def status_rows(state: OperatorState, account: str | None) -> list[dict[str, Any
                 "egress": _egress(state.egress.get(name)),
                 "kill_switch": switch is not None,
                 "kill_reason": switch.kill_reason if switch else "",
+                "position_drift": _drift(state.accounts.get(name)),
             }
         )
     return rows

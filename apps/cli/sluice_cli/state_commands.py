@@ -62,7 +62,8 @@ def orders(
 
 
 def status(account: Account = None, bootstrap: Bootstrap = None, as_json: Json = False) -> None:
-    """Per account: session state, whether it may trade, egress verdict and kill switch."""
+    """Per account: session state, whether it may trade, egress verdict, kill switch and a
+    POSITION_DRIFT halt (``sluice accept-broker`` lifts it)."""
     server = bootstrap_of(bootstrap)
     state = run_on_kafka(read_state(server, [SESSION_STATE, SESSION_REPORTS, RISK_STATE]), server)
     rows = views.status_rows(state, account)
@@ -75,7 +76,15 @@ def status(account: Account = None, bootstrap: Bootstrap = None, as_json: Json =
         title="Status",
         as_json=False,
         empty="no account has reported yet",
-        columns=["account", "session", "trading_allowed", "egress", "kill_switch", "reason"],
+        columns=[
+            "account",
+            "session",
+            "trading_allowed",
+            "egress",
+            "kill_switch",
+            "position_drift",
+            "reason",
+        ],
     )
     switch = "ON: " + every["kill_reason"] if every["kill_switch"] else "off"
     typer.echo(f"kill switch for all accounts: {switch}")
