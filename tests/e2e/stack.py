@@ -245,6 +245,7 @@ class ServiceStack(Generic[B]):
                 "SLUICE_RECONNECT_INITIAL_S": "0.2",
                 "SLUICE_RECONNECT_MAX_S": "1",
                 "SLUICE_ROUTER_HEARTBEAT_S": "0.5",
+                "SLUICE_ROUTER_BROKER_TRUTH_S": "0.5",
             } | env("order-router"), log_dir),
         ]  # fmt: skip
 

@@ -60,6 +60,12 @@ def risk_routes(service: RiskService) -> APIRouter:
     async def kill_status() -> Response:
         return _json({"killed": service.state.kills})
 
+    @router.get("/exposure")
+    async def exposure(account: str) -> Response:
+        """Gross exposure as the checks count it, with the orders placed outside Sluice."""
+        gross, foreign = service.engine.exposure(account)
+        return _json({"account": account, "gross_exposure": gross, "foreign_orders": foreign})
+
     @router.get("/halts")
     async def halts() -> Response:
         """Every reason an account may not trade on risk's side: kill switches and drift."""

@@ -252,9 +252,7 @@ class RiskEngine:
         key = instrument_key(signal.instrument)
         held = state.portfolio.position(account, key)
         working = state.orders.open_orders(account)
-        foreign = state.broker.foreign_orders(
-            account, lambda ref: state.orders.get(ref) is not None
-        )
+        foreign = self._foreign(account)
         same_side = sum(
             (o.remaining * o.direction for o in working if o.side == signal.side and o.key == key),
             Decimal(0),
@@ -290,6 +288,18 @@ class RiskEngine:
             day_realised=state.day_realised(account, now),
             drift=describe(drift) if drift is not None else None,
         )
+
+    def exposure(self, account: str) -> tuple[Decimal, list[BrokerOpenOrder]]:
+        """The account's gross exposure as the checks count it, and the open orders at the
+        broker placed outside Sluice that it includes."""
+        foreign = self._foreign(account)
+        return self._gross_exposure(
+            account, self.state.orders.open_orders(account), foreign
+        ), foreign
+
+    def _foreign(self, account: str) -> list[BrokerOpenOrder]:
+        orders = self.state.orders
+        return self.state.broker.foreign_orders(account, lambda ref: orders.get(ref) is not None)
 
     def _gross_exposure(
         self, account: str, working: list[DecidedOrder], foreign: list[BrokerOpenOrder]
