@@ -44,14 +44,14 @@ async def start_rest_router(sim: CpSimulator, tmp_path: Path) -> AsyncIterator[S
         oauth = load_credentials(sim.control.write_credentials(tmp_path / "oauth"), "limited_poa")
 
     async def start(
-        kill_scope: KillScope = "all", **overrides: Any
+        kill_scope: KillScope = "all", truth_s: float | None = None, **overrides: Any
     ) -> tuple[RouterService, MemoryBroker]:
         broker = MemoryBroker()
         bus = MemoryBus(broker, "order-router")
         await bus.start()
         settings = rest_settings(sim, None, SLUICE_EXPECTED_EGRESS_IP="127.0.0.1", **overrides)
         rest = gateway(settings, on_session_report=Publisher(bus, ACCOUNT).report, oauth=oauth)
-        service = RouterService(bus, rest, kill_scope=kill_scope)
+        service = RouterService(bus, rest, kill_scope=kill_scope, truth_s=truth_s)
         started.append((service, bus))
         await service.start()
         await eventually(lambda: service.readiness()[0], what="session up")

@@ -1,0 +1,61 @@
+"""On the REST path the router's broker truth lists the account's positions (a change made
+behind the API's back included), every working order (one placed outside the router has no
+``cOID``) and the portfolio summary."""
+
+from __future__ import annotations
+
+import ssl
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from sluice_bus import MemoryBroker
+from sluice_proto import BrokerTruth
+from sluice_proto.topics import BROKER_TRUTH
+from sluice_sim.cp import CpSimulator
+from tests.rest.conftest import StartRestRouter
+from tests.support.collect import topic_events
+from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.polling import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def _latest(broker: MemoryBroker) -> BrokerTruth | None:
+    truths = [e for e in topic_events(broker, BROKER_TRUTH) if isinstance(e, BrokerTruth)]
+    return truths[-1] if truths else None
+
+
+async def test_the_truth_shows_a_changed_position_an_outside_order_and_the_summary(
+    sim: CpSimulator, start_rest_router: StartRestRouter
+) -> None:
+    _, broker = await start_rest_router(truth_s=0.3)
+    sim.control.script_prompts([])  # no reply prompt for the order placed outside
+    order = {"conid": AAPL_CON_ID, "orderType": "LMT", "side": "SELL", "quantity": 4,
+             "price": 999.0, "tif": "DAY"}  # fmt: skip
+    tls = ssl.create_default_context(cafile=str(sim.cert_path))
+    async with httpx.AsyncClient(base_url=sim.base_url(), verify=tls) as client:
+        placed: Any = (
+            await client.post(f"/iserver/account/{ACCOUNT}/orders", json={"orders": [order]})
+        ).json()
+    sim.control.adjust_position(ACCOUNT, "AAPL", Decimal(30))
+
+    def complete() -> BrokerTruth | None:
+        truth = _latest(broker)
+        return truth if truth is not None and truth.positions and truth.open_orders else None
+
+    await eventually(complete, what="a truth with the position and the order")
+    truth = complete()
+    assert truth is not None and truth.account == ACCOUNT
+    [position] = truth.positions
+    assert (position.instrument.symbol, position.instrument.con_id, position.quantity) == (
+        "AAPL", AAPL_CON_ID, Decimal(30)
+    )  # fmt: skip
+    [outside] = truth.open_orders
+    assert (outside.broker_order_id, outside.order_ref, outside.side) == (
+        str(placed[0]["order_id"]), "", "SELL"
+    )  # fmt: skip
+    assert (outside.remaining_quantity, outside.limit_price) == (Decimal(4), Decimal(999))
+    assert truth.summary.net_liquidation is not None and truth.summary.currency == "USD"
