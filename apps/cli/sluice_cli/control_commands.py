@@ -75,15 +75,19 @@ def accept_broker(
 ) -> None:
     """Accept the broker's positions as risk's book and lift the POSITION_DRIFT halt."""
     command = AcceptBroker(account=account, operator=_operator(), reason=reason)
+    server = bootstrap_of(bootstrap)
+    # risk writes the account's state when it adopts the broker's figures: a record newer
+    # than this one (compared as written, not by clocks) without drift confirms it
+    before = run_on_kafka(read_state(server, [RISK_STATE]), server).accounts.get(account)
 
     def accepted(state: OperatorState) -> bool:
         if account == ALL_ACCOUNTS:
             return not any(a.drift for a in state.accounts.values())
-        found = state.accounts.get(account)  # written after the command: risk adopted it
-        return found is not None and found.ts >= command.ts and not found.drift
+        found = state.accounts.get(account)
+        return found is not None and found != before and not found.drift
 
     done = f"broker's positions accepted for {account}, drift halt lifted"
-    _send(command, accepted, done, wait=wait, bootstrap=bootstrap, as_json=as_json)
+    _send(command, accepted, done, wait=wait, bootstrap=server, as_json=as_json)
 
 
 Confirmed = Callable[[OperatorState], bool]

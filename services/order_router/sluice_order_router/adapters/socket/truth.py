@@ -83,16 +83,20 @@ def open_orders(trades: Iterable[Trade], account: str) -> list[BrokerOpenOrder]:
 
 
 def summary(values: Iterable[AccountValue], account: str) -> AccountSummary:
-    """The account's headline figures in its base currency (IBKR's ``BASE`` lines skipped)."""
+    """The account's headline figures in its base currency: IBKR's ``BASE`` line where it
+    sends one per currency (cash), else the figure's only line."""
     fields: dict[str, Decimal] = {}
     currency = ""
     for value in values:
         field = _SUMMARY_TAGS.get(value.tag)
-        if value.account != account or field is None or value.currency in ("", "BASE"):
+        if value.account != account or field is None or not value.currency:
             continue
+        if field in fields and value.currency != "BASE":
+            continue  # a figure in one currency of several: the BASE line is the total
         try:
             fields[field] = Decimal(value.value)
         except InvalidOperation:
             continue
-        currency = value.currency
+        if value.tag == "NetLiquidation":  # always in the base currency
+            currency = value.currency
     return AccountSummary(currency=currency, **fields)
