@@ -1,6 +1,7 @@
 """IBKR's truth reaches risk (issue 11, "Broker truth"): an order placed by hand at the gateway
 (another client id, no ``orderRef``) counts toward risk's exposure, and a position changed
-behind Sluice's back halts the account (``POSITION_DRIFT``) until ``sluice accept-broker``.
+behind Sluice's back halts the account (``POSITION_DRIFT``), across a risk crash, until
+``sluice accept-broker``.
 
 The router publishes the truth every 0.5 s here (``SLUICE_ROUTER_BROKER_TRUTH_S``)."""
 
@@ -85,6 +86,14 @@ async def test_a_position_changed_behind_sluices_back_halts_until_accept_broker(
     rejected = await _rejection(stack, await stack.signal("MSFT", "BUY", 1))
     assert rejected.reason_code == "POSITION_DRIFT"
     assert "sluice accept-broker" in rejected.message
+
+    risk = stack.services["risk"]
+    risk.kill()  # a crash: the halt must come back from risk's state topic
+    risk.start()
+    await risk.wait_ready(stack.http, 60)
+    assert await halted()
+    again = await _rejection(stack, await stack.signal("MSFT", "BUY", 1))
+    assert again.reason_code == "POSITION_DRIFT"
 
     accepted = await asyncio.to_thread(
         sluice, "accept-broker", "--account", stack.account,
