@@ -166,3 +166,20 @@ async def test_http_control_api(tws: TwsServer, connect: Connect) -> None:
         assert counters["messages_by_client"]["4"] > 0
         assert (await http.get("/orders/by-ref/none")).json() == {"count": 0}
         assert (await http.get("/orders/reused-ids")).json() == {"reused": []}
+
+
+async def test_a_position_changed_behind_the_apis_back_reaches_a_client(
+    tws: TwsServer, connect: Connect
+) -> None:
+    ib = await connect(client_id=5)
+    account = tws.venue.default_account
+    app = create_app(TwsControl(tws))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
+        body = {"account": account, "symbol": "AAPL", "quantity": "40"}
+        assert (await http.post("/positions/adjust", json=body)).status_code == 200
+    held = await ib.reqPositionsAsync()
+    assert [(p.account, p.contract.conId, p.position) for p in held] == [
+        (account, AAPL_CON_ID, 40.0)
+    ]
+    assert tws.venue.accounts[account].cash == tws.venue.config.accounts[account]  # no trade
