@@ -161,3 +161,24 @@ def test_sluices_own_open_orders_at_the_broker_are_not_counted_twice() -> None:
     assert isinstance(first, ApprovedOrder)
     risk.state.on_truth(truth(orders=(manual("BUY", 60, ref=first.client_order_id),)))
     assert isinstance(risk.decide(signal("s2", quantity=Decimal(40)), NOW), ApprovedOrder)
+
+
+def test_a_difference_sluices_working_orders_could_explain_is_not_judged_while_they_work() -> None:
+    book = {"STK:AAPL:USD": (AAPL, Decimal(10))}
+    working = {"STK:AAPL:USD": (Decimal(5), Decimal(3))}  # unfilled buys, sells
+    assert compare(book, [held(AAPL, 15)], _none, working) == []  # a buy filled, not booked
+    assert compare(book, [held(AAPL, 7)], _none, working) == []  # a sell filled, not booked
+    assert len(compare(book, [held(AAPL, 16)], _none, working)) == 1
+    assert len(compare(book, [held(AAPL, 6)], _none, working)) == 1
+
+
+def test_a_fill_the_broker_counts_before_risk_books_it_never_halts() -> None:
+    risk = engine()
+    order = risk.decide(signal("s1"), NOW)
+    assert isinstance(order, ApprovedOrder)
+    risk.state.on_truth(truth(held(AAPL, 10)))  # filled at IBKR; risk has not heard yet
+    risk.state.on_truth(truth(held(AAPL, 10)))
+    assert risk.state.drift_halt(ACCOUNT) is None
+    risk.state.on_order_event(fill_event(order.client_order_id, "10", "100", final=True))
+    risk.state.on_truth(truth(held(AAPL, 10)))
+    assert risk.state.drift_halt(ACCOUNT) is None

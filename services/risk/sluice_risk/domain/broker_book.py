@@ -34,15 +34,17 @@ class BrokerBook:
         truth: BrokerTruth,
         book: Mapping[str, tuple[Instrument, Decimal]],
         tolerance: Tolerance,
+        working: Mapping[str, tuple[Decimal, Decimal]],
     ) -> bool:
-        """Compare ``truth`` with the account's ``book``; True when the halt changed.
+        """Compare ``truth`` with the account's ``book`` (``working``: Sluice's unfilled buys
+        and sells per instrument, see ``drift.compare``); True when the halt changed.
 
         A halt, once confirmed, stays until ``accept`` (even if the drift goes away: the
         operator decides which figures are right); a later confirmed drift updates it.
         """
         account = truth.account
         self.truths[account] = truth
-        drift = compare(book, truth.positions, tolerance)
+        drift = compare(book, truth.positions, tolerance, working)
         real = confirmed(self._suspected.get(account, []), drift)
         self._suspected[account] = drift
         if not real or self.halts.get(account) == real:

@@ -1,10 +1,13 @@
 """Position drift: risk's book (from Sluice's own fills) against the broker's positions.
 
 Pure functions. A snapshot of the broker can race a fill: IBKR may count a fill the router has
-not relayed yet, so one snapshot alone proves nothing. A drift is *confirmed* when the next
-snapshot shows the same instrument off by the same amount: Sluice's own fills move the book
-and the broker alike, so a real difference (an order placed by hand, a transfer, a corporate
-action) keeps its size from one snapshot to the next, while a race does not.
+not relayed, or risk not booked, yet. Two rules keep such races from halting an account:
+
+- a difference Sluice's own working orders in the instrument could explain (at most their
+  unfilled buys above the book, their unfilled sells below it) is not judged while they work;
+- a drift is *confirmed* only when the next snapshot shows the same instrument off by the same
+  amount: Sluice's fills move the book and the broker alike, so a real difference (an order
+  placed by hand, a transfer, a corporate action) keeps its size, while a race does not.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ def compare(
     book: Mapping[str, tuple[Instrument, Decimal]],
     broker: Iterable[BrokerPosition],
     tolerance: Tolerance,
+    working: Mapping[str, tuple[Decimal, Decimal]] | None = None,
 ) -> list[PositionDrift]:
-    """Every instrument whose broker position differs from the book by more than its tolerance.
+    """Every instrument whose broker position differs from the book by more than its tolerance
+    and more than Sluice's working orders could explain.
 
     ``book`` maps the instrument key (``instrument_key``) to the instrument and risk's signed
-    quantity; an instrument missing on either side counts as flat there. Sorted by key.
+    quantity; an instrument missing on either side counts as flat there. ``working`` maps a key
+    to the unfilled quantity of Sluice's working buys and sells in it. Sorted by key.
     """
+    working = working or {}
     held: dict[str, tuple[Instrument, Decimal]] = {}
     for position in broker:  # one line per instrument, but add up any the broker splits
         key = instrument_key(position.instrument)
@@ -40,7 +47,9 @@ def compare(
         instrument = (book.get(key) or held[key])[0]
         ours = book[key][1] if key in book else Decimal(0)
         theirs = held[key][1] if key in held else Decimal(0)
-        if abs(theirs - ours) > tolerance(instrument):
+        buys, sells = working.get(key, (Decimal(0), Decimal(0)))
+        slack = tolerance(instrument)
+        if theirs - ours > buys + slack or ours - theirs > sells + slack:
             drift.append(PositionDrift(instrument=instrument, book=ours, broker=theirs))
     return drift
 

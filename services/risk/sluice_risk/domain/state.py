@@ -117,7 +117,14 @@ class RiskState:
         def tolerance(instrument: Instrument) -> Decimal:
             return self.limits.for_order(account, instrument.symbol).max_position_drift
 
-        if self.broker.observe(truth, book, tolerance):
+        working: dict[str, tuple[Decimal, Decimal]] = {}
+        for order in self.orders.open_orders(account):
+            buys, sells = working.get(order.key, (Decimal(0), Decimal(0)))
+            if order.side == "BUY":
+                working[order.key] = (buys + order.remaining, sells)
+            else:
+                working[order.key] = (buys, sells + order.remaining)
+        if self.broker.observe(truth, book, tolerance, working):
             log.error(
                 "position drift on %s: new orders halted until `sluice accept-broker`: %s",
                 account, self.broker.halts[account],
