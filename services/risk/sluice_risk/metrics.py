@@ -1,4 +1,5 @@
-"""The risk service's Prometheus metrics: its decisions, how long a signal took, kill switches."""
+"""The risk service's Prometheus metrics: its decisions, how long a signal took, kill switches
+and position-drift halts."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ class RiskMetrics(MetricSet):
                 "1 per account a kill switch stops (account '*': every account).",
                 ["account"],
                 lambda: (((account,), 1.0) for account in state.kills),
+            )
+        )
+        self.add(
+            Sampled(
+                "sluice_risk_position_drift",
+                "Instruments whose broker position differs from risk's book, per account halted "
+                "for POSITION_DRIFT (until an operator runs sluice accept-broker).",
+                ["account"],
+                lambda: (((a,), float(len(d))) for a, d in state.broker.halts.items()),
             )
         )
 
