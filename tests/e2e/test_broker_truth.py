@@ -75,11 +75,11 @@ async def test_a_position_changed_behind_sluices_back_halts_until_accept_broker(
     stack.control.adjust_position(stack.account, "SPY", Decimal(100))
 
     async def halted() -> bool:
-        drift = (await _get(stack, "/halts"))["position_drift"]
+        drift = (await _get(stack, "/status"))["position_drift"]
         return stack.account in drift
 
     await stack.until("risk to halt the account for drift", halted, 15)
-    [spy] = (await _get(stack, "/halts"))["position_drift"][stack.account]
+    [spy] = (await _get(stack, "/status"))["position_drift"][stack.account]
     assert (spy["instrument"]["symbol"], Decimal(spy["broker"]) - Decimal(spy["book"])) == (
         "SPY", Decimal(100)
     )  # fmt: skip

@@ -66,7 +66,7 @@ def risk_routes(service: RiskService) -> APIRouter:
         gross, foreign = service.engine.exposure(account)
         return _json({"account": account, "gross_exposure": gross, "foreign_orders": foreign})
 
-    @router.get("/halts")
+    @router.get("/status")
     async def halts() -> Response:
         """Every reason an account may not trade on risk's side: kill switches and drift."""
         return _json({"killed": service.state.kills, "position_drift": service.state.broker.halts})
