@@ -1,13 +1,16 @@
-"""IBKR's account values as the broker truth's summary: base-currency figures, the ``BASE``
-total where IBKR sends a line per currency, other accounts' lines ignored."""
+"""IBKR's socket messages as the broker truth: the summary's base-currency figures (the
+``BASE`` total where IBKR sends a line per currency), positions with the terms risk matches
+on and a per-unit cost; other accounts' lines ignored."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ib_async import AccountValue
+from ib_async import AccountValue, Contract
+from ib_async import Position as IbPosition
 
-from sluice_order_router.adapters.socket.truth import summary
+from sluice_order_router.adapters.socket.truth import positions, summary
+from sluice_proto import Instrument
 
 
 def value(tag: str, amount: str, currency: str, account: str = "DU1") -> AccountValue:
@@ -32,3 +35,28 @@ def test_summary_takes_the_base_figures_of_the_account() -> None:
     assert figures.total_cash == Decimal(955000)
     assert figures.buying_power == Decimal(4000000)
     assert figures.init_margin is None
+
+
+def test_positions_carry_the_terms_risk_matches_on_and_a_per_unit_cost() -> None:
+    stock = Contract(
+        secType="STK", conId=265598, symbol="AAPL", currency="USD", primaryExchange="NASDAQ",
+        localSymbol="AAPL", tradingClass="NMS",
+    )  # fmt: skip
+    future = Contract(
+        secType="FUT", conId=495512563, symbol="ES", currency="USD", exchange="CME",
+        lastTradeDateOrContractMonth="20261218", multiplier="50", localSymbol="ESZ6",
+    )  # fmt: skip
+    held = positions(
+        [
+            IbPosition("DU1", stock, 10.0, 187.5),
+            IbPosition("DU1", future, -2.0, 250000.0),
+            IbPosition("DU2", stock, 99.0, 1.0),
+        ],
+        "DU1",
+    )
+    [aapl, es] = held
+    assert aapl.instrument.key == Instrument(symbol="AAPL", exchange="NASDAQ").key
+    assert not aapl.instrument.terms  # a stock is matched on symbol, type and currency
+    assert (aapl.quantity, aapl.avg_cost) == (Decimal(10), Decimal("187.5"))
+    assert es.instrument.terms == ":expiry=20261218:multiplier=50"
+    assert (es.quantity, es.avg_cost) == (Decimal(-2), Decimal(5000))

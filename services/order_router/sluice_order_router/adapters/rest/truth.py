@@ -18,6 +18,7 @@ PAGE_SIZE = 100
 """IBKR's positions come in pages of 100."""
 MAX_PAGES = 50
 _SEC_TYPES: frozenset[str] = frozenset(SecType.__args__)  # type: ignore[attr-defined]
+_DERIVATIVES = frozenset({"FUT", "OPT", "FOP", "WAR"})
 # the summary's lower-case keys → AccountSummary's fields
 _SUMMARY_KEYS = {
     "netliquidation": "net_liquidation",
@@ -39,16 +40,31 @@ def _dec(value: Any) -> Decimal | None:
 
 
 def _instrument(raw: dict[str, Any], sec_type_key: str) -> Instrument | None:
+    """The entry's contract with the terms that name it (risk matches positions on them)."""
     symbol = str(raw.get("ticker") or raw.get("contractDesc") or "")
     sec_type = str(raw.get(sec_type_key) or "STK")
     if not symbol or sec_type not in _SEC_TYPES:
         return None
-    currency = str(raw.get("currency") or raw.get("cashCcy") or "USD")
+    terms: dict[str, Any] = {}
+    if sec_type in _DERIVATIVES:
+        right = str(raw.get("putOrCall") or "")[:1].upper()
+        strike, multiplier = _dec(raw.get("strike")), _dec(raw.get("multiplier"))
+        terms = {
+            "last_trade_date_or_contract_month": str(raw.get("expiry") or "") or None,
+            "strike": strike or None,
+            "right": right if right in ("C", "P") else None,
+            "multiplier": multiplier if multiplier and multiplier != 1 else None,
+        }
     conid = raw.get("conid")
-    return Instrument(
-        symbol=symbol, sec_type=sec_type, exchange=str(raw.get("listingExchange") or "SMART"),  # type: ignore[arg-type]
-        currency=currency, con_id=int(conid) if conid else None,
-    )  # fmt: skip
+    try:
+        return Instrument(
+            symbol=symbol, sec_type=sec_type,  # type: ignore[arg-type]
+            exchange=str(raw.get("listingExchange") or "SMART"),
+            currency=str(raw.get("currency") or raw.get("cashCcy") or "USD"),
+            con_id=int(conid) if conid else None, **terms,
+        )  # fmt: skip
+    except ValueError:  # terms IBKR left incomplete: not ours to guess
+        return None
 
 
 def position(raw: dict[str, Any]) -> BrokerPosition | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from ib_async import AccountValue, Contract, Position, Trade
 
@@ -26,19 +27,36 @@ _SUMMARY_TAGS = {
     "MaintMarginReq": "maint_margin",
 }
 _SEC_TYPES: frozenset[str] = frozenset(SecType.__args__)  # type: ignore[attr-defined]
+_DERIVATIVES = frozenset({"FUT", "OPT", "FOP", "WAR"})
 
 
 def instrument(contract: Contract) -> Instrument | None:
-    """The contract as an ``Instrument``; None for a kind the contract cannot name."""
+    """The contract as an ``Instrument`` with the terms that name it (risk matches positions on
+    them): a derivative's expiry, strike, right and multiplier, nothing more for a stock.
+    None for a kind the contract cannot name."""
     if contract.secType not in _SEC_TYPES or not contract.symbol:
         return None
-    return Instrument(
-        symbol=contract.symbol,
-        sec_type=contract.secType,  # type: ignore[arg-type]
-        exchange=contract.exchange or contract.primaryExchange or "SMART",
-        currency=contract.currency or "USD",
-        con_id=contract.conId or None,
-    )
+    terms: dict[str, Any] = {}
+    if contract.secType in _DERIVATIVES:
+        right = contract.right[:1].upper() if contract.right else ""
+        multiplier = Decimal(contract.multiplier) if contract.multiplier else None  # IBKR's text
+        terms = {
+            "last_trade_date_or_contract_month": contract.lastTradeDateOrContractMonth or None,
+            "strike": dec(contract.strike) if contract.strike else None,
+            "right": right if right in ("C", "P") else None,
+            "multiplier": multiplier if multiplier and multiplier != 1 else None,
+        }
+    try:
+        return Instrument(
+            symbol=contract.symbol,
+            sec_type=contract.secType,  # type: ignore[arg-type]
+            exchange=contract.exchange or contract.primaryExchange or "SMART",
+            currency=contract.currency or "USD",
+            con_id=contract.conId or None,
+            **terms,
+        )
+    except (ValueError, InvalidOperation):  # terms IBKR left incomplete: not ours to guess
+        return None
 
 
 def positions(held: Iterable[Position], account: str) -> list[BrokerPosition]:
@@ -48,7 +66,7 @@ def positions(held: Iterable[Position], account: str) -> list[BrokerPosition]:
         named = instrument(position.contract)
         if position.account != account or not position.position or named is None:
             continue
-        multiplier = dec(float(position.contract.multiplier or 1))
+        multiplier = Decimal(position.contract.multiplier or 1)  # IBKR's text
         found.append(
             BrokerPosition(
                 instrument=named,
