@@ -73,6 +73,9 @@ class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_o
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
     deferred: DeferredSignal | None = None
     """While ``status`` is ``deferred``: the signal itself, so a restart resumes the wait."""
+    con_id: int | None = None
+    """IBKR's conId of the contract the order went out as (from ``order_submitting``): how
+    the broker's positions are matched with the book when the names differ (a derivative)."""
 
 
 class PositionDrift(msgspec.Struct, kw_only=True, frozen=True):

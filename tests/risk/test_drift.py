@@ -13,6 +13,7 @@ from sluice_proto import (
     BrokerTruth,
     Instrument,
     OrderRejected,
+    OrderSubmitting,
 )
 from sluice_proto.risk_state import PositionDrift, RiskAccountState
 from sluice_risk.domain.changelog import Changelog, restore
@@ -182,3 +183,46 @@ def test_a_fill_the_broker_counts_before_risk_books_it_never_halts() -> None:
     risk.state.on_order_event(fill_event(order.client_order_id, "10", "100", final=True))
     risk.state.on_truth(truth(held(AAPL, 10)))
     assert risk.state.drift_halt(ACCOUNT) is None
+
+
+ES_FRONT = Instrument(symbol="ES", sec_type="FUT", exchange="CME", roll="front")
+ES_AT_IBKR = Instrument(
+    symbol="ES", sec_type="FUT", exchange="CME", con_id=637533641,
+    last_trade_date_or_contract_month="20261218", multiplier=Decimal(50),
+)  # fmt: skip
+
+
+def test_a_contract_named_differently_at_the_broker_is_matched_by_the_conid_it_went_out_as() -> (
+    None
+):
+    risk = engine({"defaults": {"require_quote_for_limit": False}})
+    es = signal(
+        "s1", symbol="ES", sec_type="FUT", exchange="CME", roll="front", quantity=Decimal(1)
+    )
+    assert es.instrument == ES_FRONT
+    order = risk.decide(es, NOW)
+    assert isinstance(order, ApprovedOrder)
+    risk.state.on_order_event(
+        OrderSubmitting(
+            client_order_id=order.client_order_id, account=ACCOUNT, side="BUY",
+            quantity=Decimal(1), order_type="LMT", contract=ES_AT_IBKR,
+        )
+    )  # fmt: skip
+    filled = fill_event(order.client_order_id, "1", "5000", final=True)
+    risk.state.on_order_event(filled)
+    for _ in range(3):
+        risk.state.on_truth(truth(BrokerPosition(instrument=ES_AT_IBKR, quantity=Decimal(1))))
+    assert risk.state.drift_halt(ACCOUNT) is None
+
+    # the conId is in risk's state: a restarted risk still matches the two names
+    records = Changelog(risk.state, mark_interval_s=5).drain(NOW)
+    fresh = engine()
+    for _key, record in records:
+        restore(fresh.state, record)
+    for _ in range(2):
+        fresh.state.on_truth(truth(BrokerPosition(instrument=ES_AT_IBKR, quantity=Decimal(3))))
+    [drift] = fresh.state.drift_halt(ACCOUNT) or []
+    assert (drift.instrument, drift.book, drift.broker) == (ES_FRONT, Decimal(1), Decimal(3))
+    fresh.state.on_accept(AcceptBroker(account=ACCOUNT))
+    [line] = fresh.state.portfolio.of(ACCOUNT).values()
+    assert (line.instrument, line.quantity) == (ES_FRONT, Decimal(3))

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sluice_proto import BrokerOpenOrder, BrokerTruth, Instrument
 from sluice_proto.risk_state import PositionDrift
-from sluice_risk.domain.drift import Tolerance, compare, confirmed
+from sluice_risk.domain.drift import Tolerance, compare, confirmed, line_of
 
 
 class BrokerBook:
@@ -23,6 +23,16 @@ class BrokerBook:
         self.truths: dict[str, BrokerTruth] = {}
         self.halts: dict[str, list[PositionDrift]] = {}
         self._suspected: dict[str, list[PositionDrift]] = {}
+        self._lines: dict[str, dict[int, str]] = {}
+        """Per account: the book line (instrument key) each conId Sluice traded belongs to."""
+
+    def learn(self, account: str, con_id: int, key: str) -> None:
+        """Sluice's orders in book line ``key`` went out as IBKR's ``con_id``."""
+        self._lines.setdefault(account, {})[con_id] = key
+
+    def line_of(self, account: str, instrument: Instrument) -> str:
+        """The book line a broker position in ``instrument`` belongs to (``drift.compare``)."""
+        return line_of(instrument, self._lines.get(account, {}))
 
     def restore(self, truth: BrokerTruth) -> None:
         """Keep ``truth`` as the latest (on restart: no comparison, the halts are restored
@@ -44,7 +54,7 @@ class BrokerBook:
         """
         account = truth.account
         self.truths[account] = truth
-        drift = compare(book, truth.positions, tolerance, working)
+        drift = compare(book, truth.positions, tolerance, working, self._lines.get(account))
         real = confirmed(self._suspected.get(account, []), drift)
         self._suspected[account] = drift
         if not real or self.halts.get(account) == real:

@@ -110,8 +110,11 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
                 filled_quantity=record.filled_quantity,
                 avg_fill_price=record.avg_fill_price,
                 approved_at=record.approved_at,
+                con_id=record.con_id,
             )
         )
+        if record.con_id:
+            state.broker.learn(record.account, record.con_id, instrument_key(record.instrument))
         if record.approved_at is not None:
             state.orders.note_approval(record.strategy_id, record.approved_at)
         if record.status == "deferred" and record.deferred is not None:
@@ -148,4 +151,5 @@ def _order_state(
         approved_at=order.approved_at,
         ts=now,
         deferred=deferred if order.status == "deferred" else None,
+        con_id=order.con_id,
     )

@@ -28,18 +28,21 @@ def compare(
     broker: Iterable[BrokerPosition],
     tolerance: Tolerance,
     working: Mapping[str, tuple[Decimal, Decimal]] | None = None,
+    lines: Mapping[int, str] | None = None,
 ) -> list[PositionDrift]:
     """Every instrument whose broker position differs from the book by more than its tolerance
     and more than Sluice's working orders could explain.
 
     ``book`` maps the instrument key (``instrument_key``) to the instrument and risk's signed
     quantity; an instrument missing on either side counts as flat there. ``working`` maps a key
-    to the unfilled quantity of Sluice's working buys and sells in it. Sorted by key.
+    to the unfilled quantity of Sluice's working buys and sells in it. ``lines`` maps a conId
+    Sluice traded to its book line: a broker position in that conId is that line, however the
+    two name the contract (a signal's front-month future, IBKR's expiry date). Sorted by key.
     """
-    working = working or {}
+    working, lines = working or {}, lines or {}
     held: dict[str, tuple[Instrument, Decimal]] = {}
     for position in broker:  # one line per instrument, but add up any the broker splits
-        key = instrument_key(position.instrument)
+        key = line_of(position.instrument, lines)
         before = held.get(key, (position.instrument, Decimal(0)))[1]
         held[key] = (position.instrument, before + position.quantity)
     drift = []
@@ -52,6 +55,12 @@ def compare(
         if theirs - ours > buys + slack or ours - theirs > sells + slack:
             drift.append(PositionDrift(instrument=instrument, book=ours, broker=theirs))
     return drift
+
+
+def line_of(instrument: Instrument, lines: Mapping[int, str]) -> str:
+    """The book line of a broker position: the one its conId was traded in, else its key."""
+    known = lines.get(instrument.con_id) if instrument.con_id else None
+    return known or instrument_key(instrument)
 
 
 def confirmed(

@@ -32,6 +32,8 @@ class DecidedOrder:
     filled_quantity: Decimal = ZERO
     avg_fill_price: Decimal = ZERO
     approved_at: datetime | None = None
+    con_id: int | None = None
+    """IBKR's conId of the contract the order went out as, once the router says."""
     key: str = field(init=False)
     """The instrument's ``instrument_key`` (positions and quotes are matched on it)."""
 

@@ -146,7 +146,7 @@ class RiskState:
 
     def _adopt_positions(self, truth: BrokerTruth) -> None:
         account, book = truth.account, self.portfolio.of(truth.account)
-        held = {instrument_key(p.instrument): p for p in truth.positions}
+        held = {self.broker.line_of(account, p.instrument): p for p in truth.positions}
         for key, position in book.items():
             if key not in held and position.quantity:
                 position.quantity, position.avg_cost = Decimal(0), Decimal(0)
@@ -154,7 +154,9 @@ class RiskState:
         for key, theirs in held.items():
             limits = self.limits.for_order(account, theirs.instrument.symbol)
             multiplier = multiplier_of(theirs.instrument, limits)
-            ours = self.portfolio.open_position(account, key, theirs.instrument, multiplier)
+            # a line Sluice traded keeps the instrument it was traded as
+            named = book[key].instrument if key in book else theirs.instrument
+            ours = self.portfolio.open_position(account, key, named, multiplier)
             ours.quantity = theirs.quantity
             if theirs.avg_cost is not None:
                 ours.avg_cost = theirs.avg_cost
@@ -184,12 +186,13 @@ class RiskState:
         """Follow an order's lifecycle: working orders, fills into positions, final states."""
         if isinstance(event, OrderSubmitting) and self.orders.get(event.client_order_id) is None:
             self._adopt(event)
-            return
         order = self.orders.get(getattr(event, "client_order_id", ""))
         if order is None:
             if isinstance(event, OrderPartiallyFilled | OrderFilled):
                 log.error("fill for unknown order %s: position not booked", event.client_order_id)
             return
+        if isinstance(event, OrderSubmitting):
+            self._learn_contract(order, event)
         before = (order.status, order.filled_quantity)
         if isinstance(event, OrderPartiallyFilled | OrderFilled):
             self._fill(order, event)
@@ -197,6 +200,14 @@ class RiskState:
         if final is not None:
             self.orders.set_status(order, final)
         if (order.status, order.filled_quantity) != before:  # e.g. not our own rejection echoed
+            self.changes.orders.add(order.client_order_id)
+
+    def _learn_contract(self, order: DecidedOrder, event: OrderSubmitting) -> None:
+        """The conId the order went out as: the broker's positions in it are this book line."""
+        con_id = event.con_id or (event.contract.con_id if event.contract is not None else None)
+        if con_id and con_id != order.con_id:
+            order.con_id = con_id
+            self.broker.learn(order.account, con_id, order.key)
             self.changes.orders.add(order.client_order_id)
 
     def _fill(self, order: DecidedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
