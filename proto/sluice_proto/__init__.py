@@ -18,6 +18,7 @@ from sluice_proto.market_data import (
     Quote,
 )
 from sluice_proto.orders import (
+    AmendOrder,
     ApprovedOrder,
     CancelAll,
     CancelAllSwept,
@@ -25,6 +26,9 @@ from sluice_proto.orders import (
     CancelRejected,
     Fill,
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
+    OrderAmendSubmitting,
     OrderBrokerRejected,
     OrderCancelled,
     OrderExpired,
@@ -48,11 +52,12 @@ from sluice_proto.session import (
     SessionCommand,
     SessionState,
 )
-from sluice_proto.signals import CancelRequest, Signal
+from sluice_proto.signals import CancelRequest, ModifyRequest, Signal
 
 __all__ = [
     "AcceptBroker",
     "AccountSummary",
+    "AmendOrder",
     "ApprovedOrder",
     "AuthStatusReport",
     "BrokerOpenOrder",
@@ -76,7 +81,11 @@ __all__ = [
     "MdSubscriptionRejected",
     "MdTick",
     "MdUnsubscribe",
+    "ModifyRequest",
     "OrderAccepted",
+    "OrderAmendRejected",
+    "OrderAmendSubmitting",
+    "OrderAmended",
     "OrderBrokerRejected",
     "OrderCancelled",
     "OrderExpired",

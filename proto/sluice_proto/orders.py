@@ -65,7 +65,25 @@ class CancelAll(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_all"
     requested_at: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-RouterCommand = ApprovedOrder | CancelOrder | CancelAll
+class AmendOrder(msgspec.Struct, kw_only=True, tag_field="type", tag="amend_order"):
+    """A risk-approved amend of a working order: the router modifies the same IBKR order
+    (same order id on the socket path, the modify endpoint on REST). Only the fields given
+    change; ``revision`` makes it idempotent."""
+
+    client_order_id: NonEmpty
+    account: NonEmpty
+    revision: int
+    strategy_id: str = ""
+    signal_id: str = ""
+    quantity: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    tif: TimeInForce | None = None
+    reason: str = ""
+    requested_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+RouterCommand = ApprovedOrder | CancelOrder | CancelAll | AmendOrder
 
 # --- lifecycle: sluice.orders.events.v1 -----------------------------------------------------
 
@@ -289,6 +307,54 @@ class RouterStarted(msgspec.Struct, kw_only=True, tag_field="type", tag="router_
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
+AmendRejectReason = Literal[
+    OrderRejectReason,
+    "STALE_REVISION",
+    "UNKNOWN_ORDER",
+    "ORDER_NOT_WORKING",
+    "BROKER_REJECTED",
+]
+"""Why an amend was not carried out: risk's checks of the order it would become, a revision
+already decided, an order unknown or no longer working, or IBKR's refusal (its code and text
+in the event), e.g. the order filled first."""
+
+
+class _AmendEvent(_OrderEvent, kw_only=True):
+    revision: int
+    quantity: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    tif: TimeInForce | None = None
+
+
+class OrderAmendSubmitting(_AmendEvent, tag="order_amend_submitting"):
+    """Write-ahead record: the router is about to send this amend to IBKR (the fields are the
+    requested changes)."""
+
+    order: ApprovedOrder | None = None
+    """The order as the amend makes it, so a restarted router can finish the amend from its
+    journal alone."""
+    broker_order_id: int | str | None = None
+
+
+class OrderAmended(_AmendEvent, tag="order_amended"):
+    """IBKR took the amend: the fields are the order now in force, under the same broker id."""
+
+    broker_order_id: int | str | None = None
+    order: ApprovedOrder | None = None
+
+
+class OrderAmendRejected(_AmendEvent, kw_only=True, tag="order_amend_rejected"):
+    """An amend that was not carried out; the order stays as it was (the fields are the
+    requested changes)."""
+
+    reason_code: AmendRejectReason
+    message: str
+    rejected_by: Literal["risk", "router", "broker"] = "risk"
+    code: int | None = None
+    """IBKR's error code when IBKR refused it (e.g. 104, the order filled first)."""
+
+
 OrderEvent = (
     OrderRejected
     | SignalDuplicate
@@ -307,6 +373,9 @@ OrderEvent = (
     | OrderReleased
     | OrderExpired
     | CancelAllSwept
+    | OrderAmendSubmitting
+    | OrderAmended
+    | OrderAmendRejected
 )
 
 FinalStatus = Literal["filled", "cancelled", "rejected", "expired"]

@@ -18,7 +18,15 @@ from typing import Literal
 
 import msgspec
 
-from sluice_proto.common import Instrument, NonEmpty, Side, UtcDatetime, utc_now
+from sluice_proto.common import (
+    Instrument,
+    NonEmpty,
+    OrderType,
+    Side,
+    TimeInForce,
+    UtcDatetime,
+    utc_now,
+)
 from sluice_proto.orders import FinalStatus
 from sluice_proto.signals import Signal
 
@@ -76,6 +84,11 @@ class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_o
     con_id: int | None = None
     """IBKR's conId of the contract the order went out as (from ``order_submitting``): how
     the broker's positions are matched with the book when the names differ (a derivative)."""
+    order_type: OrderType | None = None
+    stop_price: Decimal | None = None
+    tif: TimeInForce | None = None
+    revision: int = 0
+    """The last amend revision risk decided for the order (0: never amended)."""
 
 
 class PositionDrift(msgspec.Struct, kw_only=True, frozen=True):

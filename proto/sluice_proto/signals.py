@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 import msgspec
 
@@ -117,4 +118,39 @@ class CancelRequest(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_
         return client_order_id(self.strategy_id, self.signal_id)
 
 
-SignalsEvent = Signal | CancelRequest
+class ModifyRequest(msgspec.Struct, kw_only=True, tag_field="type", tag="modify_request"):
+    """Amend the working order a strategy's earlier signal created: its quantity, limit price,
+    stop price or time in force (at least one). Idempotent per ``(strategy_id, signal_id,
+    revision)``: a revision at or below the last one decided is refused (``STALE_REVISION``)
+    and never amends. Risk checks the order again as it would become."""
+
+    strategy_id: NonEmpty
+    signal_id: NonEmpty
+    revision: Annotated[int, msgspec.Meta(ge=1)]
+    """1 for the first amend of the order, higher for each later one."""
+    quantity: Decimal | None = None
+    """The new total quantity (filled shares included, as IBKR counts it)."""
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    tif: TimeInForce | None = None
+    account: str | None = None
+    reason: str = ""
+    created_at: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+    def __post_init__(self) -> None:
+        require_positive("quantity", self.quantity)
+        require_positive("limit_price", self.limit_price)
+        require_positive("stop_price", self.stop_price)
+        changes = (self.quantity, self.limit_price, self.stop_price, self.tif)
+        if all(change is None for change in changes):
+            raise ValueError(
+                "a modify request changes at least one of quantity, limit_price, stop_price, tif"
+            )
+
+    @property
+    def client_order_id(self) -> str:
+        """The order reference of the signal being amended."""
+        return client_order_id(self.strategy_id, self.signal_id)
+
+
+SignalsEvent = Signal | CancelRequest | ModifyRequest

@@ -13,11 +13,14 @@ from fastapi import FastAPI
 
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_proto import (
+    AmendOrder,
     ApprovedOrder,
     CancelAll,
     CancelOrder,
     CancelRequest,
     KillSwitch,
+    ModifyRequest,
+    OrderAmendRejected,
     OrderRejected,
     Resume,
     Signal,
@@ -92,6 +95,22 @@ async def test_rejections_and_duplicates_are_lifecycle_events(
 async def test_cancel_requests_pass_to_the_router(broker: MemoryBroker, risk: RiskService) -> None:
     await send(risk, SIGNALS, CancelRequest(strategy_id="strat", signal_id="x"), "strat")
     await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, CancelOrder)) == 1)
+
+
+async def test_amends_go_to_the_router_once_per_revision(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    await send(risk, SIGNALS, fresh("s1"), "strat")
+    amend = ModifyRequest(strategy_id="strat", signal_id="s1", revision=1, quantity=Decimal(12))
+    await send(risk, SIGNALS, amend, "strat")
+    await send(risk, SIGNALS, amend, "strat")  # a replay
+    await eventually(lambda: len(of_type(broker, ORDERS_EVENTS, OrderAmendRejected)) == 1)
+    [approved] = of_type(broker, ORDERS_APPROVED, AmendOrder)
+    assert (approved.account, approved.revision, approved.quantity) == (ACCOUNT, 1, 12)
+    [replayed] = of_type(broker, ORDERS_EVENTS, OrderAmendRejected)
+    assert replayed.reason_code == "STALE_REVISION"
+    states = of_type(broker, RISK_STATE, RiskOrderState)
+    assert states[-1].revision == 1
 
 
 async def test_kill_switch_on_the_control_topic_cancels_all_and_stops_orders(

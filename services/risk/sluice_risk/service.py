@@ -31,6 +31,7 @@ from pydantic import SecretStr
 from sluice_bus import Bus, Consumer, ConsumerOptions, Message, Outgoing
 from sluice_proto import (
     AcceptBroker,
+    AmendOrder,
     ApprovedOrder,
     BrokerTruth,
     CancelAll,
@@ -39,6 +40,7 @@ from sluice_proto import (
     KillSwitch,
     MdSubscribe,
     MdSubscriptionRejected,
+    ModifyRequest,
     Quote,
     Resume,
     Signal,
@@ -126,6 +128,7 @@ class RiskService:
         self._deciders: dict[type[Any], Decide] = {
             Signal: self._judge,
             CancelRequest: self._judge,
+            ModifyRequest: self._judge,
             KillSwitch: self._control,
             Resume: self._control,
             DeferralCheck: self._revisit,
@@ -209,8 +212,10 @@ class RiskService:
             if self.state.deferrals:
                 self._poke.set()
 
-    def _judge(self, request: Signal | CancelRequest, now: datetime) -> list[Outgoing]:
-        """A signal or a cancel request: the engine's decision, routed."""
+    def _judge(
+        self, request: Signal | CancelRequest | ModifyRequest, now: datetime
+    ) -> list[Outgoing]:
+        """A signal, a cancel or a modify request: the engine's decision, routed."""
         return _routed([self.engine.decide(request, now)])
 
     def _revisit(self, check: DeferralCheck, now: datetime) -> list[Outgoing]:
@@ -268,7 +273,9 @@ class RiskService:
         return []
 
 
-_TOPIC_OF: dict[type[Any], str] = {ApprovedOrder: ORDERS_APPROVED, CancelOrder: ORDERS_APPROVED}
+_TOPIC_OF: dict[type[Any], str] = dict.fromkeys(
+    (ApprovedOrder, CancelOrder, AmendOrder), ORDERS_APPROVED
+)
 """Commands go to the router's topic; refusals and duplicates go to the lifecycle topic."""
 
 

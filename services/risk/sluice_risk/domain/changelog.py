@@ -111,6 +111,10 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
                 avg_fill_price=record.avg_fill_price,
                 approved_at=record.approved_at,
                 con_id=record.con_id,
+                order_type=record.order_type,
+                stop_price=record.stop_price,
+                tif=record.tif or "DAY",
+                revision=record.revision,
             )
         )
         if record.con_id:
@@ -152,4 +156,8 @@ def _order_state(
         ts=now,
         deferred=deferred if order.status == "deferred" else None,
         con_id=order.con_id,
+        order_type=order.order_type,
+        stop_price=order.stop_price,
+        tif=order.tif,
+        revision=order.revision,
     )

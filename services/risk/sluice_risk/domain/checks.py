@@ -220,9 +220,16 @@ CHECKS: tuple[Callable[[OrderContext], Objection], ...] = (
 )
 
 
-def first_objection(ctx: OrderContext) -> Objection:
+AMEND_CHECKS = tuple(check for check in CHECKS if check is not order_rate)
+"""An amend is judged as the order it would become; it is no new order, so the strategy's
+order rate does not apply (IBKR's message pacing is the router's)."""
+
+
+def first_objection(
+    ctx: OrderContext, checks: tuple[Callable[[OrderContext], Objection], ...] = CHECKS
+) -> Objection:
     """The first check that refuses the order, or None when every check passes."""
-    for check in CHECKS:
+    for check in checks:
         objection = check(ctx)
         if objection is not None:
             return objection

@@ -1,4 +1,5 @@
-"""The rule engine: a signal or cancel request, the state and the time in; a decision out.
+"""The rule engine: a signal, cancel or modify request, the state and the time in; a decision
+out.
 
 A decision may be deferred: a signal whose instrument has no fresh quote waits briefly for
 one, and a signal that arrives while trading is not allowed is parked (when it allows it).
@@ -13,11 +14,14 @@ from decimal import Decimal
 from typing import TypedDict
 
 from sluice_proto import (
+    AmendOrder,
     ApprovedOrder,
     BrokerOpenOrder,
     CancelOrder,
     CancelRequest,
     Instrument,
+    ModifyRequest,
+    OrderAmendRejected,
     OrderCancelled,
     OrderExpired,
     OrderParked,
@@ -29,7 +33,8 @@ from sluice_proto import (
 from sluice_proto.common import Side
 from sluice_proto.orders import OrderRejectReason
 from sluice_proto.risk_state import DeferralKind, DeferredSignal, RiskOrderStatus
-from sluice_risk.domain.checks import OrderContext, first_objection
+from sluice_risk.domain import amends
+from sluice_risk.domain.checks import AMEND_CHECKS, OrderContext, first_objection
 from sluice_risk.domain.deferrals import DeferralPolicy, is_ready
 from sluice_risk.domain.drift import describe
 from sluice_risk.domain.limits import multiplier_of
@@ -57,6 +62,8 @@ Decision = (
     | OrderReleased
     | OrderExpired
     | OrderCancelled
+    | AmendOrder
+    | OrderAmendRejected
     | AwaitingQuote
 )
 
@@ -76,10 +83,12 @@ class RiskEngine:
         self.default_account = default_account or state.limits.config.default_account
         self.policy = policy or DeferralPolicy()
 
-    def decide(self, request: Signal | CancelRequest, now: datetime) -> Decision:
+    def decide(self, request: Signal | CancelRequest | ModifyRequest, now: datetime) -> Decision:
         """The decision for one request at time ``now``."""
         if isinstance(request, CancelRequest):
             return self._cancel(request, now)
+        if isinstance(request, ModifyRequest):
+            return self._amend(request, now)
         if self.state.orders.get(request.client_order_id) is not None:
             return SignalDuplicate(
                 client_order_id=request.client_order_id,
@@ -245,13 +254,44 @@ class RiskEngine:
             requested_at=now,
         )
 
-    def _context(self, signal: Signal, account: str, now: datetime) -> OrderContext:
+    def _amend(self, request: ModifyRequest, now: datetime) -> AmendOrder | OrderAmendRejected:
+        """Judge an amend as the order it would become; each revision is decided once."""
+        order = self.state.orders.get(request.client_order_id)
+        account = (order.account if order else None) or request.account or self.default_account
+        if order is None or order.status == "deferred":
+            why = "no approved order for this signal (a deferred one is cancelled and sent anew)"
+            return amends.refused(request, order, account or "", now, ("UNKNOWN_ORDER", why))
+        if request.revision <= order.revision:
+            why = f"revision {request.revision} is not above {order.revision}, the last decided"
+            return amends.refused(request, order, order.account, now, ("STALE_REVISION", why))
+        order.revision = request.revision  # decided now, whatever the outcome: never twice
+        self.state.changes.orders.add(order.client_order_id)
+        if order.status != "open":
+            why = f"the order is {order.status}"
+            return amends.refused(request, order, order.account, now, ("ORDER_NOT_WORKING", why))
+        try:
+            signal = amends.becomes(order, request, now)
+        except ValueError as exc:
+            return amends.refused(request, order, order.account, now, ("INVALID_ORDER", str(exc)))
+        context = self._context(signal, order.account, now, amending=order.client_order_id)
+        if context.quote is None or not context.quote.fresh:
+            self._want_quotes(signal.instrument)
+        objection = first_objection(context, AMEND_CHECKS)
+        if objection is not None:
+            return amends.refused(request, order, order.account, now, objection)
+        return amends.approved(request, order.account, now)
+
+    def _context(
+        self, signal: Signal, account: str, now: datetime, *, amending: str | None = None
+    ) -> OrderContext:
+        """What the checks judge ``signal`` by; ``amending``: the order the signal replaces,
+        left out of the working orders."""
         state = self.state
         limits = state.limits.for_order(account, signal.symbol)
         quote = state.market.quote(signal.instrument, now, limits.quote_max_age_s)
         key = instrument_key(signal.instrument)
         held = state.portfolio.position(account, key)
-        working = state.orders.open_orders(account)
+        working = [o for o in state.orders.open_orders(account) if o.client_order_id != amending]
         foreign = self._foreign(account)
         same_side = sum(
             (o.remaining * o.direction for o in working if o.side == signal.side and o.key == key),
@@ -382,6 +422,9 @@ def _decided(
         status=status,
         limit_price=signal.limit_price,
         approved_at=approved_at,
+        order_type=signal.order_type,
+        stop_price=signal.stop_price,
+        tif=signal.tif,
     )
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sluice_proto import Instrument
-from sluice_proto.common import Side
+from sluice_proto.common import OrderType, Side, TimeInForce
 from sluice_proto.risk_state import RiskOrderStatus
 from sluice_risk.domain.market import instrument_key
 
@@ -34,6 +34,12 @@ class DecidedOrder:
     approved_at: datetime | None = None
     con_id: int | None = None
     """IBKR's conId of the contract the order went out as, once the router says."""
+    order_type: OrderType | None = None
+    """None for an order restored from before risk kept it (priced: LMT, else MKT)."""
+    stop_price: Decimal | None = None
+    tif: TimeInForce = "DAY"
+    revision: int = 0
+    """The last amend revision decided for the order (idempotency of ``ModifyRequest``)."""
     key: str = field(init=False)
     """The instrument's ``instrument_key`` (positions and quotes are matched on it)."""
 

@@ -19,6 +19,7 @@ from sluice_proto import (
 )
 from sluice_proto.control import ALL_ACCOUNTS
 from sluice_proto.orders import (
+    OrderAmended,
     OrderEvent,
     OrderFilled,
     OrderPartiallyFilled,
@@ -194,6 +195,8 @@ class RiskState:
         if isinstance(event, OrderSubmitting):
             self._learn_contract(order, event)
         before = (order.status, order.filled_quantity)
+        if isinstance(event, OrderAmended):
+            self._amended(order, event)
         if isinstance(event, OrderPartiallyFilled | OrderFilled):
             self._fill(order, event)
         final = final_status(event)
@@ -209,6 +212,17 @@ class RiskState:
             order.con_id = con_id
             self.broker.learn(order.account, con_id, order.key)
             self.changes.orders.add(order.client_order_id)
+
+    def _amended(self, order: DecidedOrder, event: OrderAmended) -> None:
+        """IBKR took an amend: the order now works with the amended terms."""
+        order.quantity = event.quantity if event.quantity is not None else order.quantity
+        order.limit_price = (
+            event.limit_price if event.limit_price is not None else order.limit_price
+        )
+        order.stop_price = event.stop_price if event.stop_price is not None else order.stop_price
+        order.tif = event.tif or order.tif
+        order.revision = max(order.revision, event.revision)
+        self.changes.orders.add(order.client_order_id)
 
     def _fill(self, order: DecidedOrder, event: OrderPartiallyFilled | OrderFilled) -> None:
         fill = event.fill
