@@ -11,6 +11,10 @@ IBKR answering 103 (duplicate order id) leaves the order in doubt too: reconcile
 An order absent after IBKR forgot the day it was sent in is unknown (``domain.reconcile``): it
 is reported held once and never resent.
 
+An amend (``AmendOrder``) is written ahead like an order (``OrderAmendSubmitting``) and sent
+once; one whose answer was lost is settled on reconcile against IBKR's view of the order, and
+sent again only if IBKR does not show it (``domain.amends``).
+
 An order whose ``expires_at`` has passed is never sent: on arrival, when held orders go out
 after a reconnect, or when an order in doubt turns out absent, it ends ``order_expired``; one
 in doubt that IBKR turns out to have is cancelled.
@@ -24,7 +28,9 @@ import logging
 
 from sluice_order_router.cancels import Canceller, KillScope
 from sluice_order_router.contracts import ContractCache
+from sluice_order_router.domain import amends
 from sluice_order_router.domain.backoff import JitteredBackoff
+from sluice_order_router.domain.broker import BrokerSnapshot
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracked_orders import TrackedOrders
@@ -40,7 +46,7 @@ from sluice_order_router.ports import (
 )
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.tracing import OrderTraces, ibkr_call
-from sluice_proto import ApprovedOrder, Instrument, utc_now
+from sluice_proto import AmendOrder, ApprovedOrder, Instrument, utc_now
 from sluice_proto.orders import (
     CancelRejected,
     OrderHeld,
@@ -52,6 +58,7 @@ from sluice_proto.orders import (
 log = logging.getLogger(__name__)
 
 IN_DOUBT_RETRY = JitteredBackoff(initial_s=1.0, cap_s=30.0)
+_OVER = frozenset({"filled", "cancelled", "rejected"})
 
 
 class OrderDesk:
@@ -105,6 +112,60 @@ class OrderDesk:
             else:  # checks the expiry before sending
                 await self._qualify_and_send(track(order, "held"), order)
 
+    async def amend(self, command: AmendOrder) -> None:
+        """Amend one order at IBKR, once per revision (a held order is amended in place)."""
+        async with self._lock:
+            record = self.orders.get(command.client_order_id)
+            why = amends.refusal(record, command)
+            if why is not None:
+                await self._publish.orders([amends.refused(record, command, why)])
+                return
+            assert record is not None
+            await self._publish.orders([amends.submitting(record, command)])  # write-ahead
+            if record.state == "held":  # never sent: it goes out amended
+                await self._publish.orders(amends.confirmed(record))
+                return
+            with self._traces.resumed(record.client_order_id):
+                await self._send_amend(record)
+
+    async def _send_amend(self, record: TrackedOrder) -> None:
+        """Send the amend written ahead; without an answer it stays pending for reconcile."""
+        order = record.amending
+        if order is None or not self._gateway.connected:
+            return  # the next reconcile settles or sends it
+        try:
+            instrument = await self._contracts.qualify(order.instrument)
+            with ibkr_call("amend_order", order, self._gateway.path):
+                await self._gateway.amend(order, instrument)
+        except BrokerRejectedError as exc:
+            why = f"IBKR {exc.code}: {exc.text}" if exc.code is not None else exc.text
+            rejected = amends.rejected(record, ("BROKER_REJECTED", why), "broker", exc.code)
+            await self._publish.orders(rejected)
+        except (NotConnectedError, TimeoutError, OrderInDoubtError) as exc:
+            log.warning(
+                "amend of %s in doubt (%r): reconcile settles it", record.client_order_id, exc
+            )
+            self._in_doubt.schedule(record.client_order_id)
+        else:
+            await self._publish.orders(amends.confirmed(record))
+
+    async def _settle_amends(self, snapshot: BrokerSnapshot) -> None:
+        """Amends written ahead without an answer: confirmed if IBKR shows their terms,
+        refused if the order is over, else sent (IBKR does not have them)."""
+        for record in self.orders:
+            if record.amending is None or record.state in ("held", "submitting"):
+                continue
+            broker = snapshot.orders.get(record.client_order_id)
+            if broker is not None and amends.in_force(broker, record.amending):
+                await self._publish.orders(amends.confirmed(record))
+            elif record.terminal or broker is None or broker.status in _OVER:
+                why = f"the order was {record.state} before IBKR confirmed the amend"
+                await self._publish.orders(
+                    amends.rejected(record, ("ORDER_NOT_WORKING", why), "broker")
+                )
+            else:
+                await self._send_amend(record)
+
     async def update(self, update: OrderUpdate) -> None:
         """An order status or fill pushed by IBKR."""
         record = self.orders.get(update.order.client_order_id)
@@ -142,6 +203,7 @@ class OrderDesk:
             for record in plan.unresolved:
                 log.error("order %s is pending without its order: cannot resend", record)
             await self._report_unknown(plan.unknown)
+            await self._settle_amends(snapshot)
             for record in plan.to_send:
                 if record.cancel_requested:
                     await self._publish.orders(record.cancelled("cancelled before it was sent"))
@@ -202,7 +264,7 @@ class OrderDesk:
         """Reconcile now; True once the order is no longer in doubt."""
         await self.reconcile()
         record = self.orders.get(client_order_id)
-        return record is None or record.state != "submitting"
+        return record is None or (record.state != "submitting" and record.amending is None)
 
     async def _expire_if_due(self, record: TrackedOrder, reason: str) -> bool:
         """Report the order expired (and remember it) when its expiry has passed."""

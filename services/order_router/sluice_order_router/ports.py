@@ -132,6 +132,11 @@ class BrokerGateway(Protocol):
     async def cancel(self, client_order_id: str) -> None:
         """Ask IBKR to cancel; the outcome arrives as an ``OrderUpdate``."""
 
+    async def amend(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        """Modify the working order ``order.client_order_id`` to ``order``'s terms under its
+        IBKR order id, once; ``BrokerRejectedError`` with IBKR's code and text when IBKR
+        refuses (e.g. the order filled first)."""
+
     async def cancel_all(self) -> list[SweptOrder]:
         """Ask IBKR to cancel every open order of the account, whoever placed it (the kill
         switch's scope ``all``); the orders it covered. Outcomes arrive as ``OrderUpdate``s."""

@@ -32,7 +32,7 @@ from sluice_order_router.quotes import QuoteRelay
 from sluice_proto import ApprovedOrder
 from sluice_proto.history import HistoryRequest
 from sluice_proto.market_data import MdRequest
-from sluice_proto.orders import CancelAll, CancelOrder
+from sluice_proto.orders import AmendOrder, CancelAll, CancelOrder
 from sluice_proto.session import ConnectionReport, SessionCommand
 from sluice_proto.topics import (
     MD_HISTORY_REQUESTS,
@@ -100,6 +100,7 @@ class RouterService:
             ApprovedOrder: self.desk.approved,
             CancelOrder: self._cancel,
             CancelAll: self._cancel,
+            AmendOrder: self._amend,
         }
         gateway.set_callbacks(
             self.desk.update, self._on_connection, self.quotes.tick, self.quotes.refused
@@ -166,6 +167,10 @@ class RouterService:
     async def _cancel(self, command: CancelOrder | CancelAll) -> None:
         if command.account == self.account:
             await self.desk.cancels.handle(command)
+
+    async def _amend(self, command: AmendOrder) -> None:
+        if command.account == self.account:
+            await self.desk.amend(command)
 
     async def _on_session(self, message: Message[SessionCommand]) -> None:
         command = message.event

@@ -149,6 +149,8 @@ class Pending:
     account: str
     facts: OrderFacts
     chain: deque[str] = field(default_factory=deque)
+    modifies: int | None = None
+    """The perm id (the Client Portal's order id) of the order this modifies; None: new."""
 
 
 class PromptBook:

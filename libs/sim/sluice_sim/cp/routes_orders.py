@@ -1,4 +1,5 @@
-"""Order endpoints: place (with reply-prompt chains), reply, live orders, cancel, trades."""
+"""Order endpoints: place and modify (with reply-prompt chains), reply, live orders, cancel,
+trades."""
 
 from __future__ import annotations
 
@@ -66,12 +67,30 @@ def order_routes(state: CpState) -> APIRouter:
     venue = state.venue
 
     def execute(pending: Pending) -> Json:
-        spec = _spec(next(ids), pending.account, pending.order)
+        modified = venue.store.by_perm(pending.modifies) if pending.modifies else None
+        order_id = modified.spec.order_id if modified is not None else next(ids)
         try:
-            order = venue.place(spec)
+            order = venue.place(_spec(order_id, pending.account, pending.order))
         except VenueError as exc:
             return {"error": exc.text}
         return [{"order_id": str(order.perm_id), "order_status": order.status.value}]
+
+    def ask_or_execute(pending: Pending, mid: Decimal) -> Json:
+        """The order's reply-prompt chain first (scripted, or by the rules), then the order."""
+        raw = pending.order
+        chain = (
+            state.scripted_prompts.pop(0)
+            if state.scripted_prompts
+            else prompts_for(
+                state.config.prompt_rules,
+                pending.facts,
+                order_type=_spec(0, pending.account, raw).order_type,
+                stop=_dec(raw.get("auxPrice")),
+                mid=mid,
+            )
+        )
+        pending.chain = deque(chain)
+        return state.prompts.ask(pending) if pending.chain else execute(pending)
 
     @router.post("/iserver/account/{account}/orders")
     async def place(account: str, body: dict[str, Any] = Body(...)) -> Json:  # noqa: B008
@@ -88,19 +107,20 @@ def order_routes(state: CpState) -> APIRouter:
         except (KeyError, ValueError):
             return {"error": "No security definition has been found for the request"}
         facts = _facts(raw, venue.universe.get(int(raw.get("conid", 0))), mid)
-        chain = (
-            state.scripted_prompts.pop(0)
-            if state.scripted_prompts
-            else prompts_for(
-                state.config.prompt_rules,
-                facts,
-                order_type=_spec(0, account, raw).order_type,
-                stop=_dec(raw.get("auxPrice")),
-                mid=mid,
-            )
-        )
-        pending = Pending(order=raw, account=account, facts=facts, chain=deque(chain))
-        return state.prompts.ask(pending) if pending.chain else execute(pending)
+        return ask_or_execute(Pending(order=raw, account=account, facts=facts), mid)
+
+    @router.post("/iserver/account/{account}/order/{order_id}")
+    async def modify(account: str, order_id: str, body: dict[str, Any] = Body(...)) -> Json:  # noqa: B008
+        """Modify a working order: the body is the whole order with its new terms, answered
+        as a placement (prompts, then ``order_id`` and ``order_status``)."""
+        order = venue.store.by_perm(int(order_id)) if order_id.isdigit() else None
+        if order is None or order.spec.client_id != CP_CLIENT_ID:
+            return {"error": f"OrderID {order_id} doesn't exist"}
+        raw = {"conid": order.spec.con_id, "side": order.spec.action, **body}
+        mid = venue.marks()[order.spec.con_id]
+        facts = _facts(raw, venue.universe.get(order.spec.con_id), mid)
+        pending = Pending(order=raw, account=account, facts=facts, modifies=order.perm_id)
+        return ask_or_execute(pending, mid)
 
     @router.post("/iserver/reply/{reply_id}")
     async def reply(reply_id: str, body: dict[str, Any] = Body(...)) -> Json:  # noqa: B008

@@ -9,6 +9,7 @@ from .costs import CommissionModel, MarginModel
 from .errors import (
     CancelRefusedError,
     DuplicateOrderIdError,
+    FilledOrderError,
     InvalidRequestError,
     OrderNotFoundError,
     OrderRejectedError,
@@ -30,6 +31,7 @@ __all__ = [
     "DuplicateOrderIdError",
     "Execution",
     "ExecutionOccurred",
+    "FilledOrderError",
     "Instrument",
     "InvalidRequestError",
     "MarginModel",

@@ -47,3 +47,9 @@ class CancelRefusedError(VenueError):
     """A cancel for an order IBKR knows but that is already final (IBKR 10148)."""
 
     code = 10148
+
+
+class FilledOrderError(VenueError):
+    """A modify of an order that has filled (IBKR 104, "Can't modify a filled order")."""
+
+    code = 104

@@ -14,6 +14,7 @@ from .costs import CommissionModel, MarginModel
 from .errors import (
     CancelRefusedError,
     DuplicateOrderIdError,
+    FilledOrderError,
     OrderNotFoundError,
     OrderRejectedError,
 )
@@ -154,6 +155,11 @@ class PaperVenue:
         return inst
 
     def _modify(self, order: VenueOrder, spec: OrderSpec) -> VenueOrder:
+        """New terms for a working order under its id; the matching engine takes them at once
+        (a new price may cross). A filled order answers 104, as IBKR; another finished one
+        103, its id being spent."""
+        if order.status is OrderStatus.FILLED:
+            raise FilledOrderError("Can't modify a filled order")
         if order.status.is_done:
             raise DuplicateOrderIdError("Duplicate order id")
         if (spec.con_id, spec.action) != (order.spec.con_id, order.spec.action):

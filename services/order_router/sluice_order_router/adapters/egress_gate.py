@@ -133,6 +133,11 @@ class EgressGate:
     async def cancel(self, client_order_id: str) -> None:
         await self.inner.cancel(client_order_id)
 
+    async def amend(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        if self._hold:
+            raise EgressMismatchError(f"trading disabled: {self.egress_note}")
+        return await self.inner.amend(order, instrument)
+
     async def cancel_all(self) -> list[SweptOrder]:
         return await self.inner.cancel_all()
 

@@ -33,6 +33,10 @@ class BrokerOrder:
     filled_quantity: Decimal = Decimal(0)
     remaining_quantity: Decimal = Decimal(0)
     avg_fill_price: Decimal = Decimal(0)
+    quantity: Decimal | None = None
+    """The order's total quantity as IBKR holds it now (None where the answer lacks it)."""
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

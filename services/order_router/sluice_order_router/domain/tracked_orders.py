@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_proto.orders import (
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
+    OrderAmendSubmitting,
     OrderBrokerRejected,
     OrderCancelled,
     OrderEvent,
@@ -114,6 +117,25 @@ class TrackedOrders:
         else:  # it must not be sent after a restart
             record.move("expired")
 
+    def _amend_submitting(self, event: OrderAmendSubmitting) -> None:
+        """An amend written ahead: its revision is taken up, its outcome follows."""
+        record = self._orders.get(event.client_order_id)
+        if record is not None and event.revision > record.revision:
+            record.revision, record.amending = event.revision, event.order
+
+    def _amended(self, event: OrderAmended) -> None:
+        record = self._orders.get(event.client_order_id)
+        if record is not None and event.order is not None and event.revision >= record.revision:
+            record.order, record.quantity = event.order, event.order.quantity
+            record.revision, record.amending = event.revision, None
+
+    def _amend_rejected(self, event: OrderAmendRejected) -> None:
+        if event.rejected_by == "risk":
+            return  # risk's: the router never saw it
+        record = self._orders.get(event.client_order_id)
+        if record is not None and event.revision >= record.revision:
+            record.revision, record.amending = event.revision, None
+
     def _reported(self, event: Reported) -> None:
         """What IBKR reported about an order the journal already knows (else skipped)."""
         record = self._orders.get(event.client_order_id)
@@ -146,5 +168,8 @@ _FOLDS: dict[type[Any], Fold] = {
     OrderSubmitting: TrackedOrders._submitting,
     OrderRejected: TrackedOrders._refused,
     OrderExpired: TrackedOrders._expired,
+    OrderAmendSubmitting: TrackedOrders._amend_submitting,
+    OrderAmended: TrackedOrders._amended,
+    OrderAmendRejected: TrackedOrders._amend_rejected,
     **dict.fromkeys(_REPORTS, TrackedOrders._reported),
 }

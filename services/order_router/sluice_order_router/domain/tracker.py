@@ -63,6 +63,10 @@ class TrackedOrder:
     exec_ids: set[str] = field(default_factory=set)
     filled: Decimal = Decimal(0)
     notional: Decimal = Decimal(0)
+    revision: int = 0
+    """The last amend revision the router took up (``domain.amends``)."""
+    amending: ApprovedOrder | None = None
+    """The order as an amend written ahead but not yet confirmed would make it."""
 
     @property
     def terminal(self) -> bool:

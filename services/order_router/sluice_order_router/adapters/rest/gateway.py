@@ -201,13 +201,28 @@ class RestGateway:
 
     async def cancel(self, client_order_id: str) -> None:
         # Cancels pass even when the egress check failed: reducing risk is always allowed.
+        broker_id = await self._broker_id(client_order_id)
+        await orders.cancel(self.client, self.account, broker_id)
+
+    async def amend(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        self._require_trading()
+        broker_id = await self._broker_id(order.client_order_id)
+        con_id = (await self.qualify(instrument)).con_id
+        assert con_id is not None
+        return await orders.modify(
+            self.client, self._policy, order, con_id, broker_order_id=broker_id,
+            on_audit=self._on_audit,
+        )  # fmt: skip
+
+    async def _broker_id(self, client_order_id: str) -> str:
+        """IBKR's order id of one of our orders (looked up by ``cOID`` when not known)."""
         broker_id = self._ids.get(client_order_id)
         if broker_id is None:
             known = (await self.snapshot()).orders.get(client_order_id)
             if known is None:
                 raise BrokerRejectedError(None, f"no IBKR order with cOID {client_order_id}")
             broker_id = str(known.broker_order_id)
-        await orders.cancel(self.client, self.account, broker_id)
+        return broker_id
 
     async def cancel_all(self) -> list[SweptOrder]:
         return await orders.cancel_every_open(self.client, self.account)

@@ -1,4 +1,5 @@
-"""Orders over the Client Portal: place (answering reply prompts), cancel, and what IBKR has."""
+"""Orders over the Client Portal: place and modify (answering reply prompts), cancel, and what
+IBKR has."""
 
 from __future__ import annotations
 
@@ -40,7 +41,30 @@ async def place(
 ) -> BrokerOrder:
     """Submit once with ``cOID``; confirm allow-listed prompts, decline (and reject) the rest."""
     path = f"/iserver/account/{order.account}/orders"
-    body: Any = await client.request("POST", path, json=parsing.order_body(order, con_id))
+    return await _submit(
+        client, policy, order, on_audit, path=path, json=parsing.order_body(order, con_id)
+    )
+
+
+async def modify(
+    client: CpClient, policy: ReplyPolicy, order: ApprovedOrder, con_id: int, *,
+    broker_order_id: str, on_audit: OnAudit,
+) -> BrokerOrder:  # fmt: skip
+    """Modify the working order ``broker_order_id`` to ``order``'s terms (IBKR's modify
+    endpoint), answering reply prompts as for a placement; IBKR's refusal (e.g. the order
+    filled first) raises ``BrokerRejectedError``."""
+    path = f"/iserver/account/{order.account}/order/{broker_order_id}"
+    return await _submit(
+        client, policy, order, on_audit, path=path, json=parsing.modify_body(order, con_id)
+    )
+
+
+async def _submit(
+    client: CpClient, policy: ReplyPolicy, order: ApprovedOrder, on_audit: OnAudit, *,
+    path: str, json: dict[str, Any],
+) -> BrokerOrder:  # fmt: skip
+    """POST an order (new or modified), then its reply-prompt chain, to IBKR's ids."""
+    body: Any = await client.request("POST", path, json=json)
     for _ in range(MAX_PROMPTS):
         if not parsing.is_prompt(body):
             break

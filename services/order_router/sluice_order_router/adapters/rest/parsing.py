@@ -46,6 +46,17 @@ def order_body(order: ApprovedOrder, con_id: int) -> dict[str, Any]:
     return {"orders": [item]}
 
 
+def modify_body(order: ApprovedOrder, con_id: int) -> dict[str, Any]:
+    """The ``POST /iserver/account/{acct}/order/{orderId}`` body: the whole order with its new
+    terms, not wrapped in a list."""
+    [item] = order_body(order, con_id)["orders"]
+    return dict(item)
+
+
+def _price(value: Any) -> Decimal | None:
+    return Decimal(str(value)) if value not in (None, "") else None
+
+
 def broker_status(raw: str) -> BrokerStatus:
     """IBKR's status word as a ``BrokerStatus`` (unknown words count as still working)."""
     return _STATUS.get(raw.replace("_", "").lower(), "accepted")
@@ -65,6 +76,9 @@ def broker_order(raw: dict[str, Any]) -> BrokerOrder:
         filled_quantity=filled,
         remaining_quantity=_dec(raw.get("remainingQuantity")),
         avg_fill_price=_dec(raw.get("avgPrice")),
+        quantity=_price(raw.get("totalSize")),
+        limit_price=_price(raw.get("price")),
+        stop_price=_price(raw.get("auxPrice")),
     )
 
 

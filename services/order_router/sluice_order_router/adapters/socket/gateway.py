@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ib_async import Contract, Ticker, Trade
+from ib_async import Contract, Order, Ticker, Trade
 from ib_async import Fill as IbFill
 
 from sluice_order_router.adapters.socket import mapping, truth
@@ -61,6 +61,16 @@ class _Stream:
 
 
 @dataclass(frozen=True, slots=True)
+class _Amend:
+    """A modify on its way: the terms sent, and the trade's status before it (ib_async reads
+    IBKR's refusal of a modify as a cancellation, which is undone to this)."""
+
+    terms: Order
+    status: str
+    answer: asyncio.Future[None]
+
+
+@dataclass(frozen=True, slots=True)
 class SocketOptions:
     """How the socket adapter connects and paces."""
 
@@ -101,6 +111,7 @@ class SocketGateway:
         self._on_connection: OnConnection | None = None
         self._on_tick: OnTick | None = None
         self._on_refused: OnQuoteRefused | None = None
+        self._amends: dict[int, _Amend] = {}
         self.ib.openOrderEvent += self._on_trade
         self.ib.orderStatusEvent += self._on_trade
         self.ib.commissionReportEvent += self._on_commission
@@ -181,6 +192,40 @@ class SocketGateway:
                 self.ib.cancelOrder(trade.order)
                 return
         raise BrokerRejectedError(None, f"no open order with orderRef {client_order_id} at IBKR")
+
+    async def amend(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
+        """placeOrder again under the working order's id with the new terms: how IBKR modifies.
+        IBKR answers with an openOrder showing them, or an error about the id (104, ...)."""
+        self._require_up()
+        trade = next(
+            (t for t in self.ib.openTrades() if t.order.orderRef == order.client_order_id), None
+        )
+        if trade is None:
+            raise BrokerRejectedError(
+                None, f"no working order with orderRef {order.client_order_id}"
+            )
+        if trade.order.clientId != self.ib.wrapper.clientId:  # IBKR lets only the placer modify
+            raise BrokerRejectedError(None, f"placed by API client {trade.order.clientId}")
+        terms = mapping.to_order(order)
+        terms.orderId, terms.permId = trade.order.orderId, trade.order.permId
+        terms.clientId = trade.order.clientId
+        answer: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._amends[terms.orderId] = _Amend(terms, trade.orderStatus.status, answer)
+
+        def lost(*_: Any) -> None:
+            if not answer.done():
+                answer.set_exception(NotConnectedError("link lost before IBKR answered the amend"))
+
+        self.ib.disconnectedEvent += lost
+        try:
+            self.ib.placeOrder(trade.contract, terms)
+            await asyncio.wait_for(answer, self._options.ack_timeout_s)
+        finally:
+            self.ib.disconnectedEvent -= lost
+            self._amends.pop(terms.orderId, None)
+        placed = mapping.broker_order(trade)
+        assert placed is not None  # found by its orderRef
+        return placed
 
     async def cancel_all(self) -> list[SweptOrder]:
         self._require_up()
@@ -302,7 +347,24 @@ class SocketGateway:
             callback = self._on_connection
             self._relay.post(lambda: callback(report))
 
+    def _amend_answered(self, trade: Trade) -> bool:
+        """Settle a modify on its way from the trade's news; True when the news is only
+        ib_async's misreading of IBKR refusing the modify (the order did not change)."""
+        pending = self._amends.get(trade.order.orderId)
+        if pending is None or trade.order.clientId != pending.terms.clientId:
+            return False
+        entry = trade.log[-1] if trade.log else None
+        if entry is not None and entry.errorCode and mapping.refuses_modify(entry.errorCode):
+            trade.orderStatus.status = pending.status  # the refusal follows via errorEvent
+            trade.log.pop()
+            return True
+        if mapping.shows(trade, pending.terms) and not pending.answer.done():
+            pending.answer.set_result(None)
+        return False
+
     def _on_trade(self, trade: Trade) -> None:
+        if self._amend_answered(trade):
+            return
         order = mapping.broker_order(trade)
         # the start-up sync is not news: reconcile, which runs next, adopts what it shows; a 103
         # says nothing of the order itself (``place`` leaves it in doubt for reconcile)
@@ -330,7 +392,12 @@ class SocketGateway:
         self._relay.post(lambda: callback(update))
 
     def _on_error(self, req_id: int, code: int, text: str, contract: Any) -> None:
-        """IBKR refused a stream after ``reqMktData`` returned (101, 354, 10089, ...)."""
+        """IBKR refused a modify on its way, or a stream after ``reqMktData`` returned (101,
+        354, 10089, ...)."""
+        pending = self._amends.get(req_id)
+        if pending is not None and mapping.refuses_modify(code) and not pending.answer.done():
+            pending.answer.set_exception(BrokerRejectedError(code, text))
+            return
         if md_refusal(code) is None:
             return  # not a refusal: informational, or about something else
         stream = next((s for s in self._streams.values() if s.req_id == req_id), None)

@@ -19,6 +19,15 @@ _CANCEL_CODES = frozenset({0, 202})  # 202 is IBKR's "order cancelled", not a re
 CANCEL_REFUSED = frozenset({161, 10147, 10148})
 _UNSET = 1.7976931348623157e308  # IBKR's "no value" double
 DUPLICATE_ORDER_ID = 103  # the id is IBKR's already: the order was not taken under it
+_NOTICES = frozenset({399})  # "order message": a remark on an order, not a refusal
+
+
+def refuses_modify(code: int) -> bool:
+    """IBKR's error about an order being modified means the modify was not taken: 104 "Can't
+    modify a filled order", 105 "Order being modified does not match original order", 201,
+    10147 (not found), ...; not the 21xx warnings or a remark. ib_async marks the trade
+    Cancelled on most of them, though the order itself did not change."""
+    return code not in _NOTICES and not 2100 <= code < 2200
 
 
 def dec(value: float) -> Decimal:
@@ -87,6 +96,21 @@ def to_order(order: ApprovedOrder) -> Order:
     return ib_order
 
 
+def _price(value: float | Decimal | None) -> Decimal | None:
+    """A price field of an order; None when unset (IBKR's max double, or 0)."""
+    return None if value is None or value in (_UNSET, 0) else Decimal(str(value))
+
+
+def shows(trade: Trade, order: Order) -> bool:
+    """IBKR's copy of the trade's order (updated by each openOrder) carries ``order``'s
+    quantity and prices: a modify with those terms was taken."""
+    have = trade.order
+    return have.totalQuantity == order.totalQuantity and all(
+        _price(mine) is None or _price(mine) == _price(theirs)
+        for mine, theirs in ((order.lmtPrice, have.lmtPrice), (order.auxPrice, have.auxPrice))
+    )
+
+
 def last_error(trade: Trade) -> tuple[int | None, str | None]:
     """The most recent IBKR error code and text in a trade's log."""
     for entry in reversed(trade.log):
@@ -147,6 +171,9 @@ def broker_order(trade: Trade) -> BrokerOrder | None:
         filled_quantity=dec(status.filled),
         remaining_quantity=dec(status.remaining),
         avg_fill_price=dec(avg),
+        quantity=dec(trade.order.totalQuantity),
+        limit_price=_price(trade.order.lmtPrice),
+        stop_price=_price(trade.order.auxPrice),
     )
 
 
