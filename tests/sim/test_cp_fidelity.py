@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from ibind import IbkrClient, OrderRequest, QuestionType
+from ibind import ExternalBrokerError, IbkrClient, OrderRequest, QuestionType
 
 from sluice_sim.cp import CpSimConfig, CpSimulator, PromptRules
 from sluice_sim.cp.prompts import OrderFacts, prompt_text
@@ -183,3 +183,26 @@ async def test_ibind_walks_the_derivative_lookups(cp: CpSimulator) -> None:
         ("20261211", "C", "100"),
         ("20261218", "C", "100"),
     ]
+
+
+async def test_ibind_modifies_a_working_order_in_place(cp: CpSimulator) -> None:
+    client = _ibind(cp)
+    answers = {QuestionType.PRICE_PERCENTAGE_CONSTRAINT: True}  # 1.00 is far from the market
+    order = {"quantity": 10, "order_type": "LMT", "price": 1.0, "coid": "mod-1"}
+    placed = await asyncio.to_thread(_place, client, answers, **order)
+    assert isinstance(placed, dict)
+    order_id = placed["order_id"]
+    request = OrderRequest(
+        conid=AAPL_CON_ID, side="BUY", acct_id=ACCOUNT, quantity=12, order_type="LMT", price=1.5,
+        coid="mod-1",
+    )  # fmt: skip
+    modified = (
+        await asyncio.to_thread(client.modify_order, order_id, request, answers, ACCOUNT)
+    ).data
+    assert isinstance(modified, dict) and modified["order_id"] == order_id
+    [held] = [o for o in cp.state.venue.store if o.spec.order_ref == "mod-1"]
+    assert (str(held.perm_id), held.spec.limit_price, held.spec.quantity) == (order_id, 1.5, 12)
+    cp.state.venue.quotes.set_mid(AAPL_CON_ID, Decimal("0.50"))  # it fills
+    with pytest.raises(ExternalBrokerError, match="Can't modify a filled order"):
+        await asyncio.to_thread(client.modify_order, order_id, request, answers, ACCOUNT)
+    assert cp.state.venue.store.orders_with_ref("mod-1") == 1

@@ -111,3 +111,26 @@ async def test_completed_orders_and_executions_survive_reconnect(connect: Connec
     assert [(f.execution.orderRef, f.execution.shares) for f in fills] == [("ref-x", 7.0)]
     # ib_async attaches commission reports to the fills it synced at connect
     assert [f.commissionReport.commission for f in second.fills()] == [1.0]
+
+
+async def test_place_order_again_under_its_id_modifies_it_and_a_filled_one_answers_104(
+    tws: TwsServer, connect: Connect
+) -> None:
+    ib = await connect()
+    contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
+    trade = ib.placeOrder(contract, LimitOrder("BUY", 10, 1.0, orderRef="mod-1"))
+    await eventually(lambda: trade.orderStatus.status == "Submitted")
+    order_id, perm_id = trade.order.orderId, trade.order.permId
+    modified = LimitOrder("BUY", 12, 1.5, orderRef="mod-1", orderId=order_id, permId=perm_id)
+    ib.placeOrder(contract, modified)  # ib_async keeps trade.order; openOrder updates it
+    await eventually(lambda: (trade.order.lmtPrice, trade.order.totalQuantity) == (1.5, 12))
+    [held] = [o for o in tws.venue.store if o.spec.order_ref == "mod-1"]
+    assert (held.spec.order_id, held.perm_id, held.spec.limit_price) == (order_id, perm_id, 1.5)
+
+    errors: list[tuple[int, int]] = []
+    ib.errorEvent += lambda req_id, code, *_: errors.append((req_id, code))
+    tws.venue.quotes.set_mid(AAPL_CON_ID, held.spec.limit_price - 1)  # it fills at the venue
+    await eventually(lambda: trade.orderStatus.status == "Filled")
+    ib.client.placeOrder(order_id, contract, modified)  # ib_async itself refuses a done trade
+    await eventually(lambda: (order_id, 104) in errors)
+    assert tws.venue.store.orders_with_ref("mod-1") == 1

@@ -120,6 +120,8 @@ def order_routes(state: CpState) -> APIRouter:
         mid = venue.marks()[order.spec.con_id]
         facts = _facts(raw, venue.universe.get(order.spec.con_id), mid)
         pending = Pending(order=raw, account=account, facts=facts, modifies=order.perm_id)
+        if order.status.is_done:  # nothing to ask about: the venue's refusal comes at once
+            return execute(pending)
         return ask_or_execute(pending, mid)
 
     @router.post("/iserver/reply/{reply_id}")
