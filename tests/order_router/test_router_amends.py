@@ -5,7 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sluice_bus import MemoryBroker
-from sluice_proto import AmendOrder
 from sluice_proto.orders import (
     OrderAccepted,
     OrderAmended,
@@ -16,20 +15,10 @@ from sluice_proto.orders import (
 )
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
-from sluice_sim.venue import VenueOrder
 from tests.order_router.conftest import StartRouter
-from tests.support.gateway import AAPL_CON_ID, ACCOUNT
-from tests.support.orders import kinds, of, resting, send
+from tests.support.gateway import AAPL_CON_ID
+from tests.support.orders import amend, at_venue, kinds, of, resting, send
 from tests.support.polling import eventually
-
-
-def amend(coid: str, revision: int = 1, **changes: object) -> AmendOrder:
-    return AmendOrder(client_order_id=coid, account=ACCOUNT, revision=revision, **changes)  # type: ignore[arg-type]
-
-
-def at_venue(tws: TwsServer, coid: str) -> list[VenueOrder]:
-    """Every order the simulated IBKR holds under this orderRef."""
-    return [o for o in tws.venue.store if o.spec.order_ref == coid]
 
 
 async def working(broker: MemoryBroker, coid: str) -> int:
@@ -48,7 +37,7 @@ async def test_an_amend_moves_the_resting_limit_under_the_same_order_id(
     order_id = await working(broker, "amend-1")
     await send(broker, amend("amend-1", limit_price=Decimal("1.50"), quantity=Decimal(12)))
     await eventually(lambda: OrderAmended in kinds(broker, "amend-1"))
-    [held] = at_venue(tws, "amend-1")
+    [held] = at_venue(tws.venue, "amend-1")
     assert (held.spec.order_id, held.spec.limit_price, held.spec.quantity) == (
         order_id,
         Decimal("1.50"),
@@ -74,7 +63,7 @@ async def test_a_replayed_revision_is_reported_and_never_sent_twice(
     assert isinstance(rejected, OrderAmendRejected)
     assert (rejected.reason_code, rejected.rejected_by) == ("STALE_REVISION", "router")
     assert kinds(broker, "amend-2").count(OrderAmendSubmitting) == 1
-    assert [o.spec.limit_price for o in at_venue(tws, "amend-2")] == [Decimal("1.50")]
+    assert [o.spec.limit_price for o in at_venue(tws.venue, "amend-2")] == [Decimal("1.50")]
 
 
 async def test_an_amend_that_crosses_fills_at_the_new_price(
@@ -87,7 +76,7 @@ async def test_an_amend_that_crosses_fills_at_the_new_price(
     await send(broker, amend("amend-3", limit_price=ask + 1))
     await eventually(lambda: OrderFilled in kinds(broker, "amend-3"))
     assert OrderAmended in kinds(broker, "amend-3")
-    assert len(at_venue(tws, "amend-3")) == 1
+    assert len(at_venue(tws.venue, "amend-3")) == 1
 
 
 async def test_an_amend_racing_a_fill_is_refused_by_ibkr_and_no_second_order_exists(
@@ -98,7 +87,7 @@ async def test_an_amend_racing_a_fill_is_refused_by_ibkr_and_no_second_order_exi
     await working(broker, "race-1")
     control.hold_acks(True)  # the fill happens at IBKR; the router has not heard of it yet
     control.set_mid(AAPL_CON_ID, Decimal("0.90"))
-    assert at_venue(tws, "race-1")[0].status.value == "Filled"
+    assert at_venue(tws.venue, "race-1")[0].status.value == "Filled"
     await send(broker, amend("race-1", limit_price=Decimal("0.80")))
     await eventually(lambda: OrderAmendRejected in kinds(broker, "race-1"))
     rejected = of(broker, "race-1")[-1]
@@ -111,7 +100,7 @@ async def test_an_amend_racing_a_fill_is_refused_by_ibkr_and_no_second_order_exi
     assert "filled" in rejected.message
     control.hold_acks(False)
     await eventually(lambda: OrderFilled in kinds(broker, "race-1"))
-    assert len(at_venue(tws, "race-1")) == 1
+    assert len(at_venue(tws.venue, "race-1")) == 1
     assert control.orders_with_ref("race-1") == 1
 
 
@@ -124,5 +113,5 @@ async def test_an_amend_ibkr_never_heard_of_is_settled_and_sent_once_more(
     control.drop_orders(1)  # the amend's placeOrder is lost on the way
     await send(broker, amend("lost-1", limit_price=Decimal("1.25")))
     await eventually(lambda: OrderAmended in kinds(broker, "lost-1"), within=15)
-    assert [o.spec.limit_price for o in at_venue(tws, "lost-1")] == [Decimal("1.25")]
+    assert [o.spec.limit_price for o in at_venue(tws.venue, "lost-1")] == [Decimal("1.25")]
     assert kinds(broker, "lost-1").count(OrderAmendSubmitting) == 1

@@ -22,6 +22,9 @@ from sluice_bus import Bus, make_bus
 from sluice_proto import ApprovedOrder
 from sluice_proto.orders import (
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
+    OrderAmendSubmitting,
     OrderFilled,
     OrderRejected,
     OrderSubmitted,
@@ -33,9 +36,9 @@ from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.support.collect import Collector
 from tests.support.derivatives import AAPL_CALL_DEC
-from tests.support.gateway import ACCOUNT
+from tests.support.gateway import AAPL_CON_ID, ACCOUNT
 from tests.support.net import free_port
-from tests.support.orders import approved, resting
+from tests.support.orders import amend, approved, at_venue, resting
 from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
@@ -195,3 +198,57 @@ async def test_an_ambiguous_option_is_rejected_with_its_candidates_on_kafka(
     assert [c.con_id for c in rejected.candidates] == [700000003, 700000007]
     assert all(c.local_symbol and c.multiplier == 100 for c in rejected.candidates)
     assert control.orders_with_ref(coid) == 0
+
+
+async def test_an_amend_moves_a_resting_limit_under_its_order_id_and_a_late_one_is_refused(
+    launch: Launch, kafka: tuple[Bus, Collector], tws: TwsServer, control: TwsControl
+) -> None:
+    """Must show: the price moves at the simulator under the same IBKR order id, exactly one
+    broker order exists; an amend racing a fill is IBKR's to refuse (104), and is reported."""
+    bus, collector = kafka
+    launch()
+    await eventually(lambda: connections(collector) == 1, within=60, what="router connected")
+    coid = f"amend-{uuid.uuid4().hex[:8]}"
+    await bus.publish(ORDERS_APPROVED, resting(coid), key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderAccepted), within=60, what="working")
+    [ack] = submitted(collector, coid)
+
+    await bus.publish(ORDERS_APPROVED, amend(coid, 1, limit_price=Decimal("1.50")), key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderAmended), within=60, what="amended")
+    [held] = at_venue(tws.venue, coid)
+    assert (held.spec.order_id, held.spec.limit_price) == (ack.broker_order_id, Decimal("1.50"))
+
+    control.hold_acks(True)  # the fill happens at IBKR before the router hears of it
+    control.set_mid(AAPL_CON_ID, Decimal("0.90"))
+    await bus.publish(ORDERS_APPROVED, amend(coid, 2, limit_price=Decimal("0.80")), key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderAmendRejected), within=60, what="refused")
+    control.hold_acks(False)
+    await eventually(lambda: has(collector, coid, OrderFilled), within=60, what="filled")
+    [refused] = [e for e in of(collector, coid) if isinstance(e, OrderAmendRejected)]
+    assert (refused.revision, refused.rejected_by, refused.code) == (2, "broker", 104)
+    assert len(at_venue(tws.venue, coid)) == 1 and control.orders_with_ref(coid) == 1
+
+
+async def test_sigkill_after_ibkr_took_an_unanswered_amend_settles_it_without_resending(
+    launch: Launch, kafka: tuple[Bus, Collector], tws: TwsServer, control: TwsControl
+) -> None:
+    """The amend is written ahead, IBKR takes it, its answer never comes (SIGKILL): the
+    restarted router finds the new terms at IBKR and reports the amend, sending nothing."""
+    bus, collector = kafka
+    router = launch(IBKR_ACK_TIMEOUT_S="600")
+    coid = f"amendk-{uuid.uuid4().hex[:8]}"
+    await bus.publish(ORDERS_APPROVED, resting(coid), key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderAccepted), within=60, what="working")
+    control.hold_acks(True)
+    await bus.publish(ORDERS_APPROVED, amend(coid, 1, limit_price=Decimal("1.50")), key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderAmendSubmitting), within=60, what="ahead")
+    await eventually(lambda: at_venue(tws.venue, coid)[0].modifications == 1, what="IBKR took it")
+    router.send_signal(signal.SIGKILL)
+    assert router.wait(10) == -signal.SIGKILL
+    control.hold_acks(False)
+
+    launch()
+    await eventually(lambda: has(collector, coid, OrderAmended), within=60, what="settled")
+    [held] = at_venue(tws.venue, coid)
+    assert (held.spec.limit_price, held.modifications) == (Decimal("1.50"), 1)
+    assert control.orders_with_ref(coid) == 1

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from sluice_proto import AmendOrder
 from sluice_proto.orders import (
     OrderAccepted,
     OrderAmended,
@@ -16,21 +15,12 @@ from sluice_proto.orders import (
     OrderSubmitted,
 )
 from sluice_sim.cp import CpSimulator
-from sluice_sim.venue import VenueOrder
 from tests.rest.conftest import StartRestRouter
 from tests.support.gateway import AAPL_CON_ID, ACCOUNT
-from tests.support.orders import kinds, of, resting, send
+from tests.support.orders import amend, at_venue, kinds, of, resting, send
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
-
-
-def amend(coid: str, revision: int = 1, **changes: object) -> AmendOrder:
-    return AmendOrder(client_order_id=coid, account=ACCOUNT, revision=revision, **changes)  # type: ignore[arg-type]
-
-
-def at_venue(sim: CpSimulator, coid: str) -> list[VenueOrder]:
-    return [o for o in sim.state.venue.store if o.spec.order_ref == coid]
 
 
 async def test_an_amend_moves_the_resting_limit_under_the_same_order_id(
@@ -45,7 +35,7 @@ async def test_an_amend_moves_the_resting_limit_under_the_same_order_id(
     sim.control.script_prompts(["o163", "o354"])  # the modify is questioned like an order
     await send(broker, amend("cp-amend-1", limit_price=Decimal("1.50")))
     await eventually(lambda: OrderAmended in kinds(broker, "cp-amend-1"), what="amended")
-    [held] = at_venue(sim, "cp-amend-1")
+    [held] = at_venue(sim.state.venue, "cp-amend-1")
     assert (str(held.perm_id), held.spec.limit_price) == (submitted.broker_order_id, 1.5)
     assert _replies(sim) == replies + 2
     modify = f"POST /iserver/account/{ACCOUNT}/order/{held.perm_id}"
@@ -63,7 +53,7 @@ async def test_an_amend_whose_prompt_is_declined_is_refused_and_changes_nothing(
     await eventually(lambda: OrderAmendRejected in kinds(broker, "cp-amend-2"), what="refused")
     rejected = of(broker, "cp-amend-2")[-1]
     assert isinstance(rejected, OrderAmendRejected) and "declined" in rejected.message
-    assert [o.spec.quantity for o in at_venue(sim, "cp-amend-2")] == [10]
+    assert [o.spec.quantity for o in at_venue(sim.state.venue, "cp-amend-2")] == [10]
 
 
 def _replies(sim: CpSimulator) -> int:
@@ -85,4 +75,4 @@ async def test_an_amend_racing_a_fill_is_refused_by_ibkr_and_no_second_order_exi
     assert (rejected.rejected_by, rejected.reason_code) == ("broker", "BROKER_REJECTED")
     assert "filled" in rejected.message
     assert kinds(broker, "cp-race-1").count(OrderAmendSubmitting) == 1
-    assert len(at_venue(sim, "cp-race-1")) == 1
+    assert len(at_venue(sim.state.venue, "cp-race-1")) == 1

@@ -15,9 +15,11 @@ from sluice_bus import Message, make_bus
 from sluice_order_router.adapters.rest import RestGateway
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.service import RouterService
-from sluice_proto import ApprovedOrder, CancelOrder, Instrument
+from sluice_proto import AmendOrder, ApprovedOrder, CancelOrder, Instrument
 from sluice_proto.orders import (
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
     OrderBrokerRejected,
     OrderCancelled,
     OrderFilled,
@@ -33,6 +35,7 @@ from sluice_sim.venue import VenueConfig
 from tests.egress.fixtures import ROUTER_LIMITS, ShieldProxy, cp_simulator, rest_settings
 from tests.support.derivatives import AAPL_CALL_DEC, SHOP_CAD, SHOP_CAD_CON_ID
 from tests.support.gateway import AAPL_CON_ID
+from tests.support.orders import amend, at_venue
 from tests.support.polling import eventually
 from tests.support.quote_latency import (
     QuoteWatch,
@@ -73,7 +76,7 @@ class Rig:
     def of(self, coid: str) -> list[type]:
         return [type(e) for e in self.events if getattr(e, "client_order_id", "") == coid]
 
-    async def send(self, command: ApprovedOrder | CancelOrder) -> None:
+    async def send(self, command: ApprovedOrder | CancelOrder | AmendOrder) -> None:
         await self.risk.publish(ORDERS_APPROVED, command, key=self.account)
 
     def order(self, coid: str, **fields: Any) -> ApprovedOrder:
@@ -196,3 +199,27 @@ async def test_quotes_and_fills_arrive_over_the_websocket(
     finally:
         await market_data.stop()
         await md_bus.stop()
+
+
+async def test_an_amend_moves_a_resting_limit_under_its_order_id_and_a_late_one_is_refused(
+    rig: tuple[Rig, CpSimulator],
+) -> None:
+    """Must show, REST path: IBKR's modify endpoint moves the price of the same order (one
+    broker order); an amend racing a fill is refused by IBKR and reported."""
+    r, sim = rig
+    await r.send(r.order("rest-amend", order_type="LMT", limit_price=Decimal(100)))  # o163
+    await eventually(lambda: OrderAccepted in r.of("rest-amend"), what="limit order working")
+    [ack] = [e for e in r.events if isinstance(e, OrderSubmitted)]
+    await r.send(amend("rest-amend", 1, limit_price=Decimal(101), account=r.account))
+    await eventually(lambda: OrderAmended in r.of("rest-amend"), what="amended")
+    [held] = at_venue(sim.state.venue, "rest-amend")
+    assert (str(held.perm_id), held.spec.limit_price) == (ack.broker_order_id, Decimal(101))
+
+    sim.state.venue.quotes.set_mid(AAPL_CON_ID, Decimal(90))  # fills at IBKR, maybe unseen yet
+    await r.send(amend("rest-amend", 2, limit_price=Decimal(89), account=r.account))
+    await eventually(lambda: OrderAmendRejected in r.of("rest-amend"), what="amend refused")
+    await eventually(lambda: OrderFilled in r.of("rest-amend"), what="filled")
+    [refused] = [e for e in r.events if isinstance(e, OrderAmendRejected)]
+    assert refused.revision == 2 and refused.rejected_by in ("broker", "router")
+    assert len(at_venue(sim.state.venue, "rest-amend")) == 1
+    assert sim.state.venue.store.orders_with_ref("rest-amend") == 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sluice_bus import MemoryBroker, MemoryBus
-from sluice_proto import ApprovedOrder, Instrument
+from sluice_proto import AmendOrder, ApprovedOrder, Instrument
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
+from sluice_sim.venue import PaperVenue, VenueOrder
 from tests.support.collect import topic_events
 from tests.support.gateway import ACCOUNT
 
@@ -27,6 +28,12 @@ def resting(coid: str) -> ApprovedOrder:
     return approved(coid, order_type="LMT", limit_price=Decimal("1.00"))
 
 
+def amend(coid: str, revision: int = 1, **changes: object) -> AmendOrder:
+    """Risk's approved amend of order ``coid`` (``changes``: quantity, prices, tif, account)."""
+    fields: dict[str, object] = {"account": ACCOUNT, **changes}
+    return AmendOrder(client_order_id=coid, revision=revision, **fields)  # type: ignore[arg-type]
+
+
 async def send(broker: MemoryBroker, command: object) -> None:
     """Publish ``command`` on the approved-orders topic as risk does."""
     await MemoryBus(broker, "risk").publish(ORDERS_APPROVED, command, key=ACCOUNT)  # type: ignore[arg-type]
@@ -42,3 +49,8 @@ def of(broker: MemoryBroker, coid: str) -> list[object]:
 def kinds(broker: MemoryBroker, coid: str) -> list[type]:
     """The types of order ``coid``'s lifecycle events so far, oldest first."""
     return [type(e) for e in of(broker, coid)]
+
+
+def at_venue(venue: PaperVenue, coid: str) -> list[VenueOrder]:
+    """Every order the simulated IBKR holds under this orderRef / cOID."""
+    return [o for o in venue.store if o.spec.order_ref == coid]

@@ -68,6 +68,8 @@ class VenueOrder:
     completed_at: datetime | None = None
     completed_status: str = ""
     executions: list[Execution] = field(default_factory=list)
+    modifications: int = 0
+    """How many modifies the order took (tests check none was sent twice)."""
 
     @property
     def remaining(self) -> Decimal:

@@ -167,6 +167,7 @@ class PaperVenue:
         if spec.quantity < order.filled:
             raise OrderRejectedError("Order rejected - reason:Quantity below filled quantity")
         order.spec = replace(spec, order_ref=order.spec.order_ref)
+        order.modifications += 1
         self._emit(OrderStatusChanged(order))
         self._work(order, self.universe.get(spec.con_id))
         return order
