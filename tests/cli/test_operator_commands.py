@@ -108,3 +108,30 @@ async def test_positions_and_pnl_show_a_fill(kafka_stack: KafkaStack) -> None:
     assert Decimal(pnl["total"]) == Decimal(pnl["realised"]) + Decimal(pnl["unrealised"])
     table = await sluice_async("positions", "--bootstrap", kafka_stack.bootstrap)
     assert "MSFT" in table.stdout
+
+
+@pytest.mark.kafka
+async def test_amend_moves_a_working_order_once_per_revision(kafka_stack: KafkaStack) -> None:
+    strategy, signal_id = f"cli-{uuid.uuid4().hex[:8]}", "amend-1"
+    quote = (await run_json(kafka_stack, "subscribe", "SPY", "--subscriber", strategy))["quote"]
+    below = (Decimal(quote["bid"]) * Decimal("0.98")).quantize(Decimal("0.01"))
+    sent = await sluice_async(
+        "signal", "SPY", "BUY", "1", "--type", "LMT", "--limit", str(below),
+        "--strategy", strategy, "--signal-id", signal_id, "--bootstrap", kafka_stack.bootstrap,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+
+    async def working() -> bool:
+        rows = await run_json(kafka_stack, "orders", "--account", kafka_stack.account)
+        mine = [r for r in rows if r["signal_id"] == signal_id and r["strategy_id"] == strategy]
+        return bool(mine) and mine[0]["step"] == "order_accepted"
+
+    await eventually(working, within=60, what="the order working at the simulator")
+    moved = str(below - Decimal("0.10"))
+    args = ("amend", signal_id, "--strategy", strategy, "--revision", "1", "--limit", moved)
+    amended = await run_json(kafka_stack, *args)
+    assert amended["answer"]["type"] == "order_amended"
+    assert Decimal(amended["answer"]["limit_price"]) == Decimal(moved)
+    again = await sluice_async(*args, "--bootstrap", kafka_stack.bootstrap)
+    assert again.returncode == 1 and "STALE_REVISION" in again.stdout
+    await run_json(kafka_stack, "cancel", signal_id, "--strategy", strategy)

@@ -1,5 +1,5 @@
 """The client against Sluice on the real broker: quotes, an order's outcome, a retried signal
-after a restart, and a cancel."""
+after a restart, a cancel, and amends through risk and the router to the simulator."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 from sluice_bus import make_bus
 from sluice_client import (
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
     OrderCancelled,
     OrderFilled,
     OrderRejected,
@@ -81,6 +83,33 @@ async def test_a_resting_order_is_cancelled(kafka_stack: KafkaStack) -> None:
         outcome = await client.outcome(signal, timeout=60)
 
     assert isinstance(outcome, OrderCancelled), outcome
+
+
+async def test_a_resting_order_is_amended_once_per_revision(kafka_stack: KafkaStack) -> None:
+    async with SluiceClient(kafka_stack.bootstrap, strategy()) as client:
+        quote = await first_quote(client, "SPY")
+        assert quote.bid is not None
+        below = (quote.bid * Decimal("0.98")).quantize(Decimal("0.01"))  # inside the collar
+        signal = await client.signal("SPY", "BUY", 1, order_type="LMT", limit_price=below)
+        answers: list[object] = []
+        async for event in client.lifecycle(signal):
+            assert not isinstance(event, OrderRejected), event
+            if isinstance(event, OrderAccepted):
+                moved = below - Decimal("0.05")
+                await client.modify(signal, revision=1, limit_price=moved, quantity=Decimal(2))
+            if isinstance(event, OrderAmended):
+                await client.modify(signal, revision=1, limit_price=below)  # replayed revision
+            if isinstance(event, OrderAmended | OrderAmendRejected):
+                answers.append(event)
+            if len(answers) == 2:
+                break
+        await client.cancel(signal, reason="test")
+
+    amended, replayed = answers
+    assert isinstance(amended, OrderAmended), amended
+    assert (amended.limit_price, amended.quantity) == (below - Decimal("0.05"), Decimal(2))
+    assert isinstance(replayed, OrderAmendRejected), replayed
+    assert replayed.reason_code == "STALE_REVISION"
 
 
 async def test_a_bare_quote_loop_is_unsubscribed_when_the_client_closes(

@@ -1,5 +1,5 @@
-"""``sluice subscribe``, ``unsubscribe`` and ``cancel``, on the strategy client (``sluice_client``)
-as any strategy would send them."""
+"""``sluice subscribe``, ``unsubscribe``, ``cancel`` and ``amend``, on the strategy client
+(``sluice_client``) as any strategy would send them."""
 
 from __future__ import annotations
 
@@ -12,8 +12,16 @@ import typer
 
 from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of
 from sluice_cli.on_kafka import JSON_HELP, run_on_kafka
-from sluice_client import CancelRejected, OrderCancelled, Quote, SluiceClient, final_status
-from sluice_proto import Instrument
+from sluice_client import (
+    CancelRejected,
+    OrderAmended,
+    OrderAmendRejected,
+    OrderCancelled,
+    Quote,
+    SluiceClient,
+    final_status,
+)
+from sluice_proto import Instrument, ModifyRequest
 from sluice_proto.codec import encode, event_type
 
 Bootstrap = Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)]
@@ -150,6 +158,72 @@ async def _cancel(
             async with asyncio.timeout(wait):
                 async for event in client.lifecycle(request):
                     if isinstance(event, CancelRejected) or final_status(event) is not None:
+                        return event
+        except TimeoutError:
+            return None
+    return None
+
+
+def amend(
+    signal_id: Annotated[str, typer.Argument(help="the signal whose working order to amend")],
+    *,
+    revision: Annotated[int, typer.Option(min=1, help="1 for the first amend, then 2, ...")],
+    quantity: Annotated[str | None, typer.Option(help="new total quantity")] = None,
+    limit: Annotated[str | None, typer.Option(help="new limit price")] = None,
+    stop: Annotated[str | None, typer.Option(help="new stop price")] = None,
+    tif: Annotated[str | None, typer.Option(help="new time in force: DAY, GTC, IOC")] = None,
+    strategy: Annotated[str, typer.Option(help="the strategy that sent it")] = "cli",
+    account: Annotated[str | None, typer.Option(help="account (default: the order's)")] = None,
+    wait: Wait = 15.0,
+    bootstrap: Bootstrap = None,
+    as_json: Json = False,
+) -> None:
+    """Amend the working order of a signal (same IBKR order); wait for order_amended or why
+    it was refused. A revision already used is refused, never applied twice."""
+    server = bootstrap_of(bootstrap)
+    fields = {"quantity": quantity, "limit_price": limit, "stop_price": stop, "tif": tif}
+    try:  # validated as risk would decode it (at least one change, prices > 0, a known tif)
+        request = msgspec.convert(
+            {"strategy_id": strategy, "signal_id": signal_id, "revision": revision,
+             **{k: v.upper() if k == "tif" else v for k, v in fields.items() if v}},
+            ModifyRequest,
+        )  # fmt: skip
+    except msgspec.ValidationError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    answer = run_on_kafka(_amend(server, request, account=account, wait=wait), server)
+    if as_json:
+        typer.echo(json.dumps({"answer": json.loads(encode(answer)) if answer else None}))
+    elif isinstance(answer, OrderAmendRejected):
+        typer.echo(f"amend rejected ({answer.reason_code}): {answer.message}")
+    elif answer is not None:
+        typer.echo(f"{event_type(answer)}: {answer.client_order_id}")
+    if isinstance(answer, OrderAmended):
+        return
+    if answer is None:
+        if wait <= 0:
+            typer.echo(f"amend {revision} of {strategy}/{signal_id} published")
+            return
+        typer.echo(f"no answer within {wait:g}s: is the order open? (sluice orders)", err=True)
+    raise typer.Exit(1)
+
+
+async def _amend(bootstrap: str, wanted: ModifyRequest, *, account: str | None, wait: float) -> Any:
+    revision = wanted.revision
+    async with SluiceClient(bootstrap, wanted.strategy_id) as client:
+        request = await client.modify(
+            wanted.signal_id, revision=revision, quantity=wanted.quantity,
+            limit_price=wanted.limit_price, stop_price=wanted.stop_price, tif=wanted.tif,
+            account=account, reason="sluice amend",
+        )  # fmt: skip
+        if wait <= 0:
+            return None
+        try:
+            async with asyncio.timeout(wait):
+                async for event in client.lifecycle(request):
+                    answered = isinstance(event, OrderAmended | OrderAmendRejected)
+                    if answered and event.revision == revision:
+                        return event
+                    if final_status(event) is not None:
                         return event
         except TimeoutError:
             return None

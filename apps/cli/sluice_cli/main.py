@@ -35,6 +35,7 @@ COMMANDS: dict[str, Entry] = {
     "unsubscribe": Entry("sluice_cli.client_commands:unsubscribe", "Drop a quote subscription."),
     "history": Entry("sluice_cli.history_command:history", "Historical bars from market-data."),
     "cancel": Entry("sluice_cli.client_commands:cancel", "Cancel the order of a signal."),
+    "amend": Entry("sluice_cli.client_commands:amend", "Amend the working order of a signal."),
     "kill": Entry("sluice_cli.control_commands:kill", "Kill switch on: stop and cancel orders."),
     "resume": Entry("sluice_cli.control_commands:resume", "Kill switch off."),
     "accept-broker": Entry(

@@ -1,4 +1,4 @@
-"""The Sluice strategy client: signals and cancels, order outcomes and quotes, over Kafka.
+"""The Sluice strategy client: signals, cancels and amends, order outcomes and quotes, over Kafka.
 
 It needs only ``msgspec``, ``aiokafka`` and the wire contract (``sluice_proto``), whose event
 types it re-exports, so a strategy imports everything from here::
@@ -25,7 +25,10 @@ from sluice_proto import (
     CancelRejected,
     CancelRequest,
     Instrument,
+    ModifyRequest,
     OrderAccepted,
+    OrderAmended,
+    OrderAmendRejected,
     OrderBrokerRejected,
     OrderCancelled,
     OrderExpired,
@@ -51,7 +54,10 @@ __all__ = [
     "HistoryRefusedError",
     "Instrument",
     "MarketDataUnreachableError",
+    "ModifyRequest",
     "OrderAccepted",
+    "OrderAmendRejected",
+    "OrderAmended",
     "OrderBrokerRejected",
     "OrderCancelled",
     "OrderExpired",

@@ -25,10 +25,12 @@ from sluice_proto import (
     Instrument,
     MdSubscribe,
     MdUnsubscribe,
+    ModifyRequest,
     Signal,
     SignalDuplicate,
 )
 from sluice_proto.codec import EventDecodeError, decode
+from sluice_proto.common import TimeInForce
 from sluice_proto.history import WhatToShow
 from sluice_proto.orders import final_status
 from sluice_proto.topics import MD_SUBSCRIPTIONS, ORDERS_EVENTS, SIGNALS
@@ -36,8 +38,8 @@ from sluice_proto.topics import MD_SUBSCRIPTIONS, ORDERS_EVENTS, SIGNALS
 PUBLISH_ATTEMPTS = 3
 RETRY_PAUSE_S = 0.5
 
-Order = Signal | CancelRequest
-"""A signal, or a cancel of one: both name the order by ``client_order_id``."""
+Order = Signal | CancelRequest | ModifyRequest
+"""A signal, or a cancel or amend of one: each names the order by ``client_order_id``."""
 
 
 class SluiceClient:
@@ -156,6 +158,30 @@ class SluiceClient:
         request = CancelRequest(
             strategy_id=strategy_id, signal_id=signal_id, account=account, reason=reason
         )
+        self._lifecycles.watch(request.client_order_id)
+        await self._publish(SIGNALS, request, strategy_id)
+        return request
+
+    async def modify(
+        self, order: Signal | str, *, revision: int, quantity: Decimal | None = None,
+        limit_price: Decimal | None = None, stop_price: Decimal | None = None,
+        tif: TimeInForce | None = None, account: str | None = None, reason: str = "",
+    ) -> ModifyRequest:  # fmt: skip
+        """Ask for the working order of a signal (or of a ``signal_id`` of this strategy) to be
+        amended: its total quantity, limit or stop price, or time in force. ``revision`` (1 for
+        the first amend, higher for each later one) makes it idempotent: publishing it again
+        never amends twice. The answer is the order's ``order_amended`` or
+        ``order_amend_rejected``."""
+        if isinstance(order, Signal):
+            strategy_id, signal_id = order.strategy_id, order.signal_id
+            account = account or order.account
+        else:
+            strategy_id, signal_id = self.strategy_id, order
+        request = ModifyRequest(
+            strategy_id=strategy_id, signal_id=signal_id, revision=revision, quantity=quantity,
+            limit_price=limit_price, stop_price=stop_price, tif=tif, account=account,
+            reason=reason,
+        )  # fmt: skip
         self._lifecycles.watch(request.client_order_id)
         await self._publish(SIGNALS, request, strategy_id)
         return request
