@@ -18,11 +18,12 @@ from tests.support.net import free_port
         ("up",),
         ("subscribe", "AAPL"),
         ("cancel", "s-42"),
+        ("amend", "s-42", "--revision", "1", "--limit", "187.35"),
         ("kill",),
         ("status",),
         ("orders",),
     ],
-    ids=["signal", "tail", "up", "subscribe", "cancel", "kill", "status", "orders"],
+    ids=["signal", "tail", "up", "subscribe", "cancel", "amend", "kill", "status", "orders"],
 )
 def test_no_broker_is_one_line_naming_it_and_exit_2(command: tuple[str, ...]) -> None:
     bootstrap = f"127.0.0.1:{free_port()}"  # nothing listens there
