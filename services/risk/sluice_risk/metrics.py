@@ -8,10 +8,13 @@ from collections.abc import Iterable
 from prometheus_client import Counter, Histogram
 
 from sluice_bus import Outgoing
-from sluice_proto import ApprovedOrder, OrderRejected
+from sluice_proto import ApprovedOrder, OrderAmendRejected, OrderRejected
 from sluice_proto.codec import event_type
 from sluice_risk.domain.state import RiskState
 from sluice_runtime.metrics import LATENCY_BUCKETS_S, MetricSet, Sampled, seconds_between
+
+Refusal = (OrderRejected, OrderAmendRejected)
+"""The decisions that carry a reason code."""
 
 
 class RiskMetrics(MetricSet):
@@ -23,7 +26,8 @@ class RiskMetrics(MetricSet):
             Counter(
                 "sluice_risk_decisions",
                 "Risk decisions by event type (order_approved, order_rejected, order_parked, "
-                "cancel_order, ...), with a rejection's reason code (empty otherwise).",
+                "cancel_order, amend_order, ...), with a rejection's reason code (empty "
+                "otherwise).",
                 ["outcome", "reason"],
                 registry=None,
             )
@@ -58,7 +62,7 @@ class RiskMetrics(MetricSet):
         """Count the decisions one record led to, by event type (approvals are timed)."""
         for output in outputs:
             decision = output.event
-            reason = decision.reason_code if isinstance(decision, OrderRejected) else ""
+            reason = decision.reason_code if isinstance(decision, Refusal) else ""
             self._decisions.labels(outcome=event_type(decision), reason=reason).inc()
             if isinstance(decision, ApprovedOrder):
                 waited = seconds_between(decision.signal_created_at, decision.approved_at)
