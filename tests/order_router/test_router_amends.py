@@ -115,3 +115,18 @@ async def test_an_amend_ibkr_never_heard_of_is_settled_and_sent_once_more(
     await eventually(lambda: OrderAmended in kinds(broker, "lost-1"), within=15)
     assert [o.spec.limit_price for o in at_venue(tws.venue, "lost-1")] == [Decimal("1.25")]
     assert kinds(broker, "lost-1").count(OrderAmendSubmitting) == 1
+
+
+async def test_a_held_order_is_amended_in_place_and_sent_with_its_new_terms(
+    start_router: StartRouter, broker: MemoryBroker, tws: TwsServer, control: TwsControl
+) -> None:
+    router = await start_router()
+    await control.restart(window=3.0)  # the link is down for a while: orders are held
+    await eventually(lambda: not router.readiness()[0], what="link down")
+    await send(broker, resting("held-1"))
+    await send(broker, amend("held-1", limit_price=Decimal("1.25")))
+    await eventually(lambda: OrderAmended in kinds(broker, "held-1"), what="amended while held")
+    assert at_venue(tws.venue, "held-1") == []
+    await eventually(lambda: OrderAccepted in kinds(broker, "held-1"), what="sent on reconnect")
+    [sent] = at_venue(tws.venue, "held-1")
+    assert (sent.spec.limit_price, sent.modifications) == (Decimal("1.25"), 0)
