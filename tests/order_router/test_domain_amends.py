@@ -79,10 +79,30 @@ def test_the_journal_replays_a_pending_amend_and_its_outcome() -> None:
     assert record.amending == ahead.order and record.revision == 1  # a restart settles it
     again = OrderAmendSubmitting(client_order_id="c1", account="DU1", revision=1, order=order())
     orders.replay(again)  # a replay of the same revision changes nothing
+    stale = amends.refused(record, command(1), ("STALE_REVISION", "replayed"))
+    orders.replay(stale)  # nor does the router's refusal of a replayed command
     assert record.amending == ahead.order
     confirmed = OrderAmended(client_order_id="c1", account="DU1", revision=1, order=ahead.order)
     orders.replay(confirmed)
     assert record.order == ahead.order and record.amending is None
+
+
+def test_the_journal_replays_ibkrs_refusal_of_the_pending_amend() -> None:
+    orders = TrackedOrders()
+    orders.replay(OrderHeld(client_order_id="c1", account="DU1", reason="down", order=order()))
+    record = orders.get("c1")
+    assert record is not None
+    orders.replay(amends.submitting(track(order(), "working"), command(limit_price=Decimal(2))))
+    [refused] = amends.rejected(working_with_amend(), ("BROKER_REJECTED", "filled"), "broker")
+    orders.replay(refused)
+    assert record.amending is None and record.revision == 1
+    assert record.order is not None and record.order.limit_price == Decimal(1)
+
+
+def working_with_amend() -> TrackedOrder:
+    record = working()
+    amends.submitting(record, command(limit_price=Decimal(2)))
+    return record
 
 
 def test_ibkrs_view_shows_whether_the_amend_was_taken() -> None:

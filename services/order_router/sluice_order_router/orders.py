@@ -159,7 +159,8 @@ class OrderDesk:
             if broker is not None and amends.in_force(broker, record.amending):
                 await self._publish.orders(amends.confirmed(record))
             elif record.terminal or broker is None or broker.status in _OVER:
-                why = f"the order was {record.state} before IBKR confirmed the amend"
+                over = broker.status if broker is not None else "not at IBKR"
+                why = f"the order was {over} before IBKR confirmed the amend"
                 await self._publish.orders(
                     amends.rejected(record, ("ORDER_NOT_WORKING", why), "broker")
                 )

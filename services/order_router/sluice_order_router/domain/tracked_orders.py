@@ -130,11 +130,11 @@ class TrackedOrders:
             record.revision, record.amending = event.revision, None
 
     def _amend_rejected(self, event: OrderAmendRejected) -> None:
-        if event.rejected_by == "risk":
-            return  # risk's: the router never saw it
+        if event.rejected_by != "broker":
+            return  # risk's or the router's refusal: never taken up, nothing pending changes
         record = self._orders.get(event.client_order_id)
-        if record is not None and event.revision >= record.revision:
-            record.revision, record.amending = event.revision, None
+        if record is not None and event.revision == record.revision:
+            record.amending = None
 
     def _reported(self, event: Reported) -> None:
         """What IBKR reported about an order the journal already knows (else skipped)."""
