@@ -11,6 +11,7 @@ from sluice_sim.venue import (
     ContractQuery,
     DuplicateOrderIdError,
     ExecutionOccurred,
+    FilledOrderError,
     InvalidRequestError,
     OrderRejectedError,
     OrderSpec,
@@ -115,6 +116,20 @@ def test_modify_cancel_duplicate_and_store_counts() -> None:
         venue.place(order(1, "LMT", limit_price=bid - D(5)))
     assert venue.store.orders_with_ref("r") == 1
     assert [o.perm_id for o in venue.store.completed_orders()] == [modified.perm_id]
+
+
+def test_a_modify_is_matched_at_once_and_a_filled_order_answers_104() -> None:
+    venue = PaperVenue(VenueConfig())
+    ask = venue.quotes.quote(AAPL).ask
+    resting = venue.place(order(1, "LMT", limit_price=ask - D(5), order_ref="r"))
+    crossed = venue.place(order(1, "LMT", limit_price=ask, order_ref="r"))
+    assert crossed is resting and resting.status is OrderStatus.FILLED
+    assert resting.modifications == 1
+    with pytest.raises(FilledOrderError, match="Can't modify a filled order"):
+        venue.place(order(1, "LMT", limit_price=ask - D(1), order_ref="r"))
+    with pytest.raises(DuplicateOrderIdError):  # another order under the spent id
+        venue.place(order(1, "LMT", limit_price=ask - D(1), order_ref="other"))
+    assert venue.store.orders_with_ref("r") == 1
 
 
 def test_rejections() -> None:
