@@ -9,7 +9,13 @@ from sluice_order_router.domain.broker import BrokerOrder
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_proto import AmendOrder, ApprovedOrder, Instrument
-from sluice_proto.orders import OrderAmended, OrderAmendRejected, OrderAmendSubmitting, OrderHeld
+from sluice_proto.orders import (
+    OrderAmended,
+    OrderAmendRejected,
+    OrderAmendSubmitting,
+    OrderHeld,
+    OrderSubmitting,
+)
 
 
 def order(coid: str = "c1") -> ApprovedOrder:
@@ -113,3 +119,16 @@ def test_ibkrs_view_shows_whether_the_amend_was_taken() -> None:
     assert amends.in_force(shown, amended)
     assert not amends.in_force(old, amended)
     assert not amends.in_force(silent, amended)
+
+
+def test_the_journal_keeps_the_contract_the_order_was_sent_on_for_its_amends() -> None:
+    orders = TrackedOrders()
+    sent_on = Instrument(symbol="AAPL", con_id=265598)
+    orders.replay(
+        OrderSubmitting(
+            client_order_id="c1", account="DU1", side="BUY", quantity=Decimal(10),
+            order_type="LMT", order=order(), contract=sent_on,
+        )
+    )  # fmt: skip
+    record = orders.get("c1")
+    assert record is not None and record.contract == sent_on

@@ -134,7 +134,7 @@ class OrderDesk:
         if order is None or not self._gateway.connected:
             return  # the next reconcile settles or sends it
         try:
-            instrument = await self._contracts.qualify(order.instrument)
+            instrument = record.contract or await self._contracts.qualify(order.instrument)
             with ibkr_call("amend_order", order, self._gateway.path):
                 await self._gateway.amend(order, instrument)
         except BrokerRejectedError as exc:
@@ -236,6 +236,7 @@ class OrderDesk:
         record.ibkr_floor = lease.ibkr_floor if lease is not None else None
         await self._publish.orders([_submitting(record, order, instrument)])
         record.move("submitting")  # only once the write-ahead record is durable
+        record.contract = instrument
         self.orders.add(record)
         try:
             with ibkr_call("place_order", order, self._gateway.path):

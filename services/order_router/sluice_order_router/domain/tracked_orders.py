@@ -93,6 +93,7 @@ class TrackedOrders:
             record.attempts = max(record.attempts, event.attempt)
             record.sent_order_id = event.broker_order_id or record.sent_order_id
             record.ibkr_floor = event.ibkr_floor or record.ibkr_floor
+            record.contract = event.contract or record.contract
 
     def _held(self, event: OrderHeld) -> None:
         record = self._intended(event)

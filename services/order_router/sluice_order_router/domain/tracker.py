@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from sluice_order_router.domain.states import OrderState, can_move
-from sluice_proto import ApprovedOrder, Fill
+from sluice_proto import ApprovedOrder, Fill, Instrument
 from sluice_proto.orders import (
     FINAL_STATUSES,
     OrderAccepted,
@@ -67,6 +67,8 @@ class TrackedOrder:
     """The last amend revision the router took up (``domain.amends``)."""
     amending: ApprovedOrder | None = None
     """The order as an amend written ahead but not yet confirmed would make it."""
+    contract: Instrument | None = None
+    """The contract the order was sent on (an amend goes to it, even after a roll)."""
 
     @property
     def terminal(self) -> bool:
