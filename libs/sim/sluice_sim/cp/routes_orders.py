@@ -44,6 +44,12 @@ def _spec(order_id: int, account: str, raw: dict[str, Any]) -> OrderSpec:
     )
 
 
+def _modified(spec: OrderSpec, body: dict[str, Any]) -> dict[str, Any]:
+    """A modify's body over the order's own contract, side and ``cOID`` (what it leaves out
+    stays as it was)."""
+    return {"conid": spec.con_id, "side": spec.action, "cOID": spec.order_ref, **body}
+
+
 def _facts(raw: dict[str, Any], inst: Instrument, mid: Decimal) -> OrderFacts:
     """What the prompt texts quote: side, size, symbol, listing (IBKR's ``NASDAQ.NMS`` form
     for Nasdaq stocks) and the value estimate at the limit, else at the market."""
@@ -116,7 +122,7 @@ def order_routes(state: CpState) -> APIRouter:
         order = venue.store.by_perm(int(order_id)) if order_id.isdigit() else None
         if order is None or order.spec.client_id != CP_CLIENT_ID:
             return {"error": f"OrderID {order_id} doesn't exist"}
-        raw = {"conid": order.spec.con_id, "side": order.spec.action, **body}
+        raw = _modified(order.spec, body)
         mid = venue.marks()[order.spec.con_id]
         facts = _facts(raw, venue.universe.get(order.spec.con_id), mid)
         pending = Pending(order=raw, account=account, facts=facts, modifies=order.perm_id)

@@ -156,9 +156,9 @@ class PaperVenue:
 
     def _modify(self, order: VenueOrder, spec: OrderSpec) -> VenueOrder:
         """New terms for a working order under its id; the matching engine takes them at once
-        (a new price may cross). The same order (its orderRef, or none) once filled answers
-        104, as IBKR; any other finished one, or another order under a spent id, 103."""
-        same = spec.order_ref in ("", order.spec.order_ref)
+        (a new price may cross). The same order (by its orderRef) once filled answers 104, as
+        IBKR; any other finished one, or another order under a spent id, 103."""
+        same = bool(spec.order_ref) and spec.order_ref == order.spec.order_ref
         if order.status is OrderStatus.FILLED and same:
             raise FilledOrderError("Can't modify a filled order")
         if order.status.is_done:
