@@ -21,6 +21,7 @@ SECTIONS: dict[str, str] = {
     "e2e": "bench.e2e",
     "quotes": "bench.quotes",
     "cli_start": "bench.cli_start",
+    "chaos": "bench.chaos",
 }
 
 

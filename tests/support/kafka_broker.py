@@ -7,6 +7,7 @@ whenever something goes wrong.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import signal
@@ -24,12 +25,22 @@ from tests.support.net import free_port
 __all__ = ["Broker", "BrokerError", "install", "running_broker"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Broker:
-    """A running broker: where to connect and where its log is."""
+    """A running broker: where to connect, where its log is, and its process."""
 
     bootstrap: str
     log_path: Path
+    config: Path
+    process: subprocess.Popen[bytes]
+
+    async def restart(self, down_s: float = 0.0) -> None:
+        """Stop the broker (a controlled shutdown), stay down ``down_s`` seconds, and start it
+        again on the same ports and data; return once it answers."""
+        await asyncio.to_thread(kafka_local.stop, self.process)
+        await asyncio.sleep(down_s)
+        self.process = kafka_local.launch(self.config, self.log_path)
+        await kafka_local.wait_ready(self.bootstrap, self.process, self.log_path)
 
 
 def install() -> None:
@@ -52,17 +63,17 @@ async def running_broker(port: int | None = None) -> AsyncIterator[Broker]:
     workdir = Path(tempfile.mkdtemp(prefix="sluice-kafka-"))
     log = workdir / "broker.log"
     port = port or free_port()
-    process = kafka_local.launch(kafka_local.write_config(workdir, port, free_port()), log)
-    bootstrap = f"127.0.0.1:{port}"
+    config = kafka_local.write_config(workdir, port, free_port())
+    broker = Broker(f"127.0.0.1:{port}", log, config, kafka_local.launch(config, log))
     clean = False
     try:
-        await kafka_local.wait_ready(bootstrap, process, log)
-        print(f"kafka broker ready at {bootstrap} (log: {log})", file=sys.stderr)
-        yield Broker(bootstrap, log)
+        await kafka_local.wait_ready(broker.bootstrap, broker.process, log)
+        print(f"kafka broker ready at {broker.bootstrap} (log: {log})", file=sys.stderr)
+        yield broker
         clean = True
     finally:
-        kafka_local.stop(process)
-        if clean and process.returncode in (0, -signal.SIGTERM, 143):
+        kafka_local.stop(broker.process)
+        if clean and broker.process.returncode in (0, -signal.SIGTERM, 143):
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"kafka broker log kept at {log}", file=sys.stderr)
