@@ -1,9 +1,11 @@
-"""Losing the IBKR session stops new orders: they are parked (or refused, when a strategy says
-so) and released once it is back; one whose expiry passed never reaches the gateway."""
+"""Losing the IBKR session, or a reset window, stops new orders: they are parked (or refused,
+when a strategy says so) and released once it is back; one whose expiry passed never reaches
+the gateway."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -77,3 +79,47 @@ async def test_a_gateway_restart_halts_trading_until_the_router_is_back(
     await stack.until("the session-keeper to halt trading", halted_since_restart, 20)
     await stack.until("the router to reconnect", stack.trading_allowed, 30)
     await assert_a_new_signal_fills(stack)
+
+
+RESET_WINDOW_S = 20.0
+
+
+async def test_a_signal_parked_through_a_reset_window_fills_after_it_and_an_expired_one_never_goes(
+    stack: ProcessStack,
+) -> None:
+    # The session-keeper started again with a gateway restart window that has just begun.
+    keeper = stack.services["session-keeper"]
+    keeper.terminate()
+    assert await asyncio.to_thread(keeper.wait_exit) == 0
+    begins = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    ends = begins + timedelta(seconds=RESET_WINDOW_S)
+    keeper.env |= {
+        "SLUICE_SESSION_GATEWAY_RESTART_TIME": begins.time().isoformat(),
+        "SLUICE_SESSION_GATEWAY_RESTART_TZ": "UTC",
+        "SLUICE_SESSION_GATEWAY_RESTART_MINUTES": str(RESET_WINDOW_S / 60),
+        "SLUICE_SESSION_RESET_LEAD_MINUTES": "0",
+    }
+    seen = len(stack.recorder.sessions())
+    keeper.start()
+    await keeper.wait_ready(stack.http, 60)
+
+    def in_the_window() -> bool:
+        return any(s.state == "RESET_WINDOW" for s in stack.recorder.sessions()[seen:])
+
+    await stack.until("the reset window", in_the_window, RESET_WINDOW_S)
+    # risk reads the verdict a moment after the test did: a racing signal is still approved
+    for _ in range(10):
+        parked = await stack.signal("AAPL", "BUY", 2)
+        lifecycle = await stack.outcome(parked, until=frozenset({"order_parked", "order_filled"}))
+        if lifecycle == ["order_parked"]:
+            break
+    assert lifecycle == ["order_parked"], lifecycle
+    short = await stack.signal("AAPL", "BUY", 2, expires_at=utc_now() + timedelta(seconds=1))
+    assert await stack.outcome(short) == ["order_parked", "order_expired"]
+
+    released = await stack.outcome(parked, within_s=RESET_WINDOW_S + 30)
+    assert released[-1] == "order_filled", released
+    assert {"order_released", "order_approved"} <= set(released), released
+    [order] = [o for o in stack.tws.venue.store if o.spec.order_ref == parked.client_order_id]
+    assert order.created_at >= ends  # sent after the window, not into it
+    assert stack.control.orders_with_ref(short.client_order_id) == 0

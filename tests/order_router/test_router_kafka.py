@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from decimal import Decimal
 
+import httpx
 import pytest
 
 from sluice_bus import Bus, make_bus
@@ -37,6 +38,7 @@ from sluice_sim.tws.server import TwsServer
 from tests.support.collect import Collector
 from tests.support.derivatives import AAPL_CALL_DEC
 from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.kafka_broker import running_broker
 from tests.support.net import free_port
 from tests.support.orders import amend, approved, at_venue, resting
 from tests.support.polling import eventually
@@ -252,3 +254,48 @@ async def test_sigkill_after_ibkr_took_an_unanswered_amend_settles_it_without_re
     [held] = at_venue(tws.venue, coid)
     assert (held.spec.limit_price, held.modifications) == (Decimal("1.50"), 1)
     assert control.orders_with_ref(coid) == 1
+
+
+async def test_a_router_started_with_the_broker_down_becomes_ready_once_it_is_back(
+    launch: Launch, control: TwsControl
+) -> None:
+    """Live but not ready while no broker answers, then ready and trading, never exiting."""
+    kafka_port, http_port = free_port(), free_port()
+    router = launch(
+        SLUICE_KAFKA_BOOTSTRAP=f"127.0.0.1:{kafka_port}", SLUICE_HTTP_PORT=str(http_port)
+    )
+    url = f"http://127.0.0.1:{http_port}"
+    async with httpx.AsyncClient(base_url=url, timeout=2) as http:
+
+        async def readyz() -> tuple[int, str]:
+            try:
+                response = await http.get("/readyz")
+            except httpx.TransportError as exc:
+                return 0, type(exc).__name__
+            return response.status_code, response.json()["reason"]
+
+        async def waiting() -> bool:
+            status, reason = await readyz()
+            return status == 503 and reason.startswith("starting, waiting for the bus: ")
+
+        await eventually(waiting, within=60, what="live, waiting for the bus")
+        assert (await http.get("/healthz")).status_code == 200
+        async with running_broker(port=kafka_port) as broker:
+
+            async def ready() -> bool:
+                return (await readyz())[0] == 200
+
+            await eventually(ready, within=120, what="ready once the broker is up")
+            assert router.poll() is None  # it waited; it never exited
+            bus = make_bus(f"test-{uuid.uuid4().hex[:6]}", broker.bootstrap)
+            await bus.start()
+            try:
+                collector = await Collector().start(bus, [ORDERS_EVENTS], f"t-{uuid.uuid4().hex}")
+                coid = f"late-bus-{uuid.uuid4().hex[:8]}"
+                await bus.publish(ORDERS_APPROVED, approved(coid), key=ACCOUNT)
+                await eventually(lambda: has(collector, coid, OrderFilled), within=60)
+            finally:
+                await bus.stop()
+            assert control.orders_with_ref(coid) == 1
+            router.terminate()
+            assert router.wait(30) == 0

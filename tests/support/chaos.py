@@ -15,7 +15,7 @@ import random
 import statistics
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -77,6 +77,12 @@ class Recovery:
     down_s: float
     recover_s: float
 
+    def line(self) -> str:
+        return (
+            f"  {self.fault:<15} down {self.down_s:5.1f} s  "
+            f"trading again {self.recover_s:5.1f} s later"
+        )
+
 
 @dataclass
 class GatewayLog:
@@ -136,10 +142,7 @@ class ChaosReport:
 
     def lines(self) -> list[str]:
         """The figures, one fault per line, then the machine-readable summary."""
-        rows = [
-            f"  {r.fault:<15} down {r.down_s:5.1f} s  trading again {r.recover_s:5.1f} s later"
-            for r in self.recoveries
-        ]
+        rows = [r.line() for r in self.recoveries]
         p50, worst = self.kill_recovery_s()
         summary = (
             f"chaos: signals={self.signals} approved={self.approved} "
@@ -159,8 +162,13 @@ class ChaosReport:
 class ChaosRun:
     """Drive one plan against a started stack on ``broker`` (which this run may restart)."""
 
-    def __init__(self, stack: ProcessStack, broker: Broker, plan: ChaosPlan) -> None:
+    def __init__(
+        self, stack: ProcessStack, broker: Broker, plan: ChaosPlan,
+        on_fault: Callable[[Recovery], None] | None = None,
+    ) -> None:  # fmt: skip
+        """``on_fault`` hears of each fault once trading is allowed again after it."""
         self.stack = stack
+        self.on_fault = on_fault
         self.broker = broker
         self.plan = plan
         self.gateway = GatewayLog()
@@ -223,7 +231,10 @@ class ChaosRun:
             down_s = time.perf_counter() - began
         back = time.perf_counter()
         await self._trading_again(all_services=fault == "broker")
-        return Recovery(fault, down_s, time.perf_counter() - back)
+        recovery = Recovery(fault, down_s, time.perf_counter() - back)
+        if self.on_fault is not None:
+            self.on_fault(recovery)
+        return recovery
 
     def _connected(self) -> bool:
         return bool(self.stack.control.counters()["connected_clients"])
