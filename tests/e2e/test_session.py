@@ -81,7 +81,8 @@ async def test_a_gateway_restart_halts_trading_until_the_router_is_back(
     await assert_a_new_signal_fills(stack)
 
 
-RESET_WINDOW_S = 20.0
+RESET_WINDOW_S = 30.0
+"""Long enough for a session-keeper to start (and take its lease) inside it on a busy box."""
 
 
 async def test_a_signal_parked_through_a_reset_window_fills_after_it_and_an_expired_one_never_goes(
