@@ -112,3 +112,28 @@ async def test_a_duplicate_order_id_leaves_the_order_in_doubt_never_rejected(
         assert tws.venue.store.orders_with_ref("second") == 0
     finally:
         await gateway.close()
+
+
+async def test_an_order_whose_link_dropped_before_it_left_is_sent_after_the_restart(
+    tws: TwsServer, start_router: StartRouter, broker: MemoryBroker, control: TwsControl,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Written ahead, then the gateway restarts before the order leaves: it was never at IBKR,
+    so it is held (not in doubt, which a new day would turn into "unknown, not resent") and
+    sent once the link is back. Found by the chaos run (tests/support/chaos.py)."""
+    await start_router()
+    await _filled(broker, "before")
+    place = SocketGateway.place
+
+    async def restart_first(gateway: SocketGateway, *args: object) -> object:
+        monkeypatch.setattr(SocketGateway, "place", place)  # once
+        await control.restart(window=0.3)  # the link drops after the write-ahead record
+        return await place(gateway, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SocketGateway, "place", restart_first)
+    await send(broker, approved("between"))
+    await eventually(lambda: OrderFilled in kinds(broker, "between"), within=10)
+    assert any("not sent" in r for r in _held_reasons(broker, "between"))
+    assert not any(e.unknown for e in of(broker, "between") if isinstance(e, OrderHeld))
+    assert control.orders_with_ref("between") == 1
+    assert control.reused_order_ids() == []

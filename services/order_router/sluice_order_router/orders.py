@@ -41,6 +41,7 @@ from sluice_order_router.ports import (
     BrokerGateway,
     BrokerRejectedError,
     NotConnectedError,
+    NotSentError,
     OrderInDoubtError,
     OrderUpdate,
 )
@@ -243,6 +244,13 @@ class OrderDesk:
                 placed = await self._gateway.place(order, instrument, record.sent_order_id)
         except BrokerRejectedError as exc:
             await self._publish.orders(record.rejected(exc.code, exc.text))
+        except NotSentError as exc:
+            # The link dropped while the write-ahead record was being published. Not in
+            # doubt: left in doubt, a gateway restart (a new day) would make it "unknown"
+            # and never sent. The journal still says submitting: a router restarted before
+            # the reconnect treats it as in doubt, as it must for any write-ahead record.
+            record.not_sent()
+            await self._hold(record, f"{exc}; sent once the link is back")
         except (NotConnectedError, TimeoutError, OrderInDoubtError) as exc:
             log.warning("order %s in doubt (%r): reconcile resolves it", record, exc)
             why = f"outcome unknown ({type(exc).__name__}: {exc}): reconciling"

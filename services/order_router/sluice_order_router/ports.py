@@ -73,6 +73,11 @@ class NotConnectedError(Exception):
     """The gateway is down (or the egress door is): hold the order, do not drop it."""
 
 
+class NotSentError(NotConnectedError):
+    """The link was down before the order left: it is certainly not at IBKR, so it is held
+    (and sent after the reconnect), never in doubt."""
+
+
 class OrderInDoubtError(Exception):
     """IBKR's answer leaves the order's fate open (e.g. 103, duplicate order id): reconcile
     looks it up by ``orderRef``; it is never simply sent again."""

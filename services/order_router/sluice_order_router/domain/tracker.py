@@ -101,6 +101,11 @@ class TrackedOrder:
             return True
         return False
 
+    def not_sent(self) -> None:
+        """Back to ``held`` from ``submitting``: the attempt never left (the one move back)."""
+        if self.state == "submitting":
+            self.state = "held"
+
     def ids(self) -> EventIds:
         """The common fields of every lifecycle event of this order."""
         return {

@@ -28,6 +28,7 @@ from sluice_order_router.domain.order_ids import OrderIdLease, OrderIds
 from sluice_order_router.ports import (
     BrokerRejectedError,
     NotConnectedError,
+    NotSentError,
     OnConnection,
     OnOrderUpdate,
     OnQuoteRefused,
@@ -170,7 +171,8 @@ class SocketGateway:
     async def place(
         self, order: ApprovedOrder, instrument: Instrument, order_id: int | None = None
     ) -> BrokerOrder:
-        self._require_up()
+        if not self._link.up:  # checked here, with nothing awaited before placeOrder
+            raise NotSentError("IB Gateway link is down: not sent")
         ib_order = mapping.to_order(order)
         lease = None if order_id is not None else self.reserve_order_id()
         ib_order.orderId = order_id or (lease.order_id if lease is not None else 0)
