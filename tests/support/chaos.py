@@ -104,7 +104,8 @@ class ChaosReport:
     filled: int
     expired: int
     rejected: dict[str, int]
-    """Risk's (or the router's) refusals by reason code."""
+    """Risk's (or the router's) refusals by reason code (``X after release``: of a signal
+    released after parking)."""
     parked: int
     duplicates: list[str]
     lost: list[str]
@@ -187,9 +188,11 @@ class ChaosRun:
             await stream
         finally:
             stream.cancel()
-        await self.stack.until(
-            "every signal to reach a final state", self._all_final, SETTLE_TIMEOUT_S
-        )
+        try:
+            await self.stack.until("every signal to reach a final state", self._all_final,
+                                   SETTLE_TIMEOUT_S)  # fmt: skip
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; still open: {self._open()}") from None
         return self._tally(recoveries, time.perf_counter() - started)
 
     async def _stream(self) -> None:
@@ -252,6 +255,15 @@ class ChaosRun:
         lifecycle = self.stack.recorder.lifecycle
         return all(FINAL.intersection(lifecycle(s.client_order_id)) for s in self.signals)
 
+    def _open(self) -> list[str]:
+        """Each signal without a final state: its lifecycle and its orders at the venue."""
+        lifecycle, control = self.stack.recorder.lifecycle, self.stack.control
+        return [
+            f"{coid} {lifecycle(coid)} at venue {control.orders_with_ref(coid)}"
+            for coid in (s.client_order_id for s in self.signals)
+            if not FINAL.intersection(lifecycle(coid))
+        ]
+
     def _approvals(self) -> dict[str, ApprovedOrder]:
         return {
             m.event.client_order_id: m.event
@@ -292,13 +304,7 @@ class ChaosRun:
             broker_orders=len(counts["sent"]),
             filled=len(counts["filled"]),
             expired=len(counts["expired"]),
-            rejected=dict(
-                Counter(
-                    r.reason_code
-                    for c in counts["rejected"]
-                    for r in self.stack.recorder.rejections(c)
-                )
-            ),
+            rejected=self._refusals(counts["rejected"]),
             parked=len(counts["parked"]),
             duplicates=counts["duplicates"],
             lost=counts["lost"],
@@ -309,6 +315,18 @@ class ChaosRun:
             reused_order_ids=control.reused_order_ids(),
             recoveries=recoveries,
             seconds=seconds,
+        )
+
+    def _refusals(self, refused: list[str]) -> dict[str, int]:
+        """Refusals by reason code, those of released (once parked) signals apart."""
+        recorder = self.stack.recorder
+        return dict(
+            Counter(
+                r.reason_code
+                + (" after release" if "order_released" in recorder.lifecycle(c) else "")
+                for c in refused
+                for r in recorder.rejections(c)
+            )
         )
 
 
