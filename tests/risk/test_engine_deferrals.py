@@ -231,3 +231,27 @@ def test_deferred_signals_survive_a_restore_from_the_changelog() -> None:
     for _, record in records + after:
         restore(restored_again.state, record)
     assert not restored_again.state.deferrals
+
+
+def test_a_released_signal_waits_for_quotes_to_resume_after_the_gap() -> None:
+    """Trading is allowed again before quotes flow (a restarted router subscribes anew): the
+    released signal waits for a fresh quote beyond the first-quote wait, it is not refused
+    ``STALE_QUOTE``. Found by the chaos run (tests/support/chaos.py)."""
+    risk = halted()
+    risk.decide(signal(order_type="MKT", limit_price=None), later(1))
+    risk.state.on_session(session(ts=later(6)))  # the last quote is NOW's: stale by now
+    released, waiting = risk.revisit(ACCOUNT, later(6))
+    assert isinstance(released, OrderReleased) and isinstance(waiting, AwaitingQuote)
+    assert risk.revisit(ACCOUNT, later(9)) == []  # past the 2 s first-quote wait: still waiting
+    risk.state.on_quote(quote(ts=later(10)))
+    [approved] = risk.revisit(ACCOUNT, later(10))
+    assert isinstance(approved, ApprovedOrder)
+
+
+def test_a_released_signal_without_a_quote_is_refused_at_its_expiry() -> None:
+    risk = halted()
+    risk.decide(signal(order_type="MKT", limit_price=None), later(1))
+    risk.state.on_session(session(ts=later(6)))
+    risk.revisit(ACCOUNT, later(6))
+    [expired] = risk.revisit(ACCOUNT, later(31))  # the market order's 30 s lifetime
+    assert isinstance(expired, OrderExpired)

@@ -43,6 +43,9 @@ class RiskSettings(SluiceSettings):
     trading_day_tz: str = Field("America/New_York", validation_alias="SLUICE_RISK_TRADING_DAY_TZ")
     mark_interval_s: float = Field(5.0, gt=0, validation_alias="SLUICE_RISK_MARK_INTERVAL_S")
     quote_wait_s: float = Field(2.0, ge=0, validation_alias="SLUICE_RISK_QUOTE_WAIT_S")
+    release_quote_wait_s: float = Field(
+        30.0, ge=0, validation_alias="SLUICE_RISK_RELEASE_QUOTE_WAIT_S"
+    )
     ttl_market_s: float = Field(30.0, gt=0, validation_alias="SLUICE_RISK_TTL_MARKET_S")
     ttl_day_max_s: float = Field(8 * 3600.0, gt=0, validation_alias="SLUICE_RISK_TTL_DAY_MAX_S")
     ttl_gtc_s: float = Field(7 * 86400.0, gt=0, validation_alias="SLUICE_RISK_TTL_GTC_S")
@@ -56,6 +59,7 @@ class RiskSettings(SluiceSettings):
         """How long signals wait for a first quote and live unsent by default."""
         return DeferralPolicy(
             quote_wait=timedelta(seconds=self.quote_wait_s),
+            release_quote_wait=timedelta(seconds=self.release_quote_wait_s),
             market_ttl=timedelta(seconds=self.ttl_market_s),
             day_ttl=timedelta(seconds=self.ttl_day_max_s),
             gtc_ttl=timedelta(seconds=self.ttl_gtc_s),

@@ -20,7 +20,8 @@ from sluice_risk.domain.market import Market
 
 @dataclass(frozen=True, slots=True)
 class DeferralPolicy:
-    """How long risk waits for a first quote, and how long a signal lives unsent by default.
+    """How long risk waits for a fresh quote (a new signal, a released one), and how long a
+    signal lives unsent by default.
 
     Default lifetimes count from when risk first sees the signal (not its ``created_at``: a
     strategy's clock may be off by more than a market order's lifetime):
@@ -29,6 +30,8 @@ class DeferralPolicy:
     """
 
     quote_wait: timedelta = timedelta(seconds=2)
+    release_quote_wait: timedelta = timedelta(seconds=30)
+    """A signal released from parking: quotes resume a little after the session does."""
     market_ttl: timedelta = timedelta(seconds=30)
     day_ttl: timedelta = timedelta(hours=8)
     gtc_ttl: timedelta = timedelta(days=7)

@@ -136,12 +136,16 @@ class RiskEngine:
                 why = "parked past its expiry" if deferred.parked else "no decision before expiry"
                 decisions.append(self._expire(signal, account, deferred.expires_at, now, why))
                 continue
-            if deferred.parked and not killed:  # a kill is no release: the signal is refused
+            released = deferred.parked and not killed  # a kill is no release: refused
+            if released:
                 decisions.append(self._released(signal, account, now))
             waited = deferred.kind == "quote"
             decisions.append(
-                self._evaluate(signal, account, deferred.expires_at, now, quote_waited=waited)
-            )
+                self._evaluate(
+                    signal, account, deferred.expires_at, now, quote_waited=waited,
+                    released=released,
+                )
+            )  # fmt: skip
         return decisions
 
     def _ready(self, account: str, deferred: DeferredSignal, now: datetime) -> bool:
@@ -154,9 +158,14 @@ class RiskEngine:
 
     def _evaluate(
         self, signal: Signal, account: str, expires_at: datetime, now: datetime, *,
-        quote_waited: bool,
+        quote_waited: bool, released: bool = False,
     ) -> Decision:  # fmt: skip
-        """The checks, as for a new signal; a session gap parks, a missing quote waits."""
+        """The checks, as for a new signal; a session gap parks, a missing quote waits.
+
+        A signal ``released`` from parking waits longer for a fresh quote: its quotes come
+        back with the session, a few seconds after trading is allowed again (a restarted
+        router subscribes anew), and refusing it then would lose what parking kept.
+        """
         context = self._context(signal, account, now)
         if not quote_waited and (context.quote is None or not context.quote.fresh):
             self._want_quotes(signal.instrument)
@@ -169,8 +178,9 @@ class RiskEngine:
             return OrderParked(
                 **_ids(signal, account), reason=message, expires_at=expires_at, ts=now
             )
-        if code in _QUOTE_CODES and not quote_waited and self.policy.quote_wait > timedelta(0):
-            deadline = min(now + self.policy.quote_wait, expires_at)
+        wait = self.policy.release_quote_wait if released else self.policy.quote_wait
+        if code in _QUOTE_CODES and not quote_waited and wait > timedelta(0):
+            deadline = min(now + wait, expires_at)
             self._defer(signal, account, "quote", deadline, expires_at, parked=False)
             return AwaitingQuote(signal.client_order_id, account, signal.instrument, deadline)
         if code in _QUOTE_CODES:
