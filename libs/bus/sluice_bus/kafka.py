@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import msgspec
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import OutOfOrderSequenceNumber, UnknownProducerId
 
 from sluice_bus import kafka_replay
 from sluice_bus.api import (
@@ -25,6 +28,12 @@ from sluice_bus.kafka_admin import ensure_topics
 from sluice_bus.kafka_consumer import KafkaConsumer
 from sluice_bus.kafka_send import producer_settings, send_event
 
+log = logging.getLogger(__name__)
+
+PRODUCER_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId)
+"""An idempotent producer's sequence is lost (a batch expired in a long broker outage): its
+sender has stopped for good, and every later send raises the same. Only a new producer (a
+new producer id) publishes again."""
 PROBE_S = 2.0
 """How often a started bus asks the cluster for metadata, to know whether it is reachable."""
 PROBE_TIMEOUT_S = 5.0
@@ -50,6 +59,7 @@ class KafkaBus(Bus):
         self._producer: AIOKafkaProducer | None = None
         self._consumers: list[KafkaConsumer] = []
         self._probe: asyncio.Task[None] | None = None
+        self._renewing = asyncio.Lock()
 
     @property
     def partitions(self) -> int:
@@ -65,14 +75,14 @@ class KafkaBus(Bus):
             await producer.stop()  # its client, so a start tried again leaks nothing
             raise
         self._producer = producer
-        self._probe = asyncio.create_task(self._watch(producer), name="kafka-probe")
+        self._probe = asyncio.create_task(self._watch(), name="kafka-probe")
 
-    async def _watch(self, producer: AIOKafkaProducer) -> None:
+    async def _watch(self) -> None:
         while True:
             await asyncio.sleep(PROBE_S)
             try:
                 answered = await asyncio.wait_for(
-                    producer.client.force_metadata_update(), PROBE_TIMEOUT_S
+                    self._started().client.force_metadata_update(), PROBE_TIMEOUT_S
                 )
             except TimeoutError:
                 answered = False
@@ -112,14 +122,39 @@ class KafkaBus(Bus):
         key: str | None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        await (
-            await send_event(self._started(), self.service, topic, event, key=key, extra=headers)
-        )
+        async def send(producer: AIOKafkaProducer) -> None:
+            await (await send_event(producer, self.service, topic, event, key=key, extra=headers))
+
+        await self._send(send)
 
     async def publish_raw(
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
     ) -> None:
-        await self._started().send_and_wait(topic, value, key=key, headers=list(headers))
+        async def send(producer: AIOKafkaProducer) -> None:
+            await producer.send_and_wait(topic, value, key=key, headers=list(headers))
+
+        await self._send(send)
+
+    async def _send(self, send: Callable[[AIOKafkaProducer], Awaitable[Any]]) -> None:
+        """Send with the producer; once more with a new one if its sequence broke (the record
+        was refused, not written: sending it again is no duplicate)."""
+        producer = self._started()
+        try:
+            await send(producer)
+        except PRODUCER_BROKEN as exc:
+            await send(await self._renewed(producer, exc))
+
+    async def _renewed(self, broken: AIOKafkaProducer, why: Exception) -> AIOKafkaProducer:
+        """A new producer in place of ``broken`` (once, however many sends saw it break)."""
+        async with self._renewing:
+            if id(self._producer) == id(broken):  # not ``is``: mypy would narrow ``broken``
+                log.warning("Kafka producer broken (%r): starting a new one", why)
+                producer = AIOKafkaProducer(**producer_settings(self._bootstrap, self._client_id))
+                await producer.start()
+                self._producer = producer
+                with contextlib.suppress(Exception):  # it is dead: stopping it may raise
+                    await broken.stop()
+        return self._started()
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         return await kafka_replay.end_offsets(self._bootstrap, self._client_id, topics)
