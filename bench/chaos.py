@@ -1,6 +1,7 @@
 """The chaos run at full scale: 1,000 signals through the four service processes on a real
 broker while the router is SIGKILLed 20 times (one of them inside a gateway 1100 outage), the
-broker restarts once and the gateway makes its daily restart.
+broker restarts once, the gateway loses IB once more (1100, with the router up) and makes its
+daily restart.
 
 Run: ``python -m bench chaos``. The driver is ``tests/support/chaos.py``, the same one
 ``tests/e2e/chaos`` runs at a small scale in ``make test``. Printed: each fault with how long
@@ -40,7 +41,7 @@ def main() -> None:
     """Print the run's figures; exit 1 if it broke a guarantee."""
     print(
         f"chaos: {PLAN.signals} signals at {PLAN.rate:g}/s, {PLAN.kills} router SIGKILLs, "
-        "a broker restart, an 1100 outage, a daily restart (seed "
+        "a broker restart, two 1100 outages, a daily restart (seed "
         f"{PLAN.seed})",
         flush=True,
     )

@@ -44,7 +44,7 @@ Fault = Literal["kill", "kill_in_outage", "broker", "link", "daily"]
 
 @dataclass(frozen=True, slots=True)
 class ChaosPlan:
-    """How much chaos: ``kills`` router SIGKILLs (one of them inside the 1100 outage) during
+    """How much chaos: ``kills`` router SIGKILLs (one of them inside an 1100 outage) during
     ``signals`` signals offered at ``rate`` per second; reproducible from ``seed``."""
 
     signals: int
@@ -62,7 +62,8 @@ class ChaosPlan:
 
     def faults(self, rng: random.Random) -> list[Fault]:
         """Every fault of the run, in a random order."""
-        faults: list[Fault] = ["kill"] * (self.kills - 1) + ["kill_in_outage", "daily"]
+        kills: list[Fault] = ["kill"] * (self.kills - 1)
+        faults: list[Fault] = [*kills, "kill_in_outage", "link", "daily"]
         if self.broker_restart:
             faults.append("broker")
         rng.shuffle(faults)
