@@ -14,13 +14,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
 from decimal import Decimal
 
 import httpx
 import pytest
 
 from sluice_bus import Bus, make_bus
-from sluice_proto import ApprovedOrder
+from sluice_proto import ApprovedOrder, utc_now
 from sluice_proto.orders import (
     OrderAccepted,
     OrderAmended,
@@ -94,9 +95,11 @@ def of(collector: Collector, coid: str) -> list[object]:
     return [e for e in events if getattr(e, "client_order_id", "") == coid]
 
 
-def connections(collector: Collector) -> int:
+def connections(collector: Collector, since: datetime) -> int:
+    """Connections reported since ``since``: earlier tests' routers reported theirs on the
+    session's broker under the same account, and the collector reads from the beginning."""
     reports = collector.events(SESSION_REPORTS, key=ACCOUNT, kind=ConnectionReport)
-    return sum(1 for r in reports if r.status == "connected")
+    return sum(1 for r in reports if r.status == "connected" and r.ts >= since)
 
 
 def has(collector: Collector, coid: str, kind: type) -> bool:
@@ -107,8 +110,9 @@ async def test_approved_order_in_lifecycle_out_with_fills(
     launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     bus, collector = kafka
+    since = utc_now()
     launch()
-    await eventually(lambda: connections(collector) == 1, within=60, what="router connected")
+    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
     coid = f"k-{uuid.uuid4().hex[:8]}"
     await bus.publish(ORDERS_APPROVED, approved(coid), key=ACCOUNT)
     await eventually(lambda: has(collector, coid, OrderFilled), within=60, what="filled")
@@ -188,8 +192,9 @@ async def test_an_ambiguous_option_is_rejected_with_its_candidates_on_kafka(
     launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     bus, collector = kafka
+    since = utc_now()
     launch()
-    await eventually(lambda: connections(collector) == 1, within=60, what="router connected")
+    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
     coid = f"amb-{uuid.uuid4().hex[:8]}"
     order = approved(coid, instrument=AAPL_CALL_DEC, quantity=Decimal(1))
     await bus.publish(ORDERS_APPROVED, order, key=ACCOUNT)
@@ -208,8 +213,9 @@ async def test_an_amend_moves_a_resting_limit_under_its_order_id_and_a_late_one_
     """Must show: the price moves at the simulator under the same IBKR order id, exactly one
     broker order exists; an amend racing a fill is IBKR's to refuse (104), and is reported."""
     bus, collector = kafka
+    since = utc_now()
     launch()
-    await eventually(lambda: connections(collector) == 1, within=60, what="router connected")
+    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
     coid = f"amend-{uuid.uuid4().hex[:8]}"
     await bus.publish(ORDERS_APPROVED, resting(coid), key=ACCOUNT)
     await eventually(lambda: has(collector, coid, OrderAccepted), within=60, what="working")
