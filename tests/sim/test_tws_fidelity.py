@@ -13,7 +13,7 @@ from sluice_sim.tws.handlers.history import BAD_BAR_SIZE, MAX_BARS, PACING
 from sluice_sim.tws.handlers.orders import MISSING_EXCHANGE
 from sluice_sim.tws.history_pacing import HistoryPacing
 from sluice_sim.tws.server import TwsServer
-from tests.support.gateway import AAPL_CON_ID
+from tests.support.gateway import AAPL_CON_ID, ACCOUNT
 from tests.support.polling import eventually
 
 EASTERN = ZoneInfo("US/Eastern")
@@ -109,3 +109,24 @@ async def test_historical_over_2000_bars_is_162(connect: Connect) -> None:
     ask = ib.reqHistoricalDataAsync
     assert not await ask(aapl, "", "1 D", "30 secs", "TRADES", useRTH=True, timeout=5)
     assert [e[1:] for e in errors] == [(162, MAX_BARS)]
+
+
+async def test_req_pnl_answers_at_once_and_after_each_fill(
+    tws: TwsServer, connect: Connect
+) -> None:
+    ib = await connect()
+    seen: list[tuple[float, float, float]] = []
+    ib.pnlEvent += lambda p: seen.append((p.dailyPnL, p.unrealizedPnL, p.realizedPnL))
+    pnl = ib.reqPnL(ACCOUNT)
+    await eventually(lambda: seen, what="the PnL on subscribing")
+    assert seen == [(0.0, 0.0, 0.0)] and pnl.account == ACCOUNT
+    trade = ib.placeOrder(Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID), MarketOrder("BUY", 10))
+    await eventually(lambda: trade.orderStatus.status == "Filled", what="the fill")
+    await eventually(lambda: len(seen) > 1, what="the PnL after the fill")
+    values = tws.venue.account_values(ACCOUNT)
+    daily, unrealized, realized = seen[-1]
+    assert (unrealized, realized) == (float(values["UnrealizedPnL"]), 0.0)
+    assert daily == unrealized + realized
+    ib.cancelPnL(ACCOUNT)
+    await ib.reqCurrentTimeAsync()  # the cancel is read before anything after it
+    assert all(not session.pnl_requests for session in tws.sessions.values())

@@ -68,6 +68,7 @@ class Session:
         self.market_data: dict[int, int] = {}  # reqId -> conId
         self.positions_subscribed = False
         self.account_updates: set[str] = set()
+        self.pnl_requests: dict[int, str] = {}  # reqPnL's reqId -> account
         self.held: list[Fields] = []  # order events withheld while the gateway holds acks
 
     @property

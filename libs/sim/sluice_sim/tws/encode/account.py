@@ -71,3 +71,9 @@ def account_update_multi(req_id: int, account: str, key: str, value: str, curren
 
 def account_update_multi_end(req_id: int) -> Fields:
     return message(74, 1, req_id)
+
+
+def pnl(req_id: int, daily: Decimal, unrealized: Decimal, realized: Decimal) -> Fields:
+    """PNL (94): reqId, dailyPnL, unrealizedPnL, realizedPnL (no version field; TWS API
+    ``EDecoder.processPnLMsg``)."""
+    return message(94, req_id, daily, unrealized, realized)

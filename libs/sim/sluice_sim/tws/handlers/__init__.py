@@ -29,5 +29,7 @@ HANDLERS: dict[int, Handler] = {
     75: orders.ignore,
     76: account.req_account_updates_multi,
     77: orders.ignore,
+    92: account.req_pnl,
+    93: account.cancel_pnl,
     99: orders.req_completed_orders,
 }

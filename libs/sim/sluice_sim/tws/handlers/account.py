@@ -112,6 +112,27 @@ def req_current_time(session: Session, fields: list[str]) -> None:
     session.send(current_time(int(session.venue.clock().timestamp())))
 
 
+def send_pnl(session: Session, req_id: int, account: str) -> None:
+    """The account's PnL. Daily PnL is realized plus unrealized: the simulated day starts
+    flat, as the Client Portal simulator's ``spl`` ``dpl`` does."""
+    values = session.venue.account_values(account)
+    realized, unrealized = values["RealizedPnL"], values["UnrealizedPnL"]
+    session.send(enc.pnl(req_id, realized + unrealized, unrealized, realized))
+
+
+def req_pnl(session: Session, fields: list[str]) -> None:
+    """reqPnL (92): reqId, account, modelCode. Answered at once, then after each fill; an
+    account the user does not hold gets no answer, as at IBKR."""
+    req_id, account = int(fields[1]), fields[2]
+    if account in session.venue.accounts:
+        session.pnl_requests[req_id] = account
+        send_pnl(session, req_id, account)
+
+
+def cancel_pnl(session: Session, fields: list[str]) -> None:
+    session.pnl_requests.pop(int(fields[1]), None)
+
+
 def on_fill(session: Session, account: str, con_id: int) -> None:
     """After a fill, push the changed position and account to the streams subscribed."""
     if session.positions_subscribed:
@@ -121,3 +142,6 @@ def on_fill(session: Session, account: str, con_id: int) -> None:
         session.send(enc.position(account, inst, pos.quantity, cost))
     if account in session.account_updates:
         send_account(session, account)
+    for req_id, subscribed in list(session.pnl_requests.items()):
+        if subscribed == account:
+            send_pnl(session, req_id, account)
