@@ -4,7 +4,13 @@ The Structs here are the source of truth; JSON Schema and the AsyncAPI document 
 ``proto/`` are generated from them (``python -m sluice_proto.generate``).
 """
 
-from sluice_proto.broker import AccountSummary, BrokerOpenOrder, BrokerPosition, BrokerTruth
+from sluice_proto.broker import (
+    AccountSummary,
+    BrokerOpenOrder,
+    BrokerPnl,
+    BrokerPosition,
+    BrokerTruth,
+)
 from sluice_proto.common import Instrument, client_order_id, utc_now
 from sluice_proto.control import AcceptBroker, ControlEvent, KillSwitch, Resume
 from sluice_proto.dlq import DeadLetter
@@ -61,6 +67,7 @@ __all__ = [
     "ApprovedOrder",
     "AuthStatusReport",
     "BrokerOpenOrder",
+    "BrokerPnl",
     "BrokerPosition",
     "BrokerTruth",
     "CancelAll",

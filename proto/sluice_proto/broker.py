@@ -71,4 +71,24 @@ class BrokerTruth(msgspec.Struct, kw_only=True, tag_field="type", tag="broker_tr
     ts: UtcDatetime = msgspec.field(default_factory=utc_now)
 
 
-BrokerEvent = BrokerTruth
+class BrokerPnl(msgspec.Struct, kw_only=True, tag_field="type", tag="broker_pnl"):
+    """The account's PnL as the broker computes it, in its base currency (a figure the broker
+    does not give is None). Published when it changes, at most once a second per account;
+    keyed ``<account>/pnl`` so compaction keeps it beside the account's ``BrokerTruth``."""
+
+    account: NonEmpty
+    daily_pnl: Decimal | None = None
+    unrealized_pnl: Decimal | None = None
+    realized_pnl: Decimal | None = None
+    net_liquidation: Decimal | None = None
+    market_value: Decimal | None = None
+    """The positions' market value."""
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)
+
+
+def broker_pnl_key(account: str) -> str:
+    """The key of an account's ``BrokerPnl`` (its truth is keyed by the account alone)."""
+    return f"{account}/pnl"
+
+
+BrokerEvent = BrokerTruth | BrokerPnl

@@ -148,9 +148,9 @@ _SPECS = (
     TopicSpec(
         BROKER_TRUTH,
         BrokerEvent,
-        "account",
+        "account (broker_pnl: <account>/pnl)",
         ("order-router",),
-        "What the broker holds: positions, every open order, the account summary.",
+        "What the broker holds: positions, every open order, the account summary; its PnL.",
         compacted=True,
     ),
 )

@@ -33,6 +33,7 @@ from sluice_proto import (
     AcceptBroker,
     AmendOrder,
     ApprovedOrder,
+    BrokerPnl,
     BrokerTruth,
     CancelAll,
     CancelOrder,
@@ -135,6 +136,7 @@ class RiskService:
             # in the transaction: a drift halt and an adopted book are changelog records
             BrokerTruth: self._apply(self.state.on_truth),
             AcceptBroker: self._apply(self.state.on_accept),
+            BrokerPnl: _nothing,  # the broker's own PnL is for people (sluice pnl --broker)
         }
         self._feeds: dict[type[Any], Apply] = {
             Quote: self.state.on_quote,
@@ -271,6 +273,10 @@ class RiskService:
         """An order lifecycle event: state only."""
         self.state.on_order_event(event)
         return []
+
+
+def _nothing(_: BrokerPnl, __: datetime) -> list[Outgoing]:
+    return []
 
 
 _TOPIC_OF: dict[type[Any], str] = dict.fromkeys(
