@@ -10,14 +10,14 @@ from decimal import Decimal
 from ib_async import IB, LimitOrder, Stock
 
 from sluice_bus import MemoryBroker
-from sluice_proto import BrokerTruth, OrderAccepted
+from sluice_proto import BrokerPnl, BrokerTruth, OrderAccepted, OrderFilled
 from sluice_proto.topics import BROKER_TRUTH
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
 from tests.support.collect import topic_events
 from tests.support.gateway import AAPL_CON_ID, ACCOUNT
-from tests.support.orders import kinds, resting, send
+from tests.support.orders import approved, kinds, resting, send
 from tests.support.polling import eventually
 
 BY_HAND = 0
@@ -67,3 +67,29 @@ async def test_truth_after_connect_then_on_the_period_with_foreign_orders_and_po
         BY_HAND, "SELL", Decimal(7), Decimal(999)
     )  # fmt: skip
     assert by_ref["own-1"].client_id == 11
+
+
+def _pnls(broker: MemoryBroker) -> list[BrokerPnl]:
+    return [e for e in topic_events(broker, BROKER_TRUTH) if isinstance(e, BrokerPnl)]
+
+
+async def test_ibkrs_pnl_from_req_pnl_after_connect_and_after_a_fill(
+    start_router: StartRouter, broker: MemoryBroker, tws: TwsServer
+) -> None:
+    await start_router()
+    await eventually(lambda: _pnls(broker), what="IBKR's PnL after connecting")
+    first = _pnls(broker)[0]
+    assert (first.account, first.daily_pnl, first.unrealized_pnl, first.realized_pnl) == (
+        ACCOUNT, Decimal(0), Decimal(0), Decimal(0)
+    )  # fmt: skip
+    await send(broker, approved("pnl-1"))
+    await eventually(lambda: OrderFilled in kinds(broker, "pnl-1"), what="the fill")
+    unrealized = tws.venue.account_values(ACCOUNT)["UnrealizedPnL"]
+    assert unrealized != 0  # bought at the ask, marked at the mid
+    await eventually(
+        lambda: _pnls(broker)[-1].unrealized_pnl == unrealized, what="the PnL after the fill"
+    )
+    latest = _pnls(broker)[-1]
+    assert latest.daily_pnl == unrealized and latest.net_liquidation is not None
+    keys = {r.key for r in broker.records(BROKER_TRUTH)}
+    assert keys == {f"{ACCOUNT}/pnl".encode()}

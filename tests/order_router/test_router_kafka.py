@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from sluice_bus import Bus, make_bus
-from sluice_proto import ApprovedOrder, utc_now
+from sluice_proto import ApprovedOrder, BrokerPnl, utc_now
 from sluice_proto.orders import (
     OrderAccepted,
     OrderAmended,
@@ -33,7 +33,7 @@ from sluice_proto.orders import (
     OrderSubmitting,
 )
 from sluice_proto.session import ConnectionReport
-from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS, SESSION_REPORTS
+from sluice_proto.topics import BROKER_TRUTH, ORDERS_APPROVED, ORDERS_EVENTS, SESSION_REPORTS
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.support.collect import Collector
@@ -84,7 +84,7 @@ def launch(kafka_bootstrap: str, tws: TwsServer) -> Iterator[Launch]:
 async def kafka(kafka_bootstrap: str) -> AsyncIterator[tuple[Bus, Collector]]:
     bus = make_bus(f"test-{uuid.uuid4().hex[:6]}", kafka_bootstrap)
     await bus.start()
-    topics = [ORDERS_EVENTS, SESSION_REPORTS]
+    topics = [ORDERS_EVENTS, SESSION_REPORTS, BROKER_TRUTH]
     collector = await Collector().start(bus, topics, f"t-{uuid.uuid4().hex}")
     yield bus, collector
     await bus.stop()
@@ -121,6 +121,29 @@ async def test_approved_order_in_lifecycle_out_with_fills(
     filled = of(collector, coid)[-1]
     assert isinstance(filled, OrderFilled) and filled.fill.commission
     assert control.orders_with_ref(coid) == 1
+
+
+async def test_ibkrs_pnl_reaches_the_broker_truth_topic(
+    launch: Launch, kafka: tuple[Bus, Collector]
+) -> None:
+    bus, collector = kafka
+    since = utc_now()  # earlier tests' routers published theirs on the same topic
+    launch()
+
+    def pnls() -> list[BrokerPnl]:
+        found = collector.events(BROKER_TRUTH, key=f"{ACCOUNT}/pnl", kind=BrokerPnl)
+        return [p for p in found if p.ts >= since]
+
+    await eventually(pnls, within=60, what="IBKR's PnL on sluice.broker.truth.v1")
+    before = pnls()[-1]
+    assert (before.account, before.daily_pnl, before.unrealized_pnl) == (ACCOUNT, 0, 0)
+    coid = f"k-{uuid.uuid4().hex[:8]}"
+    await bus.publish(ORDERS_APPROVED, approved(coid), key=ACCOUNT)
+    await eventually(lambda: has(collector, coid, OrderFilled), within=60, what="filled")
+    await eventually(
+        lambda: pnls()[-1].unrealized_pnl != before.unrealized_pnl,
+        within=30, what="the PnL after the fill",
+    )  # fmt: skip
 
 
 def submitted(collector: Collector, coid: str) -> list[OrderSubmitted]:

@@ -1,15 +1,15 @@
 """IBKR's socket messages as the broker truth: the summary's base-currency figures (the
 ``BASE`` total where IBKR sends a line per currency), positions with the terms risk matches
-on and a per-unit cost; other accounts' lines ignored."""
+on and a per-unit cost; other accounts' lines ignored; ``reqPnL``'s figures as ``BrokerPnl``."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from ib_async import AccountValue, Contract
+from ib_async import AccountValue, Contract, PnL
 from ib_async import Position as IbPosition
 
-from sluice_order_router.adapters.socket.truth import positions, summary
+from sluice_order_router.adapters.socket.truth import pnl, positions, summary
 from sluice_proto import Instrument
 
 
@@ -60,3 +60,13 @@ def test_positions_carry_the_terms_risk_matches_on_and_a_per_unit_cost() -> None
     assert (aapl.quantity, aapl.avg_cost) == (Decimal(10), Decimal("187.5"))
     assert es.instrument.terms == ":expiry=20261218:multiplier=50"
     assert (es.quantity, es.avg_cost) == (Decimal(-2), Decimal(5000))
+
+
+def test_pnl_keeps_ibkrs_figures_and_an_unset_one_is_none() -> None:
+    ib_pnl = PnL("DU1", "", dailyPnL=-12.5, unrealizedPnL=3.25, realizedPnL=1.7976931348623157e308)
+    event = pnl(ib_pnl, [value("NetLiquidation", "1000000.50", "USD")])
+    assert (event.account, event.daily_pnl, event.unrealized_pnl, event.realized_pnl) == (
+        "DU1", Decimal("-12.5"), Decimal("3.25"), None
+    )  # fmt: skip
+    assert (event.net_liquidation, event.market_value) == (Decimal("1000000.50"), None)
+    assert pnl(PnL("DU1"), []).daily_pnl is None  # nothing from IBKR yet (NaN)

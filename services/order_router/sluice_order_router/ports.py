@@ -14,7 +14,15 @@ from typing import Protocol, runtime_checkable
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_order_router.domain.qualify import choose
-from sluice_proto import ApprovedOrder, BrokerTruth, Fill, Instrument, SweptOrder, utc_now
+from sluice_proto import (
+    ApprovedOrder,
+    BrokerPnl,
+    BrokerTruth,
+    Fill,
+    Instrument,
+    SweptOrder,
+    utc_now,
+)
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import ApiPath, AuthStatusReport, ConnectionReport, EgressReport
 
@@ -87,6 +95,7 @@ OnOrderUpdate = Callable[[OrderUpdate], Awaitable[None]]
 OnConnection = Callable[[ConnectionReport], Awaitable[None]]
 OnTick = Callable[[Instrument, dict[str, Decimal | None]], Awaitable[None]]
 OnQuoteRefused = Callable[[Instrument, BrokerRejectedError], Awaitable[None]]
+OnPnl = Callable[[BrokerPnl], Awaitable[None]]
 
 
 class BrokerGateway(Protocol):
@@ -167,6 +176,14 @@ class BrokerGateway(Protocol):
     async def session_command(self, command: str) -> AuthStatusReport | EgressReport | None:
         """Run a session-keeper command (tickle, auth_status, reauthenticate, logout,
         check_egress, reconnect); None where the path has no such thing."""
+
+
+@runtime_checkable
+class PnlStreamed(Protocol):
+    """A gateway that pushes the broker's own account PnL as the broker sends it."""
+
+    def set_pnl_callback(self, on_pnl: OnPnl) -> None:
+        """Where the adapter delivers each PnL of its account (unthrottled, maybe unchanged)."""
 
 
 @runtime_checkable

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from sluice_bus import Bus
-from sluice_proto import BrokerTruth
+from sluice_proto import BrokerPnl, BrokerTruth
+from sluice_proto.broker import broker_pnl_key
 from sluice_proto.history import HistoryReply
 from sluice_proto.market_data import MdTick
 from sluice_proto.orders import OrderEvent
@@ -44,6 +45,10 @@ class Publisher:
     async def truth(self, truth: BrokerTruth) -> None:
         """What IBKR holds for the account (positions, every open order, summary)."""
         await self._bus.publish(BROKER_TRUTH, truth, key=self._account)
+
+    async def pnl(self, pnl: BrokerPnl) -> None:
+        """The broker's PnL of an account, beside its truth (compaction keeps both)."""
+        await self._bus.publish(BROKER_TRUTH, pnl, key=broker_pnl_key(pnl.account))
 
     async def tick(self, tick: MdTick) -> None:
         """A raw tick for market-data."""

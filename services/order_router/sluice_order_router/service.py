@@ -18,6 +18,7 @@ from typing import Any
 import msgspec
 
 from sluice_bus import Bus, Consumer, ConsumerOptions, Message
+from sluice_order_router.broker_pnl import PnlRelay
 from sluice_order_router.broker_truth import TruthReporter
 from sluice_order_router.cancels import KillScope
 from sluice_order_router.domain.tracked_orders import TrackedOrders
@@ -26,7 +27,7 @@ from sluice_order_router.history import HistoryDesk
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.metrics import RouterMetrics
 from sluice_order_router.orders import OrderDesk
-from sluice_order_router.ports import BrokerGateway, EgressNoted
+from sluice_order_router.ports import BrokerGateway, EgressNoted, PnlStreamed
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.quotes import QuoteRelay
 from sluice_proto import ApprovedOrder
@@ -105,6 +106,9 @@ class RouterService:
         gateway.set_callbacks(
             self.desk.update, self._on_connection, self.quotes.tick, self.quotes.refused
         )
+        self._pnl = PnlRelay(self._publish)
+        if isinstance(gateway, PnlStreamed):
+            gateway.set_pnl_callback(self._pnl)
 
     async def start(self) -> None:
         await replay_journal(self._bus, self.account, self.orders)
@@ -140,6 +144,7 @@ class RouterService:
             await consumer.stop()
         self._consumers.clear()
         await self.history.close()
+        await self._pnl.close()
         await self.desk.close()
         if self._connecting is not None:
             self._connecting.cancel()

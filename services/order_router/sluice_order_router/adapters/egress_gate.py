@@ -24,9 +24,11 @@ from sluice_order_router.ports import (
     BrokerGateway,
     OnConnection,
     OnOrderUpdate,
+    OnPnl,
     OnQuoteRefused,
     OnTick,
     Paced,
+    PnlStreamed,
 )
 from sluice_proto import ApprovedOrder, BrokerTruth, Instrument, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
@@ -75,6 +77,10 @@ class EgressGate:
         on_refused: OnQuoteRefused | None = None,
     ) -> None:
         self.inner.set_callbacks(on_update, on_connection, on_tick, on_refused)
+
+    def set_pnl_callback(self, on_pnl: OnPnl) -> None:
+        if isinstance(self.inner, PnlStreamed):
+            self.inner.set_pnl_callback(on_pnl)
 
     async def connect(self) -> None:
         """Verify egress (retrying with backoff while it holds), then connect the inner path."""

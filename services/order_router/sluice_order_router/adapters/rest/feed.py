@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from sluice_order_router.domain.broker import BrokerOrder
-from sluice_order_router.ports import OnOrderUpdate, OnTick, OrderUpdate
-from sluice_proto import Instrument
+from sluice_order_router.ports import OnOrderUpdate, OnPnl, OnTick, OrderUpdate
+from sluice_proto import BrokerPnl, Instrument
 
 from . import parsing
 from .quotes import QuoteBook, field_value
@@ -17,7 +17,8 @@ from .updates import UpdateDiffer
 
 log = logging.getLogger(__name__)
 PNL_FIELDS = {"dpl": "daily", "upl": "unrealized", "nl": "net_liquidation", "mv": "market_value"}
-"""``spl`` row fields: daily PnL, unrealized PnL, net liquidation, market value."""
+"""``spl`` row fields: daily PnL, unrealized PnL, net liquidation, market value (IBKR sends no
+realized PnL on it)."""
 
 
 async def _no_tick(_: Instrument, __: dict[str, Decimal | None]) -> None:
@@ -28,6 +29,21 @@ async def _no_update(_: OrderUpdate) -> None:
     return None
 
 
+async def _no_pnl(_: BrokerPnl) -> None:
+    return None
+
+
+def broker_pnl(key: str, figures: dict[str, Decimal | None]) -> BrokerPnl:
+    """An ``spl`` row (keyed ``<account>.Core``) as the contract's ``BrokerPnl``."""
+    return BrokerPnl(
+        account=key.partition(".")[0],
+        daily_pnl=figures["daily"],
+        unrealized_pnl=figures["unrealized"],
+        net_liquidation=figures["net_liquidation"],
+        market_value=figures["market_value"],
+    )
+
+
 class StreamFeed:
     """Turns each socket message into ticks and order updates; fills once per execution id
     (the same ``UpdateDiffer`` the REST reconcile reports through)."""
@@ -36,6 +52,7 @@ class StreamFeed:
         self._book, self._differ = book, differ
         self.on_tick: OnTick = _no_tick
         self.on_update: OnOrderUpdate = _no_update
+        self.on_pnl: OnPnl = _no_pnl
         self.pnl: dict[str, dict[str, Decimal | None]] = {}
         """The last ``spl`` row per account key (``<account>.Core``), by ``PNL_FIELDS`` name."""
         self._orders: dict[str, dict[str, Any]] = {}
@@ -58,6 +75,7 @@ class StreamFeed:
             for key, row in args.items():
                 if isinstance(row, dict):
                     self.pnl[key] = {n: field_value(row.get(f)) for f, n in PNL_FIELDS.items()}
+                    await self.on_pnl(broker_pnl(key, self.pnl[key]))
         elif topic == "sts" and isinstance(args, dict) and args.get("authenticated") is False:
             log.warning("ws: IBKR says the session is not authenticated: %s", args.get("message"))
         elif "error" in message:

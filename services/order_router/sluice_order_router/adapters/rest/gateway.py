@@ -29,11 +29,19 @@ from sluice_order_router.ports import (
     NotConnectedError,
     OnConnection,
     OnOrderUpdate,
+    OnPnl,
     OnQuoteRefused,
     OnTick,
     one_contract,
 )
-from sluice_proto import ApprovedOrder, BrokerTruth, Instrument, ReplyPromptAudit, SweptOrder
+from sluice_proto import (
+    ApprovedOrder,
+    BrokerPnl,
+    BrokerTruth,
+    Instrument,
+    ReplyPromptAudit,
+    SweptOrder,
+)
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import (
     ApiPath,
@@ -136,6 +144,15 @@ class RestGateway:
         # lookup, which ``subscribe_quotes`` raises at once
         self._on_update, self._on_connection = on_update, on_connection
         self.feed.on_tick, self.feed.on_update = on_tick, on_update
+
+    def set_pnl_callback(self, on_pnl: OnPnl) -> None:
+        account = self.account
+
+        async def of_account(pnl: BrokerPnl) -> None:  # a login may stream several accounts
+            if pnl.account == account:
+                await on_pnl(pnl)
+
+        self.feed.on_pnl = of_account
 
     async def connect(self) -> None:
         """Return once the session is up and egress verified; keeps the link up until close."""

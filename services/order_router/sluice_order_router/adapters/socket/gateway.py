@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from ib_async import Contract, Order, Ticker, Trade
+from ib_async import Contract, Order, PnL, Ticker, Trade
 from ib_async import Fill as IbFill
 
 from sluice_order_router.adapters.socket import mapping, truth
@@ -31,6 +31,7 @@ from sluice_order_router.ports import (
     NotSentError,
     OnConnection,
     OnOrderUpdate,
+    OnPnl,
     OnQuoteRefused,
     OnTick,
     OrderInDoubtError,
@@ -113,11 +114,13 @@ class SocketGateway:
         self._on_tick: OnTick | None = None
         self._on_refused: OnQuoteRefused | None = None
         self._amends: dict[int, _Amend] = {}
+        self._on_pnl: OnPnl | None = None
         self.ib.openOrderEvent += self._on_trade
         self.ib.orderStatusEvent += self._on_trade
         self.ib.commissionReportEvent += self._on_commission
         self.ib.pendingTickersEvent += self._on_tickers
         self.ib.errorEvent += self._on_error
+        self.ib.pnlEvent += self._on_ib_pnl
 
     @property
     def connected(self) -> bool:
@@ -137,6 +140,9 @@ class SocketGateway:
     ) -> None:
         self._on_update, self._on_connection, self._on_tick = on_update, on_connection, on_tick
         self._on_refused = on_refused
+
+    def set_pnl_callback(self, on_pnl: OnPnl) -> None:
+        self._on_pnl = on_pnl
 
     async def connect(self) -> None:
         await self._link.connect()
@@ -348,6 +354,24 @@ class SocketGateway:
         if self._on_connection is not None:
             callback = self._on_connection
             self._relay.post(lambda: callback(report))
+        if status in ("connected", "restored_data_lost"):
+            self._request_pnl()
+
+    def _request_pnl(self) -> None:
+        """Subscribe IBKR's account PnL (``reqPnL``) on a new socket, again after a 1101 (the
+        subscriptions are lost); ib_async forgets its own on a socket close."""
+        if self._on_pnl is None:
+            return
+        if (self.account, "") in self.ib.wrapper.pnlKey2ReqId:
+            self.ib.cancelPnL(self.account)
+        self.ib.reqPnL(self.account)
+
+    def _on_ib_pnl(self, pnl: PnL) -> None:
+        if pnl.account != self.account or self._on_pnl is None:
+            return
+        event = truth.pnl(pnl, self.ib.accountValues(self.account))
+        callback = self._on_pnl
+        self._relay.post(lambda: callback(event))
 
     def _amend_answered(self, trade: Trade) -> bool:
         """Settle a modify on its way from the trade's news; True when the news is only

@@ -3,15 +3,16 @@ client, account values)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ib_async import AccountValue, Contract, Position, Trade
+from ib_async import AccountValue, Contract, PnL, Position, Trade
 
 from sluice_order_router.adapters.socket.mapping import dec
 from sluice_order_router.domain.broker import side_of
-from sluice_proto import AccountSummary, BrokerOpenOrder, BrokerPosition, Instrument
+from sluice_proto import AccountSummary, BrokerOpenOrder, BrokerPnl, BrokerPosition, Instrument
 from sluice_proto.common import SecType
 
 _UNSET = 1.7976931348623157e308  # IBKR's "no value" double
@@ -118,3 +119,20 @@ def summary(values: Iterable[AccountValue], account: str) -> AccountSummary:
         if value.tag == "NetLiquidation":  # always in the base currency
             currency = value.currency
     return AccountSummary(currency=currency, **fields)
+
+
+def _figure(value: float) -> Decimal | None:
+    """A PnL figure; IBKR's unset double (and ib_async's NaN before any) is None."""
+    return None if math.isnan(value) or abs(value) >= _UNSET else dec(value)
+
+
+def pnl(ib_pnl: PnL, values: Iterable[AccountValue]) -> BrokerPnl:
+    """``reqPnL``'s figures, with the net liquidation of the account values (TWS sends no
+    market value of the positions as one figure: None)."""
+    return BrokerPnl(
+        account=ib_pnl.account,
+        daily_pnl=_figure(ib_pnl.dailyPnL),
+        unrealized_pnl=_figure(ib_pnl.unrealizedPnL),
+        realized_pnl=_figure(ib_pnl.realizedPnL),
+        net_liquidation=summary(values, ib_pnl.account).net_liquidation,
+    )
