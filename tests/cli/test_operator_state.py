@@ -4,8 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sluice_cli.operator_state import fold, global_kill, order_rows, pnl_rows, status_rows
+import pytest
+
+from sluice_cli.on_kafka import show
+from sluice_cli.operator_state import (
+    BROKER_PNL_COLUMNS,
+    fold,
+    global_kill,
+    order_rows,
+    pnl_rows,
+    status_rows,
+)
+from sluice_cli.state_commands import BROKER_COLUMNS
 from sluice_proto import (
+    BrokerPnl,
     EgressReport,
     Instrument,
     OrderAccepted,
@@ -61,7 +73,32 @@ def test_pnl_sums_the_latest_position_of_each_instrument() -> None:
         "total": "9",
         "day_realised": "10",
         "killed": False,
+        **dict.fromkeys(BROKER_PNL_COLUMNS),  # the broker has not reported
     }
+
+
+def test_pnl_shows_the_brokers_figures_beside_sluices_in_80_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broker = BrokerPnl(
+        account="DU1234567", daily_pnl=Decimal("-12345.67"), unrealized_pnl=Decimal("-2345.5"),
+        realized_pnl=Decimal("-10000.17"), net_liquidation=Decimal("987654.32"),
+    )  # fmt: skip
+    state = fold([position("DU1234567", "5", "-10001.25", "-2345.75"), broker])
+
+    [row] = pnl_rows(state, None)
+    assert (row["realised"], row["broker_daily"], row["broker_unrealised"]) == (
+        "-10001.25", "-12345.67", "-2345.5"
+    )  # fmt: skip
+    assert (row["broker_realised"], row["broker_net_liquidation"]) == ("-10000.17", "987654.32")
+    assert row["broker_market_value"] is None
+
+    monkeypatch.setenv("COLUMNS", "80")
+    show([row], title="PnL", as_json=False, empty="", columns=BROKER_COLUMNS)
+    lines = capsys.readouterr().out.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    [figures] = [line for line in lines if "DU1234567" in line]  # no figure folded
+    assert all(f in figures for f in ("-10001.25", "-12345.67", "-2345.5", "-10000.17"))
 
 
 def test_orders_are_the_open_ones_with_their_latest_step() -> None:

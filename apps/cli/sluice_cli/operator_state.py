@@ -3,7 +3,8 @@
 Positions, PnL, orders and kill switches come from risk's compacted ``sluice.risk.state.v1``;
 session verdicts from ``sluice.session.state.v1``; the egress verdict from the router's
 reports on ``sluice.session.reports.v1``; each order's latest step from
-``sluice.orders.events.v1``. Later records win, as compaction keeps them.
+``sluice.orders.events.v1``; the broker's own PnL from ``sluice.broker.truth.v1``. Later
+records win, as compaction keeps them.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sluice_proto import (
+    BrokerPnl,
     EgressReport,
     PositionState,
     RiskAccountState,
@@ -36,6 +38,7 @@ class OperatorState:
     egress: dict[str, EgressReport] = field(default_factory=dict)
     steps: dict[str, str] = field(default_factory=dict)
     """Per client order id, the type of its latest lifecycle event."""
+    broker_pnl: dict[str, BrokerPnl] = field(default_factory=dict)
 
     def apply(self, event: Any) -> None:
         """Fold in one event of any of the topics read."""
@@ -49,6 +52,8 @@ class OperatorState:
             self.sessions[event.account] = event
         elif isinstance(event, EgressReport):
             self.egress[event.account] = event
+        elif isinstance(event, BrokerPnl):
+            self.broker_pnl[event.account] = event
         elif (coid := getattr(event, "client_order_id", None)) is not None:
             self.steps[coid] = event_type(event)
 
@@ -92,8 +97,10 @@ def position_rows(state: OperatorState, account: str | None) -> list[dict[str, A
 
 
 def pnl_rows(state: OperatorState, account: str | None) -> list[dict[str, Any]]:
-    """Per account: realised, unrealised and total PnL, realised today, the kill switch."""
+    """Per account: realised, unrealised and total PnL, realised today, the kill switch, and
+    the broker's own figures where it reported them (``broker_*``, null otherwise)."""
     names = {a for a, _ in state.positions} | (set(state.accounts) - {ALL_ACCOUNTS})
+    names |= set(state.broker_pnl)
     rows = []
     for name in sorted(n for n in names if account in (None, n)):
         positions = [p for (a, _), p in state.positions.items() if a == name]
@@ -108,9 +115,34 @@ def pnl_rows(state: OperatorState, account: str | None) -> list[dict[str, Any]]:
                 "total": _text(realised + unrealised),
                 "day_realised": _text(risk.day_realised_pnl if risk else Decimal(0)),
                 "killed": state.killed(name) is not None,
+                **_broker_figures(state.broker_pnl.get(name)),
             }
         )
     return rows
+
+
+BROKER_PNL_COLUMNS = (
+    "broker_daily",
+    "broker_unrealised",
+    "broker_realised",
+    "broker_net_liquidation",
+    "broker_market_value",
+    "broker_at",
+)
+"""The broker's own figures in a PnL row (``sluice pnl --broker`` shows the first three)."""
+
+
+def _broker_figures(pnl: BrokerPnl | None) -> dict[str, Any]:
+    if pnl is None:
+        return dict.fromkeys(BROKER_PNL_COLUMNS)
+    return {
+        "broker_daily": _text(pnl.daily_pnl),
+        "broker_unrealised": _text(pnl.unrealized_pnl),
+        "broker_realised": _text(pnl.realized_pnl),
+        "broker_net_liquidation": _text(pnl.net_liquidation),
+        "broker_market_value": _text(pnl.market_value),
+        "broker_at": pnl.ts.isoformat(),
+    }
 
 
 def order_rows(state: OperatorState, account: str | None, every: bool) -> list[dict[str, Any]]:

@@ -15,7 +15,13 @@ from sluice_cli.on_kafka import (
     run_on_kafka,
     show,
 )
-from sluice_proto.topics import ORDERS_EVENTS, RISK_STATE, SESSION_REPORTS, SESSION_STATE
+from sluice_proto.topics import (
+    BROKER_TRUTH,
+    ORDERS_EVENTS,
+    RISK_STATE,
+    SESSION_REPORTS,
+    SESSION_STATE,
+)
 
 Account = Annotated[str | None, typer.Option(help="only this account")]
 Bootstrap = Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)]
@@ -35,11 +41,31 @@ def positions(account: Account = None, bootstrap: Bootstrap = None, as_json: Jso
     )
 
 
-def pnl(account: Account = None, bootstrap: Bootstrap = None, as_json: Json = False) -> None:
-    """Realised, unrealised and total PnL per account, and today's realised PnL."""
+PNL_COLUMNS = ["account", "realised", "unrealised", "total", "day_realised", "killed"]
+BROKER_COLUMNS = ["account", "realised", "unrealised", "broker_daily", "broker_unrealised",
+                  "broker_realised"]  # fmt: skip
+"""Sluice's figures beside the broker's, in 80 columns."""
+
+
+def pnl(
+    account: Account = None,
+    broker: Annotated[
+        bool, typer.Option("--broker", help="the broker's own PnL beside Sluice's")
+    ] = False,
+    bootstrap: Bootstrap = None,
+    as_json: Json = False,
+) -> None:
+    """Realised, unrealised and total PnL per account, and today's realised PnL; with
+    ``--broker``, the broker's daily, unrealised and realised PnL beside Sluice's."""
     server = bootstrap_of(bootstrap)
-    state = run_on_kafka(read_state(server, [RISK_STATE]), server)
-    show(views.pnl_rows(state, account), title="PnL", as_json=as_json, empty="no PnL yet")
+    state = run_on_kafka(read_state(server, [RISK_STATE, BROKER_TRUTH]), server)
+    show(
+        views.pnl_rows(state, account),
+        title="PnL",
+        as_json=as_json,
+        empty="no PnL yet",
+        columns=BROKER_COLUMNS if broker else PNL_COLUMNS,
+    )
 
 
 def orders(
