@@ -1,5 +1,6 @@
 """The client against Sluice on the real broker: quotes, an order's outcome, a retried signal
-after a restart, a cancel, and amends through risk and the router to the simulator."""
+after a restart, a cancel, amends through risk and the router to the simulator, and an
+ambiguous instrument's refusal with its candidates."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from sluice_client import (
     OrderRejected,
     Quote,
     SluiceClient,
+    SubscriptionRejectedError,
 )
 from sluice_proto import MdSubscribe, MdUnsubscribe
 from sluice_proto.topics import MD_SUBSCRIPTIONS
+from tests.support.derivatives import AAPL_CALL_DEC
 from tests.support.kafka_stack import KafkaStack
 
 pytestmark = pytest.mark.kafka
@@ -129,3 +132,16 @@ async def test_a_bare_quote_loop_is_unsubscribed_when_the_client_closes(
         if getattr(message.event, "subscriber_id", None) == subscriber
     ]
     assert sent == [MdSubscribe, MdUnsubscribe]
+
+
+async def test_an_ambiguous_subscription_is_refused_with_its_candidates(
+    kafka_stack: KafkaStack,
+) -> None:
+    async with SluiceClient(kafka_stack.bootstrap, strategy()) as client:
+        with pytest.raises(SubscriptionRejectedError) as refused:
+            async with client.quotes(AAPL_CALL_DEC) as quotes:
+                await anext(quotes)
+    assert refused.value.reason_code == "AMBIGUOUS_INSTRUMENT"
+    expiries = {c.last_trade_date_or_contract_month for c in refused.value.candidates}
+    assert expiries == {"20261211", "20261218"}
+    assert all(c.con_id for c in refused.value.candidates)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sluice_proto import Instrument
+
 
 class SluiceClientError(RuntimeError):
     """Base of every error the client raises; the message is one line for people."""
@@ -16,11 +20,15 @@ class TopicMissingError(SluiceClientError):
 
 
 class SubscriptionRejectedError(SluiceClientError):
-    """Market-data refused a quote subscription (``reason_code`` as in the contract)."""
+    """Market-data refused a quote subscription (``reason_code`` as in the contract);
+    ``candidates``: for ``AMBIGUOUS_INSTRUMENT``, the contracts that match (subscribe to one)."""
 
-    def __init__(self, reason_code: str, message: str) -> None:
+    def __init__(
+        self, reason_code: str, message: str, candidates: Sequence[Instrument] = ()
+    ) -> None:
         super().__init__(f"{reason_code}: {message}")
         self.reason_code = reason_code
+        self.candidates = list(candidates)
 
 
 class HistoryRefusedError(SluiceClientError):

@@ -111,4 +111,4 @@ class QuoteStream:
             if isinstance(event, MdSubscriptionRejected) and (
                 event.subscriber_id == self.subscriber_id
             ):
-                raise SubscriptionRejectedError(event.reason_code, event.message)
+                raise SubscriptionRejectedError(event.reason_code, event.message, event.candidates)
