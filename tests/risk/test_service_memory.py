@@ -15,6 +15,7 @@ from sluice_bus import MemoryBroker, MemoryBus
 from sluice_proto import (
     AmendOrder,
     ApprovedOrder,
+    BrokerPnl,
     CancelAll,
     CancelOrder,
     CancelRequest,
@@ -27,8 +28,17 @@ from sluice_proto import (
     SignalDuplicate,
     utc_now,
 )
+from sluice_proto.broker import broker_pnl_key
 from sluice_proto.risk_state import PositionState, RiskOrderState
-from sluice_proto.topics import CONTROL, ORDERS_APPROVED, ORDERS_EVENTS, RISK_STATE, SIGNALS
+from sluice_proto.topics import (
+    BROKER_TRUTH,
+    CONTROL,
+    DLQ,
+    ORDERS_APPROVED,
+    ORDERS_EVENTS,
+    RISK_STATE,
+    SIGNALS,
+)
 from sluice_risk.bootstrap import build
 from sluice_risk.http import risk_routes
 from sluice_risk.service import RiskService
@@ -236,3 +246,13 @@ async def test_a_new_group_starting_at_latest_ignores_signals_already_on_the_top
         assert service.state.orders.get(fresh("before").client_order_id) is None
     finally:
         await service.stop()
+
+
+async def test_the_brokers_pnl_passes_by_and_the_next_signal_is_decided(
+    broker: MemoryBroker, risk: RiskService
+) -> None:
+    pnl = BrokerPnl(account=ACCOUNT, daily_pnl=Decimal("-5"))
+    await send(risk, BROKER_TRUTH, pnl, broker_pnl_key(ACCOUNT))
+    await send(risk, SIGNALS, fresh("after-pnl"), "strat")
+    await eventually(lambda: len(of_type(broker, ORDERS_APPROVED, ApprovedOrder)) == 1)
+    assert not broker.records(DLQ)  # not read as an order lifecycle event
