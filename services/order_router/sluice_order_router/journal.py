@@ -9,6 +9,7 @@ router wrote is folded into them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from sluice_bus import Bus
 from sluice_order_router.domain.tracked_orders import TrackedOrders
@@ -17,11 +18,11 @@ from sluice_proto.topics import ORDERS_EVENTS
 log = logging.getLogger(__name__)
 
 
-async def replay_journal(bus: Bus, account: str, orders: TrackedOrders) -> int:
-    """Fold every earlier event of ``account`` into ``orders``; the number of events read."""
+async def replay_journal(bus: Bus, accounts: Collection[str], orders: TrackedOrders) -> int:
+    """Fold every earlier event of ``accounts`` into ``orders``; the number of events read."""
     seen = 0
     async for message in bus.replay([ORDERS_EVENTS]):
-        if message.event.account == account:
+        if message.event.account in accounts:
             seen += 1
             orders.replay(message.event)
     log.info("journal replayed: %d events, %d pending orders", seen, len(orders.pending()))

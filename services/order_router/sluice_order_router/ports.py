@@ -95,6 +95,10 @@ class BrokerGateway(Protocol):
     path: ApiPath
     account: str
 
+    @property
+    def managed_accounts(self) -> tuple[str, ...] | None:
+        """Every account the login manages, as IBKR said at the last connect (None before)."""
+
     async def connect(self) -> None:
         """Connect (or raise); callbacks fire from here on."""
 
@@ -142,9 +146,10 @@ class BrokerGateway(Protocol):
         IBKR order id, once; ``BrokerRejectedError`` with IBKR's code and text when IBKR
         refuses (e.g. the order filled first)."""
 
-    async def cancel_all(self) -> list[SweptOrder]:
-        """Ask IBKR to cancel every open order of the account, whoever placed it (the kill
-        switch's scope ``all``); the orders it covered. Outcomes arrive as ``OrderUpdate``s."""
+    async def cancel_all(self, account: str) -> list[SweptOrder]:
+        """Ask IBKR to cancel every open order of ``account``, whoever placed it (the kill
+        switch's scope ``all``; the socket path can only cancel every account of the login);
+        the orders it covered. Outcomes arrive as ``OrderUpdate``s."""
 
     async def snapshot(self) -> BrokerSnapshot:
         """Open orders, completed orders and executions, for reconciliation."""

@@ -124,6 +124,11 @@ class SocketGateway:
         return self._link.up
 
     @property
+    def managed_accounts(self) -> tuple[str, ...] | None:
+        """The login's accounts (IBKR's ``managedAccounts`` at the handshake)."""
+        return tuple(self.ib.managedAccounts()) or None
+
+    @property
     def client_id(self) -> int:
         """The API client id of the current (or next) connection."""
         return self._link.client_id
@@ -229,7 +234,8 @@ class SocketGateway:
         assert placed is not None  # found by its orderRef
         return placed
 
-    async def cancel_all(self) -> list[SweptOrder]:
+    async def cancel_all(self, account: str) -> list[SweptOrder]:
+        del account  # reqGlobalCancel has no account: it reaches every account of the login
         self._require_up()
         try:  # what is open before the cancel: the report of what it covered
             async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
