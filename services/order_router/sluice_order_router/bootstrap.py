@@ -34,12 +34,20 @@ def accounts_of(settings: RouterSettings) -> Accounts:
     )
 
 
-def reports_publisher(settings: RouterSettings, bus: Bus, accounts: Accounts) -> Publisher:
-    """Where the adapters' own session reports go: once per account that trades."""
-    return Publisher(bus, settings.ibkr_account, accounts=lambda: accounts.trading)
+def reports_publisher(
+    settings: RouterSettings, bus: Bus, accounts: Accounts | None
+) -> Publisher:
+    """Where the adapters' own session reports go: once per account that trades (the router's
+    ``accounts``; None: the default account only)."""
+    if accounts is None:
+        return Publisher(bus, settings.ibkr_account)
+    served = accounts
+    return Publisher(bus, settings.ibkr_account, accounts=lambda: served.trading)
 
 
-def socket_gateway(settings: RouterSettings, bus: Bus, accounts: Accounts) -> BrokerGateway:
+def socket_gateway(
+    settings: RouterSettings, bus: Bus, accounts: Accounts | None = None
+) -> BrokerGateway:
     """The IB Gateway / TWS adapter behind its egress gate (the echo-URL check)."""
     from sluice_order_router.adapters.echo import EchoCheck  # noqa: PLC0415
     from sluice_order_router.adapters.egress_gate import EgressGate  # noqa: PLC0415
@@ -75,7 +83,9 @@ def socket_gateway(settings: RouterSettings, bus: Bus, accounts: Accounts) -> Br
     )
 
 
-def rest_gateway(settings: RouterSettings, bus: Bus, accounts: Accounts) -> BrokerGateway:
+def rest_gateway(
+    settings: RouterSettings, bus: Bus, accounts: Accounts | None = None
+) -> BrokerGateway:
     """The Client Portal adapter; its audit events and session reports go to the bus."""
     from sluice_order_router.adapters.rest.gateway import RestGateway  # noqa: PLC0415
 

@@ -3,10 +3,10 @@
 Start order matters: the router claims its accounts first (another router holding one stops
 it: exit 2), then the journal is replayed (so the router knows every order it ever meant to
 send), then the link to IBKR is opened in the background; each (re)connect learns the login's
-accounts and runs reconcile before anything held is sent. With an allow-list, commands are
-consumed from the start (orders that arrive while the link is down are held); without one the
-router cannot know its accounts before IBKR names them, so approvals wait in Kafka until the
-first connect.
+accounts and runs reconcile before anything held is sent. Commands are consumed from the
+start: orders that arrive while the link is down are held. Without an allow-list the router
+cannot know its other accounts before IBKR names them: a command for an account it does not
+know yet waits (uncommitted, in Kafka) until the first connect says whose it is.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ class RouterService:
         self.history = HistoryDesk(gateway, self._publish)
         self._consumers: list[Consumer] = []
         self._connecting: asyncio.Task[None] | None = None
+        self._learned = asyncio.Event()  # IBKR named the login's accounts
         self._heartbeat = (
             Heartbeat(
                 self._publish,
@@ -143,9 +144,10 @@ class RouterService:
         await replay_journal(self._bus, configured, self.orders)
         self._gateway.protect_order_ids(self.orders.high_water)
         self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
-        if self.accounts.allowed:
-            await self._consume_commands()
         for topics, group, handler in (
+            # its own group: each router reads every command and keeps its accounts' (claims
+            # make sure no other router has them)
+            (ORDERS_APPROVED, f"order-router.{self.router_id}", self._on_command),
             (SESSION_COMMANDS, f"order-router.session.{self.router_id}", self._on_session),
             # every instance replays the requests: what is wanted is the latest per instrument
             (MD_REQUESTS, f"order-router.md.{self.instance_id}", self._on_md),
@@ -199,8 +201,13 @@ class RouterService:
 
     async def _on_command(self, message: Message[msgspec.Struct]) -> None:
         handle = self._commands.get(type(message.event))
-        if handle is not None:
-            await handle(message.event)
+        if handle is None:
+            return
+        account = getattr(message.event, "account", "")
+        accounts = self.accounts
+        if not accounts.allowed and accounts.managed is None and not accounts.serves(account):
+            await self._learned.wait()  # whose it is is known at the first connect
+        await handle(message.event)
 
     async def _cancel(self, command: CancelOrder | CancelAll) -> None:
         if self.accounts.serves(command.account):
@@ -230,8 +237,7 @@ class RouterService:
         await self.history.request(message.event)
 
     async def _on_connection(self, report: ConnectionReport) -> None:
-        if report.status in _UP:
-            await self._learn_accounts()
+        await self._learn_accounts()  # the gateway names them even in an outage (1100)
         held = len(self.orders.pending())
         await self._publish.report(msgspec.structs.replace(report, held_orders=held))
         if report.status in _UP:
@@ -243,13 +249,6 @@ class RouterService:
         elif report.status in _UP:
             await self.quotes.resume()
 
-    async def _consume_commands(self) -> None:
-        """Approved orders and cancels, in this router's own group: each router reads every
-        command and keeps its accounts' (claims make sure no other router has them)."""
-        group = f"order-router.{self.router_id}"
-        consumer = await self._bus.consume([ORDERS_APPROVED], group=group, handler=self._on_command)
-        self._consumers.append(consumer)
-
     async def _learn_accounts(self) -> None:
         """Take the login's accounts from IBKR: claim the new ones (without an allow-list),
         fold their journal, refuse the ones that may not trade (one line each)."""
@@ -257,6 +256,7 @@ class RouterService:
         if managed is None:
             return
         first = self.accounts.managed is None
+        before = self.accounts.trading
         if not self.accounts.allowed:
             new = set(managed) - self.claims.held - self.accounts.elsewhere
             new -= set(refused_accounts(new, self.accounts.mode))
@@ -271,9 +271,9 @@ class RouterService:
                 self._gateway.protect_order_ids(self.orders.high_water)
         for account, why in self.accounts.learn(managed).items():
             log.error("refusing to trade %s: %s", account, why)
-        if first and not self.accounts.allowed:
-            await self._consume_commands()
-        log.info("serving accounts %s", ", ".join(sorted(self.accounts.trading)) or "none")
+        self._learned.set()
+        if first or self.accounts.trading != before:
+            log.info("serving accounts %s", ", ".join(sorted(self.accounts.trading)) or "none")
 
     def _variable(self, account: str) -> str:
         return "IBKR_ACCOUNT" if account == self.accounts.default else "IBKR_ACCOUNTS"
