@@ -157,9 +157,7 @@ async def test_the_default_account_and_the_allow_list_decided_by_risk(
         lambda: has(collector, FIRST, no_account.client_order_id, OrderFilled),
         within=60, what="the signal without an account filled in the default account",
     )  # fmt: skip
-    await eventually(
-        lambda: has(collector, SECOND, second.client_order_id, OrderFilled), within=60
-    )
+    await eventually(lambda: has(collector, SECOND, second.client_order_id, OrderFilled), within=60)
     assert venue_accounts(tws, no_account.client_order_id) == [FIRST]
     assert venue_accounts(tws, second.client_order_id) == [SECOND]
     assert all(not venue_accounts(tws, s.client_order_id) for s in outside)

@@ -34,9 +34,7 @@ def accounts_of(settings: RouterSettings) -> Accounts:
     )
 
 
-def reports_publisher(
-    settings: RouterSettings, bus: Bus, accounts: Accounts | None
-) -> Publisher:
+def reports_publisher(settings: RouterSettings, bus: Bus, accounts: Accounts | None) -> Publisher:
     """Where the adapters' own session reports go: once per account that trades (the router's
     ``accounts``; None: the default account only)."""
     if accounts is None:
