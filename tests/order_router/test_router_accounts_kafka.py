@@ -12,7 +12,9 @@ import secrets
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -36,12 +38,23 @@ def paper_account() -> str:
     return f"DU{secrets.randbelow(10**7):07d}"
 
 
-FIRST, SECOND, OUTSIDE = paper_account(), paper_account(), paper_account()
+@dataclass(frozen=True)
+class Ids:
+    """This test's accounts: the login's two, and one outside it."""
+
+    first: str = field(default_factory=paper_account)
+    second: str = field(default_factory=paper_account)
+    outside: str = field(default_factory=paper_account)
 
 
 @pytest.fixture
-def tws_config() -> TwsConfig:
-    return TwsConfig(port=0, accounts=(FIRST, SECOND))
+def ids() -> Ids:
+    return Ids()
+
+
+@pytest.fixture
+def tws_config(ids: Ids) -> TwsConfig:
+    return TwsConfig(port=0, accounts=(ids.first, ids.second))
 
 
 @pytest.fixture
@@ -61,13 +74,15 @@ async def kafka(kafka_bootstrap: str) -> AsyncIterator[tuple[Bus, Collector]]:
     await bus.stop()
 
 
-def router(services: Services, tws: TwsServer, router_id: str, **env: str) -> subprocess.Popen[str]:
-    return services.start(
-        "sluice_order_router",
-        TRADING_MODE="paper", IBKR_ACCOUNT=FIRST, IBKR_PORT=str(tws.port),
-        IBKR_CLIENT_ID=str(40 + secrets.randbelow(50)), SLUICE_ROUTER_ID=router_id,
-        **env,
-    )  # fmt: skip
+def router(
+    services: Services, tws: TwsServer, ids: Ids, router_id: str, **env: str
+) -> subprocess.Popen[str]:
+    """A router process for the simulator's login (default account ``ids.first``)."""
+    settings = {
+        "TRADING_MODE": "paper", "IBKR_ACCOUNT": ids.first, "IBKR_PORT": str(tws.port),
+        "IBKR_CLIENT_ID": str(40 + secrets.randbelow(50)), "SLUICE_ROUTER_ID": router_id,
+    }  # fmt: skip
+    return services.start("sluice_order_router", **{**settings, **env})
 
 
 def events(collector: Collector, account: str, coid: str) -> list[object]:
@@ -84,45 +99,44 @@ def connected(collector: Collector, account: str) -> bool:
     return any(r.status == "connected" for r in reports)
 
 
+def beating(collector: Collector, account: str) -> bool:
+    return bool(collector.events(SESSION_REPORTS, key=account, kind=RouterHeartbeat))
+
+
 def venue_accounts(tws: TwsServer, coid: str) -> list[str]:
     """The account of each order the simulator holds under ``orderRef`` = ``coid``."""
     return [o.spec.account for o in tws.venue.store if o.spec.order_ref == coid]
 
 
 async def test_one_router_serves_both_accounts_of_its_login(
-    services: Services, tws: TwsServer, kafka: tuple[Bus, Collector]
+    services: Services, tws: TwsServer, kafka: tuple[Bus, Collector], ids: Ids
 ) -> None:
     bus, collector = kafka
-    router(services, tws, f"r-{uuid.uuid4().hex[:6]}")  # no allow-list: every managed account
-    for account in (FIRST, SECOND):  # the link's state is published for each account
-        await eventually(lambda a=account: connected(collector, a), within=60, what=account)
-        await eventually(
-            lambda a=account: collector.events(SESSION_REPORTS, key=a, kind=RouterHeartbeat),
-            within=30, what=f"heartbeat of {account}",
-        )  # fmt: skip
-    orders = {FIRST: f"a1-{uuid.uuid4().hex[:6]}", SECOND: f"a2-{uuid.uuid4().hex[:6]}"}
+    router(services, tws, ids, f"r-{uuid.uuid4().hex[:6]}")  # no allow-list: every managed account
+    for account in (ids.first, ids.second):  # the link's state is published for each account
+        await eventually(partial(connected, collector, account), within=60, what=account)
+        await eventually(partial(beating, collector, account), within=30, what=account)
+    orders = {ids.first: f"a1-{uuid.uuid4().hex[:6]}", ids.second: f"a2-{uuid.uuid4().hex[:6]}"}
     for account, coid in orders.items():
         await bus.publish(ORDERS_APPROVED, approved(coid, account=account), key=account)
     for account, coid in orders.items():
-        await eventually(
-            lambda a=account, c=coid: has(collector, a, c, OrderFilled), within=60, what=coid
-        )
+        await eventually(partial(has, collector, account, coid, OrderFilled), within=60)
         assert venue_accounts(tws, coid) == [account]  # exactly one broker order, its account
 
 
 async def test_the_default_account_and_the_allow_list_decided_by_risk(
-    services: Services, tws: TwsServer, kafka: tuple[Bus, Collector]
+    services: Services, tws: TwsServer, kafka: tuple[Bus, Collector], ids: Ids
 ) -> None:
     bus, collector = kafka
-    allow = f"{FIRST},{SECOND}"
-    router(services, tws, f"r-{uuid.uuid4().hex[:6]}", IBKR_ACCOUNTS=allow)
+    allow = f"{ids.first},{ids.second}"
+    router(services, tws, ids, f"r-{uuid.uuid4().hex[:6]}", IBKR_ACCOUNTS=allow)
     services.start(
         "sluice_risk",
-        IBKR_ACCOUNT=FIRST, IBKR_ACCOUNTS=allow, SLUICE_RISK_GROUP=f"risk-{uuid.uuid4().hex}",
+        IBKR_ACCOUNT=ids.first, IBKR_ACCOUNTS=allow, SLUICE_RISK_GROUP=f"risk-{uuid.uuid4().hex}",
         SLUICE_RISK_START_AT="latest", SLUICE_RISK_QUOTE_WAIT_S="0",
         SLUICE_RISK_LIMITS='{"require_session_state": false, "require_quote_for_limit": false}',
     )  # fmt: skip
-    await eventually(lambda: connected(collector, FIRST), within=60, what="router connected")
+    await eventually(lambda: connected(collector, ids.first), within=60, what="router connected")
     strategy = f"s-{uuid.uuid4().hex[:6]}"
 
     def signal(signal_id: str, account: str | None) -> Signal:
@@ -136,44 +150,48 @@ async def test_the_default_account_and_the_allow_list_decided_by_risk(
     outside: list[Signal] = []
 
     async def rejected() -> bool:
-        outside.append(signal(f"out-{len(outside)}", OUTSIDE))
+        outside.append(signal(f"out-{len(outside)}", ids.outside))
         await bus.publish(SIGNALS, outside[-1], key=strategy)
-        return any(has(collector, OUTSIDE, s.client_order_id, OrderRejected) for s in outside)
+        return any(has(collector, ids.outside, s.client_order_id, OrderRejected) for s in outside)
 
-    await eventually(rejected, within=60, interval=2.0, what="risk rejects OUTSIDE")
+    await eventually(rejected, within=60, interval=2.0, what="risk rejects the outside account")
     refusal = next(
         e
         for s in outside
-        for e in events(collector, OUTSIDE, s.client_order_id)
+        for e in events(collector, ids.outside, s.client_order_id)
         if isinstance(e, OrderRejected)
     )
     assert refusal.reason_code == "UNKNOWN_ACCOUNT"
     assert "allow-list" in refusal.message
 
-    no_account, second = signal("default", None), signal("second", SECOND)
+    no_account, second = signal("default", None), signal("second", ids.second)
     for each in (no_account, second):
         await bus.publish(SIGNALS, each, key=strategy)
     await eventually(
-        lambda: has(collector, FIRST, no_account.client_order_id, OrderFilled),
+        lambda: has(collector, ids.first, no_account.client_order_id, OrderFilled),
         within=60, what="the signal without an account filled in the default account",
     )  # fmt: skip
-    await eventually(lambda: has(collector, SECOND, second.client_order_id, OrderFilled), within=60)
-    assert venue_accounts(tws, no_account.client_order_id) == [FIRST]
-    assert venue_accounts(tws, second.client_order_id) == [SECOND]
+    await eventually(
+        lambda: has(collector, ids.second, second.client_order_id, OrderFilled), within=60
+    )
+    assert venue_accounts(tws, no_account.client_order_id) == [ids.first]
+    assert venue_accounts(tws, second.client_order_id) == [ids.second]
     assert all(not venue_accounts(tws, s.client_order_id) for s in outside)
 
 
 async def test_a_second_router_claiming_an_account_refuses_to_start(
-    services: Services, tws: TwsServer, kafka: tuple[Bus, Collector]
+    services: Services, tws: TwsServer, kafka: tuple[Bus, Collector], ids: Ids
 ) -> None:
     _, collector = kafka
     first_id, second_id = f"r1-{uuid.uuid4().hex[:6]}", f"r2-{uuid.uuid4().hex[:6]}"
-    first = router(services, tws, first_id, IBKR_ACCOUNTS=f"{FIRST},{SECOND}")
-    await eventually(lambda: connected(collector, SECOND), within=60, what="first router up")
-    second = router(services, tws, second_id, IBKR_ACCOUNT=SECOND, IBKR_ACCOUNTS=SECOND)
+    first = router(services, tws, ids, first_id, IBKR_ACCOUNTS=f"{ids.first},{ids.second}")
+    await eventually(lambda: connected(collector, ids.second), within=60, what="first router up")
+    second = router(
+        services, tws, ids, second_id, IBKR_ACCOUNT=ids.second, IBKR_ACCOUNTS=ids.second
+    )
     assert second.wait(60) == 2
     assert second.stderr is not None
     lines = [line for line in second.stderr.read().splitlines() if "configuration error" in line]
     assert len(lines) == 1, lines
-    assert SECOND in lines[0] and first_id in lines[0]
+    assert ids.second in lines[0] and first_id in lines[0]
     assert first.poll() is None  # the router that holds the account goes on

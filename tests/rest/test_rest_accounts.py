@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -41,6 +42,10 @@ def resting_in(coid: str, account: str) -> object:
     return approved(coid, order_type="LMT", limit_price=Decimal("1.00"), account=account)
 
 
+def accepted(broker: MemoryBroker, coid: str) -> bool:
+    return OrderAccepted in kinds(broker, coid)
+
+
 def venue_accounts(sim: CpSimulator, coid: str) -> list[str]:
     return [o.spec.account for o in sim.state.venue.store if o.spec.order_ref == coid]
 
@@ -54,7 +59,7 @@ async def test_one_rest_router_serves_every_paper_account_the_login_lists(
     for coid, account in (("first-1", ACCOUNT), ("second-1", SECOND), ("live-1", LIVE)):
         await send(broker, resting_in(coid, account))
     for coid, account in (("first-1", ACCOUNT), ("second-1", SECOND)):
-        await eventually(lambda c=coid: OrderAccepted in kinds(broker, c), what=coid)
+        await eventually(partial(accepted, broker, coid), what=coid)
         assert venue_accounts(sim, coid) == [account]
     await eventually(lambda: OrderRejected in kinds(broker, "live-1"), what="live refused")
     [refused] = [e for e in of(broker, "live-1") if isinstance(e, OrderRejected)]

@@ -46,7 +46,13 @@ class Services:
         return answer.status_code == 200
 
     def close(self) -> None:
+        """Stop each process cleanly (SIGTERM: a router releases its claims), else kill it."""
         for process in self._processes:
             if process.poll() is None:
+                process.terminate()
+        for process in self._processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
                 process.kill()
-            process.wait(10)
+                process.wait(10)
