@@ -56,3 +56,10 @@ def test_the_conflict_line_names_the_account_and_the_other_router() -> None:
     line = conflict_line(claim("login-a", age_s=1.0), utc_now())
     assert "account DU1 is claimed by router 'login-a'" in line
     assert "\n" not in line
+
+
+def test_the_default_account_drives_the_session_unless_it_is_refused() -> None:
+    accounts = Accounts(default="DU5", mode="paper", allowed=frozenset({"DU5", "DU2", "DU3"}))
+    assert accounts.leader == "DU5"
+    accounts.learn(["DU2", "DU3"])  # the default is not managed by this login
+    assert accounts.leader == "DU2"

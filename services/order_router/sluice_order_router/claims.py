@@ -4,12 +4,15 @@
 holds; it then writes its own claims and reads the topic again, so that of two routers starting
 at once neither keeps an account the other also wrote (both give it up; they are started
 again one after the other). ``renew`` runs with every heartbeat; ``release`` on a clean stop,
-so a successor need not wait for the lease to lapse.
+so a successor need not wait for the lease to lapse. A renewal that comes later than the lease
+(the bus was out of reach) first looks again: an account another router claimed meanwhile is
+given up (``on_lost``), never shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 from sluice_bus import Bus
 from sluice_order_router.domain.claims import ClaimBook
@@ -21,11 +24,22 @@ from sluice_proto.topics import ROUTER_CLAIMS
 class AccountClaims:
     """This router's claims: which accounts it holds, written and renewed on the bus."""
 
-    def __init__(self, bus: Bus, router_id: str, instance_id: str, lease_s: float) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        router_id: str,
+        instance_id: str,
+        lease_s: float,
+        on_lost: Callable[[dict[str, AccountClaim]], None] = lambda _: None,
+    ) -> None:
+        """``on_lost``: told the accounts another router claimed while this one's lease had
+        lapsed (they are no longer held)."""
         self._bus = bus
         self.router_id = router_id
         self._instance_id = instance_id
         self._lease_s = lease_s
+        self._on_lost = on_lost
+        self._renewed = time.monotonic()
         self.held: set[str] = set()
 
     async def claim(self, accounts: Iterable[str]) -> dict[str, AccountClaim]:
@@ -34,6 +48,7 @@ class AccountClaims:
         conflicts = await self._conflicts(wanted)
         free = wanted - set(conflicts)
         await self._write(free)
+        self._renewed = time.monotonic()
         late = await self._conflicts(free)  # another router wrote one meanwhile: both give up
         await self._write(late, released=True)
         self.held |= free - set(late)
@@ -41,7 +56,13 @@ class AccountClaims:
 
     async def renew(self) -> None:
         """Extend the lease of every account held (the heartbeat)."""
+        if time.monotonic() - self._renewed >= self._lease_s:
+            lost = await self._conflicts(self.held)
+            if lost:
+                self.held -= set(lost)
+                self._on_lost(lost)
         await self._write(self.held)
+        self._renewed = time.monotonic()
 
     async def release(self) -> None:
         """Give every account up at once (a clean stop)."""

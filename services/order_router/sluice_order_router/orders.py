@@ -216,6 +216,8 @@ class OrderDesk:
             await self.cancels.retry()
 
     async def _qualify_and_send(self, record: TrackedOrder, order: ApprovedOrder) -> None:
+        if not self.accounts.serves(order.account):
+            return  # another router claimed the account meanwhile: its journal has the order
         if await self._expire_if_due(record, "expired before it was sent"):
             return
         refused = self.accounts.refused.get(order.account)

@@ -40,7 +40,7 @@ from sluice_proto import ApprovedOrder, utc_now
 from sluice_proto.history import HistoryRequest
 from sluice_proto.market_data import MdRequest
 from sluice_proto.orders import AmendOrder, CancelAll, CancelOrder
-from sluice_proto.session import ConnectionReport, SessionCommand
+from sluice_proto.session import AccountClaim, ConnectionReport, SessionCommand
 from sluice_proto.topics import (
     MD_HISTORY_REQUESTS,
     MD_REQUESTS,
@@ -91,7 +91,9 @@ class RouterService:
         )
         self.router_id = router_id or self.account
         self.instance_id = uuid.uuid4().hex[:12]
-        self.claims = AccountClaims(bus, self.router_id, self.instance_id, claim_lease_s)
+        self.claims = AccountClaims(
+            bus, self.router_id, self.instance_id, claim_lease_s, on_lost=self._lost
+        )
         self.orders = TrackedOrders()
         self.metrics = RouterMetrics(self.account, self.orders, gateway)
         self._publish = Publisher(
@@ -218,10 +220,10 @@ class RouterService:
             await self.desk.amend(command)
 
     async def _on_session(self, message: Message[SessionCommand]) -> None:
-        # One login, one session: the keeper commands it per account alike, so the default
-        # account's commands drive it; every account gets the answers (``Publisher.report``).
+        # One login, one session: the keeper commands it per account alike, so one account's
+        # commands drive it; every account gets the answers (``Publisher.report``).
         command = message.event
-        if command.account != self.account:
+        if command.account != self.accounts.leader:
             return
         if command.command == "reconcile":
             await self.desk.reconcile()
@@ -274,6 +276,13 @@ class RouterService:
         self._learned.set()
         if first or self.accounts.trading != before:
             log.info("serving accounts %s", ", ".join(sorted(self.accounts.trading)) or "none")
+
+    def _lost(self, taken: dict[str, AccountClaim]) -> None:
+        """Accounts another router claimed while this one could not renew: stop serving them."""
+        now = utc_now()
+        for account, claim in taken.items():
+            self.accounts.elsewhere.add(account)
+            log.error("no longer serving %s: %s", account, conflict_line(claim, now))
 
     def _variable(self, account: str) -> str:
         return "IBKR_ACCOUNT" if account == self.accounts.default else "IBKR_ACCOUNTS"

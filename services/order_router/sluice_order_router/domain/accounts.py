@@ -27,7 +27,8 @@ class Accounts:
     """What IBKR said the login manages (None until the first connect)."""
     refused: dict[str, str] = field(default_factory=dict)
     elsewhere: set[str] = field(default_factory=set)
-    """Managed accounts another router holds (found at a later connect): never served here."""
+    """Accounts another router holds (found at a later connect, or claimed while this router
+    could not renew its own claim): never served here."""
 
     @property
     def configured(self) -> frozenset[str]:
@@ -39,13 +40,22 @@ class Accounts:
         """The accounts whose orders this router takes (refused ones included: it answers
         them with a rejection)."""
         if self.managed is None or self.allowed:
-            return self.configured
+            return self.configured - self.elsewhere
         return frozenset({*self.managed, self.default}) - self.elsewhere
 
     @property
     def trading(self) -> frozenset[str]:
         """The accounts that may trade: served and not refused."""
         return self.serving - set(self.refused)
+
+    @property
+    def leader(self) -> str:
+        """The account whose session commands drive the login's one session: the default
+        account, else (refused) the first that trades."""
+        trading = self.trading
+        if self.default in trading or not trading:
+            return self.default
+        return min(trading)
 
     def serves(self, account: str) -> bool:
         """True when the account's orders are this router's to place or reject."""
