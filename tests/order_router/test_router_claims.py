@@ -29,6 +29,7 @@ async def test_an_account_held_by_a_live_router_is_refused_until_released(bus: M
     assert second.held == {"DU3"}
     again = AccountClaims(bus, "login-a", "a-2", lease_s=30.0)  # its restart: no conflict
     assert await again.claim(["DU1"]) == {}
+    assert again.earlier == {"DU1", "DU2"}  # what it served before: its journal's order ids
     await first.release()
     assert await second.claim(["DU2"]) == {}
 

@@ -41,6 +41,8 @@ class AccountClaims:
         self._on_lost = on_lost
         self._renewed = time.monotonic()
         self.held: set[str] = set()
+        self.earlier: set[str] = set()
+        """Every account this router id claimed before (found by ``claim``'s replay)."""
 
     async def claim(self, accounts: Iterable[str]) -> dict[str, AccountClaim]:
         """Claim ``accounts``; the ones another live router holds (not claimed), with its claim."""
@@ -80,6 +82,7 @@ class AccountClaims:
         async for message in self._bus.replay([ROUTER_CLAIMS]):
             if isinstance(message.event, AccountClaim):
                 book.fold(message.event)
+        self.earlier |= book.accounts_of(self.router_id)
         return book.conflicts(accounts, self.router_id, utc_now())
 
     async def _write(self, accounts: Iterable[str], *, released: bool = False) -> None:

@@ -71,9 +71,7 @@ class RouterMetrics(MetricSet):
                 self._approval_to_ack.labels(account=account).observe(waited or 0.0)
 
 
-def _by_account(
-    orders: TrackedOrders, state: str, default: str
-) -> list[tuple[tuple[str], float]]:
+def _by_account(orders: TrackedOrders, state: str, default: str) -> list[tuple[tuple[str], float]]:
     """How many orders are in ``state``, per account (the default account always listed)."""
     counts = {default: 0.0}
     for order in orders:

@@ -143,8 +143,11 @@ class RouterService:
                     for account, c in conflicts.items()
                 ]
             )
-        await replay_journal(self._bus, configured, self.orders)
-        self._gateway.protect_order_ids(self.orders.high_water)
+        # the login's order ids are one sequence: the accounts this router served before count
+        # before IBKR names them again
+        earlier = self.claims.earlier - configured
+        high_water = await replay_journal(self._bus, configured, self.orders, ids_of=earlier)
+        self._gateway.protect_order_ids(high_water)
         self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
         for topics, group, handler in (
             # its own group: each router reads every command and keeps its accounts' (claims
@@ -269,8 +272,8 @@ class RouterService:
                 log.warning("not serving %s: %s", account, conflict_line(claim, now))
             fresh = new - set(conflicts)
             if fresh:
-                await replay_journal(self._bus, fresh, self.orders)
-                self._gateway.protect_order_ids(self.orders.high_water)
+                high_water = await replay_journal(self._bus, fresh, self.orders)
+                self._gateway.protect_order_ids(high_water)
         for account, why in self.accounts.learn(managed).items():
             log.error("refusing to trade %s: %s", account, why)
         self._learned.set()

@@ -30,6 +30,10 @@ class ClaimBook:
         """Take one claim record (records of one account arrive in order)."""
         self._claims.setdefault(claim.account, {})[claim.router_id] = claim
 
+    def accounts_of(self, router_id: str) -> set[str]:
+        """Every account ``router_id`` ever claimed (released or lapsed included)."""
+        return {account for account, by in self._claims.items() if router_id in by}
+
     def conflicts(
         self, accounts: Iterable[str], router_id: str, now: datetime
     ) -> dict[str, AccountClaim]:
