@@ -154,8 +154,8 @@ class BrokerGateway(Protocol):
     async def snapshot(self) -> BrokerSnapshot:
         """Open orders, completed orders and executions, for reconciliation."""
 
-    async def truth(self) -> BrokerTruth:
-        """The account as IBKR holds it: positions, every open order (all clients, those
+    async def truth(self, account: str) -> BrokerTruth:
+        """``account`` as IBKR holds it: positions, every open order (all clients, those
         placed by hand included) and the account summary; ``NotConnectedError`` when down."""
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:

@@ -55,7 +55,7 @@ class Publisher:
 
     async def truth(self, truth: BrokerTruth) -> None:
         """What IBKR holds for the account (positions, every open order, summary)."""
-        await self._bus.publish(BROKER_TRUTH, truth, key=self._account)
+        await self._bus.publish(BROKER_TRUTH, truth, key=truth.account or self._account)
 
     async def tick(self, tick: MdTick) -> None:
         """A raw tick for market-data."""

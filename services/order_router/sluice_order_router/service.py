@@ -120,7 +120,13 @@ class RouterService:
             if heartbeat_s
             else None
         )
-        self._truth = TruthReporter(gateway, self._publish, every_s=truth_s) if truth_s else None
+        self._truth = (
+            TruthReporter(
+                gateway, self._publish, every_s=truth_s, accounts=lambda: self.accounts.trading
+            )
+            if truth_s
+            else None
+        )
         # Command type -> handler; a command type not named here is ignored.
         self._commands: dict[type[Any], Handle] = {
             ApprovedOrder: self.desk.approved,

@@ -148,8 +148,8 @@ class EgressGate:
     async def snapshot(self) -> BrokerSnapshot:
         return await self.inner.snapshot()
 
-    async def truth(self) -> BrokerTruth:
-        return await self.inner.truth()
+    async def truth(self, account: str) -> BrokerTruth:
+        return await self.inner.truth(account)
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         await self.inner.subscribe_quotes(instrument)

@@ -237,10 +237,10 @@ class RestGateway:
         self._accounts.update(accounts)
         return snap
 
-    async def truth(self) -> BrokerTruth:
+    async def truth(self, account: str) -> BrokerTruth:
         if not self._session_up:
             raise NotConnectedError("Client Portal session is not up")
-        return await broker_truth(self.client, self.account)
+        return await broker_truth(self.client, account)
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         # streams stay under the instrument asked for (its key), with the conId IBKR has

@@ -270,7 +270,7 @@ class SocketGateway:
                 snapshot.fills.setdefault(ref, []).append(mapping.to_fill(fill))
         return snapshot
 
-    async def truth(self) -> BrokerTruth:
+    async def truth(self, account: str) -> BrokerTruth:
         self._require_up()
         try:  # every client's open orders and the TWS user's (orderRef empty for those)
             async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
@@ -279,11 +279,11 @@ class SocketGateway:
         except (TimeoutError, ConnectionError):
             raise NotConnectedError("IBKR did not answer the positions request") from None
         return BrokerTruth(
-            account=self.account,
-            positions=truth.positions(held, self.account),
-            open_orders=truth.open_orders(trades, self.account),
+            account=account,
+            positions=truth.positions(held, account),
+            open_orders=truth.open_orders(trades, account),
             # kept current by the account updates ib_async subscribes to at connect
-            summary=truth.summary(self.ib.accountValues(self.account), self.account),
+            summary=truth.summary(self.ib.accountValues(account), account),
         )
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
