@@ -225,7 +225,7 @@ class RouterService:
             await self.desk.cancels.handle(command)
 
     async def _amend(self, command: AmendOrder) -> None:
-        if command.account == self.account:
+        if self.accounts.serves(command.account):
             await self.desk.amend(command)
 
     async def _on_session(self, message: Message[SessionCommand]) -> None:
