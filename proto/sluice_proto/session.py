@@ -143,3 +143,19 @@ class RouterHeartbeat(msgspec.Struct, kw_only=True, tag_field="type", tag="route
 
 
 SessionReport = ConnectionReport | AuthStatusReport | EgressReport | KeeperMark | RouterHeartbeat
+
+
+class AccountClaim(msgspec.Struct, kw_only=True, tag_field="type", tag="account_claim"):
+    """Internal ``sluice.router.claims.v1`` (compacted, keyed by account): a router owns an account.
+
+    Renewed with every router heartbeat; it lapses ``lease_s`` after its ``ts`` (the router
+    died), or at once when ``released`` (the router stopped, or gave the account up). No two
+    routers (``router_id``) may hold a live claim on one account: the later one refuses to start.
+    """
+
+    account: NonEmpty
+    router_id: NonEmpty
+    instance_id: NonEmpty
+    lease_s: float
+    released: bool = False
+    ts: UtcDatetime = msgspec.field(default_factory=utc_now)

@@ -16,7 +16,7 @@ from sluice_proto.history import HistoryReply, HistoryRequest
 from sluice_proto.market_data import MdRequest, MdTick, QuoteEvent, SubscriptionEvent
 from sluice_proto.orders import OrderEvent, RouterCommand
 from sluice_proto.risk_state import DeferralCheck, RiskStateEvent
-from sluice_proto.session import SessionCommand, SessionReport, SessionState
+from sluice_proto.session import AccountClaim, SessionCommand, SessionReport, SessionState
 from sluice_proto.signals import SignalsEvent
 
 
@@ -50,6 +50,7 @@ DLQ = "sluice.dlq.v1"
 MD_HISTORY_REQUESTS = "sluice.md.history.requests.v1"
 MD_HISTORY_REPLIES = "sluice.md.history.replies.v1"
 BROKER_TRUTH = "sluice.broker.truth.v1"
+ROUTER_CLAIMS = "sluice.router.claims.v1"
 
 _SPECS = (
     TopicSpec(SIGNALS, SignalsEvent, "strategy_id", ("strategies",), "Trade signals and cancels."),
@@ -152,6 +153,15 @@ _SPECS = (
         ("order-router",),
         "What the broker holds: positions, every open order, the account summary; its PnL.",
         compacted=True,
+    ),
+    TopicSpec(
+        ROUTER_CLAIMS,
+        AccountClaim,
+        "account",
+        ("order-router",),
+        "Which router owns each account (compacted: the latest claim per account).",
+        compacted=True,
+        internal=True,
     ),
 )
 

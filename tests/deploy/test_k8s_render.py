@@ -27,6 +27,7 @@ def validate(obj: Obj) -> None:
         ("examples/live-static-egress-nat", set()),
         ("examples/paper-webapi-shield", set()),
         ("examples/paper-cpgateway", set()),
+        ("examples/paper-two-logins", set()),
         # Custom resources have no bundled schema; each is expected here, never skipped blindly.
         ("examples/live-static-egress-cilium", {CILIUM_POLICY}),
     ],

@@ -292,3 +292,13 @@ def test_cancel_goes_to_the_account_of_the_order_it_cancels() -> None:
     cancel = risk.decide(CancelRequest(strategy_id="strat", signal_id="x", reason="r"), NOW)
     assert isinstance(cancel, CancelOrder)
     assert (cancel.account, cancel.client_order_id) == ("DU999", signal("x").client_order_id)
+
+
+def test_the_allow_list_refuses_other_accounts_and_admits_the_default() -> None:
+    risk = engine()
+    risk.accounts = frozenset({ACCOUNT, "DU222"})
+    risk.state.on_session(session(account="DU222"))
+    risk.state.on_session(session(account="DU333"))
+    assert decide(risk, "default") is None  # no account: the default, which is allowed
+    assert decide(risk, "second", account="DU222") is None
+    assert decide(risk, "outside", account="DU333") == "UNKNOWN_ACCOUNT"

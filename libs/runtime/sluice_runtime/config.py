@@ -183,10 +183,15 @@ def load_settings(cls: type[S]) -> S:
         exit_config_error(exc)
 
 
-def exit_config_error(error: ConfigError) -> NoReturn:
-    """Print one line per problem on stderr and exit with status 2 (no traceback)."""
+def print_config_error(error: ConfigError) -> None:
+    """One line per problem on stderr."""
     for problem in error.problems:
         print(f"configuration error: {problem}", file=sys.stderr)
+
+
+def exit_config_error(error: ConfigError) -> NoReturn:
+    """Print one line per problem on stderr and exit with status 2 (no traceback)."""
+    print_config_error(error)
     raise SystemExit(CONFIG_EXIT_CODE)
 
 

@@ -19,11 +19,13 @@ from sluice_bus.api import Bus
 from sluice_runtime.buses import settings_bus
 from sluice_runtime.component import Assembly, Component
 from sluice_runtime.config import (
+    CONFIG_EXIT_CODE,
     ConfigError,
     Problem,
     SluiceSettings,
     exit_config_error,
     load_settings,
+    print_config_error,
 )
 from sluice_runtime.logs import configure_logging
 from sluice_runtime.metrics import ServiceMetrics
@@ -107,6 +109,9 @@ async def serve(service: str, settings: S, build: Build[S], bus: Bus) -> int:
             state.phase = Phase.RUNNING
             log.info("%s running", service)
             code = await _until_stopped_or_failed(bus, stop)
+    except ConfigError as exc:  # a guard that needs the bus (e.g. an account another holds)
+        print_config_error(exc)
+        code = CONFIG_EXIT_CODE
     except Exception:
         log.exception("%s failed to start", service)
         code = EXIT_FAILED

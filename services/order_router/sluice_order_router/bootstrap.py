@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 
 from sluice_bus import Bus
 from sluice_order_router.config import RouterSettings
+from sluice_order_router.domain.accounts import Accounts
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.guards import GuardError, check_guards
 from sluice_order_router.ports import BrokerGateway
@@ -24,7 +25,27 @@ if TYPE_CHECKING:
     from sluice_order_router.adapters.rest.settings import RestSettings
 
 
-def socket_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
+def accounts_of(settings: RouterSettings) -> Accounts:
+    """The default account, the allow-list and the trading mode they must agree with."""
+    return Accounts(
+        default=settings.ibkr_account,
+        mode=settings.trading_mode,
+        allowed=settings.allowed_accounts,
+    )
+
+
+def reports_publisher(settings: RouterSettings, bus: Bus, accounts: Accounts | None) -> Publisher:
+    """Where the adapters' own session reports go: once per account that trades (the router's
+    ``accounts``; None: the default account only)."""
+    if accounts is None:
+        return Publisher(bus, settings.ibkr_account)
+    served = accounts
+    return Publisher(bus, settings.ibkr_account, accounts=lambda: served.trading)
+
+
+def socket_gateway(
+    settings: RouterSettings, bus: Bus, accounts: Accounts | None = None
+) -> BrokerGateway:
     """The IB Gateway / TWS adapter behind its egress gate (the echo-URL check)."""
     from sluice_order_router.adapters.echo import EchoCheck  # noqa: PLC0415
     from sluice_order_router.adapters.egress_gate import EgressGate  # noqa: PLC0415
@@ -55,16 +76,18 @@ def socket_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
         echo=echo,
         expected=settings.expected_egress_ips,
         every_s=settings.egress_check_s,
-        on_report=Publisher(bus, settings.ibkr_account).report,
+        on_report=reports_publisher(settings, bus, accounts).report,
         backoff=JitteredBackoff(settings.reconnect_initial_s, settings.reconnect_max_s),
     )
 
 
-def rest_gateway(settings: RouterSettings, bus: Bus) -> BrokerGateway:
+def rest_gateway(
+    settings: RouterSettings, bus: Bus, accounts: Accounts | None = None
+) -> BrokerGateway:
     """The Client Portal adapter; its audit events and session reports go to the bus."""
     from sluice_order_router.adapters.rest.gateway import RestGateway  # noqa: PLC0415
 
-    publisher = Publisher(bus, settings.ibkr_account)
+    publisher = reports_publisher(settings, bus, accounts)
 
     async def audit(event: ReplyPromptAudit) -> None:
         await publisher.orders([event])
@@ -101,16 +124,18 @@ def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
     try:
         check_guards(settings.guard_input())
     except GuardError as exc:
-        where = "TRADING_MODE/IBKR_PORT/IBKR_ACCOUNT"
+        where = "TRADING_MODE/IBKR_PORT/IBKR_ACCOUNT(S)"
         exit_config_error(
             ConfigError([Problem(where, f"refusing to start: {p}") for p in exc.problems])
         )
+    accounts = accounts_of(settings)
     if settings.ibkr_api == "socket":
-        gateway = socket_gateway(settings, bus)
+        gateway = socket_gateway(settings, bus, accounts)
     else:
-        gateway = rest_gateway(settings, bus)
+        gateway = rest_gateway(settings, bus, accounts)
     router = RouterService(
         bus, gateway, read_only=settings.ibkr_read_only, heartbeat_s=settings.heartbeat_s,
         kill_scope=settings.kill_scope, truth_s=settings.broker_truth_s or None,
+        accounts=accounts, router_id=settings.identity, claim_lease_s=settings.claim_lease_s,
     )  # fmt: skip
     return Assembly(router, metrics=router.metrics)

@@ -1,4 +1,5 @@
-"""Publishes IBKR's truth of the account: after every (re)connect and on a period.
+"""Publishes IBKR's truth of each account the router trades: after every (re)connect and on
+a period.
 
 Risk compares the positions with its own book (a drift halts the account) and counts the open
 orders placed outside Sluice toward exposure. The router only relays: what a difference means
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable, Collection
 
 import msgspec
 
@@ -23,8 +25,17 @@ log = logging.getLogger(__name__)
 class TruthReporter:
     """Every ``every_s`` seconds while the link is up, and at once after ``connected``."""
 
-    def __init__(self, gateway: BrokerGateway, publish: Publisher, *, every_s: float) -> None:
+    def __init__(
+        self,
+        gateway: BrokerGateway,
+        publish: Publisher,
+        *,
+        every_s: float,
+        accounts: Callable[[], Collection[str]] | None = None,
+    ) -> None:
+        """``accounts``: the accounts to report (default: the gateway's account)."""
         self._gateway = gateway
+        self._accounts = accounts or (lambda: (gateway.account,))
         self._publish = publish
         self._every_s = every_s
         self._connected = asyncio.Event()
@@ -54,8 +65,9 @@ class TruthReporter:
             if not self._gateway.connected:
                 continue
             try:
-                truth = await self._gateway.truth()
-                await self._publish.truth(msgspec.structs.replace(truth, cause=cause))
+                for account in sorted(self._accounts()):
+                    truth = await self._gateway.truth(account)
+                    await self._publish.truth(msgspec.structs.replace(truth, cause=cause))
             except NotConnectedError:
                 continue  # the link dropped meanwhile: the next connect reports
             except Exception as exc:  # a bad answer or the bus: try again on the period

@@ -38,16 +38,14 @@ class Canceller:
         orders: TrackedOrders,
         lock: asyncio.Lock,
         *,
-        account: str,
         scope: KillScope = "all",
     ) -> None:
         self._gateway = gateway
         self._publish = publisher
         self._orders = orders
         self._lock = lock
-        self._account = account
         self._scope = scope
-        self._sweep: str | None = None  # the reason of a sweep not yet carried out
+        self._sweeps: dict[str, str] = {}  # account -> the reason of a sweep not yet carried out
 
     async def handle(self, command: CancelOrder | CancelAll) -> None:
         """Cancel one order, or every open order of the account."""
@@ -55,9 +53,10 @@ class Canceller:
             if isinstance(command, CancelAll):
                 reason = command.reason or "cancel all"
                 for record in self._orders.open():
-                    await self.cancel(record, reason)
+                    if record.account == command.account:
+                        await self.cancel(record, reason)
                 if self._scope == "all":
-                    self._sweep = reason
+                    self._sweeps[command.account] = reason
                     await self._sweep_broker()
                 return
             found = self._orders.get(command.client_order_id)
@@ -98,15 +97,16 @@ class Canceller:
         await self._sweep_broker()
 
     async def _sweep_broker(self) -> None:
-        """Cancel every open order of the account at IBKR, if a sweep is due and the link up."""
-        reason = self._sweep
-        if reason is None or not self._gateway.connected:
-            return
-        try:
-            swept = await self._gateway.cancel_all()
-        except (NotConnectedError, BrokerRejectedError) as exc:
-            log.warning("cancel of every open order at IBKR not done (%s): after reconcile", exc)
-            return
-        self._sweep = None
-        report = CancelAllSwept(account=self._account, reason=reason, orders=swept)
-        await self._publish.orders([report])
+        """Cancel every open order of each account due a sweep at IBKR, if the link is up."""
+        for account, reason in list(self._sweeps.items()):
+            if not self._gateway.connected:
+                return
+            try:
+                swept = await self._gateway.cancel_all(account)
+            except (NotConnectedError, BrokerRejectedError) as exc:
+                log.warning("cancel of every open order of %s not done (%s): after reconcile",
+                            account, exc)  # fmt: skip
+                return
+            del self._sweeps[account]
+            report = CancelAllSwept(account=account, reason=reason, orders=swept)
+            await self._publish.orders([report])

@@ -40,6 +40,16 @@ def _id_list(value: object) -> object:
 ClientIds = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_id_list)]
 
 
+def _account_list(value: object) -> object:
+    """``IBKR_ACCOUNTS=DU1,DU2`` (commas or spaces) -> a tuple of account ids."""
+    if isinstance(value, str):
+        return tuple(part for part in value.replace(",", " ").split())
+    return value
+
+
+AccountIds = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_account_list)]
+
+
 def _echo_url(value: str | None) -> str | None:
     problem = gateway_url_problem(value) if value is not None else None
     if problem is not None:
@@ -136,6 +146,25 @@ class RouterSettings(SluiceSettings, TopologySettings):
     ibkr_account: str = Field(
         min_length=2, json_schema_extra={"expects": "an IBKR account id, DU... or U..."}
     )
+    ibkr_accounts: AccountIds = Field(
+        (), json_schema_extra={"expects": "account ids separated by commas, e.g. DU1,DU2"}
+    )
+    """The allow-list: the only accounts this router serves (empty: every account the login
+    manages). ``IBKR_ACCOUNT`` is the default account and always one of them."""
+    router_id: str | None = Field(
+        None,
+        validation_alias="SLUICE_ROUTER_ID",
+        pattern=r"^[A-Za-z0-9._-]+$",
+        json_schema_extra={"expects": "letters, digits, '.', '_' or '-' (default IBKR_ACCOUNT)"},
+    )
+    claim_lease_s: float = Field(
+        10.0,
+        gt=0,
+        validation_alias="SLUICE_ROUTER_CLAIM_LEASE_S",
+        json_schema_extra={"expects": "seconds a router's claim on its accounts outlives it, > 0"},
+    )
+    """How long an account stays claimed after its router's last heartbeat (keep it several
+    ``SLUICE_ROUTER_HEARTBEAT_S``)."""
     ibkr_host: str = "127.0.0.1"
     ibkr_port: Port = 4002
     ibkr_client_id: int = Field(1, ge=0, json_schema_extra={"expects": "an integer >= 0"})
@@ -201,4 +230,18 @@ class RouterSettings(SluiceSettings, TopologySettings):
             port=self.ibkr_port if self.ibkr_api == "socket" else None,
             account=self.ibkr_account,
             live_enabled=self.enable_live,
+            accounts=self.ibkr_accounts,
         )
+
+    @property
+    def identity(self) -> str:
+        """This router's id: ``SLUICE_ROUTER_ID``, else its default account (one router per
+        login, so the default account names the login)."""
+        return self.router_id or self.ibkr_account
+
+    @property
+    def allowed_accounts(self) -> frozenset[str]:
+        """The allow-list with the default account in it; empty when none is given."""
+        if not self.ibkr_accounts:
+            return frozenset()
+        return frozenset((*self.ibkr_accounts, self.ibkr_account))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from sluice_order_router.ports import BrokerGateway
 from sluice_order_router.publisher import Publisher
@@ -30,8 +30,11 @@ class Heartbeat:
         instance_id: str,
         held: Callable[[], int],
         every_s: float,
+        renew: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
+        """``renew``: run with every beat (the router's account claims)."""
         self._publish = publish
+        self._renew = renew
         self._gateway = gateway
         self._instance_id = instance_id
         self._held = held
@@ -54,6 +57,8 @@ class Heartbeat:
         while True:
             try:
                 await self._publish.report(self._beat())
+                if self._renew is not None:
+                    await self._renew()
             except Exception as exc:  # the bus is down: beat again when it is back
                 if not failing:
                     log.warning("router heartbeat not published (%s); retrying", exc)

@@ -1,5 +1,6 @@
 """The order-router's Prometheus metrics: lifecycle events, held and in-doubt orders, the
-approval→broker-ack latency and IBKR pacing, for the one account this router serves."""
+approval→broker-ack latency by account, and IBKR pacing of the login (labelled with its
+default account)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,7 @@ class RouterMetrics(MetricSet):
                 "sluice_router_orders_held",
                 "Orders held (not sent: link down, session not up); they go out on reconnect.",
                 ["account"],
-                lambda: [((account,), _count(orders, "held"))],
+                lambda: _by_account(orders, "held", account),
             )
         )
         self.add(
@@ -54,23 +55,29 @@ class RouterMetrics(MetricSet):
                 "Orders sent or being sent with no IBKR acknowledgement yet; reconcile "
                 "resolves them.",
                 ["account"],
-                lambda: [((account,), _count(orders, "submitting"))],
+                lambda: _by_account(orders, "submitting", account),
             )
         )
         self.add(_Pacing(account, gateway))
 
     def published(self, event: OrderEvent) -> None:
         """Count one lifecycle event; IBKR's acknowledgement of a sent order is timed."""
-        self._events.labels(account=self._account, event=event_type(event)).inc()
+        account = event.account or self._account
+        self._events.labels(account=account, event=event_type(event)).inc()
         if isinstance(event, OrderSubmitted) and not event.adopted:
             record = self._orders.get(event.client_order_id)
             if record is not None and record.order is not None:
                 waited = seconds_between(record.order.approved_at, event.ts)
-                self._approval_to_ack.labels(account=self._account).observe(waited or 0.0)
+                self._approval_to_ack.labels(account=account).observe(waited or 0.0)
 
 
-def _count(orders: TrackedOrders, state: str) -> float:
-    return float(sum(1 for order in orders if order.state == state))
+def _by_account(orders: TrackedOrders, state: str, default: str) -> list[tuple[tuple[str], float]]:
+    """How many orders are in ``state``, per account (the default account always listed)."""
+    counts = {default: 0.0}
+    for order in orders:
+        if order.state == state:
+            counts[order.account] = counts.get(order.account, 0.0) + 1
+    return [((account,), count) for account, count in sorted(counts.items())]
 
 
 class _Pacing(Collector):

@@ -29,6 +29,7 @@ import logging
 from sluice_order_router.cancels import Canceller, KillScope
 from sluice_order_router.contracts import ContractCache
 from sluice_order_router.domain import amends
+from sluice_order_router.domain.accounts import Accounts
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerSnapshot
 from sluice_order_router.domain.reconcile import reconcile
@@ -63,24 +64,23 @@ _OVER = frozenset({"filled", "cancelled", "rejected"})
 
 
 class OrderDesk:
-    """Places and reconciles the orders of one account; ``cancels`` handles cancel commands."""
+    """Places and reconciles the orders of the router's accounts; ``cancels`` handles cancel
+    commands. Orders for an account another router serves are not its business: ignored."""
 
     def __init__(
-        self, gateway: BrokerGateway, publisher: Publisher, orders: TrackedOrders, *, account: str,
-        read_only: bool, in_doubt_retry: JitteredBackoff = IN_DOUBT_RETRY,
+        self, gateway: BrokerGateway, publisher: Publisher, orders: TrackedOrders, *,
+        accounts: Accounts, read_only: bool, in_doubt_retry: JitteredBackoff = IN_DOUBT_RETRY,
         kill_scope: KillScope = "all",
     ) -> None:  # fmt: skip
         self._gateway = gateway
         self._publish = publisher
         self._contracts = ContractCache(gateway)
         self.orders = orders
-        self._account = account
+        self.accounts = accounts
         self._read_only = read_only
         self._lock = asyncio.Lock()
         self._traces = OrderTraces()
-        self.cancels = Canceller(
-            gateway, publisher, orders, self._lock, account=account, scope=kill_scope
-        )
+        self.cancels = Canceller(gateway, publisher, orders, self._lock, scope=kill_scope)
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
         self._expiries: dict[str, asyncio.Task[None]] = {}
         self._unknown: set[str] = set()  # reported unknown once (each reconcile finds them again)
@@ -96,14 +96,15 @@ class OrderDesk:
 
     async def approved(self, order: ApprovedOrder) -> None:
         """Handle one approved order (redeliveries of a known order are dropped)."""
+        if not self.accounts.serves(order.account):
+            log.debug("order %s is for %s: not this router's", order.client_order_id, order.account)
+            return
         async with self._lock:
             if self.orders.get(order.client_order_id) is not None:
                 log.info("duplicate approved order %s dropped", order.client_order_id)
                 return
             self._traces.remember(order.client_order_id)
-            if order.account != self._account:
-                await self._reject(track(order, "held"), "UNKNOWN_ACCOUNT", "not this router's")
-            elif self._read_only:
+            if self._read_only:
                 why = "read-only mode (IBKR_READ_ONLY): orders are refused"
                 await self._reject(track(order, "held"), "READ_ONLY", why)
             elif not self._gateway.connected:
@@ -215,7 +216,13 @@ class OrderDesk:
             await self.cancels.retry()
 
     async def _qualify_and_send(self, record: TrackedOrder, order: ApprovedOrder) -> None:
+        if not self.accounts.serves(order.account):
+            return  # another router claimed the account meanwhile: its journal has the order
         if await self._expire_if_due(record, "expired before it was sent"):
+            return
+        refused = self.accounts.refused.get(order.account)
+        if refused is not None:  # what IBKR said of the login (not managed, other mode)
+            await self._reject(record, "UNKNOWN_ACCOUNT", f"refused: {refused}")
             return
         try:
             instrument = await self._contracts.qualify(order.instrument)

@@ -104,6 +104,10 @@ class BrokerGateway(Protocol):
     path: ApiPath
     account: str
 
+    @property
+    def managed_accounts(self) -> tuple[str, ...] | None:
+        """Every account the login manages, as IBKR said at the last connect (None before)."""
+
     async def connect(self) -> None:
         """Connect (or raise); callbacks fire from here on."""
 
@@ -151,15 +155,16 @@ class BrokerGateway(Protocol):
         IBKR order id, once; ``BrokerRejectedError`` with IBKR's code and text when IBKR
         refuses (e.g. the order filled first)."""
 
-    async def cancel_all(self) -> list[SweptOrder]:
-        """Ask IBKR to cancel every open order of the account, whoever placed it (the kill
-        switch's scope ``all``); the orders it covered. Outcomes arrive as ``OrderUpdate``s."""
+    async def cancel_all(self, account: str) -> list[SweptOrder]:
+        """Ask IBKR to cancel every open order of ``account``, whoever placed it (the kill
+        switch's scope ``all``; the socket path can only cancel every account of the login);
+        the orders it covered. Outcomes arrive as ``OrderUpdate``s."""
 
     async def snapshot(self) -> BrokerSnapshot:
         """Open orders, completed orders and executions, for reconciliation."""
 
-    async def truth(self) -> BrokerTruth:
-        """The account as IBKR holds it: positions, every open order (all clients, those
+    async def truth(self, account: str) -> BrokerTruth:
+        """``account`` as IBKR holds it: positions, every open order (all clients, those
         placed by hand included) and the account summary; ``NotConnectedError`` when down."""
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:

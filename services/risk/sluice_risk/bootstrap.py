@@ -32,7 +32,12 @@ def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
     state = RiskState(limits, trading_day(settings.trading_day_tz))
     service = RiskService(
         bus,
-        RiskEngine(state, limits.config.default_account, settings.deferral_policy()),
+        RiskEngine(
+            state,
+            limits.config.default_account,
+            settings.deferral_policy(),
+            accounts=settings.allowed_accounts(limits.config.default_account),
+        ),
         Changelog(state, settings.mark_interval_s),
         group=settings.group,
         admin_token=settings.admin_token,

@@ -6,14 +6,22 @@ import json
 import tomllib
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import NoDecode
 
 from sluice_risk.domain.deferrals import DeferralPolicy
 from sluice_risk.domain.limits import LimitBook, LimitsConfig
 from sluice_runtime.config import SluiceSettings
+
+
+def _account_list(value: object) -> object:
+    """``IBKR_ACCOUNTS=DU1,DU2`` (commas or spaces) -> a tuple of account ids."""
+    if isinstance(value, str):
+        return tuple(value.replace(",", " ").split())
+    return value
 
 
 class RiskSettings(SluiceSettings):
@@ -31,6 +39,12 @@ class RiskSettings(SluiceSettings):
     )
     default_account: str | None = Field(None, validation_alias="SLUICE_RISK_DEFAULT_ACCOUNT")
     ibkr_account: str | None = Field(None, validation_alias="IBKR_ACCOUNT")
+    ibkr_accounts: Annotated[tuple[str, ...], NoDecode, BeforeValidator(_account_list)] = Field(
+        (),
+        validation_alias="IBKR_ACCOUNTS",
+        json_schema_extra={"expects": "account ids separated by commas, e.g. DU1,DU2"},
+    )
+    """The allow-list: signals for any other account are refused (empty: no list)."""
     admin_token: SecretStr | None = Field(None, validation_alias="SLUICE_RISK_ADMIN_TOKEN")
     group: str = Field("sluice-risk", validation_alias="SLUICE_RISK_GROUP")
     start_at: Literal["earliest", "latest"] = Field(
@@ -77,6 +91,12 @@ class RiskSettings(SluiceSettings):
                 f"risk limits (SLUICE_RISK_LIMITS_FILE, SLUICE_RISK_LIMITS): {detail}"
             ) from None
         return self
+
+    def allowed_accounts(self, default: str | None) -> frozenset[str]:
+        """The allow-list with the default account in it; empty when none is given."""
+        if not self.ibkr_accounts:
+            return frozenset()
+        return frozenset({*self.ibkr_accounts, *([default] if default else [])})
 
     def limits(self) -> LimitsConfig:
         """The limits file (if any) with the environment's defaults on top of its ``defaults``.

@@ -34,7 +34,7 @@ LEASE_GROUP = "session-keeper.lease"
 class SessionKeeper:
     """Decides, per account, whether trading is allowed, and keeps the IBKR session alive.
 
-    It keeps the ``accounts`` given, or, when none is, every account the router reports on.
+    It keeps the ``accounts`` given from the start, and every other account a router reports on.
     """
 
     name = "session-keeper"
@@ -63,9 +63,8 @@ class SessionKeeper:
         self._wake = asyncio.Event()
         self._consumers: list[Consumer] = []
         self._task: asyncio.Task[None] | None = None
-        for account in accounts:
+        for account in accounts:  # kept from the start: a router that never reports is silent
             self.machine(account)
-        self._adopts = not self.machines  # no account configured: keep every one that reports
 
     def machine(self, account: str) -> SessionMachine:
         """The account's state machine, created on first mention."""
@@ -124,8 +123,6 @@ class SessionKeeper:
 
     def _apply(self, message: Message[Any], *, live: bool) -> None:
         event = message.event
-        if event.account not in self.machines and not self._adopts:
-            return
         if isinstance(event, KeeperMark):  # the keepers' lease heartbeat, not a report
             return
         self.machine(event.account).apply(event, self.clock(), live=live)

@@ -69,6 +69,10 @@ class EgressGate:
     def connected(self) -> bool:
         return self.inner.connected and not self._hold
 
+    @property
+    def managed_accounts(self) -> tuple[str, ...] | None:
+        return self.inner.managed_accounts
+
     def set_callbacks(
         self,
         on_update: OnOrderUpdate,
@@ -144,14 +148,14 @@ class EgressGate:
             raise EgressMismatchError(f"trading disabled: {self.egress_note}")
         return await self.inner.amend(order, instrument)
 
-    async def cancel_all(self) -> list[SweptOrder]:
-        return await self.inner.cancel_all()
+    async def cancel_all(self, account: str) -> list[SweptOrder]:
+        return await self.inner.cancel_all(account)
 
     async def snapshot(self) -> BrokerSnapshot:
         return await self.inner.snapshot()
 
-    async def truth(self) -> BrokerTruth:
-        return await self.inner.truth()
+    async def truth(self, account: str) -> BrokerTruth:
+        return await self.inner.truth(account)
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         await self.inner.subscribe_quotes(instrument)

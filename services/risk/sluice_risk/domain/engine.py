@@ -78,10 +78,13 @@ class RiskEngine:
         state: RiskState,
         default_account: str | None,
         policy: DeferralPolicy | None = None,
+        accounts: frozenset[str] = frozenset(),
     ) -> None:
+        """``accounts``: the allow-list (``IBKR_ACCOUNTS``); empty: any account."""
         self.state = state
         self.default_account = default_account or state.limits.config.default_account
         self.policy = policy or DeferralPolicy()
+        self.accounts = accounts
 
     def decide(self, request: Signal | CancelRequest | ModifyRequest, now: datetime) -> Decision:
         """The decision for one request at time ``now``."""
@@ -101,6 +104,9 @@ class RiskEngine:
         account = request.account or self.default_account
         if not account:
             return self._reject(request, "", "UNKNOWN_ACCOUNT", "no account and no default", now)
+        if self.accounts and account not in self.accounts:
+            why = f"account {account} is not in the allow-list (IBKR_ACCOUNTS)"
+            return self._reject(request, account, "UNKNOWN_ACCOUNT", why, now)
         max_age = self.state.limits.for_order(account, request.symbol).max_signal_age_s
         age_s = (now - request.created_at).total_seconds()
         if age_s > max_age:

@@ -51,7 +51,7 @@ from sluice_proto.session import (
     EgressReport,
 )
 
-from . import orders, secdef
+from . import orders, parsing, secdef
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
 from .feed import StreamFeed
@@ -75,7 +75,8 @@ async def _ignore(_: Any) -> None:
 
 
 class RestGateway:
-    """One IBKR account over the Client Portal; ``connect`` runs the egress self-check first.
+    """The accounts of one login over the Client Portal (``account`` is the default one);
+    ``connect`` runs the egress self-check first.
 
     With ``oauth`` (IBKR's hosted Web API) every request is OAuth-signed and ``connect`` first
     opens the brokerage session (``ssodh/init``), which acquires the live session token.
@@ -112,6 +113,8 @@ class RestGateway:
         self.feed = StreamFeed(self._quotes, self._differ)
         """The WebSocket's topics as events; ``feed.pnl`` holds the last account PnL."""
         self._ids: dict[str, str] = {}
+        self._accounts: dict[str, str] = {}  # cOID -> its account (a cancel names it)
+        self.managed_accounts: tuple[str, ...] | None = None
         self._session_up = self._egress_ok = False
         self._up = asyncio.Event()
         self.stream = CpStream(
@@ -172,9 +175,8 @@ class RestGateway:
             if not report.ok:
                 raise EgressMismatchError(f"trading disabled: {report.message}")
             body = await self.client.request("GET", "/iserver/accounts")
-            if self.account not in (body.get("accounts") or []):
-                raise NotConnectedError(f"account {self.account} not in this session")
-            self._differ.prime(await orders.snapshot(self.client, self.account))
+            self.managed_accounts = parsing.accounts(body)
+            self._differ.prime(await self.snapshot())
         except NotConnectedError as exc:
             await self._down(exc)
             raise
@@ -212,6 +214,7 @@ class RestGateway:
         self._require_trading()
         con_id = (await self.qualify(instrument)).con_id
         assert con_id is not None
+        self._accounts[order.client_order_id] = order.account
         placed = await orders.place(self.client, self._policy, order, con_id, self._on_audit)
         self._ids[order.client_order_id] = str(placed.broker_order_id)
         return placed
@@ -219,7 +222,8 @@ class RestGateway:
     async def cancel(self, client_order_id: str) -> None:
         # Cancels pass even when the egress check failed: reducing risk is always allowed.
         broker_id = await self._broker_id(client_order_id)
-        await orders.cancel(self.client, self.account, broker_id)
+        account = self._accounts.get(client_order_id, self.account)
+        await orders.cancel(self.client, account, broker_id)
 
     async def amend(self, order: ApprovedOrder, instrument: Instrument) -> BrokerOrder:
         self._require_trading()
@@ -241,18 +245,19 @@ class RestGateway:
             broker_id = str(known.broker_order_id)
         return broker_id
 
-    async def cancel_all(self) -> list[SweptOrder]:
-        return await orders.cancel_every_open(self.client, self.account)
+    async def cancel_all(self, account: str) -> list[SweptOrder]:
+        return await orders.cancel_every_open(self.client, account)
 
     async def snapshot(self) -> BrokerSnapshot:
-        snap = await orders.snapshot(self.client, self.account)
+        snap, accounts = await orders.snapshot(self.client)
         self._ids.update({ref: str(o.broker_order_id) for ref, o in snap.orders.items()})
+        self._accounts.update(accounts)
         return snap
 
-    async def truth(self) -> BrokerTruth:
+    async def truth(self, account: str) -> BrokerTruth:
         if not self._session_up:
             raise NotConnectedError("Client Portal session is not up")
-        return await broker_truth(self.client, self.account)
+        return await broker_truth(self.client, account)
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
         # streams stay under the instrument asked for (its key), with the conId IBKR has

@@ -102,20 +102,23 @@ async def cancel(client: CpClient, account: str, broker_order_id: str) -> None:
         raise BrokerRejectedError(None, error)
 
 
-async def order_list(client: CpClient, account: str) -> list[dict[str, Any]]:
-    """Today's orders of the account, whoever placed them, repeating the pre-flight call until
-    IBKR says the list is complete."""
+async def order_list(client: CpClient, account: str | None) -> list[dict[str, Any]]:
+    """Today's orders of the account (None: of every account of the login), whoever placed
+    them, repeating the pre-flight call until IBKR says the list is complete."""
     for _ in range(SNAPSHOT_TRIES):
         body = await client.request("GET", "/iserver/account/orders")
         if isinstance(body, dict) and body.get("snapshot"):
-            return [o for o in body.get("orders") or [] if o.get("acct") in (None, account)]
+            listed = body.get("orders") or []
+            return [o for o in listed if account is None or o.get("acct") in (None, account)]
     raise NotConnectedError("IBKR's order list stayed incomplete (pre-flight never finished)")
 
 
-async def live_orders(client: CpClient, account: str) -> list[BrokerOrder]:
-    """Today's orders with a ``cOID`` (Sluice's)."""
-    raw = await order_list(client, account)
-    return [o for o in map(parsing.broker_order, raw) if o.client_order_id]
+async def live_orders(client: CpClient) -> tuple[list[BrokerOrder], dict[str, str]]:
+    """Today's orders with a ``cOID`` (Sluice's), of every account of the login; and the
+    account of each (by ``cOID``)."""
+    raw = [o for o in await order_list(client, None) if o.get("order_ref")]
+    accounts = {str(o["order_ref"]): str(o["acct"]) for o in raw if o.get("acct")}
+    return [parsing.broker_order(o) for o in raw], accounts
 
 
 async def cancel_every_open(client: CpClient, account: str) -> list[SweptOrder]:
@@ -145,7 +148,8 @@ async def trades(client: CpClient) -> dict[str, list[Fill]]:
     return fills
 
 
-async def snapshot(client: CpClient, account: str) -> BrokerSnapshot:
-    """Everything IBKR knows about our orders, for reconciliation."""
-    orders = await live_orders(client, account)
-    return BrokerSnapshot(orders={o.client_order_id: o for o in orders}, fills=await trades(client))
+async def snapshot(client: CpClient) -> tuple[BrokerSnapshot, dict[str, str]]:
+    """Everything IBKR knows about our orders, for reconciliation; and each one's account."""
+    orders, accounts = await live_orders(client)
+    snap = BrokerSnapshot(orders={o.client_order_id: o for o in orders}, fills=await trades(client))
+    return snap, accounts

@@ -82,6 +82,12 @@ def broker_order(raw: dict[str, Any]) -> BrokerOrder:
     )
 
 
+def accounts(body: Any) -> tuple[str, ...]:
+    """The login's accounts from ``GET /iserver/accounts`` (``{"accounts": [...], ...}``)."""
+    listed = body.get("accounts") if isinstance(body, dict) else None
+    return tuple(str(a) for a in listed or [] if a)
+
+
 def is_working(raw: dict[str, Any]) -> bool:
     """True for an order of ``GET /iserver/account/orders`` that a cancel can still reach."""
     return str(raw.get("status", "")).replace("_", "").lower() not in _NOT_WORKING

@@ -127,6 +127,11 @@ class SocketGateway:
         return self._link.up
 
     @property
+    def managed_accounts(self) -> tuple[str, ...] | None:
+        """The login's accounts (IBKR's ``managedAccounts`` at the handshake)."""
+        return tuple(self.ib.managedAccounts()) or None
+
+    @property
     def client_id(self) -> int:
         """The API client id of the current (or next) connection."""
         return self._link.client_id
@@ -235,7 +240,8 @@ class SocketGateway:
         assert placed is not None  # found by its orderRef
         return placed
 
-    async def cancel_all(self) -> list[SweptOrder]:
+    async def cancel_all(self, account: str) -> list[SweptOrder]:
+        del account  # reqGlobalCancel has no account: it reaches every account of the login
         self._require_up()
         try:  # what is open before the cancel: the report of what it covered
             async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
@@ -270,7 +276,7 @@ class SocketGateway:
                 snapshot.fills.setdefault(ref, []).append(mapping.to_fill(fill))
         return snapshot
 
-    async def truth(self) -> BrokerTruth:
+    async def truth(self, account: str) -> BrokerTruth:
         self._require_up()
         try:  # every client's open orders and the TWS user's (orderRef empty for those)
             async with self._listing, asyncio.timeout(self._options.ack_timeout_s):
@@ -279,11 +285,11 @@ class SocketGateway:
         except (TimeoutError, ConnectionError):
             raise NotConnectedError("IBKR did not answer the positions request") from None
         return BrokerTruth(
-            account=self.account,
-            positions=truth.positions(held, self.account),
-            open_orders=truth.open_orders(trades, self.account),
+            account=account,
+            positions=truth.positions(held, account),
+            open_orders=truth.open_orders(trades, account),
             # kept current by the account updates ib_async subscribes to at connect
-            summary=truth.summary(self.ib.accountValues(self.account), self.account),
+            summary=truth.summary(self.ib.accountValues(account), account),
         )
 
     async def subscribe_quotes(self, instrument: Instrument) -> None:
