@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from sluice_bus import MemoryBroker
-from sluice_proto.broker import BrokerTruth
+from sluice_order_router.ports import PnlStreamed
+from sluice_proto.broker import BrokerPnl, BrokerTruth
+from sluice_proto.codec import decode
 from sluice_proto.orders import OrderFilled
 from sluice_proto.session import ConnectionReport, RouterHeartbeat
 from sluice_proto.topics import BROKER_TRUTH, SESSION_REPORTS
@@ -70,5 +72,49 @@ async def test_broker_truth_and_session_reports_are_published_per_account(
     await eventually(lambda: accounts_of(BROKER_TRUTH, BrokerTruth) == both, what="truths")
     await eventually(lambda: accounts_of(SESSION_REPORTS, ConnectionReport) == both)
     await eventually(lambda: accounts_of(SESSION_REPORTS, RouterHeartbeat) == both)
-    keyed = {(r.key or b"").decode() for r in broker.records(BROKER_TRUTH)}
-    assert keyed == both  # each account's truth under its own key
+    assert _keys(broker, BrokerTruth) == both  # each account's truth under its own key
+
+
+def _keys(broker: MemoryBroker, kind: type[BrokerTruth | BrokerPnl]) -> set[str]:
+    """The keys of the broker-truth records holding a ``kind``."""
+    return {
+        (r.key or b"").decode()
+        for r in broker.records(BROKER_TRUTH)
+        if isinstance(decode(BROKER_TRUTH, r.value), kind)
+    }
+
+
+def _pnl_accounts(broker: MemoryBroker) -> set[str]:
+    return {e.account for e in topic_events(broker, BROKER_TRUTH) if isinstance(e, BrokerPnl)}
+
+
+def _subscribed(tws: TwsServer) -> set[str]:
+    """The accounts whose PnL the router's socket has asked for (``reqPnL``)."""
+    session = tws.sessions.get(11)
+    return set(session.pnl_requests.values()) if session is not None else set()
+
+
+async def test_broker_pnl_of_each_account_after_connect_and_again_after_a_1101(
+    tws: TwsServer, start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    router = await start_router()
+    both = {ACCOUNT, SECOND}
+    await eventually(lambda: _pnl_accounts(broker) == both, what="PnL of both accounts")
+    assert _keys(broker, BrokerPnl) == {f"{ACCOUNT}/pnl", f"{SECOND}/pnl"}
+
+    control.lose_connectivity()
+    control.restore_connectivity(data_lost=True)  # IBKR forgot the reqPnL subscriptions
+    await eventually(lambda: _subscribed(tws) == both, what="both subscribed again")
+    await _filled(broker, "second-pnl", SECOND)
+    unrealized = tws.venue.account_values(SECOND)["UnrealizedPnL"]
+    assert unrealized != 0
+
+    def second_moved() -> bool:
+        pnls = [e for e in topic_events(broker, BROKER_TRUTH) if isinstance(e, BrokerPnl)]
+        return [p for p in pnls if p.account == SECOND][-1].unrealized_pnl == unrealized
+
+    await eventually(second_moved, what="SECOND's PnL after its fill")
+
+    assert isinstance(router.gateway, PnlStreamed)
+    await router.gateway.watch_pnl({ACCOUNT})  # SECOND no longer traded here: cancelPnL
+    await eventually(lambda: _subscribed(tws) == {ACCOUNT}, what="SECOND's PnL cancelled")

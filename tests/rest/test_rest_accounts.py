@@ -11,9 +11,15 @@ import pytest
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_order_router.domain.accounts import Accounts
 from sluice_order_router.service import RouterService
-from sluice_proto import CancelAll
-from sluice_proto.orders import CancelAllSwept, OrderAccepted, OrderCancelled, OrderRejected
-from sluice_proto.topics import ORDERS_EVENTS
+from sluice_proto import BrokerPnl, CancelAll
+from sluice_proto.orders import (
+    CancelAllSwept,
+    OrderAccepted,
+    OrderCancelled,
+    OrderFilled,
+    OrderRejected,
+)
+from sluice_proto.topics import BROKER_TRUTH, ORDERS_EVENTS
 from sluice_sim.cp import CpSimulator
 from sluice_sim.venue.venue import VenueConfig
 from tests.egress.fixtures import cp_simulator, gateway, rest_settings
@@ -97,3 +103,51 @@ async def test_an_allowed_account_the_login_does_not_manage_is_refused(sim: CpSi
     finally:
         await router.stop()
         await bus.stop()
+
+
+async def test_the_pnl_of_every_account_traded_and_of_no_other(
+    sim: CpSimulator, start_rest_router: StartRestRouter
+) -> None:
+    _, broker = await start_rest_router()
+
+    def pnls() -> list[BrokerPnl]:
+        return [e for e in topic_events(broker, BROKER_TRUTH) if isinstance(e, BrokerPnl)]
+
+    # spl carries every account of the login, from the subscription on
+    await eventually(lambda: {p.account for p in pnls()} == {ACCOUNT, SECOND}, what="PnLs")
+    await send(broker, approved("second-pnl", account=SECOND))
+    await eventually(lambda: OrderFilled in kinds(broker, "second-pnl"), what="the fill")
+    value = sim.state.venue.account_values(SECOND)["GrossPositionValue"]
+    await eventually(
+        lambda: [p for p in pnls() if p.account == SECOND][-1].market_value == value,
+        what="SECOND's PnL after its fill",
+    )
+    assert LIVE not in {p.account for p in pnls()}  # refused: its figures are not ours
+
+
+def _spl(*accounts: str) -> dict[str, object]:
+    rows = {
+        f"{a}.Core": {"rowType": 1, "dpl": 1.5, "upl": 1.5, "nl": 9.0, "mv": 3.0} for a in accounts
+    }
+    return {"topic": "spl", "args": rows}
+
+
+async def test_pnl_streamed_before_the_router_knows_its_accounts_goes_out_once_watched(
+    sim: CpSimulator,
+) -> None:
+    rest = gateway(rest_settings(sim, None, SLUICE_EXPECTED_EGRESS_IP="127.0.0.1"))
+    got: list[BrokerPnl] = []
+
+    async def on_pnl(pnl: BrokerPnl) -> None:
+        got.append(pnl)
+
+    rest.set_pnl_callback(on_pnl)
+    await rest.feed(_spl(ACCOUNT, LIVE))  # the stream opened while the accounts were learned
+    assert got == []
+    await rest.watch_pnl({ACCOUNT, SECOND})
+    assert [p.account for p in got] == [ACCOUNT] and got[0].daily_pnl == Decimal("1.5")
+    await rest.feed(_spl(SECOND, LIVE))
+    assert [p.account for p in got] == [ACCOUNT, SECOND]
+    await rest.watch_pnl({ACCOUNT, SECOND})  # nothing new: nothing again
+    assert len(got) == 2
+    await rest.close()

@@ -6,7 +6,7 @@ events; an adapter only translates between these types and one IBKR API.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
@@ -188,7 +188,13 @@ class PnlStreamed(Protocol):
     """A gateway that pushes the broker's own account PnL as the broker sends it."""
 
     def set_pnl_callback(self, on_pnl: OnPnl) -> None:
-        """Where the adapter delivers each PnL of its account (unthrottled, maybe unchanged)."""
+        """Where the adapter delivers each PnL of a watched account (unthrottled, maybe
+        unchanged)."""
+
+    async def watch_pnl(self, accounts: Collection[str]) -> None:
+        """Stream the PnL of exactly ``accounts`` (the router's trading ones): subscribe the
+        new (their latest figures, when the adapter has them, go out at once), drop the rest.
+        Kept across reconnects; the adapter subscribes again where IBKR forgot."""
 
 
 @runtime_checkable

@@ -37,7 +37,7 @@ from sluice_order_router.orders import OrderDesk
 from sluice_order_router.ports import BrokerGateway, EgressNoted, PnlStreamed
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.quotes import QuoteRelay
-from sluice_proto import ApprovedOrder, utc_now
+from sluice_proto import ApprovedOrder, BrokerPnl, utc_now
 from sluice_proto.history import HistoryRequest
 from sluice_proto.market_data import MdRequest
 from sluice_proto.orders import AmendOrder, CancelAll, CancelOrder
@@ -140,7 +140,7 @@ class RouterService:
         )
         self._pnl = PnlRelay(self._publish)
         if isinstance(gateway, PnlStreamed):
-            gateway.set_pnl_callback(self._pnl)
+            gateway.set_pnl_callback(self._on_pnl)
 
     async def start(self) -> None:
         configured = self.accounts.configured
@@ -254,6 +254,8 @@ class RouterService:
 
     async def _on_connection(self, report: ConnectionReport) -> None:
         await self._learn_accounts()  # the gateway names them even in an outage (1100)
+        if isinstance(self._gateway, PnlStreamed):
+            await self._gateway.watch_pnl(self.accounts.trading)
         held = len(self.orders.pending())
         await self._publish.report(msgspec.structs.replace(report, held_orders=held))
         if report.status in _UP:
@@ -290,6 +292,12 @@ class RouterService:
         self._learned.set()
         if first or self.accounts.trading != before:
             log.info("serving accounts %s", ", ".join(sorted(self.accounts.trading)) or "none")
+
+    async def _on_pnl(self, pnl: BrokerPnl) -> None:
+        # an account lost to another router (``_lost``) stays watched until the next
+        # connection report: its figures stop here at once
+        if pnl.account in self.accounts.trading:
+            await self._pnl(pnl)
 
     def _lost(self, taken: dict[str, AccountClaim]) -> None:
         """Accounts another router claimed while this one could not renew: stop serving them."""

@@ -68,6 +68,7 @@ class TwsControl:
         if data_lost:
             for session in self.server.sessions.values():
                 session.market_data.clear()
+                session.pnl_requests.clear()
             self.server.broadcast_error(1101, RESTORED_DATA_LOST)
         else:
             self.server.broadcast_error(1102, RESTORED_DATA_KEPT)

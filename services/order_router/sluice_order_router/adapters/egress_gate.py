@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from sluice_order_router.adapters.echo import EchoCheck
 from sluice_order_router.adapters.rest.errors import EgressMismatchError
@@ -85,6 +85,10 @@ class EgressGate:
     def set_pnl_callback(self, on_pnl: OnPnl) -> None:
         if isinstance(self.inner, PnlStreamed):
             self.inner.set_pnl_callback(on_pnl)
+
+    async def watch_pnl(self, accounts: Collection[str]) -> None:
+        if isinstance(self.inner, PnlStreamed):
+            await self.inner.watch_pnl(accounts)
 
     async def connect(self) -> None:
         """Verify egress (retrying with backoff while it holds), then connect the inner path."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, cast, get_args
 
 from sluice_order_router.domain.backoff import JitteredBackoff
@@ -54,7 +54,7 @@ from sluice_proto.session import (
 from . import orders, parsing, secdef
 from .client import CpClient
 from .errors import EgressMismatchError, ProxyDownError, SourceRefusedError
-from .feed import StreamFeed
+from .feed import StreamFeed, broker_pnl
 from .history import fetch_bars
 from .limiter import IBKR_LIMITS, SSO_VALIDATE, Limit, SharedLimiter
 from .oauth import OAuthCredentials
@@ -112,6 +112,9 @@ class RestGateway:
         self._differ = UpdateDiffer()
         self.feed = StreamFeed(self._quotes, self._differ)
         """The WebSocket's topics as events; ``feed.pnl`` holds the last account PnL."""
+        self._on_pnl: OnPnl = _ignore
+        self._pnl_accounts: frozenset[str] = frozenset()
+        """The accounts whose PnL is wanted (``watch_pnl``): ``spl`` carries the login's all."""
         self._ids: dict[str, str] = {}
         self._accounts: dict[str, str] = {}  # cOID -> its account (a cancel names it)
         self.managed_accounts: tuple[str, ...] | None = None
@@ -149,13 +152,21 @@ class RestGateway:
         self.feed.on_tick, self.feed.on_update = on_tick, on_update
 
     def set_pnl_callback(self, on_pnl: OnPnl) -> None:
-        account = self.account
-
-        async def of_account(pnl: BrokerPnl) -> None:  # a login may stream several accounts
-            if pnl.account == account:
+        async def watched(pnl: BrokerPnl) -> None:  # spl streams every account of the login
+            if pnl.account in self._pnl_accounts:
                 await on_pnl(pnl)
 
-        self.feed.on_pnl = of_account
+        self._on_pnl = on_pnl
+        self.feed.on_pnl = watched
+
+    async def watch_pnl(self, accounts: Collection[str]) -> None:
+        wanted = frozenset(accounts)
+        new, self._pnl_accounts = wanted - self._pnl_accounts, wanted
+        # spl rows may come before the router knows its accounts: the latest row goes out now
+        for key, figures in list(self.feed.pnl.items()):
+            pnl = broker_pnl(key, figures)
+            if pnl.account in new:
+                await self._on_pnl(pnl)
 
     async def connect(self) -> None:
         """Return once the session is up and egress verified; keeps the link up until close."""

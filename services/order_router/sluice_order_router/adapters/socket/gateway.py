@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -115,6 +116,8 @@ class SocketGateway:
         self._on_refused: OnQuoteRefused | None = None
         self._amends: dict[int, _Amend] = {}
         self._on_pnl: OnPnl | None = None
+        self._pnl_accounts: frozenset[str] = frozenset()
+        """The accounts whose PnL is wanted (``watch_pnl``)."""
         self.ib.openOrderEvent += self._on_trade
         self.ib.orderStatusEvent += self._on_trade
         self.ib.commissionReportEvent += self._on_commission
@@ -148,6 +151,17 @@ class SocketGateway:
 
     def set_pnl_callback(self, on_pnl: OnPnl) -> None:
         self._on_pnl = on_pnl
+
+    async def watch_pnl(self, accounts: Collection[str]) -> None:
+        wanted = frozenset(accounts)
+        before, self._pnl_accounts = self._pnl_accounts, wanted
+        if not self.ib.isConnected():
+            return  # ib_async forgot every subscription with the socket; connect asks anew
+        for account in sorted(before - wanted):
+            if (account, "") in self.ib.wrapper.pnlKey2ReqId:
+                self.ib.cancelPnL(account)
+        if self._link.up:  # else the next connect or restore subscribes them
+            self._request_pnl(wanted - before)
 
     async def connect(self) -> None:
         await self._link.connect()
@@ -361,21 +375,23 @@ class SocketGateway:
             callback = self._on_connection
             self._relay.post(lambda: callback(report))
         if status in ("connected", "restored_data_lost"):
-            self._request_pnl()
+            self._request_pnl(self._pnl_accounts)
 
-    def _request_pnl(self) -> None:
-        """Subscribe IBKR's account PnL (``reqPnL``) on a new socket, again after a 1101 (the
-        subscriptions are lost); ib_async forgets its own on a socket close."""
+    def _request_pnl(self, accounts: Collection[str]) -> None:
+        """Subscribe IBKR's PnL (``reqPnL``) of each account: on a new socket, again after a
+        1101 (the subscriptions are lost), for an account newly watched; ib_async forgets
+        its own on a socket close."""
         if self._on_pnl is None:
             return
-        if (self.account, "") in self.ib.wrapper.pnlKey2ReqId:
-            self.ib.cancelPnL(self.account)
-        self.ib.reqPnL(self.account)
+        for account in sorted(accounts):
+            if (account, "") in self.ib.wrapper.pnlKey2ReqId:
+                self.ib.cancelPnL(account)
+            self.ib.reqPnL(account)
 
     def _on_ib_pnl(self, pnl: PnL) -> None:
-        if pnl.account != self.account or self._on_pnl is None:
+        if pnl.account not in self._pnl_accounts or self._on_pnl is None:
             return
-        event = truth.pnl(pnl, self.ib.accountValues(self.account))
+        event = truth.pnl(pnl, self.ib.accountValues(pnl.account))
         callback = self._on_pnl
         self._relay.post(lambda: callback(event))
 
