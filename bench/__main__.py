@@ -22,6 +22,7 @@ SECTIONS: dict[str, str] = {
     "quotes": "bench.quotes",
     "cli_start": "bench.cli_start",
     "chaos": "bench.chaos",
+    "startup": "bench.startup",
 }
 
 

@@ -74,6 +74,7 @@ def run_service(
         exit_config_error(exc)
     configure_logging(service, settings.log_level, fmt=settings.log_format)
     setup_tracing(service, settings.otlp_endpoint)
+    log.info("%s starting", service)
     try:
         code = asyncio.run(serve(service, settings, build, bus))
     finally:
@@ -140,6 +141,7 @@ async def _until_stopped_or_failed(bus: Bus, stop: asyncio.Event) -> int:
 
 async def _start(bus: Bus, component: Component) -> None:
     await start_bus(bus)
+    log.info("%s: bus started", bus.service)
     await component.start()
 
 

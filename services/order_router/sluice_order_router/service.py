@@ -257,6 +257,8 @@ class RouterService:
         if isinstance(self._gateway, PnlStreamed):
             await self._gateway.watch_pnl(self.accounts.trading)
         held = len(self.orders.pending())
+        if report.status in _UP:
+            log.info("IBKR %s (%d orders held); reconciling", report.status, held)
         await self._publish.report(msgspec.structs.replace(report, held_orders=held))
         if report.status in _UP:
             await self.desk.reconcile()
