@@ -95,3 +95,20 @@ async def test_a_group_started_at_a_replays_end_gets_exactly_what_came_after(
 
     assert [m.event.signal_id for m in replayed] == ["s0", "s1", "s2"]
     assert [event.signal_id for event in live.events] == ["s3", "s4"]
+
+
+async def test_a_replay_by_key_reads_only_the_partition_of_that_key(
+    start_bus: StartBus, uid: str
+) -> None:
+    bus = await start_bus()
+    keys = [f"{uid}-{name}" for name in "abcdefgh"]  # over every partition
+    for number, key in enumerate(keys):
+        await bus.publish(SIGNALS, signal(key, number), key=key)
+
+    replayed = await mine(bus, uid, key=keys[0])
+
+    assert [m.event.signal_id for m in replayed if key_of(m) == keys[0]] == ["s0"]
+    assert len({m.record.partition for m in replayed}) == 1  # the others hold only other keys
+    everything = await mine(bus, uid)
+    same_partition = [m for m in everything if m.record.partition == replayed[0].record.partition]
+    assert [m.event.signal_id for m in replayed] == [m.event.signal_id for m in same_partition]

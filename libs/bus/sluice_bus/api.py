@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 
+from sluice_bus.partitioning import partition_for
 from sluice_proto.codec import EventDecodeError, decode
 
 log = logging.getLogger(__name__)
@@ -231,46 +233,74 @@ class Bus(abc.ABC):
         """The consumer lag of every running consumer of this bus (for ``/metrics``)."""
         return [lag for consumer in self._consumers for lag in consumer.lag()]
 
-    @abc.abstractmethod
     async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
         """Per partition of ``topics``, the offset after the last decided record right now.
 
         On Kafka that is the last stable offset (``read_committed``): records of transactions
         still open lie beyond it. In memory it is the length of the partition.
         """
+        async with self._reader() as reader:
+            return await reader.end_offsets(topics)
 
     def replay(
-        self, topics: Sequence[str], *, until: Offsets | None = None
+        self, topics: Sequence[str], *, until: Offsets | None = None, key: str | None = None
     ) -> AsyncIterator[Message[Any]]:
         """Every event of ``topics`` before ``until``, decoded as handlers get them, then stop.
 
         ``until`` defaults to ``end_offsets(topics)`` taken when the iteration starts, so what
         is published after that is not included; partitions it does not list are not read.
-        Topics come in the order given, each partition by partition in log order. Only committed
-        records are replayed (aborted transactions never); undecodable records (already
-        dead-lettered by live consumers) and tombstones are skipped. No consumer group is
-        involved: nothing is committed and no group's offsets move.
+        With ``key``, only the partition a record with that key goes to is read in each topic
+        (e.g. one account's order events): the others cannot hold it. Topics come in the order
+        given, each partition by partition in log order. Only committed records are replayed
+        (aborted transactions never); undecodable records (already dead-lettered by live
+        consumers) and tombstones are skipped. No consumer group is involved: nothing is
+        committed and no group's offsets move. One reader does all of it (on Kafka, one
+        client: the bounds and the records).
         """
-        return self._replay(topics, until)
+        return self._replay(topics, until, key)
 
     async def _replay(
-        self, topics: Sequence[str], until: Offsets | None
+        self, topics: Sequence[str], until: Offsets | None, key: str | None
     ) -> AsyncIterator[Message[Any]]:
-        bounds = dict(until) if until is not None else await self.end_offsets(topics)
-        partitions = [
-            (topic, number)
-            for topic in dict.fromkeys(topics)
-            for t, number in sorted(bounds)
-            if t == topic and bounds[(t, number)] > 0
-        ]
-        async for record in self._read(partitions, bounds):
-            message = replayed(record)
-            if message is not None:
-                yield message
+        async with self._reader() as reader:
+            ends = await reader.end_offsets(topics) if until is None or key else {}
+            bounds = dict(until) if until is not None else ends
+            if key is not None:
+                bounds = {tp: end for tp, end in bounds.items() if tp in keyed(ends, key)}
+            partitions = [
+                (topic, number)
+                for topic in dict.fromkeys(topics)
+                for t, number in sorted(bounds)
+                if t == topic and bounds[(t, number)] > 0
+            ]
+            async for record in reader.read(partitions, bounds):
+                message = replayed(record)
+                if message is not None:
+                    yield message
 
     @abc.abstractmethod
-    def _read(self, partitions: Sequence[TopicPartition], until: Offsets) -> AsyncIterator[Record]:
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[Reader]:
+        """A reader of the backend's logs for one replay (or one ``end_offsets``)."""
+
+
+class Reader(Protocol):
+    """Reads partitions outside any consumer group: what ``Bus.replay`` runs on."""
+
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        """The offset after the last decided record of every partition of ``topics``."""
+        ...
+
+    def read(self, partitions: Sequence[TopicPartition], until: Offsets) -> AsyncIterator[Record]:
         """The committed records of each partition, in the order given, up to ``until``."""
+        ...
+
+
+def keyed(ends: Offsets, key: str) -> set[TopicPartition]:
+    """The partition of each topic in ``ends`` that a record with ``key`` goes to."""
+    counts: dict[str, int] = {}
+    for topic, _ in ends:
+        counts[topic] = counts.get(topic, 0) + 1
+    return {(topic, partition_for(key.encode(), count)) for topic, count in counts.items()}
 
 
 def replayed(record: Record) -> Message[Any] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -19,9 +19,7 @@ from sluice_bus.api import (
     ConsumerOptions,
     Handler,
     Headers,
-    Offsets,
-    Record,
-    TopicPartition,
+    Reader,
 )
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.kafka_admin import ensure_topics
@@ -156,11 +154,8 @@ class KafkaBus(Bus):
                     await broken.stop()
         return self._started()
 
-    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        return await kafka_replay.end_offsets(self._bootstrap, self._client_id, topics)
-
-    def _read(self, partitions: Sequence[TopicPartition], until: Offsets) -> AsyncIterator[Record]:
-        return kafka_replay.read(self._bootstrap, self._client_id, partitions, until)
+    def _reader(self) -> contextlib.AbstractAsyncContextManager[Reader]:
+        return kafka_replay.reader(self._bootstrap, self._client_id)
 
     async def consume(
         self,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -53,20 +51,3 @@ def _errors(response: object) -> list[tuple[str, int, str | None]]:
         for error in getattr(response, "topic_errors", ())
         if error[1] != 0
     ]
-
-
-async def partitions_of(
-    bootstrap: str, client_id: str, topics: Sequence[str]
-) -> list[tuple[str, int]]:
-    """Every ``(topic, partition)`` of ``topics`` as the cluster describes them."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    return sorted(
-        (topic["topic"], partition["partition"])
-        for topic in described
-        for partition in topic["partitions"]
-    )

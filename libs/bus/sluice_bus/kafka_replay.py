@@ -1,8 +1,9 @@
 """Reading Kafka partitions up to a bound, outside any consumer group (``Bus.replay``).
 
-A group-less consumer reads ``read_committed``, so records of aborted transactions are never
-returned and the end offsets are last stable offsets. Progress is measured with
-``position()``, which moves past transaction markers that no record ever reports.
+One group-less consumer per replay does everything: the partitions (one metadata request),
+the end offsets and the records. It reads ``read_committed``, so records of aborted
+transactions are never returned and the end offsets are last stable offsets. Progress is
+measured with ``position()``, which moves past transaction markers that no record ever reports.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from collections.abc import AsyncIterator, Sequence
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from sluice_bus.api import Offsets, Record
-from sluice_bus.kafka_admin import partitions_of
 from sluice_bus.kafka_consumer import to_record
 
 FETCH_TIMEOUT_MS = 1000
 
 
 @contextlib.asynccontextmanager
-async def _reader(bootstrap: str, client_id: str) -> AsyncIterator[AIOKafkaConsumer]:
+async def reader(bootstrap: str, client_id: str) -> AsyncIterator[KafkaReader]:
+    """A started reader, stopped on exit."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         client_id=f"{client_id}.replay",
@@ -31,28 +32,38 @@ async def _reader(bootstrap: str, client_id: str) -> AsyncIterator[AIOKafkaConsu
     )
     await consumer.start()
     try:
-        yield consumer
+        yield KafkaReader(consumer)
     finally:
         await consumer.stop()
 
 
-async def end_offsets(
-    bootstrap: str, client_id: str, topics: Sequence[str]
-) -> dict[tuple[str, int], int]:
-    """The last stable offset of every partition of ``topics``."""
-    partitions = [TopicPartition(*tp) for tp in await partitions_of(bootstrap, client_id, topics)]
-    async with _reader(bootstrap, client_id) as consumer:
-        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-    return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+class KafkaReader:
+    """``Bus.replay``'s reads on one consumer."""
 
+    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+        self._consumer = consumer
 
-async def read(
-    bootstrap: str, client_id: str, partitions: Sequence[tuple[str, int]], until: Offsets
-) -> AsyncIterator[Record]:
-    """The committed records of each partition in turn, from its beginning up to ``until``."""
-    if not partitions:
-        return
-    async with _reader(bootstrap, client_id) as consumer:
+    async def end_offsets(self, topics: Sequence[str]) -> dict[tuple[str, int], int]:
+        """The last stable offset of every partition of ``topics`` (none of an unknown one)."""
+        # One metadata request on this consumer's own client, where an admin client would be
+        # one more connection to start; the consumer has no public call for it.
+        cluster = await self._consumer._client.fetch_all_metadata()
+        partitions = [
+            TopicPartition(topic, number)
+            for topic in topics
+            for number in sorted(cluster.partitions_for_topic(topic) or ())
+        ]
+        ends: dict[TopicPartition, int] = await self._consumer.end_offsets(partitions)
+        return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
+    async def read(
+        self, partitions: Sequence[tuple[str, int]], until: Offsets
+    ) -> AsyncIterator[Record]:
+        """The committed records of each partition in turn, from its beginning up to
+        ``until``."""
+        if not partitions:
+            return
+        consumer = self._consumer
         assigned = [TopicPartition(*tp) for tp in partitions]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)

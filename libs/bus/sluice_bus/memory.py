@@ -24,6 +24,7 @@ from sluice_bus.api import (
     Offsets,
     Outgoing,
     PartitionLag,
+    Reader,
     Record,
     TopicPartition,
 )
@@ -238,20 +239,9 @@ class MemoryBus(Bus):
     ) -> None:
         self.broker.append(topic, value, key, headers)
 
-    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
-        return {
-            (topic, number): len(partition)
-            for topic in topics
-            for number, partition in enumerate(self.broker.log(topic))
-        }
-
-    async def _read(
-        self, partitions: Sequence[TopicPartition], until: Offsets
-    ) -> AsyncIterator[Record]:
-        # The log holds only committed records: the in-memory transaction is all-or-nothing.
-        for topic, number in partitions:
-            for record in self.broker.log(topic)[number][: until[(topic, number)]]:
-                yield record
+    @contextlib.asynccontextmanager
+    async def _reader(self) -> AsyncIterator[Reader]:
+        yield _MemoryReader(self.broker)
 
     async def consume(
         self,
@@ -273,3 +263,25 @@ class MemoryBus(Bus):
         consumer.start()
         self._consumers.append(consumer)
         return consumer
+
+
+@dataclass(frozen=True, slots=True)
+class _MemoryReader:
+    """The broker's logs as ``Bus.replay`` reads them."""
+
+    broker: MemoryBroker
+
+    async def end_offsets(self, topics: Sequence[str]) -> dict[TopicPartition, int]:
+        return {
+            (topic, number): len(partition)
+            for topic in topics
+            for number, partition in enumerate(self.broker.log(topic))
+        }
+
+    async def read(
+        self, partitions: Sequence[TopicPartition], until: Offsets
+    ) -> AsyncIterator[Record]:
+        # The log holds only committed records: the in-memory transaction is all-or-nothing.
+        for topic, number in partitions:
+            for record in self.broker.log(topic)[number][: until[(topic, number)]]:
+                yield record

@@ -8,10 +8,11 @@ process on Kafka, or the embedded stack on the in-memory bus) runs it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
-from fastapi import APIRouter
-from prometheus_client.registry import Collector
+if TYPE_CHECKING:  # annotations only: importing FastAPI costs a service's start (docs/e2e.md)
+    from fastapi import APIRouter
+    from prometheus_client.registry import Collector
 
 
 class Component(Protocol):

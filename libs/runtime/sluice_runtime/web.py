@@ -75,7 +75,7 @@ def build_app(
         """Prometheus text exposition of this service's registry."""
         return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
-    if routes is not None:
-        app.include_router(routes)
-    instrument_app(app)
+    if routes is not None:  # only its own routes are traced: an app without any is not
+        app.include_router(routes)  # instrumented (nor is the instrumentation imported)
+        instrument_app(app)
     return app

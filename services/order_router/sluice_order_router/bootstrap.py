@@ -47,7 +47,6 @@ def socket_gateway(
     settings: RouterSettings, bus: Bus, accounts: Accounts | None = None
 ) -> BrokerGateway:
     """The IB Gateway / TWS adapter behind its egress gate (the echo-URL check)."""
-    from sluice_order_router.adapters.echo import EchoCheck  # noqa: PLC0415
     from sluice_order_router.adapters.egress_gate import EgressGate  # noqa: PLC0415
     from sluice_order_router.adapters.socket.gateway import (  # noqa: PLC0415  # ib_async only here
         SocketGateway,
@@ -55,8 +54,11 @@ def socket_gateway(
     )
 
     bind = str(settings.ibkr_bind_address) if settings.ibkr_bind_address else None
-    url = settings.egress_echo_url
-    echo = EchoCheck(url, bind_address=bind, timeout_s=settings.timeout_s) if url else None
+    echo = None
+    if url := settings.egress_echo_url:
+        from sluice_order_router.adapters.echo import EchoCheck  # noqa: PLC0415  # httpx
+
+        echo = EchoCheck(url, bind_address=bind, timeout_s=settings.timeout_s)
     inner = SocketGateway(
         SocketOptions(
             host=settings.ibkr_host,

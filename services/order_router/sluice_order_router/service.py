@@ -1,12 +1,15 @@
 """The order-router as a ``Component``: consumers in, the desk and the relay in between.
 
 Start order matters: the router claims its accounts first (another router holding one stops
-it: exit 2), then the journal is replayed (so the router knows every order it ever meant to
-send), then the link to IBKR is opened in the background; each (re)connect learns the login's
-accounts and runs reconcile before anything held is sent. Commands are consumed from the
-start: orders that arrive while the link is down are held. Without an allow-list the router
-cannot know its other accounts before IBKR names them: a command for an account it does not
-know yet waits (uncommitted, in Kafka) until the first connect says whose it is.
+it: exit 2). Then the link to IBKR is opened in the background while the journal is replayed
+(the socket, the API handshake and IBKR's initial sync overlap the replay), but nothing the
+link reports is acted on before the replay is over: its callbacks wait for it, so the first
+reconcile, and every order sent, happen with every order the router ever meant to send known.
+Each (re)connect learns the login's accounts and runs reconcile before anything held is sent.
+Commands are consumed once the journal is replayed: orders that arrive while the link is down
+are held. Without an allow-list the router cannot know its other accounts before IBKR names
+them: a command for an account it does not know yet waits (uncommitted, in Kafka) until the
+first connect says whose it is.
 """
 
 from __future__ import annotations
@@ -135,12 +138,25 @@ class RouterService:
             CancelAll: self._cancel,
             AmendOrder: self._amend,
         }
+        self._replayed = asyncio.Event()
         gateway.set_callbacks(
-            self.desk.update, self._on_connection, self.quotes.tick, self.quotes.refused
+            self._after_replay(self.desk.update),
+            self._after_replay(self._on_connection),
+            self.quotes.tick,
+            self.quotes.refused,
         )
         self._pnl = PnlRelay(self._publish)
         if isinstance(gateway, PnlStreamed):
             gateway.set_pnl_callback(self._on_pnl)
+
+    def _after_replay(self, callback: Callable[[Any], Awaitable[None]]) -> Handle:
+        """``callback``, held back until the journal is replayed (in the order raised)."""
+
+        async def gated(argument: Any) -> None:
+            await self._replayed.wait()
+            await callback(argument)
+
+        return gated
 
     async def start(self) -> None:
         configured = self.accounts.configured
@@ -153,12 +169,13 @@ class RouterService:
                     for account, c in conflicts.items()
                 ]
             )
+        self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
         # the login's order ids are one sequence: the accounts this router served before count
         # before IBKR names them again
         earlier = self.claims.earlier - configured
         high_water = await replay_journal(self._bus, configured, self.orders, ids_of=earlier)
         self._gateway.protect_order_ids(high_water)
-        self._connecting = asyncio.create_task(self._gateway.connect(), name="ibkr-connect")
+        self._replayed.set()
         for topics, group, handler in (
             # its own group: each router reads every command and keeps its accounts' (claims
             # make sure no other router has them)

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from sluice_runtime.redaction import redact
+from sluice_runtime.tracing import instrument_httpx
 
 
 class EchoCheck:
@@ -27,6 +28,7 @@ class EchoCheck:
 
     async def observe(self) -> tuple[str | None, str | None]:
         """The IP the echo service saw, or None and why not."""
+        instrument_httpx()
         transport = httpx.AsyncHTTPTransport(local_address=self._bind_address)
         try:
             async with httpx.AsyncClient(

@@ -13,8 +13,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection
+from typing import TYPE_CHECKING
 
-from sluice_order_router.adapters.echo import EchoCheck
 from sluice_order_router.adapters.rest.errors import EgressMismatchError
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
@@ -33,6 +33,9 @@ from sluice_order_router.ports import (
 from sluice_proto import ApprovedOrder, BrokerTruth, Instrument, SweptOrder
 from sluice_proto.history import Bar, HistoryRequest
 from sluice_proto.session import AuthStatusReport, EgressReport
+
+if TYPE_CHECKING:  # the check imports httpx, which only a configured echo URL needs
+    from sluice_order_router.adapters.echo import EchoCheck
 
 log = logging.getLogger(__name__)
 OnEgressReport = Callable[[EgressReport], Awaitable[None]]

@@ -20,6 +20,7 @@ from sluice_order_router.domain.egress import EgressProxy, parse_proxy
 from sluice_order_router.domain.topology import DEFAULT_BASE_URL
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
 from sluice_runtime.redaction import redact, register_secrets
+from sluice_runtime.tracing import instrument_httpx
 
 from .errors import NoBridgeError, ProxyDownError, SessionLostError, SourceRefusedError
 from .limiter import RateLimitedError, SharedLimiter
@@ -90,6 +91,7 @@ class CpClient:
         auth = None
         if oauth is not None:
             auth = IbkrOAuth(oauth, f"{base_url}{LST_PATH}", pace=self._pace, on_token=on_token)
+        instrument_httpx()
         self._http = httpx.AsyncClient(
             base_url=base_url,
             auth=auth,

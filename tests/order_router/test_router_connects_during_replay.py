@@ -1,0 +1,71 @@
+"""The router opens its IBKR link while the journal replays, and acts on it only afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sluice_bus import MemoryBroker, MemoryBus, Message
+from sluice_bus.api import Offsets
+from sluice_order_router.adapters.socket.gateway import SocketGateway
+from sluice_order_router.service import RouterService
+from sluice_proto.orders import OrderFilled, OrderHeld
+from sluice_sim.tws.control import TwsControl
+from sluice_sim.tws.server import TwsServer
+from tests.order_router.conftest import StartRouter, options
+from tests.support.net import free_port
+from tests.support.orders import approved, kinds, send
+from tests.support.polling import eventually
+
+
+class GatedReplayBus(MemoryBus):
+    """A bus whose replays wait for ``release``: a long journal, at the test's pace."""
+
+    def __init__(self, broker: MemoryBroker, service: str) -> None:
+        super().__init__(broker, service)
+        self.replaying = asyncio.Event()
+        self.release = asyncio.Event()
+
+    def replay(
+        self, topics: Sequence[str], *, until: Offsets | None = None, key: str | None = None
+    ) -> AsyncIterator[Message[Any]]:
+        return self._gated(super().replay(topics, until=until, key=key))
+
+    async def _gated(self, messages: AsyncIterator[Message[Any]]) -> AsyncIterator[Message[Any]]:
+        self.replaying.set()
+        await self.release.wait()
+        async for message in messages:
+            yield message
+
+
+async def test_a_link_up_during_the_replay_sends_the_held_order_once_after_it(
+    start_router: StartRouter, broker: MemoryBroker, tws: TwsServer, control: TwsControl
+) -> None:
+    # an earlier router held an order: its gateway was unreachable
+    earlier = await start_router(wait_connected=False, port=free_port())
+    await send(broker, approved("held-1"))
+    await eventually(lambda: OrderHeld in kinds(broker, "held-1"))
+    await earlier.stop()
+
+    bus = GatedReplayBus(broker, "order-router")
+    await bus.start()
+    gateway = SocketGateway(options(tws))
+    router = RouterService(bus, gateway)
+    starting = asyncio.create_task(router.start())
+    try:
+        await bus.replaying.wait()
+        await eventually(lambda: gateway.connected)  # the link came up during the replay
+        await asyncio.sleep(0.3)  # what would reach the gateway now, if anything acted on it
+        assert control.orders_with_ref("held-1") == 0
+        assert not starting.done()
+
+        bus.release.set()
+        await starting
+        await eventually(lambda: OrderFilled in kinds(broker, "held-1"), within=10)
+        assert control.orders_with_ref("held-1") == 1
+    finally:
+        bus.release.set()
+        await starting
+        await router.stop()
+        await bus.stop()
