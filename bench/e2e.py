@@ -125,6 +125,18 @@ async def measure(stack: ProcessStack, arrivals: Arrivals, rate: float, seconds:
     return f"  {rate:>6.0f}{len(sent):>7}{cells}{len(sent) / span:>10.1f}"
 
 
+def memory(stack: ProcessStack) -> str:
+    """Each service process's resident memory now and at its peak (``VmRSS``/``VmHWM``)."""
+    cells = []
+    for name, service in stack.services.items():
+        assert service.process is not None
+        status = Path(f"/proc/{service.process.pid}/status").read_text()
+        kb = dict(line.split(":", 1) for line in status.splitlines() if line.startswith("Vm"))
+        rss, peak = (int(kb[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+        cells.append(f"{name}={rss:.0f}MB(peak {peak:.0f})")
+    return "e2e rss: " + " ".join(cells)
+
+
 async def run() -> list[str]:
     async with running_broker() as broker:
         log_dir = Path(tempfile.mkdtemp(prefix="sluice-bench-e2e-"))
@@ -139,7 +151,8 @@ async def run() -> list[str]:
             await stack.until(
                 "warm-up", lambda: all(s.client_order_id in arrivals.at for s in warmup), 60
             )
-            return [await measure(stack, arrivals, rate, secs) for rate, secs in PHASES]
+            rows = [await measure(stack, arrivals, rate, secs) for rate, secs in PHASES]
+            return [*rows, memory(stack)]
         except BaseException:
             print(stack.logs())
             raise

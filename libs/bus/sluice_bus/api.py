@@ -89,6 +89,12 @@ class ConsumerOptions:
     transactional: bool = False
     max_batch: int = 100
     extra: Mapping[str, Any] = field(default_factory=dict)
+    instance: str | None = None
+    """A name of this member that stays the same across restarts, for a group with one member
+    per name (Kafka's static membership, KIP-345): a member restarted after a crash takes the
+    dead one's place at once, where an anonymous member waits until the dead one's session
+    times out (10 s). A second live member with the same name fences the first (it fails).
+    A stopping member does not leave the group. The in-memory bus ignores it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,7 @@ class KafkaConsumer(Consumer):
             auto_offset_reset="earliest" if options.from_beginning else "latest",
             isolation_level="read_committed",
             heartbeat_interval_ms=1000,
+            group_instance_id=options.instance,
             **dict(options.extra),
         )
         if options.transactional:

@@ -10,7 +10,7 @@ import socket
 from collections.abc import Iterator
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class _Server(uvicorn.Server):
 class HttpServer:
     """One uvicorn server on a socket bound up front, so a busy port fails at start."""
 
-    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+    def __init__(self, app: ASGIApp, host: str, port: int) -> None:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self._socket = socket.create_server((host, port), family=family)
         self.port: int = self._socket.getsockname()[1]

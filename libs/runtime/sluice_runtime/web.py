@@ -1,17 +1,27 @@
-"""The HTTP face of a service: liveness, readiness, Prometheus metrics and its own routes."""
+"""The HTTP face of a service: liveness, readiness, Prometheus metrics and its own routes.
+
+The three probes are plain Starlette routes; FastAPI (about half a second of a service's start
+on the 2-core box, ``docs/e2e.md``) is loaded only for a service with routes of its own.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from fastapi import APIRouter, FastAPI, Response
-from fastapi.responses import JSONResponse
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from sluice_bus.api import Bus
 from sluice_runtime.component import Component
 from sluice_runtime.metrics import CONTENT_TYPE_LATEST, ServiceMetrics
 from sluice_runtime.tracing import instrument_app
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
 
 
 class Phase(enum.Enum):
@@ -48,34 +58,42 @@ def build_app(
     metrics: ServiceMetrics | None = None,
     state: RunState | None = None,
     routes: APIRouter | None = None,
-) -> FastAPI:
-    """A FastAPI app with /healthz, /readyz, /metrics and the component's ``routes``.
+) -> Starlette:
+    """An app with /healthz, /readyz, /metrics and the component's ``routes`` (a FastAPI app
+    when there are any).
 
     Without ``state`` the component is taken as running (apps built around started parts).
     """
-    metrics = metrics or ServiceMetrics(component.name)
-    state = state or RunState(Phase.RUNNING)
-    app = FastAPI(title=f"sluice {component.name}", docs_url=None, redoc_url=None)
+    seen = metrics or ServiceMetrics(component.name)
+    run = state or RunState(Phase.RUNNING)
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
+    async def healthz(request: Request) -> JSONResponse:
         """Liveness: answering at all proves the event loop is turning."""
-        return {"status": "alive", "service": component.name}
+        return JSONResponse({"status": "alive", "service": component.name})
 
-    @app.get("/readyz")
-    async def readyz() -> JSONResponse:
+    async def readyz(request: Request) -> JSONResponse:
         """Readiness: 200 when ready, else 503 with the reason."""
-        ready, reason = readiness(component, bus, state)
-        metrics.ready.set(1 if ready else 0)
+        ready, reason = readiness(component, bus, run)
+        seen.ready.set(1 if ready else 0)
         body = {"ready": ready, "reason": reason, "service": component.name}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.get("/metrics")
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
         """Prometheus text exposition of this service's registry."""
-        return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        return Response(seen.render(), media_type=CONTENT_TYPE_LATEST)
 
-    if routes is not None:  # only its own routes are traced: an app without any is not
-        app.include_router(routes)  # instrumented (nor is the instrumentation imported)
-        instrument_app(app)
+    probes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
+    ]
+    if routes is None:  # nothing of its own to serve or trace (probes are not traced)
+        return Starlette(routes=probes)
+    from fastapi import FastAPI  # noqa: PLC0415
+
+    app = FastAPI(
+        title=f"sluice {component.name}", docs_url=None, redoc_url=None, routes=list(probes)
+    )
+    app.include_router(routes)
+    instrument_app(app)
     return app

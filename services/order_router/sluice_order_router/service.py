@@ -176,24 +176,34 @@ class RouterService:
         high_water = await replay_journal(self._bus, configured, self.orders, ids_of=earlier)
         self._gateway.protect_order_ids(high_water)
         self._replayed.set()
-        for topics, group, handler in (
+        # The groups are joined together, each under this router's name (static membership):
+        # one restarted after a crash takes its old place at once instead of waiting out the
+        # dead member's session.
+        mine = self.router_id
+        joins = [
             # its own group: each router reads every command and keeps its accounts' (claims
             # make sure no other router has them)
-            (ORDERS_APPROVED, f"order-router.{self.router_id}", self._on_command),
-            (SESSION_COMMANDS, f"order-router.session.{self.router_id}", self._on_session),
+            self._bus.consume(
+                [ORDERS_APPROVED], group=f"order-router.{mine}", handler=self._on_command,
+                options=ConsumerOptions(instance=f"order-router.{mine}"),
+            ),
+            self._bus.consume(
+                [SESSION_COMMANDS], group=f"order-router.session.{mine}",
+                handler=self._on_session,
+                options=ConsumerOptions(instance=f"order-router.session.{mine}"),
+            ),
             # every instance replays the requests: what is wanted is the latest per instrument
-            (MD_REQUESTS, f"order-router.md.{self.instance_id}", self._on_md),
-        ):
-            consumer = await self._bus.consume([topics], group=group, handler=handler)
-            self._consumers.append(consumer)
-        # one group for every router: each request is answered once; expired ones are skipped
-        history = await self._bus.consume(
-            [MD_HISTORY_REQUESTS],
-            group="order-router.history",
-            handler=self._on_history,
-            options=ConsumerOptions(from_beginning=True),
-        )
-        self._consumers.append(history)
+            self._bus.consume(
+                [MD_REQUESTS], group=f"order-router.md.{self.instance_id}", handler=self._on_md
+            ),
+            # one group for every router: each request is answered once; expired ones are
+            # skipped
+            self._bus.consume(
+                [MD_HISTORY_REQUESTS], group="order-router.history", handler=self._on_history,
+                options=ConsumerOptions(instance=f"order-router.history.{mine}"),
+            ),
+        ]  # fmt: skip
+        self._consumers.extend(await asyncio.gather(*joins))
         if self._heartbeat is not None:
             self._heartbeat.start()
         if self._truth is not None:
