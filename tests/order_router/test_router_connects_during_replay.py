@@ -69,3 +69,35 @@ async def test_a_link_up_during_the_replay_sends_the_held_order_once_after_it(
         await starting
         await router.stop()
         await bus.stop()
+
+
+async def test_ids_past_the_journals_mark_when_the_handshake_beat_the_replay(
+    start_router: StartRouter, broker: MemoryBroker, tws: TwsServer, control: TwsControl
+) -> None:
+    earlier = await start_router()
+    for coid in ("day-1", "day-2"):
+        await send(broker, approved(coid))
+        await eventually(lambda coid=coid: OrderFilled in kinds(broker, coid), within=10)
+    await earlier.stop()
+    await control.restart(window=0.2)  # a new day: IBKR's order ids start again low
+
+    bus = GatedReplayBus(broker, "order-router")
+    await bus.start()
+    gateway = SocketGateway(options(tws))
+    router = RouterService(bus, gateway)
+    starting = asyncio.create_task(router.start())
+    try:
+        await eventually(lambda: gateway.connected)  # nextValidId came before the journal
+        bus.release.set()
+        await starting
+        await send(broker, approved("day-3"))
+        await eventually(lambda: OrderFilled in kinds(broker, "day-3"), within=10)
+    finally:
+        bus.release.set()
+        await starting
+        await router.stop()
+        await bus.stop()
+
+    ids = [order_id for client_id, order_id, _ in tws.venue.store.placed if client_id == 11]
+    assert len(ids) == len(set(ids)) == 3 and control.reused_order_ids() == []
+    assert ids[-1] > max(ids[:-1])  # day-3 went out above everything sent before

@@ -185,6 +185,9 @@ class SocketGateway:
 
     def protect_order_ids(self, high_water: int) -> None:
         self._ids.sent(high_water)
+        # A handshake may have finished while the journal was read: overrule its start now.
+        if self._ids.next_valid_id is not None and self.ib.client.isReady():
+            self.ib.paced.updateReqId(self._start_ids(self._ids.next_valid_id))
 
     def reserve_order_id(self) -> OrderIdLease | None:
         if not self._link.up:  # ``place`` would not send it
