@@ -73,8 +73,10 @@ async def test_a_replay_of_an_empty_topic_returns_nothing(
 ) -> None:
     bus = await start_bus()
 
-    assert set((await bus.end_offsets([empty_topic])).values()) == {0}
+    until = await bus.end_offsets([empty_topic])
+    assert set(until.values()) == {0}
     assert [message async for message in bus.replay([empty_topic])] == []
+    assert [message async for message in bus.replay([empty_topic], until=until)] == []
 
 
 async def test_a_group_started_at_a_replays_end_gets_exactly_what_came_after(

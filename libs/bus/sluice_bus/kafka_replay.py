@@ -8,6 +8,7 @@ measured with ``position()``, which moves past transaction markers that no recor
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
 
@@ -21,7 +22,8 @@ FETCH_TIMEOUT_MS = 1000
 
 @contextlib.asynccontextmanager
 async def reader(bootstrap: str, client_id: str) -> AsyncIterator[KafkaReader]:
-    """A started reader, stopped on exit."""
+    """A reader whose consumer starts on first use (a replay of nothing connects nowhere);
+    stopped on exit."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         client_id=f"{client_id}.replay",
@@ -30,11 +32,15 @@ async def reader(bootstrap: str, client_id: str) -> AsyncIterator[KafkaReader]:
         isolation_level="read_committed",
         auto_offset_reset="earliest",
     )
-    await consumer.start()
+    kafka_reader = KafkaReader(consumer)
     try:
-        yield KafkaReader(consumer)
+        yield kafka_reader
     finally:
-        await consumer.stop()
+        if kafka_reader.started:
+            # aiokafka's group-less coordinator starts a task at the end of ``start``; cancelled
+            # before its first step, ``stop`` raises its CancelledError: let it step first.
+            await asyncio.sleep(0)
+            await consumer.stop()
 
 
 class KafkaReader:
@@ -42,18 +48,26 @@ class KafkaReader:
 
     def __init__(self, consumer: AIOKafkaConsumer) -> None:
         self._consumer = consumer
+        self.started = False
+
+    async def _started(self) -> AIOKafkaConsumer:
+        if not self.started:
+            self.started = True  # a failed start is stopped too: it may have opened a client
+            await self._consumer.start()
+        return self._consumer
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[tuple[str, int], int]:
         """The last stable offset of every partition of ``topics`` (none of an unknown one)."""
         # One metadata request on this consumer's own client, where an admin client would be
         # one more connection to start; the consumer has no public call for it.
-        cluster = await self._consumer._client.fetch_all_metadata()
+        consumer = await self._started()
+        cluster = await consumer._client.fetch_all_metadata()
         partitions = [
             TopicPartition(topic, number)
             for topic in topics
             for number in sorted(cluster.partitions_for_topic(topic) or ())
         ]
-        ends: dict[TopicPartition, int] = await self._consumer.end_offsets(partitions)
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
 
     async def read(
@@ -63,7 +77,7 @@ class KafkaReader:
         ``until``."""
         if not partitions:
             return
-        consumer = self._consumer
+        consumer = await self._started()
         assigned = [TopicPartition(*tp) for tp in partitions]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
