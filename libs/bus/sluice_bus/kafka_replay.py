@@ -22,39 +22,44 @@ FETCH_TIMEOUT_MS = 1000
 
 @contextlib.asynccontextmanager
 async def reader(bootstrap: str, client_id: str) -> AsyncIterator[KafkaReader]:
-    """A reader whose consumer starts on first use (a replay of nothing connects nowhere);
+    """A reader whose consumer is made on first use (a replay of nothing connects nowhere);
     stopped on exit."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        client_id=f"{client_id}.replay",
-        group_id=None,
-        enable_auto_commit=False,
-        isolation_level="read_committed",
-        auto_offset_reset="earliest",
-    )
-    kafka_reader = KafkaReader(consumer)
+    kafka_reader = KafkaReader(bootstrap, client_id)
     try:
         yield kafka_reader
     finally:
-        if kafka_reader.started:
-            # aiokafka's group-less coordinator starts a task at the end of ``start``; cancelled
-            # before its first step, ``stop`` raises its CancelledError: let it step first.
-            await asyncio.sleep(0)
-            await consumer.stop()
+        await kafka_reader.close()
 
 
 class KafkaReader:
     """``Bus.replay``'s reads on one consumer."""
 
-    def __init__(self, consumer: AIOKafkaConsumer) -> None:
-        self._consumer = consumer
-        self.started = False
+    def __init__(self, bootstrap: str, client_id: str) -> None:
+        self._bootstrap = bootstrap
+        self._client_id = client_id
+        self._consumer: AIOKafkaConsumer | None = None
 
     async def _started(self) -> AIOKafkaConsumer:
-        if not self.started:
-            self.started = True  # a failed start is stopped too: it may have opened a client
+        if self._consumer is None:
+            # a failed start is stopped too (``close``): it may have opened a client
+            self._consumer = AIOKafkaConsumer(
+                bootstrap_servers=self._bootstrap,
+                client_id=f"{self._client_id}.replay",
+                group_id=None,
+                enable_auto_commit=False,
+                isolation_level="read_committed",
+                auto_offset_reset="earliest",
+            )
             await self._consumer.start()
         return self._consumer
+
+    async def close(self) -> None:
+        """Stop the consumer, if one was made."""
+        if self._consumer is not None:
+            # aiokafka's group-less coordinator starts a task at the end of ``start``; cancelled
+            # before its first step, ``stop`` raises its CancelledError: let it step first.
+            await asyncio.sleep(0)
+            await self._consumer.stop()
 
     async def end_offsets(self, topics: Sequence[str]) -> dict[tuple[str, int], int]:
         """The last stable offset of every partition of ``topics`` (none of an unknown one)."""
