@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from sluice_bus import MemoryBroker, MemoryBus, Message
@@ -11,6 +11,7 @@ from sluice_bus.api import Offsets
 from sluice_order_router.adapters.socket.gateway import SocketGateway
 from sluice_order_router.service import RouterService
 from sluice_proto.orders import OrderFilled, OrderHeld
+from sluice_proto.topics import ORDERS_EVENTS
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter, options
@@ -20,7 +21,8 @@ from tests.support.polling import eventually
 
 
 class GatedReplayBus(MemoryBus):
-    """A bus whose replays wait for ``release``: a long journal, at the test's pace."""
+    """A bus whose replays of the journal wait for ``release``: a long journal, at the test's
+    pace (other replays, e.g. of the routers' claims, go at once)."""
 
     def __init__(self, broker: MemoryBroker, service: str) -> None:
         super().__init__(broker, service)
@@ -30,13 +32,19 @@ class GatedReplayBus(MemoryBus):
     def replay(
         self, topics: Sequence[str], *, until: Offsets | None = None, key: str | None = None
     ) -> AsyncIterator[Message[Any]]:
-        return self._gated(super().replay(topics, until=until, key=key))
+        replay = super().replay(topics, until=until, key=key)
+        return self._gated(replay) if ORDERS_EVENTS in topics else replay
 
     async def _gated(self, messages: AsyncIterator[Message[Any]]) -> AsyncIterator[Message[Any]]:
         self.replaying.set()
         await self.release.wait()
         async for message in messages:
             yield message
+
+
+def handshaken(control: TwsControl) -> Callable[[], bool]:
+    """The router's client (id 11) has connected to the simulator."""
+    return lambda: 11 in control.counters()["connected_clients"]  # type: ignore[operator]
 
 
 async def test_a_link_up_during_the_replay_sends_the_held_order_once_after_it(
@@ -55,7 +63,7 @@ async def test_a_link_up_during_the_replay_sends_the_held_order_once_after_it(
     starting = asyncio.create_task(router.start())
     try:
         await bus.replaying.wait()
-        await eventually(lambda: gateway.connected)  # the link came up during the replay
+        await eventually(handshaken(control))  # the link came up during the replay
         await asyncio.sleep(0.3)  # what would reach the gateway now, if anything acted on it
         assert control.orders_with_ref("held-1") == 0
         assert not starting.done()
@@ -87,7 +95,7 @@ async def test_ids_past_the_journals_mark_when_the_handshake_beat_the_replay(
     router = RouterService(bus, gateway)
     starting = asyncio.create_task(router.start())
     try:
-        await eventually(lambda: gateway.connected)  # nextValidId came before the journal
+        await eventually(handshaken(control))  # nextValidId came before the journal
         bus.release.set()
         await starting
         await send(broker, approved("day-3"))
