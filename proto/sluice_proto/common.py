@@ -13,8 +13,8 @@ UtcDatetime = Annotated[datetime, msgspec.Meta(tz=True, description="RFC 3339 ti
 """A timezone-aware timestamp; producers send UTC (``utc_now``)."""
 
 Side = Literal["BUY", "SELL"]
-OrderType = Literal["MKT", "LMT", "STP", "STP_LMT"]
-TimeInForce = Literal["DAY", "GTC", "IOC"]
+OrderType = Literal["MKT", "LMT", "STP", "STP_LMT", "TRAIL", "TRAIL_LIMIT", "MOC", "LOC"]
+TimeInForce = Literal["DAY", "GTC", "IOC", "OPG", "GTD"]
 SecType = Literal["STK", "FUT", "OPT", "CASH", "IND", "CFD", "BOND", "FOP", "WAR", "CRYPTO"]
 NonEmpty = Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
 ContractMonth = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}([0-9]{2})?$")]

@@ -18,6 +18,7 @@ from sluice_proto.common import (
     require_positive,
     utc_now,
 )
+from sluice_proto.order_terms import OcaType, validate_terms
 
 # --- commands for the router: sluice.orders.approved.v1 -----------------------------------
 
@@ -41,9 +42,22 @@ class ApprovedOrder(msgspec.Struct, kw_only=True, tag_field="type", tag="order_a
     approved_at: UtcDatetime = msgspec.field(default_factory=utc_now)
     expires_at: UtcDatetime | None = None
     """The router never sends the order after this time (it ends ``order_expired``)."""
+    trailing_amount: Decimal | None = None
+    trailing_percent: Decimal | None = None
+    trail_stop_price: Decimal | None = None
+    limit_price_offset: Decimal | None = None
+    good_till: UtcDatetime | None = None
+    take_profit: Decimal | None = None
+    """With ``stop_loss``: a bracket (the field meanings are the ``Signal``'s)."""
+    stop_loss: Decimal | None = None
+    oca_group: str | None = None
+    oca_type: OcaType = 1
+    parent_client_order_id: str | None = None
+    """A bracket child (set by the router on the children it derives): its parent's id."""
 
     def __post_init__(self) -> None:
         require_positive("quantity", self.quantity)
+        validate_terms(self)
 
 
 class CancelOrder(msgspec.Struct, kw_only=True, tag_field="type", tag="cancel_order"):

@@ -22,12 +22,17 @@ from sluice_proto.common import (
     require_positive,
     utc_now,
 )
+from sluice_proto.order_terms import OcaType, validate_terms
 
 _PRICE_REQUIRED: dict[str, tuple[str, ...]] = {
     "MKT": (),
     "LMT": ("limit_price",),
     "STP": ("stop_price",),
     "STP_LMT": ("limit_price", "stop_price"),
+    "TRAIL": (),
+    "TRAIL_LIMIT": (),
+    "MOC": (),
+    "LOC": ("limit_price",),
 }
 
 
@@ -68,6 +73,25 @@ class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
     primary_exchange: str | None = None
     roll: Roll | None = None
     """FUT without an expiry: ``front`` trades the front month by the router's roll rule."""
+    trailing_amount: Decimal | None = None
+    """TRAIL, TRAIL_LIMIT: how far the stop trails the market, in price."""
+    trailing_percent: Decimal | None = None
+    """TRAIL, TRAIL_LIMIT: how far the stop trails the market, in percent of it."""
+    trail_stop_price: Decimal | None = None
+    """TRAIL, TRAIL_LIMIT: the stop to start from (None: IBKR starts from the market)."""
+    limit_price_offset: Decimal | None = None
+    """TRAIL_LIMIT: the limit price's distance from the stop once triggered."""
+    good_till: UtcDatetime | None = None
+    """tif GTD: the order is cancelled at IBKR at this time."""
+    take_profit: Decimal | None = None
+    """Bracket: a limit order on the other side at this price, working once this one fills."""
+    stop_loss: Decimal | None = None
+    """Bracket: a stop order on the other side at this price, working once this one fills;
+    the take-profit and the stop-loss are one OCA group (one filling cancels the other)."""
+    oca_group: str | None = None
+    """Independent orders naming one group are one-cancels-all at IBKR (not for brackets)."""
+    oca_type: OcaType = 1
+    """IBKR's ``ocaType`` for ``oca_group``: 1 cancel the others, 2 or 3 reduce them."""
 
     def __post_init__(self) -> None:
         require_positive("quantity", self.quantity)
@@ -77,6 +101,7 @@ class Signal(msgspec.Struct, kw_only=True, tag_field="type", tag="signal"):
             if getattr(self, name) is None:
                 raise ValueError(f"{name} is required for order_type {self.order_type}")
         self.instrument  # noqa: B018 -- builds (so validates) the derivative fields
+        validate_terms(self)
 
     @property
     def client_order_id(self) -> str:
