@@ -122,3 +122,13 @@ def _bracket(terms: OrderTerms) -> None:
         raise ValueError(
             f"take_profit {take_profit} and stop_loss {stop_loss} are on the wrong sides"
         )
+
+
+def bracket_children(terms: OrderTerms) -> list[tuple[BracketRole, Decimal]]:
+    """The children a bracket's terms ask for, as (role, price): the take-profit (a limit)
+    first, the stop-loss (a stop) last; both on the other side of the parent."""
+    wanted: list[tuple[BracketRole, Decimal | None]] = [
+        ("tp", terms.take_profit),
+        ("sl", terms.stop_loss),
+    ]
+    return [(role, price) for role, price in wanted if price is not None]

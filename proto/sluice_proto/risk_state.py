@@ -89,6 +89,10 @@ class RiskOrderState(msgspec.Struct, kw_only=True, tag_field="type", tag="risk_o
     tif: TimeInForce | None = None
     revision: int = 0
     """The last amend revision risk decided for the order (0: never amended)."""
+    parent_client_order_id: str | None = None
+    """A bracket child: its parent's client order id."""
+    oca_group: str | None = None
+    """The order's one-cancels-all group (a bracket's children share one)."""
 
 
 class PositionDrift(msgspec.Struct, kw_only=True, frozen=True):

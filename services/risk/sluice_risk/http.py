@@ -64,7 +64,15 @@ def risk_routes(service: RiskService) -> APIRouter:
     async def exposure(account: str) -> Response:
         """Gross exposure as the checks count it, with the orders placed outside Sluice."""
         gross, foreign = service.engine.exposure(account)
-        return _json({"account": account, "gross_exposure": gross, "foreign_orders": foreign})
+        working = len(service.state.orders.open_orders(account)) + len(foreign)
+        return _json(
+            {
+                "account": account,
+                "gross_exposure": gross,
+                "open_orders": working,
+                "foreign_orders": foreign,
+            }
+        )
 
     @router.get("/status")
     async def halts() -> Response:

@@ -115,6 +115,8 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
                 stop_price=record.stop_price,
                 tif=record.tif or "DAY",
                 revision=record.revision,
+                parent=record.parent_client_order_id,
+                oca_group=record.oca_group,
             )
         )
         if record.con_id:
@@ -160,4 +162,6 @@ def _order_state(
         stop_price=order.stop_price,
         tif=order.tif,
         revision=order.revision,
+        parent_client_order_id=order.parent,
+        oca_group=order.oca_group,
     )

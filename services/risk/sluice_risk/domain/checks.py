@@ -11,8 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sluice_proto import Signal
+from sluice_proto.order_terms import bracket_children
 from sluice_proto.orders import OrderRejectReason
 from sluice_proto.session import SessionState
+from sluice_risk.domain.exposure import NO_OVERLAP, Overlap
 from sluice_risk.domain.limits import Limits
 from sluice_risk.domain.market import QuoteView, Refusal
 
@@ -46,6 +48,10 @@ class OrderContext:
     day_realised: Decimal
     drift: str | None = None
     """What drifted from the broker's positions while the account is halted, else None."""
+    legs: int = 1
+    """How many broker orders the signal becomes (a bracket: the parent and its children)."""
+    oca_overlap: Overlap = NO_OVERLAP
+    """What the order's OCA group already counts of it (only one member fills)."""
 
     @property
     def signed_quantity(self) -> Decimal:
@@ -60,7 +66,12 @@ class OrderContext:
         its own while together they go short past the limit.
         """
         committed = self.position + self.working_same_side
-        return abs(committed + self.signed_quantity) < abs(committed)
+        return abs(committed + self.added_quantity) < abs(committed)
+
+    @property
+    def added_quantity(self) -> Decimal:
+        """The signed quantity the order adds to the worst case (less its OCA overlap)."""
+        return self.signed_quantity - self.oca_overlap.quantity
 
     @property
     def notional(self) -> Decimal | None:
@@ -71,6 +82,12 @@ class OrderContext:
         return (
             self.signal.quantity * self.price * (self.signal.multiplier or self.limits.multiplier)
         )
+
+
+def order_price(signal: Signal) -> Decimal | None:
+    """The price the order itself names to value it at: its limit, its stop or its trail's
+    starting stop (None: value it at the quote)."""
+    return signal.limit_price or signal.stop_price or signal.trail_stop_price
 
 
 def kill_switch(ctx: OrderContext) -> Objection:
@@ -167,8 +184,20 @@ def order_notional(ctx: OrderContext) -> Objection:
     return "MAX_ORDER_NOTIONAL", f"notional {notional} exceeds {ctx.limits.max_order_notional}"
 
 
+def bracket(ctx: OrderContext) -> Objection:
+    """Each child of a bracket is an order of its own: its notional at its own price."""
+    for role, price in bracket_children(ctx.signal):
+        notional = ctx.signal.quantity * price * (ctx.signal.multiplier or ctx.limits.multiplier)
+        if notional > ctx.limits.max_order_notional:
+            name = "take-profit" if role == "tp" else "stop-loss"
+            return "MAX_ORDER_NOTIONAL", (
+                f"the bracket's {name} notional {notional} exceeds {ctx.limits.max_order_notional}"
+            )
+    return None
+
+
 def position(ctx: OrderContext) -> Objection:
-    worst = ctx.position + ctx.working_same_side + ctx.signed_quantity
+    worst = ctx.position + ctx.working_same_side + ctx.added_quantity
     if ctx.reduces or abs(worst) <= ctx.limits.max_position:
         return None  # reducing a position is always allowed: risk must never trap one
     return "MAX_POSITION", (
@@ -178,7 +207,7 @@ def position(ctx: OrderContext) -> Objection:
 
 
 def gross_exposure(ctx: OrderContext) -> Objection:
-    after = ctx.gross_exposure + (ctx.notional or Decimal(0))
+    after = ctx.gross_exposure + (ctx.notional or Decimal(0)) - ctx.oca_overlap.notional
     limit = ctx.account_limits.max_gross_exposure
     if ctx.reduces or after <= limit:
         return None
@@ -189,9 +218,10 @@ def gross_exposure(ctx: OrderContext) -> Objection:
 
 
 def open_orders(ctx: OrderContext) -> Objection:
-    if ctx.open_orders < ctx.account_limits.max_open_orders:
+    if ctx.open_orders + ctx.legs <= ctx.account_limits.max_open_orders:
         return None
-    return "MAX_OPEN_ORDERS", f"{ctx.open_orders} orders already open for {ctx.account}"
+    more = f" (the bracket adds {ctx.legs})" if ctx.legs > 1 else ""
+    return "MAX_OPEN_ORDERS", f"{ctx.open_orders} orders already open for {ctx.account}{more}"
 
 
 def order_rate(ctx: OrderContext) -> Objection:
@@ -213,6 +243,7 @@ CHECKS: tuple[Callable[[OrderContext], Objection], ...] = (
     price_collar,
     order_quantity,
     order_notional,
+    bracket,
     position,
     gross_exposure,
     open_orders,

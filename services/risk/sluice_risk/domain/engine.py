@@ -31,12 +31,14 @@ from sluice_proto import (
     SignalDuplicate,
 )
 from sluice_proto.common import Side
+from sluice_proto.order_terms import bracket_children, child_order_id
 from sluice_proto.orders import OrderRejectReason
 from sluice_proto.risk_state import DeferralKind, DeferredSignal, RiskOrderStatus
 from sluice_risk.domain import amends
-from sluice_risk.domain.checks import AMEND_CHECKS, OrderContext, first_objection
+from sluice_risk.domain.checks import AMEND_CHECKS, OrderContext, first_objection, order_price
 from sluice_risk.domain.deferrals import DeferralPolicy, is_ready
 from sluice_risk.domain.drift import describe
+from sluice_risk.domain.exposure import gross_exposure, oca_overlap, working_same_side
 from sluice_risk.domain.limits import multiplier_of
 from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import DecidedOrder
@@ -309,11 +311,8 @@ class RiskEngine:
         held = state.portfolio.position(account, key)
         working = [o for o in state.orders.open_orders(account) if o.client_order_id != amending]
         foreign = self._foreign(account)
-        same_side = sum(
-            (o.remaining * o.direction for o in working if o.side == signal.side and o.key == key),
-            Decimal(0),
-        ) + sum(  # worst case: orders placed outside Sluice may fill too
-            (
+        same_side = working_same_side(working, signal.side, key) + sum(
+            (  # worst case: orders placed outside Sluice may fill too
                 o.remaining_quantity * _direction(o.side)
                 for o in foreign
                 if o.side == signal.side and instrument_key(o.instrument) == key
@@ -321,6 +320,12 @@ class RiskEngine:
             Decimal(0),
         )
         drift = state.drift_halt(account)
+        price = order_price(signal) or (quote.price if quote else None)
+        overlap = oca_overlap(
+            signal, working, key, (price or Decimal(0)) * multiplier_of(signal.instrument, limits),
+            lambda o: (o.limit_price or state.market.mark(o.key) or Decimal(0))
+            * multiplier_of(o.instrument, limits),
+        )  # fmt: skip
         return OrderContext(
             signal=signal,
             account=account,
@@ -331,10 +336,10 @@ class RiskEngine:
             session=state.market.session(account),
             quote=quote,
             refusal=state.market.refusal(signal.instrument),
-            price=signal.limit_price or signal.stop_price or (quote.price if quote else None),
+            price=price,
             position=held.quantity if held is not None else Decimal(0),
             working_same_side=same_side,
-            gross_exposure=self._gross_exposure(account, working, foreign),
+            gross_exposure=gross_exposure(state, account, working, foreign),
             open_orders=len(working) + len(foreign),
             recent_approvals=state.orders.approvals_since(
                 signal.strategy_id,
@@ -343,54 +348,27 @@ class RiskEngine:
             ),
             day_realised=state.day_realised(account, now),
             drift=describe(drift) if drift is not None else None,
+            legs=1 + len(bracket_children(signal)),
+            oca_overlap=overlap,
         )
 
     def exposure(self, account: str) -> tuple[Decimal, list[BrokerOpenOrder]]:
         """The account's gross exposure as the checks count it, and the open orders at the
         broker placed outside Sluice that it includes."""
         foreign = self._foreign(account)
-        return self._gross_exposure(
-            account, self.state.orders.open_orders(account), foreign
-        ), foreign
+        working = self.state.orders.open_orders(account)
+        return gross_exposure(self.state, account, working, foreign), foreign
 
     def _foreign(self, account: str) -> list[BrokerOpenOrder]:
         orders = self.state.orders
         return self.state.broker.foreign_orders(account, lambda ref: orders.get(ref) is not None)
 
-    def _gross_exposure(
-        self, account: str, working: list[DecidedOrder], foreign: list[BrokerOpenOrder]
-    ) -> Decimal:
-        """Sum of |position| x mark (average cost when unmarked) plus the notional of working
-        orders, Sluice's and those placed outside it (the broker's truth)."""
-        state, total = self.state, Decimal(0)
-        for key, position in state.portfolio.of(account).items():
-            mark = state.market.mark(key) or position.avg_cost
-            total += abs(position.quantity) * mark * position.multiplier
-        # per instrument, not per order: price unless the order carries its own, and multiplier
-        unit: dict[str, tuple[Decimal, Decimal]] = {}
-
-        def priced(instrument: Instrument, key: str) -> tuple[Decimal, Decimal]:
-            found = unit.get(key)
-            if found is None:
-                limits = state.limits.for_order(account, instrument.symbol)
-                mark = state.market.mark(key) or Decimal(0)
-                found = unit[key] = (mark, multiplier_of(instrument, limits))
-            return found
-
-        for order in working:
-            mark, multiplier = priced(order.instrument, order.key)
-            total += (
-                (order.quantity - order.filled_quantity) * (order.limit_price or mark) * multiplier
-            )
-        for other in foreign:
-            mark, multiplier = priced(other.instrument, instrument_key(other.instrument))
-            total += other.remaining_quantity * (other.limit_price or mark) * multiplier
-        return total
-
     def _approve(
         self, signal: Signal, account: str, expires_at: datetime, now: datetime
     ) -> ApprovedOrder:
         self.state.record(_decided(signal, account, "open", now))
+        for child in _children(signal, account, now):  # working at IBKR from now on too
+            self.state.record(child)
         self.state.orders.note_approval(signal.strategy_id, now)
         return ApprovedOrder(
             client_order_id=signal.client_order_id,
@@ -408,6 +386,15 @@ class RiskEngine:
             signal_created_at=signal.created_at,
             approved_at=now,
             expires_at=expires_at,
+            trailing_amount=signal.trailing_amount,
+            trailing_percent=signal.trailing_percent,
+            trail_stop_price=signal.trail_stop_price,
+            limit_price_offset=signal.limit_price_offset,
+            good_till=signal.good_till,
+            take_profit=signal.take_profit,
+            stop_loss=signal.stop_loss,
+            oca_group=signal.oca_group,
+            oca_type=signal.oca_type,
         )
 
     def _reject(
@@ -441,11 +428,34 @@ def _decided(
         order_type=signal.order_type,
         stop_price=signal.stop_price,
         tif=signal.tif,
+        oca_group=signal.oca_group,
     )
 
 
 def _direction(side: Side) -> int:
     return 1 if side == "BUY" else -1
+
+
+def _children(signal: Signal, account: str, now: datetime) -> list[DecidedOrder]:
+    """A bracket's children, one OCA group, on the other side at their own prices."""
+    parent = signal.client_order_id
+    return [
+        DecidedOrder(
+            client_order_id=child_order_id(parent, role),
+            account=account,
+            strategy_id=signal.strategy_id,
+            signal_id=signal.signal_id,
+            instrument=signal.instrument,
+            side="SELL" if signal.side == "BUY" else "BUY",
+            quantity=signal.quantity,
+            status="open",
+            limit_price=price,
+            approved_at=now,
+            parent=parent,
+            oca_group=parent,
+        )
+        for role, price in bracket_children(signal)
+    ]
 
 
 class _Ids(TypedDict):

@@ -40,6 +40,10 @@ class DecidedOrder:
     tif: TimeInForce = "DAY"
     revision: int = 0
     """The last amend revision decided for the order (idempotency of ``ModifyRequest``)."""
+    parent: str | None = None
+    """A bracket child: its parent's client order id (it only closes what the parent opens)."""
+    oca_group: str | None = None
+    """One-cancels-all group: at most one member fills (a bracket's children share one)."""
     key: str = field(init=False)
     """The instrument's ``instrument_key`` (positions and quotes are matched on it)."""
 
