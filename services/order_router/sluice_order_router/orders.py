@@ -31,6 +31,7 @@ from sluice_order_router.contracts import ContractCache
 from sluice_order_router.domain import amends
 from sluice_order_router.domain.accounts import Accounts
 from sluice_order_router.domain.backoff import JitteredBackoff
+from sluice_order_router.domain.brackets import legs
 from sluice_order_router.domain.broker import BrokerSnapshot
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.sync import apply_broker
@@ -208,6 +209,11 @@ class OrderDesk:
             await self._report_unknown(plan.unknown)
             await self._settle_amends(snapshot)
             for record in plan.to_send:
+                parent = record.order.parent_client_order_id if record.order else None
+                if parent is not None:  # a bracket child goes with its parent, never alone
+                    if not any(p.client_order_id == parent for p in plan.to_send):
+                        log.error("bracket child %s absent, its parent is not: not resent", record)
+                    continue
                 if record.cancel_requested:
                     await self._publish.orders(record.cancelled("cancelled before it was sent"))
                 elif record.order is not None:
@@ -238,6 +244,10 @@ class OrderDesk:
             return
         if await self._expire_if_due(record, "expired before it was sent"):
             return  # qualifying took the last of its time
+        bracket = legs(order)
+        if len(bracket) > 1:
+            await self._send_bracket(record, bracket, instrument)
+            return
         record.attempts += 1
         lease = self._gateway.reserve_order_id()  # journalled: the id is never used again
         record.sent_order_id = lease.order_id if lease is not None else None
@@ -265,6 +275,48 @@ class OrderDesk:
             self._in_doubt.schedule(record.client_order_id)
         else:
             await self._publish.orders(apply_broker(record, placed))
+
+    async def _send_bracket(
+        self, parent: TrackedOrder, bracket: list[ApprovedOrder], instrument: Instrument
+    ) -> None:
+        """Write every leg ahead, then send the bracket as one unit; each leg's outcome is its
+        own (IBKR may refuse one child and take the rest)."""
+        records = [parent] + [
+            self.orders.get(leg.client_order_id) or track(leg, "held") for leg in bracket[1:]
+        ]
+        for record in records:
+            record.attempts += 1
+            lease = self._gateway.reserve_order_id()
+            record.sent_order_id = lease.order_id if lease is not None else None
+            record.ibkr_floor = lease.ibkr_floor if lease is not None else None
+        await self._publish.orders(
+            [_submitting(r, leg, instrument) for r, leg in zip(records, bracket, strict=True)]
+        )
+        for record in records:
+            record.move("submitting")
+            self.orders.add(record)
+        try:
+            with ibkr_call("place_order", bracket[0], self._gateway.path):
+                ids = [r.sent_order_id for r in records]
+                placed = await self._gateway.place_bracket(bracket, instrument, ids)
+        except BrokerRejectedError as exc:
+            await self._publish.orders([e for r in records for e in r.rejected(exc.code, exc.text)])
+        except (NotConnectedError, TimeoutError, OrderInDoubtError) as exc:
+            log.warning("bracket %s in doubt (%r): reconcile resolves it", parent, exc)
+            why = f"outcome unknown ({type(exc).__name__}: {exc}): reconciling"
+            await self._publish.orders(
+                [
+                    OrderHeld(**r.ids(), reason=why, order=leg)
+                    for r, leg in zip(records, bracket, strict=True)
+                ]
+            )
+            self._in_doubt.schedule(parent.client_order_id)
+        else:
+            for record, result in zip(records, placed, strict=True):
+                if isinstance(result, BrokerRejectedError):
+                    await self._publish.orders(record.rejected(result.code, result.text))
+                else:
+                    await self._publish.orders(apply_broker(record, result))
 
     async def _report_unknown(self, unknown: list[TrackedOrder]) -> None:
         """Say once per order that IBKR may have had it: an operator checks, nothing resends."""

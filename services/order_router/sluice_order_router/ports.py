@@ -147,6 +147,12 @@ class BrokerGateway(Protocol):
         """Send once with ``orderRef``/``cOID`` = ``order.client_order_id`` (and ``order_id``
         from ``reserve_order_id``); return IBKR's ids."""
 
+    async def place_bracket(
+        self, legs: list[ApprovedOrder], instrument: Instrument, order_ids: list[int | None]
+    ) -> list[BrokerOrder | BrokerRejectedError]:
+        """Send a bracket (``domain.brackets.legs``) as one unit, each leg with its own
+        ``orderRef``/``cOID`` (and id from ``reserve_order_id``); IBKR's answer per leg."""
+
     async def cancel(self, client_order_id: str) -> None:
         """Ask IBKR to cancel; the outcome arrives as an ``OrderUpdate``."""
 

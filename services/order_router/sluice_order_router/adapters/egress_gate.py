@@ -22,6 +22,7 @@ from sluice_order_router.domain.egress import EgressVerdict, egress_verdict
 from sluice_order_router.domain.order_ids import OrderIdLease
 from sluice_order_router.ports import (
     BrokerGateway,
+    BrokerRejectedError,
     OnConnection,
     OnOrderUpdate,
     OnPnl,
@@ -146,6 +147,13 @@ class EgressGate:
         if self._hold:
             raise EgressMismatchError(f"trading disabled: {self.egress_note}")
         return await self.inner.place(order, instrument, order_id)
+
+    async def place_bracket(
+        self, legs: list[ApprovedOrder], instrument: Instrument, order_ids: list[int | None]
+    ) -> list[BrokerOrder | BrokerRejectedError]:
+        if self._hold:
+            raise EgressMismatchError(f"trading disabled: {self.egress_note}")
+        return await self.inner.place_bracket(legs, instrument, order_ids)
 
     async def cancel(self, client_order_id: str) -> None:
         await self.inner.cancel(client_order_id)

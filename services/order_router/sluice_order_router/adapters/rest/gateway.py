@@ -230,6 +230,18 @@ class RestGateway:
         self._ids[order.client_order_id] = str(placed.broker_order_id)
         return placed
 
+    async def place_bracket(
+        self, legs: list[ApprovedOrder], instrument: Instrument, order_ids: list[int | None]
+    ) -> list[BrokerOrder | BrokerRejectedError]:
+        self._require_trading()
+        con_id = (await self.qualify(instrument)).con_id
+        assert con_id is not None
+        placed = await orders.place_bracket(self.client, self._policy, legs, con_id, self._on_audit)
+        for leg in placed:
+            if isinstance(leg, BrokerOrder):
+                self._ids[leg.client_order_id] = str(leg.broker_order_id)
+        return placed
+
     async def cancel(self, client_order_id: str) -> None:
         # Cancels pass even when the egress check failed: reducing risk is always allowed.
         broker_id = await self._broker_id(client_order_id)

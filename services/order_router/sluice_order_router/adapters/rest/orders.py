@@ -41,9 +41,19 @@ async def place(
 ) -> BrokerOrder:
     """Submit once with ``cOID``; confirm allow-listed prompts, decline (and reject) the rest."""
     path = f"/iserver/account/{order.account}/orders"
-    return await _submit(
-        client, policy, order, on_audit, path=path, json=parsing.order_body(order, con_id)
-    )
+    body = _body(parsing.order_body, order, con_id)
+    [placed] = await _submit(client, policy, [order], on_audit, path=path, json=body)
+    return placed
+
+
+async def place_bracket(
+    client: CpClient, policy: ReplyPolicy, legs: list[ApprovedOrder], con_id: int,
+    on_audit: OnAudit,
+) -> list[BrokerOrder | BrokerRejectedError]:  # fmt: skip
+    """Submit a bracket as one order list; IBKR answers each order in the list's order."""
+    path = f"/iserver/account/{legs[0].account}/orders"
+    body = _body(parsing.bracket_body, legs, con_id)
+    return [*await _submit(client, policy, legs, on_audit, path=path, json=body)]
 
 
 async def modify(
@@ -54,16 +64,25 @@ async def modify(
     endpoint), answering reply prompts as for a placement; IBKR's refusal (e.g. the order
     filled first) raises ``BrokerRejectedError``."""
     path = f"/iserver/account/{order.account}/order/{broker_order_id}"
-    return await _submit(
-        client, policy, order, on_audit, path=path, json=parsing.modify_body(order, con_id)
-    )
+    body = parsing.modify_body(order, con_id)
+    [modified] = await _submit(client, policy, [order], on_audit, path=path, json=body)
+    return modified
+
+
+def _body(build: Callable[[Any, int], dict[str, Any]], what: Any, con_id: int) -> dict[str, Any]:
+    try:
+        return build(what, con_id)
+    except parsing.UnsupportedOnWebApiError as exc:
+        raise BrokerRejectedError(None, str(exc)) from None
 
 
 async def _submit(
-    client: CpClient, policy: ReplyPolicy, order: ApprovedOrder, on_audit: OnAudit, *,
+    client: CpClient, policy: ReplyPolicy, sent: list[ApprovedOrder], on_audit: OnAudit, *,
     path: str, json: dict[str, Any],
-) -> BrokerOrder:  # fmt: skip
-    """POST an order (new or modified), then its reply-prompt chain, to IBKR's ids."""
+) -> list[BrokerOrder]:  # fmt: skip
+    """POST an order list (new, a bracket, or a modify), then its reply-prompt chain; IBKR's
+    ids, one acknowledgement per order sent."""
+    order = sent[0]  # the prompts are about the list: audited under its first order
     body: Any = await client.request("POST", path, json=json)
     for _ in range(MAX_PROMPTS):
         if not parsing.is_prompt(body):
@@ -83,15 +102,18 @@ async def _submit(
     error = parsing.error_text(body)
     if error is not None:
         raise BrokerRejectedError(None, error)
-    ack = body[0] if isinstance(body, list) and body else {}
-    if "order_id" not in ack:
+    acks = body if isinstance(body, list) else []
+    if len(acks) != len(sent) or not all("order_id" in ack for ack in acks):
         raise BrokerRejectedError(None, f"unexpected order answer: {str(body)[:200]}")
-    return BrokerOrder(
-        client_order_id=order.client_order_id,
-        broker_order_id=str(ack["order_id"]),
-        perm_id=None,
-        status="submitted",
-    )
+    return [
+        BrokerOrder(
+            client_order_id=leg.client_order_id,
+            broker_order_id=str(ack["order_id"]),
+            perm_id=None,
+            status="submitted",
+        )
+        for leg, ack in zip(sent, acks, strict=True)
+    ]
 
 
 async def cancel(client: CpClient, account: str, broker_order_id: str) -> None:

@@ -9,7 +9,16 @@ from typing import Any
 from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus, side_of
 from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
 
-_ORDER_TYPES = {"MKT": "MKT", "LMT": "LMT", "STP": "STP", "STP_LMT": "STOP_LIMIT"}
+_ORDER_TYPES = {
+    "MKT": "MKT",
+    "LMT": "LMT",
+    "STP": "STP",
+    "STP_LMT": "STOP_LIMIT",
+    "TRAIL": "TRAIL",
+    "TRAIL_LIMIT": "TRAILLMT",
+    "MOC": "MOC",
+    "LOC": "LOC",
+}
 _STATUS: dict[str, BrokerStatus] = {
     "pendingsubmit": "submitted",
     "presubmitted": "accepted",
@@ -27,8 +36,24 @@ def _dec(value: Any) -> Decimal:
     return Decimal(str(value)) if value not in (None, "") else Decimal(0)
 
 
+class UnsupportedOnWebApiError(ValueError):
+    """An order the Client Portal cannot express (the socket path can): refused, not bent."""
+
+
 def order_body(order: ApprovedOrder, con_id: int) -> dict[str, Any]:
     """The ``POST /iserver/account/{acct}/orders`` body; ``cOID`` is our idempotency key."""
+    return {"orders": [order_item(order, con_id)]}
+
+
+def bracket_body(legs: list[ApprovedOrder], con_id: int) -> dict[str, Any]:
+    """A bracket as one order list: each child's ``parentId`` is its parent's ``cOID``
+    (IBKR's Web API bracket form; IBKR makes the children one OCA group itself)."""
+    return {"orders": [order_item(leg, con_id) for leg in legs]}
+
+
+def order_item(order: ApprovedOrder, con_id: int) -> dict[str, Any]:
+    """One order of an order list."""
+    _supported(order)
     item: dict[str, Any] = {
         "acctId": order.account,
         "conid": con_id,
@@ -39,11 +64,39 @@ def order_body(order: ApprovedOrder, con_id: int) -> dict[str, Any]:
         "tif": order.tif,
         "outsideRTH": order.outside_rth,
     }
+    if order.parent_client_order_id is not None:
+        item["parentId"] = order.parent_client_order_id
     if order.limit_price is not None:
         item["price"] = float(order.limit_price)
     if order.stop_price is not None:
         item["auxPrice"] = float(order.stop_price)
-    return {"orders": [item]}
+    if order.trailing_amount is not None:
+        item["trailingAmt"], item["trailingType"] = float(order.trailing_amount), "amt"
+    if order.trailing_percent is not None:
+        item["trailingAmt"], item["trailingType"] = float(order.trailing_percent), "%"
+    if order.trail_stop_price is not None:
+        item["auxPrice"] = float(order.trail_stop_price)
+    if order.limit_price_offset is not None and order.trail_stop_price is not None:
+        sign = 1 if order.side == "BUY" else -1  # the limit is beyond the stop
+        item["price"] = float(order.trail_stop_price + sign * order.limit_price_offset)
+    return item
+
+
+def _supported(order: ApprovedOrder) -> None:
+    if order.tif == "GTD":
+        raise UnsupportedOnWebApiError(
+            "tif GTD is not among the Web API's time-in-force values (DAY, GTC, IOC, OPG): "
+            "use the socket path, or expires_at"
+        )
+    if order.oca_group is not None:
+        raise UnsupportedOnWebApiError(
+            "the Web API has no OCA group across separate orders: use the socket path"
+        )
+    if order.order_type == "TRAIL_LIMIT" and order.trail_stop_price is None:
+        raise UnsupportedOnWebApiError(
+            "the Web API takes a trailing limit's limit price, not its offset: "
+            "give trail_stop_price so the limit can be derived"
+        )
 
 
 def modify_body(order: ApprovedOrder, con_id: int) -> dict[str, Any]:

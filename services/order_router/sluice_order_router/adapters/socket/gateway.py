@@ -206,8 +206,41 @@ class SocketGateway:
         ib_order.orderId = order_id or (lease.order_id if lease is not None else 0)
         trade = self.ib.placeOrder(mapping.to_contract(instrument), ib_order)
         await asyncio.wait_for(self._acknowledged(trade), self._options.ack_timeout_s)
+        return self._placed(trade)
+
+    async def place_bracket(
+        self, legs: list[ApprovedOrder], instrument: Instrument, order_ids: list[int | None]
+    ) -> list[BrokerOrder | BrokerRejectedError]:
+        self._require_up()
+        ids = [oid or self._lease_id() for oid in order_ids]
+        contract = mapping.to_contract(instrument)
+        trades = []
+        for index, (leg, order_id) in enumerate(zip(legs, ids, strict=True)):
+            # IBKR holds the parent and the first child until the last one transmits them all
+            last = index == len(legs) - 1
+            ib_order = mapping.to_order(leg, ids[0] if index else 0, transmit=last)
+            ib_order.orderId = order_id
+            trades.append(self.ib.placeOrder(contract, ib_order))
+        acks = asyncio.gather(*(self._acknowledged(t) for t in trades))
+        await asyncio.wait_for(acks, self._options.ack_timeout_s)
+        results: list[BrokerOrder | BrokerRejectedError] = []
+        for trade in trades:
+            try:
+                results.append(self._placed(trade))
+            except BrokerRejectedError as exc:
+                results.append(exc)
+        return results
+
+    def _lease_id(self) -> int:
+        lease = self.reserve_order_id()
+        if lease is None:
+            raise NotConnectedError("IBKR link down")
+        return lease.order_id
+
+    def _placed(self, trade: Trade) -> BrokerOrder:
+        """The acknowledged order, or why IBKR refused it (in doubt on a duplicate id)."""
         if mapping.duplicate_id(trade):
-            raise OrderInDoubtError(f"IBKR 103: order id {ib_order.orderId} is already used")
+            raise OrderInDoubtError(f"IBKR 103: order id {trade.order.orderId} is already used")
         placed = mapping.broker_order(trade)
         if placed is None or placed.status == "rejected":
             code, text = mapping.last_error(trade)

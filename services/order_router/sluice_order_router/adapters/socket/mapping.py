@@ -18,6 +18,8 @@ _CANCEL_CODES = frozenset({0, 202})  # 202 is IBKR's "order cancelled", not a re
 # final. ib_async marks the trade Cancelled on these too, though the order itself is untouched.
 CANCEL_REFUSED = frozenset({161, 10147, 10148})
 _UNSET = 1.7976931348623157e308  # IBKR's "no value" double
+_ORDER_TYPES = {"STP_LMT": "STP LMT", "TRAIL_LIMIT": "TRAIL LIMIT"}
+"""Sluice's order types whose IBKR name differs (the others are IBKR's own)."""
 DUPLICATE_ORDER_ID = 103  # the id is IBKR's already: the order was not taken under it
 _NOTICES = frozenset({399})  # "order message": a remark on an order, not a refusal
 
@@ -77,22 +79,36 @@ def from_contract(contract: Contract) -> Instrument:
     )
 
 
-def to_order(order: ApprovedOrder) -> Order:
-    """An ib_async order with ``orderRef`` = ``client_order_id`` (the reconcile key)."""
+def to_order(order: ApprovedOrder, parent_id: int = 0, *, transmit: bool = True) -> Order:
+    """An ib_async order with ``orderRef`` = ``client_order_id`` (the reconcile key); a bracket
+    child names its parent's order id, and only a bracket's last order transmits it."""
     ib_order = Order(
         action=order.side,
         totalQuantity=float(order.quantity),
-        orderType={"STP_LMT": "STP LMT"}.get(order.order_type, order.order_type),
+        orderType=_ORDER_TYPES.get(order.order_type, order.order_type),
         tif=order.tif,
         outsideRth=order.outside_rth,
         orderRef=order.client_order_id,
         account=order.account,
-        transmit=True,
+        transmit=transmit,
+        parentId=parent_id,
     )
     if order.limit_price is not None:
         ib_order.lmtPrice = float(order.limit_price)
     if order.stop_price is not None:
         ib_order.auxPrice = float(order.stop_price)
+    if order.trailing_amount is not None:  # IBKR: a trail's amount is its auxPrice
+        ib_order.auxPrice = float(order.trailing_amount)
+    if order.trailing_percent is not None:
+        ib_order.trailingPercent = float(order.trailing_percent)
+    if order.trail_stop_price is not None:
+        ib_order.trailStopPrice = float(order.trail_stop_price)
+    if order.limit_price_offset is not None:
+        ib_order.lmtPriceOffset = float(order.limit_price_offset)
+    if order.good_till is not None:
+        ib_order.goodTillDate = good_till_date(order.good_till)
+    if order.oca_group is not None:
+        ib_order.ocaGroup, ib_order.ocaType = order.oca_group, order.oca_type
     return ib_order
 
 
@@ -109,6 +125,12 @@ def shows(trade: Trade, order: Order) -> bool:
         _price(mine) is None or _price(mine) == _price(theirs)
         for mine, theirs in ((order.lmtPrice, have.lmtPrice), (order.auxPrice, have.auxPrice))
     )
+
+
+def good_till_date(at: datetime) -> str:
+    """IBKR's ``goodTillDate`` in its UTC form, ``yyyymmdd-hh:mm:ss`` (no time zone name to
+    mistake: TWS reads a bare ``yyyymmdd hh:mm:ss`` in the login's own time zone)."""
+    return at.astimezone(UTC).strftime("%Y%m%d-%H:%M:%S")
 
 
 def last_error(trade: Trade) -> tuple[int | None, str | None]:
