@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,8 @@ from ib_async import Contract, ExecutionFilter, Future, LimitOrder, MarketOrder,
 from ib_async.client import Client
 from ib_async.wrapper import Wrapper
 
+from sluice_order_router.adapters.socket.mapping import to_order
+from sluice_proto import ApprovedOrder, Instrument
 from sluice_sim.tws import place_order, requests
 from sluice_sim.tws.fields import SERVER_VERSION
 
@@ -77,3 +80,26 @@ def test_market_data_and_details_and_executions(client: CapturingClient) -> None
     assert (req_id, query.sec_type, query.exchange) == (6, "FUT", "CME")
     flt = requests.executions(client.sent[2])
     assert (flt.req_id, flt.client_id, flt.side) == (7, 3, "BUY")
+
+
+def test_place_order_carries_the_newer_order_terms(client: CapturingClient) -> None:
+    """The router's own orders, through ib_async's encoder, read back by the simulator."""
+    approved = ApprovedOrder(
+        client_order_id="c1", strategy_id="s", signal_id="c1", account="DU1",
+        instrument=Instrument(symbol="AAPL"), side="SELL", quantity=Decimal(10),
+        order_type="TRAIL_LIMIT", trailing_amount=Decimal("1.5"), trailing_percent=None,
+        trail_stop_price=Decimal(180), limit_price_offset=Decimal("0.25"), tif="GTD",
+        good_till=datetime(2026, 12, 4, 21, 30, tzinfo=UTC), outside_rth=True,
+        oca_group="pair", oca_type=2,
+    )  # fmt: skip
+    client.placeOrder(42, Stock("AAPL", "SMART", "USD", conId=265598), to_order(approved, 41))
+    parsed = place_order.place_order(client.sent[0])
+    assert (parsed.order_type, parsed.stop_price, parsed.trail_stop_price) == (
+        "TRAIL LIMIT", Decimal("1.5"), Decimal(180)
+    )  # fmt: skip
+    assert (parsed.limit_price_offset, parsed.trailing_percent) == (Decimal("0.25"), None)
+    assert (parsed.tif, parsed.good_till_date, parsed.outside_rth) == (
+        "GTD", "20261204-21:30:00", True
+    )  # fmt: skip
+    assert (parsed.oca_group, parsed.oca_type, parsed.parent_id) == ("pair", 2, 41)
+    assert parsed.transmit and parsed.order_ref == "c1"

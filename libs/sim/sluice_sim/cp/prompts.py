@@ -151,6 +151,8 @@ class Pending:
     chain: deque[str] = field(default_factory=deque)
     modifies: int | None = None
     """The perm id (the Client Portal's order id) of the order this modifies; None: new."""
+    children: list[dict[str, Any]] = field(default_factory=list)
+    """The rest of the order list (a bracket's children): placed with ``order``."""
 
 
 class PromptBook:

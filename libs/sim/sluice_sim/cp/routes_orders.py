@@ -5,20 +5,27 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from sluice_sim.venue import Instrument, OrderSpec, VenueError
+from sluice_sim.venue import Instrument, OrderSpec, PaperVenue, VenueError, VenueOrder
+from sluice_sim.venue.orders import TRAILING
 
 from . import shapes
 from .prompts import OrderFacts, Pending, prompts_for
 from .state import CP_CLIENT_ID, CpState
 
 _LISTINGS = {"NASDAQ": "NASDAQ.NMS"}
-_ORDER_TYPES = {"STOP": "STP", "STOP_LIMIT": "STP LMT", "STP_LMT": "STP LMT"}
+_ORDER_TYPES = {
+    "STOP": "STP",
+    "STOP_LIMIT": "STP LMT",
+    "STP_LMT": "STP LMT",
+    "TRAILLMT": "TRAIL LIMIT",
+}
 Json = Any
 
 
@@ -26,8 +33,11 @@ def _dec(value: object) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
-def _spec(order_id: int, account: str, raw: dict[str, Any]) -> OrderSpec:
-    order_type = str(raw.get("orderType", "")).upper()
+def _spec(order_id: int, account: str, raw: dict[str, Any], parent_id: int = 0) -> OrderSpec:
+    order_type = _ORDER_TYPES.get(str(raw.get("orderType", "")).upper(), "")
+    order_type = order_type or str(raw.get("orderType", "")).upper()
+    if order_type in TRAILING:
+        return _trailing(order_id, account, raw, order_type, parent_id)
     return OrderSpec(
         client_id=CP_CLIENT_ID,
         order_id=order_id,
@@ -35,12 +45,38 @@ def _spec(order_id: int, account: str, raw: dict[str, Any]) -> OrderSpec:
         con_id=int(raw.get("conid", 0)),
         action=str(raw.get("side", "")).upper(),
         quantity=_dec(raw.get("quantity")) or Decimal(0),
-        order_type=_ORDER_TYPES.get(order_type, order_type),
+        order_type=order_type,
         limit_price=_dec(raw.get("price")),
         stop_price=_dec(raw.get("auxPrice")),
         tif=str(raw.get("tif", "DAY")).upper(),
         order_ref=str(raw.get("cOID", "")),
         outside_rth=bool(raw.get("outsideRTH", False)),
+        parent_id=parent_id,
+    )
+
+
+def _trailing(
+    order_id: int, account: str, raw: dict[str, Any], order_type: str, parent_id: int
+) -> OrderSpec:
+    """The Web API's trailing terms: ``trailingAmt`` in ``trailingType`` ``amt`` or ``%``,
+    ``auxPrice`` the starting stop and, for TRAILLMT, ``price`` the limit."""
+    plain = _spec(order_id, account, {**raw, "orderType": "MKT"}, parent_id)
+    amount, stop, limit = (
+        _dec(raw.get("trailingAmt")),
+        _dec(raw.get("auxPrice")),
+        _dec(raw.get("price")),
+    )
+    percent = str(raw.get("trailingType", "amt")) == "%"
+    offset = abs(stop - limit) if order_type == "TRAIL LIMIT" and stop and limit else None
+    return replace(
+        plain,
+        order_type=order_type,
+        limit_price=None,
+        stop_price=None,
+        trailing_amount=None if percent else amount,
+        trailing_percent=amount if percent else None,
+        trail_stop_price=stop,
+        limit_price_offset=offset,
     )
 
 
@@ -66,6 +102,36 @@ def _facts(raw: dict[str, Any], inst: Instrument, mid: Decimal) -> OrderFacts:
     )
 
 
+def _list_refusal(venue: PaperVenue, raw: Json, children: list[Json]) -> str | None:
+    """Why IBKR refuses an order list: a child not linked to the parent's cOID, or a cOID
+    already used."""
+    parent_ref = str(raw.get("cOID", ""))
+    if any(str(c.get("parentId", "")) != parent_ref for c in children):
+        return "A child order's parentId must be its parent's cOID"
+    for ref in (str(o.get("cOID", "")) for o in (raw, *children)):
+        if ref and venue.store.orders_with_ref(ref):
+            return f"Local order ID={ref} is already registered."
+    return None
+
+
+def _place_all(venue: PaperVenue, specs: list[OrderSpec]) -> Json:
+    """Place an order list in its order; IBKR's answer: one acknowledgement per order placed,
+    then the error that stopped the rest."""
+    placed: list[VenueOrder] = []
+    try:
+        for spec in specs:
+            placed.append(venue.place(spec))
+    except VenueError as exc:
+        if not placed:
+            return {"error": exc.text}
+        return [*_acks(placed), {"error": exc.text}]
+    return _acks(placed)
+
+
+def _acks(placed: list[VenueOrder]) -> list[dict[str, str]]:
+    return [{"order_id": str(o.perm_id), "order_status": o.status.value} for o in placed]
+
+
 def order_routes(state: CpState) -> APIRouter:
     """The order endpoints bound to ``state``."""
     router = APIRouter()
@@ -73,13 +139,15 @@ def order_routes(state: CpState) -> APIRouter:
     venue = state.venue
 
     def execute(pending: Pending) -> Json:
+        """Place the list: the parent (or the order a modify names), then its children
+        (``parentId``: the parent's cOID)."""
         modified = venue.store.by_perm(pending.modifies) if pending.modifies else None
         order_id = modified.spec.order_id if modified is not None else next(ids)
-        try:
-            order = venue.place(_spec(order_id, pending.account, pending.order))
-        except VenueError as exc:
-            return {"error": exc.text}
-        return [{"order_id": str(order.perm_id), "order_status": order.status.value}]
+        parent = _spec(order_id, pending.account, pending.order)
+        children = [
+            _spec(next(ids), pending.account, raw, parent.order_id) for raw in pending.children
+        ]
+        return _place_all(venue, [parent, *children])
 
     def ask_or_execute(pending: Pending, mid: Decimal) -> Json:
         """The order's reply-prompt chain first (scripted, or by the rules), then the order."""
@@ -104,16 +172,16 @@ def order_routes(state: CpState) -> APIRouter:
             return JSONResponse({"error": "Please query /accounts first"}, 400)
         if account not in venue.accounts:
             return JSONResponse({"error": f"Account {account} is not valid"}, 400)
-        raw = (body.get("orders") or [{}])[0]
-        ref = str(raw.get("cOID", ""))
-        if ref and venue.store.orders_with_ref(ref):
-            return {"error": f"Local order ID={ref} is already registered."}
+        raw, *children = body.get("orders") or [{}]
+        if (refused := _list_refusal(venue, raw, children)) is not None:
+            return {"error": refused}
         try:
             mid = venue.marks()[int(raw.get("conid", 0))]
         except (KeyError, ValueError):
             return {"error": "No security definition has been found for the request"}
         facts = _facts(raw, venue.universe.get(int(raw.get("conid", 0))), mid)
-        return ask_or_execute(Pending(order=raw, account=account, facts=facts), mid)
+        pending = Pending(order=raw, account=account, facts=facts, children=children)
+        return ask_or_execute(pending, mid)
 
     @router.post("/iserver/account/{account}/order/{order_id}")
     async def modify(account: str, order_id: str, body: dict[str, Any] = Body(...)) -> Json:  # noqa: B008

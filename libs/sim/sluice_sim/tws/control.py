@@ -83,6 +83,10 @@ class TwsControl:
         for _ in range(steps):
             self.server.venue.step()
 
+    def hold_prices(self, enabled: bool) -> None:
+        """Keep quoting without moving prices (only ``set_mid`` moves them) while enabled."""
+        self.server.venue.quotes.still = enabled
+
     def set_mid(self, con_id: int, price: Decimal) -> None:
         self.server.venue.quotes.set_mid(con_id, price)
 

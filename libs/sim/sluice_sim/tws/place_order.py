@@ -28,6 +28,13 @@ class PlaceOrder:
     outside_rth: bool
     what_if: bool
     transmit: bool
+    oca_group: str = ""
+    oca_type: int = 0
+    parent_id: int = 0
+    good_till_date: str = ""
+    trail_stop_price: Decimal | None = None
+    trailing_percent: Decimal | None = None
+    limit_price_offset: Decimal | None = None
 
 
 class UnsupportedOrderError(Exception):
@@ -43,21 +50,24 @@ def place_order(fields: list[str]) -> PlaceOrder:
     c.skip(2)  # secIdType, secId
     action, quantity, order_type = c.text(), c.decimal() or Decimal(0), c.text()
     limit_price, stop_price, tif = c.decimal(), c.decimal(), c.text()
-    c.skip(1)  # ocaGroup
-    account = c.text()
+    oca_group, account = c.text(), c.text()
     c.skip(2)  # openClose, origin
-    order_ref, transmit = c.text(), c.flag()
-    c.skip(5)  # parentId, blockOrder, sweepToFill, displaySize, triggerMethod
+    order_ref, transmit, parent_id = c.text(), c.flag(), c.integer()
+    c.skip(4)  # blockOrder, sweepToFill, displaySize, triggerMethod
     outside_rth = c.flag()
-    # hidden, "", discretionaryAmt, goodAfterTime, goodTillDate, faGroup, faMethod,
-    # faPercentage, faProfile (< v177), modelCode .. overridePercentageConstraints (20),
-    # volatility, volatilityType
-    c.skip(1 + 1 + 7 + 20 + 2)
+    c.skip(4)  # hidden, "", discretionaryAmt, goodAfterTime
+    good_till_date = c.text()
+    # faGroup, faMethod, faPercentage, faProfile (< v177), modelCode .. exemptCode
+    c.skip(4 + 4)
+    oca_type = c.integer()
+    c.skip(15 + 2)  # rule80A .. overridePercentageConstraints, volatility, volatilityType
     if c.text():  # deltaNeutralOrderType
         c.skip(1 + 8)
     else:
         c.skip(1)  # deltaNeutralAuxPrice
-    c.skip(6)  # continuousUpdate .. scaleSubsLevelSize
+    c.skip(2)  # continuousUpdate, referencePriceType
+    trail_stop_price, trailing_percent = c.decimal(), c.decimal()
+    c.skip(2)  # scaleInitLevelSize, scaleSubsLevelSize
     increment = c.decimal()
     if increment is not None and 0 < increment < UNSET_DOUBLE:
         c.skip(7)
@@ -71,6 +81,13 @@ def place_order(fields: list[str]) -> PlaceOrder:
         c.skip(2 * c.integer())
     c.skip(1)  # algoId
     what_if = c.flag()
+    c.skip(4)  # orderMiscOptions, solicited, randomizeSize, randomizePrice
+    if order_type in {"PEG BENCH", "PEGBENCH"}:
+        c.skip(5)
+    limit_price_offset = None
+    if not c.integer():  # no conditions (the simulator does not model them)
+        c.skip(2)  # adjustedOrderType, triggerPrice
+        limit_price_offset = c.decimal()
     return PlaceOrder(
         order_id=order_id,
         query=query,
@@ -85,4 +102,11 @@ def place_order(fields: list[str]) -> PlaceOrder:
         outside_rth=outside_rth,
         what_if=what_if,
         transmit=transmit,
+        oca_group=oca_group,
+        oca_type=oca_type,
+        parent_id=parent_id,
+        good_till_date=good_till_date,
+        trail_stop_price=trail_stop_price,
+        trailing_percent=trailing_percent,
+        limit_price_offset=limit_price_offset,
     )

@@ -13,7 +13,7 @@ from sluice_sim.tws.faults import Counters, Faults, PacingWindow
 from sluice_sim.tws.fields import Fields
 from sluice_sim.tws.framing import ProtocolError, frame, read_message
 from sluice_sim.tws.history_pacing import HistoryPacing
-from sluice_sim.venue import PaperVenue
+from sluice_sim.venue import OrderSpec, PaperVenue
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class Session:
         self.account_updates: set[str] = set()
         self.pnl_requests: dict[int, str] = {}  # reqPnL's reqId -> account
         self.held: list[Fields] = []  # order events withheld while the gateway holds acks
+        self.staged: list[OrderSpec] = []
+        """Orders sent with transmit=False: TWS keeps them until an order transmits them."""
 
     @property
     def venue(self) -> PaperVenue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .orders import OrderSpec
+from .orders import TRAILING, OrderSpec
 from .quotes import Quote
 
 
@@ -19,7 +19,10 @@ class Match:
 
 
 def is_triggered(spec: OrderSpec, quote: Quote, already: bool) -> bool:
-    """Stop orders arm when the touch reaches the stop price; other orders are always live."""
+    """Stop orders arm when the touch reaches the stop price; trailing orders are armed by the
+    venue (``trailing``); other orders are always live."""
+    if spec.order_type in TRAILING:
+        return already
     if already or spec.order_type not in {"STP", "STP LMT"} or spec.stop_price is None:
         return True
     touch = quote.ask if spec.action == "BUY" else quote.bid
@@ -29,7 +32,7 @@ def is_triggered(spec: OrderSpec, quote: Quote, already: bool) -> bool:
 def executable_price(spec: OrderSpec, quote: Quote) -> Decimal | None:
     """The price a live order trades at now (the far touch), or None if a limit is not crossed."""
     touch = quote.ask if spec.action == "BUY" else quote.bid
-    if spec.order_type in {"MKT", "STP"}:
+    if spec.order_type in {"MKT", "STP", "TRAIL", "MOC"}:
         return touch
     if spec.limit_price is None:
         return None

@@ -27,8 +27,10 @@ _DONE = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.API_CANCELLED, OrderStatus.INACTIVE}
 )
 
-ORDER_TYPES = frozenset({"MKT", "LMT", "STP", "STP LMT"})
-TIFS = frozenset({"DAY", "GTC", "IOC"})
+ORDER_TYPES = frozenset({"MKT", "LMT", "STP", "STP LMT", "TRAIL", "TRAIL LIMIT", "MOC", "LOC"})
+TIFS = frozenset({"DAY", "GTC", "IOC", "OPG", "GTD"})
+TRAILING = frozenset({"TRAIL", "TRAIL LIMIT"})
+AT_CLOSE = frozenset({"MOC", "LOC"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,18 @@ class OrderSpec:
     tif: str = "DAY"
     order_ref: str = ""
     outside_rth: bool = False
+    trailing_amount: Decimal | None = None
+    trailing_percent: Decimal | None = None
+    trail_stop_price: Decimal | None = None
+    """A trailing order's starting stop (None: from the market when it is placed)."""
+    limit_price_offset: Decimal | None = None
+    """TRAIL LIMIT: the limit's distance beyond the stop once triggered."""
+    good_till: datetime | None = None
+    """tif GTD: cancelled by the venue at this time."""
+    parent_id: int = 0
+    """A bracket child: the parent's order id (same client); it works once the parent fills."""
+    oca_group: str = ""
+    oca_type: int = 0
 
     @property
     def sign(self) -> int:
@@ -65,6 +79,8 @@ class VenueOrder:
     avg_fill_price: Decimal = Decimal(0)
     last_fill_price: Decimal = Decimal(0)
     triggered: bool = False
+    trail_stop: Decimal | None = None
+    """A trailing order's current stop (it follows the quote, never back)."""
     completed_at: datetime | None = None
     completed_status: str = ""
     executions: list[Execution] = field(default_factory=list)

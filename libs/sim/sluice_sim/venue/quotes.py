@@ -47,6 +47,9 @@ class QuoteBook:
         for cid, inst in self._instruments.items():
             self._quotes[cid] = self._make(inst, 0)
         self._listeners: list[QuoteListener] = []
+        self.still = False
+        """Steps keep quoting (sizes change, quotes stay fresh) but prices do not move: tests
+        move them with ``set_mid`` alone."""
 
     def subscribe(self, listener: QuoteListener) -> Callable[[], None]:
         """Call ``listener`` with every new quote; returns an unsubscribe function."""
@@ -64,6 +67,7 @@ class QuoteBook:
         updated = []
         for cid, inst in sorted(self._instruments.items()):
             move = self._rng.randint(-inst.volatility_ticks, inst.volatility_ticks)
+            move = 0 if self.still else move  # drawn all the same: the seed's sequence holds
             self._mid_ticks[cid] = max(self._mid_ticks[cid] + move, 2 * inst.spread_ticks + 1)
             quote = self._make(inst, self._quotes[cid].seq + 1)
             self._quotes[cid] = quote

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from .errors import InvalidRequestError, OrderRejectedError
 from .instruments import Instrument
-from .orders import ORDER_TYPES, TIFS, OrderSpec
+from .orders import ORDER_TYPES, TIFS, TRAILING, OrderSpec
 
 
 def validate(spec: OrderSpec, inst: Instrument, accounts: set[str]) -> None:
@@ -23,7 +23,11 @@ def validate(spec: OrderSpec, inst: Instrument, accounts: set[str]) -> None:
         raise OrderRejectedError(f"Order rejected - reason:Unsupported time in force {spec.tif}")
     if spec.quantity <= 0 or spec.quantity % inst.min_size:
         raise OrderRejectedError(f"Order rejected - reason:Invalid order size {spec.quantity}")
-    if spec.order_type in {"LMT", "STP LMT"}:
+    if spec.order_type in TRAILING and (spec.trailing_amount or spec.trailing_percent) is None:
+        raise OrderRejectedError("Order rejected - reason:A trailing amount or percent is missing")
+    if spec.tif == "GTD" and spec.good_till is None:
+        raise OrderRejectedError("Order rejected - reason:The good-till date is missing")
+    if spec.order_type in {"LMT", "STP LMT", "LOC"}:
         _check_price("limit", spec.limit_price, inst)
     if spec.order_type in {"STP", "STP LMT"}:
         _check_price("stop", spec.stop_price, inst)

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
+from . import trailing
 from .accounts import Account, Position
 from .costs import CommissionModel, MarginModel
 from .errors import (
@@ -21,7 +23,7 @@ from .errors import (
 from .events import ExecutionOccurred, OrderStatusChanged, VenueEvent, VenueListener
 from .instruments import ContractQuery, Instrument, load_universe
 from .matching import match
-from .orders import Execution, OrderSpec, OrderStatus, VenueOrder, WhatIf
+from .orders import AT_CLOSE, TRAILING, Execution, OrderSpec, OrderStatus, VenueOrder, WhatIf
 from .quotes import Quote, QuoteBook
 from .store import OrderStore
 from .validation import validate
@@ -42,6 +44,15 @@ class VenueConfig:
     margin: MarginModel = field(default_factory=MarginModel)
 
 
+Auction = Literal["open", "close"]
+_STOPS = frozenset({"STP", "STP LMT"})  # PreSubmitted until the stop triggers
+_WAITING_TYPES = _STOPS | TRAILING | AT_CLOSE
+
+
+def _in_auction(spec: OrderSpec, which: Auction) -> bool:
+    return spec.order_type in AT_CLOSE if which == "close" else spec.tif == "OPG"
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -59,6 +70,7 @@ class PaperVenue:
         self._listeners: list[VenueListener] = []
         self._next_perm = 1_000_000 + config.seed * 10_000
         self._exec_seq = 0
+        self._auction: Auction | None = None
         self.quotes.subscribe(self._on_quote)
 
     def subscribe(self, listener: VenueListener) -> Callable[[], None]:
@@ -94,7 +106,7 @@ class PaperVenue:
             return self._modify(existing, spec)
         order = VenueOrder(spec=spec, perm_id=self._next_perm, created_at=self.clock())
         self._next_perm += 1
-        if spec.order_type in {"STP", "STP LMT"}:
+        if spec.order_type in _WAITING_TYPES or spec.tif == "OPG" or spec.parent_id:
             order.status = OrderStatus.PRE_SUBMITTED
         self.store.add(order)
         self._emit(OrderStatusChanged(order))
@@ -140,8 +152,37 @@ class PaperVenue:
         return inst
 
     def step(self) -> list[Quote]:
-        """Advance the quote stream one step (working orders match against the new quotes)."""
+        """Advance the quote stream one step (working orders match against the new quotes);
+        GTD orders past their time are cancelled first."""
+        self.expire_good_till()
         return self.quotes.step()
+
+    def expire_good_till(self) -> list[VenueOrder]:
+        """Cancel the GTD orders whose time has come (IBKR cancels them itself)."""
+        now = self.clock()
+        due = [
+            o
+            for o in self.store.open_orders()
+            if o.spec.tif == "GTD" and o.spec.good_till is not None and o.spec.good_till <= now
+        ]
+        for order in due:
+            self._finish(order, OrderStatus.CANCELLED)
+        return due
+
+    def auction(self, which: Auction) -> list[VenueOrder]:
+        """Run the opening (OPG orders) or closing (MOC, LOC) auction at the current quotes:
+        those orders trade now if they can and are cancelled if not; the ones it covered."""
+        covered = [o for o in self.store.open_orders() if _in_auction(o.spec, which)]
+        self._auction = which
+        try:
+            for order in covered:
+                self._work(order, self.universe.get(order.spec.con_id))
+        finally:
+            self._auction = None
+        for order in covered:
+            if not order.status.is_done:
+                self._finish(order, OrderStatus.CANCELLED)
+        return covered
 
     async def run(self, interval: float) -> None:
         """Step the quote stream every ``interval`` seconds until cancelled."""
@@ -178,8 +219,39 @@ class PaperVenue:
             if order.spec.con_id == quote.con_id:
                 self._work(order, self.universe.get(quote.con_id))
 
+    def _waits(self, order: VenueOrder) -> bool:
+        """An order that may not trade yet: a bracket child before its parent filled, an
+        auction order outside its auction."""
+        spec = order.spec
+        if spec.parent_id:
+            parent = self.store.get(spec.client_id, spec.parent_id)
+            if parent is None or parent.status is not OrderStatus.FILLED:
+                return True
+        auction = "close" if spec.order_type in AT_CLOSE else "open" if spec.tif == "OPG" else None
+        return auction is not None and auction != self._auction
+
+    def _trail(self, order: VenueOrder, quote: Quote) -> bool:
+        """Move a trailing order's stop with the quote; True once it has triggered."""
+        if order.triggered:
+            return True
+        order.trail_stop = trailing.follow(order.spec, quote, order.trail_stop)
+        if not trailing.hit(order.spec, quote, order.trail_stop):
+            return False
+        order.triggered = True
+        if order.spec.order_type == "TRAIL LIMIT":
+            limit = trailing.triggered_limit(order.spec, order.trail_stop)
+            order.spec = replace(order.spec, limit_price=limit)
+        return True
+
     def _work(self, order: VenueOrder, inst: Instrument) -> None:
+        if order.status.is_done or self._waits(order):
+            return
         quote = self.quotes.quote(inst.con_id)
+        if order.spec.order_type in TRAILING and not self._trail(order, quote):
+            return
+        if order.status is OrderStatus.PRE_SUBMITTED and order.spec.order_type not in _STOPS:
+            order.status = OrderStatus.SUBMITTED  # a child whose parent filled, an auction's
+            self._emit(OrderStatusChanged(order))
         result = match(
             order.spec, order.remaining, quote, order.triggered, self.config.max_fill_per_step
         )
@@ -231,8 +303,52 @@ class PaperVenue:
             self._finish(order, OrderStatus.FILLED)
         else:
             self._emit(OrderStatusChanged(order))
+        self._one_cancels_all(order, qty)
+        if order.status is OrderStatus.FILLED:
+            for child in self._children(order):  # a bracket's children work from now on
+                self._work(child, inst)
+
+    def _children(self, parent: VenueOrder) -> list[VenueOrder]:
+        spec = parent.spec
+        return [
+            o
+            for o in self.store.open_orders(spec.client_id)
+            if o.spec.parent_id == spec.order_id and o.spec.client_id == spec.client_id
+        ]
+
+    def _one_cancels_all(self, filled: VenueOrder, qty: Decimal) -> None:
+        """IBKR's OCA: a fill cancels the group's other orders (ocaType 1, and a bracket's
+        children, which are one group), or reduces them by the fill (ocaType 2 and 3)."""
+        spec = filled.spec
+        if spec.parent_id:
+            group = [o for o in self._siblings(filled) if o.spec.parent_id == spec.parent_id]
+            reduce = False
+        elif spec.oca_group:
+            group = [
+                o
+                for o in self._siblings(filled)
+                if o.spec.oca_group == spec.oca_group and o.spec.account == spec.account
+            ]
+            reduce = spec.oca_type in (2, 3)
+        else:
+            return
+        for other in group:
+            if reduce and other.remaining > qty:
+                other.spec = replace(other.spec, quantity=other.spec.quantity - qty)
+                self._emit(OrderStatusChanged(other))
+            else:
+                self._finish(other, OrderStatus.CANCELLED)
+
+    def _siblings(self, order: VenueOrder) -> list[VenueOrder]:
+        return [
+            o
+            for o in self.store.open_orders()
+            if o is not order and o.spec.client_id == order.spec.client_id
+        ]
 
     def _finish(self, order: VenueOrder, status: OrderStatus) -> None:
+        if order.status.is_done:
+            return
         order.status = status
         order.completed_at = self.clock()
         order.completed_status = {
@@ -240,6 +356,9 @@ class PaperVenue:
             OrderStatus.CANCELLED: "Cancelled by Trader",
         }.get(status, str(status))
         self._emit(OrderStatusChanged(order))
+        if status is not OrderStatus.FILLED:  # IBKR: a parent's cancel takes its children
+            for child in self._children(order):
+                self._finish(child, status)
 
     def _emit(self, event: VenueEvent) -> None:
         for listener in list(self._listeners):

@@ -16,14 +16,18 @@ def _order_head(spec: OrderSpec) -> list[Field]:
         spec.quantity,
         spec.order_type,
         spec.limit_price,
-        spec.stop_price,
+        spec.trailing_amount if spec.trailing_amount is not None else spec.stop_price,
         spec.tif,
-        "",  # ocaGroup
+        spec.oca_group,
         spec.account,
         "O",  # openClose
         0,  # origin: customer
         spec.order_ref,
     ]
+
+
+def _good_till(spec: OrderSpec) -> str:
+    return spec.good_till.strftime("%Y%m%d %H:%M:%S UTC") if spec.good_till else ""
 
 
 def _order_state(status: str, what_if: WhatIf | None) -> list[Field]:
@@ -64,12 +68,13 @@ def open_order(
         "",  # goodAfterTime
         "",  # sharesAllocation (deprecated)
         "", "", "", "",  # faGroup, faMethod, faPercentage, faProfile (< v177)
-        "", "", 0, "", "", 0, "", -1,  # modelCode .. exemptCode
+        "", _good_till(spec), 0, "", "", 0, "", -1,  # modelCode, goodTillDate .. exemptCode
         0, _UNSET, _UNSET, _UNSET, _UNSET, _UNSET,  # auctionStrategy .. stockRangeUpper
-        _UNSET, False, False, False, _UNSET, 3,  # displaySize .. ocaType
-        False, False, _UNSET, 0, 0,  # eTradeOnly .. triggerMethod
+        _UNSET, False, False, False, _UNSET, spec.oca_type or 3,  # displaySize .. ocaType
+        False, False, _UNSET, spec.parent_id, 0,  # eTradeOnly, .., parentId, triggerMethod
         _UNSET, _UNSET, "", _UNSET,  # volatility .. deltaNeutralAuxPrice
-        False, 0, _UNSET, _UNSET, "", "", "",  # continuousUpdate .. comboLegsDescrip
+        False, 0, spec.trail_stop_price, spec.trailing_percent,  # .., trailingPercent
+        "", "", "",  # basisPoints, basisPointsType, comboLegsDescrip
         0, 0, 0,  # comboLegs, orderComboLegs, smartComboRoutingParams
         _UNSET, _UNSET, _UNSET,  # scale init/subs level size, price increment
         "",  # hedgeType
@@ -79,7 +84,8 @@ def open_order(
         *_order_state(status, what_if),
         False, False,  # randomizeSize, randomizePrice
         0,  # conditions
-        "", _UNSET, _UNSET, _UNSET, _UNSET, _UNSET, _UNSET, 0,  # adjusted* fields
+        "", _UNSET, spec.trail_stop_price, spec.limit_price_offset,  # .., lmtPriceOffset
+        _UNSET, _UNSET, _UNSET, 0,  # adjustedStopPrice .. adjustableTrailingUnit
         "", "", "",  # softDollarTier name, value, displayName
         _UNSET, False, False, False, False,  # cashQty .. usePriceMgmtAlgo
         _UNSET, _UNSET, False,  # duration, postToAts, autoCancelParent
@@ -98,7 +104,7 @@ def order_status(order: VenueOrder) -> Fields:
         spec.quantity - order.filled if not order.status.is_done else Decimal(0),
         order.avg_fill_price,
         order.perm_id,
-        0,  # parentId
+        spec.parent_id,
         order.last_fill_price,
         spec.client_id,
         "",  # whyHeld

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from datetime import UTC, datetime
 
 from sluice_sim.tws.encode import executions as enc_exec
 from sluice_sim.tws.encode import orders as enc_orders
 from sluice_sim.tws.encode.session import error, next_valid_id
 from sluice_sim.tws.fields import Fields
 from sluice_sim.tws.handlers.market import resolve_one
-from sluice_sim.tws.place_order import UnsupportedOrderError
+from sluice_sim.tws.place_order import PlaceOrder, UnsupportedOrderError
 from sluice_sim.tws.place_order import place_order as decode_place
 from sluice_sim.tws.requests import executions as decode_executions
 from sluice_sim.tws.session import Session
@@ -21,6 +23,7 @@ from sluice_sim.venue import (
     VenueEvent,
     VenueOrder,
 )
+from sluice_sim.venue.orders import TRAILING
 
 READ_ONLY = "Order rejected - reason:The API interface is currently in Read-Only mode."
 DISCONNECTED = "Order rejected - reason:Connectivity between IB and TWS has been lost."
@@ -60,29 +63,66 @@ def place_order(session: Session, fields: list[str]) -> None:
     inst = resolve_one(session, order_id, request.query)
     if inst is None:
         return
-    spec = OrderSpec(
+    try:
+        spec = _spec(session, request, inst.con_id)
+    except ValueError as exc:
+        session.send_error(order_id, 321, f"Error validating request.-'bG' : cause - {exc}")
+        return
+    session.server.note_order_id(order_id)
+    if request.what_if:
+        try:
+            what_if = session.venue.what_if(spec)
+        except VenueError as exc:
+            session.send_error(order_id, exc.code, exc.text)
+            return
+        session.send(enc_orders.open_order(spec, inst, 0, "PreSubmitted", what_if))
+        return
+    session.staged.append(spec)
+    if not request.transmit:
+        return  # TWS holds it until a later order (a bracket's last child) transmits it
+    staged, session.staged = session.staged, []
+    for held in staged:
+        try:
+            session.venue.place(held)
+        except VenueError as exc:
+            session.send_error(held.order_id, exc.code, exc.text)
+
+
+def _spec(session: Session, request: PlaceOrder, con_id: int) -> OrderSpec:
+    """The venue's terms; a trailing order's ``auxPrice`` is its trailing amount (IBKR's)."""
+    trails = request.order_type in TRAILING
+    return OrderSpec(
         client_id=session.client_id,
-        order_id=order_id,
+        order_id=request.order_id,
         account=request.account,
-        con_id=inst.con_id,
+        con_id=con_id,
         action=request.action,
         quantity=request.quantity,
         order_type=request.order_type,
         limit_price=request.limit_price,
-        stop_price=request.stop_price,
+        stop_price=None if trails else request.stop_price,
         tif=request.tif,
         order_ref=request.order_ref,
         outside_rth=request.outside_rth,
+        trailing_amount=request.stop_price if trails else None,
+        trailing_percent=request.trailing_percent,
+        trail_stop_price=request.trail_stop_price,
+        limit_price_offset=request.limit_price_offset,
+        good_till=good_till(request.good_till_date) if request.good_till_date else None,
+        parent_id=request.parent_id,
+        oca_group=request.oca_group,
+        oca_type=request.oca_type,
     )
-    try:
-        if request.what_if:
-            what_if = session.venue.what_if(spec)
-            session.send(enc_orders.open_order(spec, inst, 0, "PreSubmitted", what_if))
-        else:
-            session.venue.place(spec)
-    except VenueError as exc:
-        session.send_error(order_id, exc.code, exc.text)
-    session.server.note_order_id(order_id)
+
+
+def good_till(raw: str) -> datetime:
+    """IBKR's ``goodTillDate``: ``yyyymmdd-hh:mm:ss`` (UTC) or ``yyyymmdd hh:mm:ss [UTC]``; a
+    named zone other than UTC is not modelled."""
+    text = raw.removesuffix(" UTC").strip()
+    for layout in ("%Y%m%d-%H:%M:%S", "%Y%m%d %H:%M:%S"):
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(text, layout).replace(tzinfo=UTC)
+    raise ValueError(f"goodTillDate {raw!r} is not yyyymmdd-hh:mm:ss")
 
 
 def cancel_order(session: Session, fields: list[str]) -> None:
