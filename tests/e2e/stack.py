@@ -328,6 +328,35 @@ class ServiceStack(Generic[B]):
         await self.operator.publish(SIGNALS, signal, key=STRATEGY)
         return signal
 
+    async def send(self, **fields: Any) -> Signal:
+        """Publish a signal of this run's strategy with any terms (the default account)."""
+        signal = Signal(signal_id=uuid.uuid4().hex[:12], strategy_id=STRATEGY, **fields)
+        await self.operator.publish(SIGNALS, signal, key=STRATEGY)
+        return signal
+
+    async def exposure(self) -> tuple[Decimal, int]:
+        """Risk's gross exposure and open-order count for the stack's account (``/exposure``)."""
+        response = await self.http.get(self.url("risk", "/exposure"))
+        response.raise_for_status()
+        mine = [e for e in response.json() if e["account"] == self.account]
+        if not mine:
+            return Decimal(0), 0
+        return Decimal(mine[0]["gross_exposure"]), int(mine[0]["open_orders"])
+
+    async def held_value(self) -> Decimal:
+        """What risk counts for the account's positions: |quantity| x mark (or average cost)."""
+        response = await self.http.get(
+            self.url("risk", "/positions"), params={"account": self.account}
+        )
+        response.raise_for_status()
+        return sum(
+            (
+                abs(Decimal(p["quantity"])) * Decimal(p.get("mark_price") or p["avg_cost"])
+                for p in response.json()
+            ),
+            Decimal(0),
+        )
+
     async def outcome(
         self, signal: Signal, *, until: frozenset[str] = FINAL, within_s: float = 30
     ) -> list[str]:
