@@ -74,3 +74,18 @@ async def test_gtd_and_outside_rth_reach_the_venue(
         good_till,
         True,
     )
+
+
+async def test_moc_fills_at_the_close_and_opg_at_the_open(
+    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    await start_router()
+    await send(broker, approved("moc", order_type="MOC"))
+    await send(broker, approved("opg", side="SELL", order_type="MKT", tif="OPG"))
+    for coid in ("moc", "opg"):
+        await eventually(lambda c=coid: OrderAccepted in kinds(broker, c))  # type: ignore[misc]
+    assert control.auction("close") == 1
+    await eventually(lambda: OrderFilled in kinds(broker, "moc"))
+    assert OrderFilled not in kinds(broker, "opg")
+    assert control.auction("open") == 1
+    await eventually(lambda: OrderFilled in kinds(broker, "opg"))

@@ -17,6 +17,8 @@ from typing import Any
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
+from sluice_sim.venue.venue import Auction
+
 from .guards import CONTROL_PREFIX
 from .oauth import OAuthServer
 from .state import CpState, Fault
@@ -53,6 +55,14 @@ class CpControl:
         """The next orders answer with these reply-prompt chains, one chain per order."""
         log.warning("fault: the next %d order(s) answer with scripted prompts", len(chains))
         self._state.scripted_prompts.extend(list(c) for c in chains)
+
+    def auction(self, which: Auction) -> int:
+        """Run the opening (OPG) or closing (MOC, LOC) auction now; how many orders it met."""
+        return len(self._state.venue.auction(which))
+
+    def hold_prices(self, enabled: bool) -> None:
+        """Keep quoting without moving prices (only ``set_mid`` moves them) while enabled."""
+        self._state.venue.quotes.still = enabled
 
     def compete(self) -> None:
         """Another login takes the brokerage session."""

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sluice_sim.tws.handlers import account as account_handlers
 from sluice_sim.tws.server import LOST, RESTORED_DATA_KEPT, RESTORED_DATA_LOST, TwsServer
+from sluice_sim.venue.venue import Auction
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,10 @@ class TwsControl:
     def step(self, steps: int = 1) -> None:
         for _ in range(steps):
             self.server.venue.step()
+
+    def auction(self, which: Auction) -> int:
+        """Run the opening (OPG) or closing (MOC, LOC) auction now; how many orders it met."""
+        return len(self.server.venue.auction(which))
 
     def hold_prices(self, enabled: bool) -> None:
         """Keep quoting without moving prices (only ``set_mid`` moves them) while enabled."""
