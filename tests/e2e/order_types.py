@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from sluice_proto import OrderFilled, Signal
 from sluice_proto.order_terms import child_order_id
@@ -41,7 +42,7 @@ def still_prices(venue: PaperVenue, con_id: int) -> Iterator[Decimal]:
 
 
 async def exposure_is(
-    stack: ServiceStack, working: Decimal, open_orders: int, within_s: float, what: str
+    stack: ServiceStack[Any], working: Decimal, open_orders: int, within_s: float, what: str
 ) -> None:
     """Wait until risk's exposure is the positions (at risk's marks) plus ``working``."""
     seen: list[object] = []
@@ -58,12 +59,12 @@ async def exposure_is(
         raise AssertionError(f"{exc}; exposure, expected, open orders, expected: {seen}") from None
 
 
-async def reached(stack: ServiceStack, coid: str, kind: str, within_s: float) -> None:
+async def reached(stack: ServiceStack[Any], coid: str, kind: str, within_s: float) -> None:
     await stack.until(f"{coid} {kind}", lambda: kind in stack.recorder.lifecycle(coid), within_s)
 
 
 async def bracket_take_profit_cancels_stop_loss(
-    stack: ServiceStack, venue: PaperVenue, within_s: float
+    stack: ServiceStack[Any], venue: PaperVenue, within_s: float
 ) -> Signal:
     """The bracket scenario; returns the parent's signal."""
     con_id = con_id_of(venue)
@@ -72,10 +73,10 @@ async def bracket_take_profit_cancels_stop_loss(
         exposure, open_before = await stack.exposure()
         working_before = exposure - await stack.held_value()
         quantity, entry = Decimal(10), (mid * Decimal("0.99")).quantize(CENT)
+        take_profit = (mid * Decimal("1.05")).quantize(CENT)
         signal = await stack.send(
             symbol=SYMBOL, side="BUY", quantity=quantity, order_type="LMT", limit_price=entry,
-            take_profit=(mid * Decimal("1.05")).quantize(CENT),
-            stop_loss=(mid * Decimal("0.95")).quantize(CENT),
+            take_profit=take_profit, stop_loss=(mid * Decimal("0.95")).quantize(CENT),
         )  # fmt: skip
         parent = signal.client_order_id
         tp, sl = child_order_id(parent, "tp"), child_order_id(parent, "sl")
@@ -92,7 +93,7 @@ async def bracket_take_profit_cancels_stop_loss(
             stack, working_before, open_before + 2, within_s, "once the parent filled"
         )
 
-        venue.quotes.set_mid(con_id, signal.take_profit + Decimal("0.05"))  # type: ignore[operator]
+        venue.quotes.set_mid(con_id, take_profit + Decimal("0.05"))  # the take-profit trades
         await reached(stack, tp, "order_filled", within_s)
         await reached(stack, sl, "order_cancelled", within_s)
         # 3. flat again: nothing of the bracket is left
@@ -104,7 +105,7 @@ async def bracket_take_profit_cancels_stop_loss(
 
 
 async def trailing_stop_follows_and_triggers(
-    stack: ServiceStack, venue: PaperVenue, within_s: float
+    stack: ServiceStack[Any], venue: PaperVenue, within_s: float
 ) -> None:
     """A trailing sell stop 1.00 behind the bid: the market rises 3, dips 0.5 (within the
     trail: nothing), then falls through the raised stop, which sells well above where a stop

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from sluice_bus import MemoryBroker
 from sluice_proto.order_terms import child_order_id
@@ -20,6 +21,10 @@ D = Decimal
 AAPL = 265598
 
 
+def accepted(broker: MemoryBroker, coid: str) -> bool:
+    return OrderAccepted in kinds(broker, coid)
+
+
 async def test_a_bracket_is_written_ahead_per_leg_and_one_child_cancels_the_other(
     start_router: StartRouter, broker: MemoryBroker, control: TwsControl
 ) -> None:
@@ -30,7 +35,7 @@ async def test_a_bracket_is_written_ahead_per_leg_and_one_child_cancels_the_othe
                                 stop_loss=D(95)))  # fmt: skip
     tp, sl = child_order_id("br", "tp"), child_order_id("br", "sl")
     for coid in ("br", tp, sl):
-        await eventually(lambda c=coid: OrderAccepted in kinds(broker, c))  # type: ignore[misc]
+        await eventually(partial(accepted, broker, coid))
     [written] = [e for e in of(broker, sl) if isinstance(e, OrderSubmitting)]
     assert written.order is not None and written.order.parent_client_order_id == "br"
     assert (written.order_type, written.stop_price, written.side) == ("STP", D(95), "SELL")
@@ -83,7 +88,7 @@ async def test_moc_fills_at_the_close_and_opg_at_the_open(
     await send(broker, approved("moc", order_type="MOC"))
     await send(broker, approved("opg", side="SELL", order_type="MKT", tif="OPG"))
     for coid in ("moc", "opg"):
-        await eventually(lambda c=coid: OrderAccepted in kinds(broker, c))  # type: ignore[misc]
+        await eventually(partial(accepted, broker, coid))
     assert control.auction("close") == 1
     await eventually(lambda: OrderFilled in kinds(broker, "moc"))
     assert OrderFilled not in kinds(broker, "opg")

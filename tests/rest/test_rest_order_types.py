@@ -5,9 +5,11 @@ quote and triggers; what the Web API cannot express is refused, not bent."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
+from sluice_bus import MemoryBroker
 from sluice_proto.order_terms import child_order_id
 from sluice_proto.orders import (
     OrderAccepted,
@@ -27,6 +29,10 @@ D = Decimal
 WITHIN_S = 30  # states come from the order list the router polls
 
 
+def accepted(broker: MemoryBroker, coid: str) -> bool:
+    return OrderAccepted in kinds(broker, coid)
+
+
 async def test_a_bracket_is_one_order_list_and_one_child_cancels_the_other(
     sim: CpSimulator, start_rest_router: StartRestRouter
 ) -> None:
@@ -39,7 +45,7 @@ async def test_a_bracket_is_one_order_list_and_one_child_cancels_the_other(
                                 stop_loss=D(95)))  # fmt: skip
     tp, sl = child_order_id("br", "tp"), child_order_id("br", "sl")
     for coid in ("br", tp, sl):
-        await eventually(lambda c=coid: OrderAccepted in kinds(broker, c), within=WITHIN_S)  # type: ignore[misc]
+        await eventually(partial(accepted, broker, coid), within=WITHIN_S)
     venue = sim.state.venue
     [parent] = [o for o in venue.store if o.spec.order_ref == "br"]
     assert {o.spec.parent_id for o in venue.store if o.spec.order_ref in (tp, sl)} == {
