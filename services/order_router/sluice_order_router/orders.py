@@ -32,7 +32,7 @@ from sluice_order_router.domain import amends
 from sluice_order_router.domain.accounts import Accounts
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.brackets import legs
-from sluice_order_router.domain.broker import BrokerSnapshot
+from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracked_orders import TrackedOrders
@@ -244,79 +244,58 @@ class OrderDesk:
             return
         if await self._expire_if_due(record, "expired before it was sent"):
             return  # qualifying took the last of its time
-        bracket = legs(order)
-        if len(bracket) > 1:
-            await self._send_bracket(record, bracket, instrument)
-            return
-        record.attempts += 1
-        lease = self._gateway.reserve_order_id()  # journalled: the id is never used again
-        record.sent_order_id = lease.order_id if lease is not None else None
-        record.ibkr_floor = lease.ibkr_floor if lease is not None else None
-        await self._publish.orders([_submitting(record, order, instrument)])
-        record.move("submitting")  # only once the write-ahead record is durable
-        record.contract = instrument
-        self.orders.add(record)
-        try:
-            with ibkr_call("place_order", order, self._gateway.path):
-                placed = await self._gateway.place(order, instrument, record.sent_order_id)
-        except BrokerRejectedError as exc:
-            await self._publish.orders(record.rejected(exc.code, exc.text))
-        except NotSentError as exc:
-            # The link dropped while the write-ahead record was being published. Not in
-            # doubt: left in doubt, a gateway restart (a new day) would make it "unknown"
-            # and never sent. The journal still says submitting: a router restarted before
-            # the reconnect treats it as in doubt, as it must for any write-ahead record.
-            record.not_sent()
-            await self._hold(record, f"{exc}; sent once the link is back")
-        except (NotConnectedError, TimeoutError, OrderInDoubtError) as exc:
-            log.warning("order %s in doubt (%r): reconcile resolves it", record, exc)
-            why = f"outcome unknown ({type(exc).__name__}: {exc}): reconciling"
-            await self._publish.orders([OrderHeld(**record.ids(), reason=why, order=order)])
-            self._in_doubt.schedule(record.client_order_id)
-        else:
-            await self._publish.orders(apply_broker(record, placed))
-
-    async def _send_bracket(
-        self, parent: TrackedOrder, bracket: list[ApprovedOrder], instrument: Instrument
-    ) -> None:
-        """Write every leg ahead, then send the bracket as one unit; each leg's outcome is its
-        own (IBKR may refuse one child and take the rest)."""
-        records = [parent] + [
+        bracket = legs(order)  # the order alone, or a bracket's parent and its children
+        records = [record] + [
             self.orders.get(leg.client_order_id) or track(leg, "held") for leg in bracket[1:]
         ]
-        for record in records:
-            record.attempts += 1
-            lease = self._gateway.reserve_order_id()
-            record.sent_order_id = lease.order_id if lease is not None else None
-            record.ibkr_floor = lease.ibkr_floor if lease is not None else None
+        for each in records:
+            each.attempts += 1
+            lease = self._gateway.reserve_order_id()  # journalled: the id is never used again
+            each.sent_order_id = lease.order_id if lease is not None else None
+            each.ibkr_floor = lease.ibkr_floor if lease is not None else None
         await self._publish.orders(
             [_submitting(r, leg, instrument) for r, leg in zip(records, bracket, strict=True)]
         )
-        for record in records:
-            record.move("submitting")
-            self.orders.add(record)
+        for each in records:
+            each.move("submitting")  # only once the write-ahead record is durable
+            each.contract = instrument
+            self.orders.add(each)
         try:
-            with ibkr_call("place_order", bracket[0], self._gateway.path):
-                ids = [r.sent_order_id for r in records]
-                placed = await self._gateway.place_bracket(bracket, instrument, ids)
+            with ibkr_call("place_order", order, self._gateway.path):
+                placed = await self._place(bracket, instrument, [r.sent_order_id for r in records])
         except BrokerRejectedError as exc:
             await self._publish.orders([e for r in records for e in r.rejected(exc.code, exc.text)])
+        except NotSentError as exc:
+            # The link dropped while the write-ahead records were being published. Not in
+            # doubt: left in doubt, a gateway restart (a new day) would make them "unknown"
+            # and never sent. The journal still says submitting: a router restarted before
+            # the reconnect treats them as in doubt, as it must for any write-ahead record.
+            for each in records:
+                each.not_sent()
+                await self._hold(each, f"{exc}; sent once the link is back")
         except (NotConnectedError, TimeoutError, OrderInDoubtError) as exc:
-            log.warning("bracket %s in doubt (%r): reconcile resolves it", parent, exc)
+            log.warning("order %s in doubt (%r): reconcile resolves it", record, exc)
             why = f"outcome unknown ({type(exc).__name__}: {exc}): reconciling"
-            await self._publish.orders(
-                [
-                    OrderHeld(**r.ids(), reason=why, order=leg)
-                    for r, leg in zip(records, bracket, strict=True)
-                ]
-            )
-            self._in_doubt.schedule(parent.client_order_id)
-        else:
-            for record, result in zip(records, placed, strict=True):
+            held = [
+                OrderHeld(**r.ids(), reason=why, order=leg)
+                for r, leg in zip(records, bracket, strict=True)
+            ]
+            await self._publish.orders(held)
+            self._in_doubt.schedule(record.client_order_id)
+        else:  # each leg of a bracket has its own outcome: IBKR may refuse one and take the rest
+            for each, result in zip(records, placed, strict=True):
                 if isinstance(result, BrokerRejectedError):
-                    await self._publish.orders(record.rejected(result.code, result.text))
+                    await self._publish.orders(each.rejected(result.code, result.text))
                 else:
-                    await self._publish.orders(apply_broker(record, result))
+                    await self._publish.orders(apply_broker(each, result))
+
+    async def _place(
+        self, bracket: list[ApprovedOrder], instrument: Instrument, ids: list[int | None]
+    ) -> list[BrokerOrder | BrokerRejectedError]:
+        """One order as itself; a bracket as one unit (``place_bracket``)."""
+        if len(bracket) == 1:
+            return [await self._gateway.place(bracket[0], instrument, ids[0])]
+        return await self._gateway.place_bracket(bracket, instrument, ids)
 
     async def _report_unknown(self, unknown: list[TrackedOrder]) -> None:
         """Say once per order that IBKR may have had it: an operator checks, nothing resends."""
