@@ -31,11 +31,13 @@ async def test_a_bracket_is_written_ahead_per_leg_and_one_child_cancels_the_othe
     control.hold_prices(True)
     control.set_mid(AAPL, D(100))
     await start_router()
-    await send(broker, approved("br", order_type="LMT", limit_price=D(99), take_profit=D(110),
-                                stop_loss=D(95)))  # fmt: skip
+    bracket = approved("br", order_type="LMT", limit_price=D(99), take_profit=D(110),
+                       stop_loss=D(95))  # fmt: skip
+    await send(broker, bracket)
     tp, sl = child_order_id("br", "tp"), child_order_id("br", "sl")
     for coid in ("br", tp, sl):
         await eventually(partial(accepted, broker, coid))
+    await send(broker, bracket)  # a redelivery: no second parent, no second child
     [written] = [e for e in of(broker, sl) if isinstance(e, OrderSubmitting)]
     assert written.order is not None and written.order.parent_client_order_id == "br"
     assert (written.order_type, written.stop_price, written.side) == ("STP", D(95), "SELL")
