@@ -3,12 +3,14 @@ a bracket is checked, trailing and at-the-close orders are valued like any other
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from sluice_proto import ApprovedOrder, OrderCancelled, OrderRejected
 from sluice_proto.order_terms import child_order_id
 from sluice_risk.domain.changelog import Changelog, restore
+from sluice_risk.domain.deferrals import DeferralPolicy
 from sluice_risk.domain.engine import RiskEngine
 from tests.risk.factories import ACCOUNT, NOW, engine, fill_event, signal
 
@@ -127,3 +129,11 @@ def test_a_restart_keeps_the_children_out_of_the_exposure() -> None:
     for _, record in Changelog(risk.state, 1.0).drain(NOW):
         restore(fresh.state, record)
     assert exposed(fresh) == D(1000)
+
+
+def test_a_gtd_signal_is_never_sent_after_its_good_till() -> None:
+    policy = DeferralPolicy()
+    soon = NOW + timedelta(hours=1)
+    assert policy.expires_at(signal(tif="GTD", good_till=soon), NOW) == soon
+    far = NOW + timedelta(days=30)
+    assert policy.expires_at(signal(tif="GTD", good_till=far), NOW) == NOW + timedelta(days=7)

@@ -46,6 +46,8 @@ class DeferralPolicy:
             return first_seen + self.market_ttl
         if signal.tif == "GTC":
             return first_seen + self.gtc_ttl
+        if signal.good_till is not None:  # GTD: never sent after IBKR would have cancelled it
+            return min(first_seen + self.gtc_ttl, signal.good_till)
         capped = first_seen + self.day_ttl
         return capped if signal.outside_rth else min(capped, self._next_close(first_seen))
 
