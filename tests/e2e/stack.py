@@ -336,12 +336,12 @@ class ServiceStack(Generic[B]):
 
     async def exposure(self) -> tuple[Decimal, int]:
         """Risk's gross exposure and open-order count for the stack's account (``/exposure``)."""
-        response = await self.http.get(self.url("risk", "/exposure"))
+        response = await self.http.get(
+            self.url("risk", "/exposure"), params={"account": self.account}
+        )
         response.raise_for_status()
-        mine = [e for e in response.json() if e["account"] == self.account]
-        if not mine:
-            return Decimal(0), 0
-        return Decimal(mine[0]["gross_exposure"]), int(mine[0]["open_orders"])
+        body = response.json()
+        return Decimal(body["gross_exposure"]), int(body["open_orders"])
 
     async def held_value(self) -> Decimal:
         """What risk counts for the account's positions: |quantity| x mark (or average cost)."""
