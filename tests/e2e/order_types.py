@@ -48,10 +48,12 @@ async def exposure_is(
     seen: list[object] = []
 
     async def right() -> bool:
+        # read around the positions: a mark that moved in between shows as two exposures
+        before = await stack.exposure()
         held = await stack.held_value()
         exposure, count = await stack.exposure()
         seen[:] = [exposure, held + working, count, open_orders]
-        return exposure == held + working and count == open_orders
+        return before == (exposure, count) and (exposure, count) == (held + working, open_orders)
 
     try:
         await stack.until(f"risk's exposure {what}", right, within_s)
