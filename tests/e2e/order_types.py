@@ -131,6 +131,7 @@ async def trailing_stop_follows_and_triggers(
     trail: nothing), then falls through the raised stop, which sells well above where a stop
     that had not followed would be."""
     con_id = con_id_of(venue)
+    before = await held(stack)
     with still_prices(venue, con_id) as mid:
         signal = await stack.send(
             symbol=SYMBOL, side="SELL", quantity=Decimal(5), order_type="TRAIL",
@@ -147,3 +148,18 @@ async def trailing_stop_follows_and_triggers(
         m.event.fill for m in stack.recorder.order_events(coid) if isinstance(m.event, OrderFilled)
     ]
     assert fill.price > mid + 1  # the starting stop was about mid - 1
+
+    async def booked() -> bool:  # the next test starts from risk's position
+        return await held(stack) == before - 5
+
+    await stack.until("risk to book the trailing stop's fill", booked, within_s)
+
+
+async def held(stack: ServiceStack[Any]) -> Decimal:
+    """Risk's position in ``SYMBOL`` for the stack's account."""
+    response = await stack.http.get(
+        stack.url("risk", "/positions"), params={"account": stack.account}
+    )
+    response.raise_for_status()
+    mine = [p for p in response.json() if p["instrument"]["symbol"] == SYMBOL]
+    return sum((Decimal(p["quantity"]) for p in mine), Decimal(0))
