@@ -37,6 +37,7 @@ from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_order_router.doubt import DoubtRetry
+from sluice_order_router.placing import DeskLock
 from sluice_order_router.ports import (
     AmbiguousInstrumentError,
     BrokerGateway,
@@ -78,7 +79,7 @@ class OrderDesk:
         self.orders = orders
         self.accounts = accounts
         self._read_only = read_only
-        self._lock = asyncio.Lock()
+        self._lock = DeskLock()
         self._traces = OrderTraces()
         self.cancels = Canceller(gateway, publisher, orders, self._lock, scope=kill_scope)
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
@@ -86,7 +87,10 @@ class OrderDesk:
         self._unknown: set[str] = set()  # reported unknown once (each reconcile finds them again)
 
     async def close(self) -> None:
-        """Stop resolving orders in doubt and timing held ones (a restart's reconcile does)."""
+        """Let the orders in flight have their outcome (bounded by the gateway's acknowledgement
+        timeout); stop resolving orders in doubt and timing held ones (a restart's reconcile
+        does)."""
+        await self._lock.settled()
         await self._in_doubt.close()
         for task in self._expiries.values():
             task.cancel()
@@ -95,11 +99,12 @@ class OrderDesk:
                 await task
 
     async def approved(self, order: ApprovedOrder) -> None:
-        """Handle one approved order (redeliveries of a known order are dropped)."""
+        """Handle one approved order (redeliveries of a known order are dropped); returns once
+        its write-ahead record is durable and its placing has started (``placing.py``)."""
         if not self.accounts.serves(order.account):
             log.debug("order %s is for %s: not this router's", order.client_order_id, order.account)
             return
-        async with self._lock:
+        async with self._lock.sending():
             if self.orders.get(order.client_order_id) is not None:
                 log.info("duplicate approved order %s dropped", order.client_order_id)
                 return
@@ -246,6 +251,22 @@ class OrderDesk:
         record.move("submitting")  # only once the write-ahead record is durable
         record.contract = instrument
         self.orders.add(record)
+        self._lock.place(self._place(record, order, instrument))
+
+    async def _place(
+        self, record: TrackedOrder, order: ApprovedOrder, instrument: Instrument
+    ) -> None:
+        """Send the order whose write-ahead is durable and report IBKR's answer. A task of its
+        own: an error reaches no handler, so reconcile settles the order."""
+        try:
+            await self._send(record, order, instrument)
+        except Exception:
+            log.exception("order %s: its outcome was not reported; reconcile resolves it", record)
+            self._in_doubt.schedule(record.client_order_id)
+
+    async def _send(
+        self, record: TrackedOrder, order: ApprovedOrder, instrument: Instrument
+    ) -> None:
         try:
             with ibkr_call("place_order", order, self._gateway.path):
                 placed = await self._gateway.place(order, instrument, record.sent_order_id)
