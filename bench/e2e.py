@@ -134,11 +134,19 @@ async def settle(stack: ProcessStack) -> None:
 
 
 async def at_gateway(stack: ProcessStack, arrivals: Arrivals, sent: list[Sent]) -> None:
-    await stack.until(
-        f"{len(sent)} orders at the gateway",
-        lambda: all(s.client_order_id in arrivals.perf for s in sent),
-        120,
-    )
+    """Until every order of ``sent`` reached the venue; else say what became of a few."""
+    try:
+        await stack.until(
+            f"{len(sent)} orders at the gateway",
+            lambda: all(s.client_order_id in arrivals.perf for s in sent),
+            120,
+        )
+    except AssertionError:
+        missing = [s.client_order_id for s in sent if s.client_order_id not in arrivals.perf]
+        for coid in missing[:3]:
+            rejected = [r.message for r in stack.recorder.rejections(coid)]
+            print(f"  {coid}: {stack.recorder.lifecycle(coid)} {rejected}")
+        raise
 
 
 @dataclass
