@@ -12,11 +12,13 @@ the arrival at the gateway come from one clock.
   (``OrderSubmitting``) → bytes at the gateway (the venue's listener, wall clock). The decision
   record is stamped when risk queues it, before its transaction commits: the commit is in the
   second hop.
-- **floors**, same broker and simulator: a bare aiokafka produce→consume hop with the project's
-  settings and with tuned ones (``bench/floors.py``), and a direct ib_async ``placeOrder``.
 - **burst**: ten seconds of the router's pacing rate (``BURST`` signals) published at once;
   ``pacing_pct`` is the rate at which they reached the gateway (first to last) against the
   configured 45 msg/s; the simulator counts pacing violations (it enforces 50 msg/s).
+- **floors**, same broker and simulator: a bare aiokafka produce→consume hop with the project's
+  settings and with tuned ones (``bench/floors.py``), and a direct ib_async ``placeOrder``; run
+  last, since the direct orders move the account's position behind risk's back (broker truth
+  would halt new orders).
 
 The last line is machine-readable (``e2e: gw_p50_ms=... router_ready_s=...``);
 ``router_ready_s`` is ``na`` here (start-up is measured by its own bench).
@@ -238,8 +240,10 @@ async def run() -> Report:
             warmup = await offer(stack, 10.0, WARMUP / 10.0)
             await at_gateway(stack, arrivals, warmup)
             await steady(stack, arrivals, report)
-            await floors(stack, broker.bootstrap, arrivals, report)
             await paced(stack, arrivals, report)
+            # last: the direct orders move the account's position behind risk's back, and the
+            # router's broker-truth check would then halt new orders
+            await floors(stack, broker.bootstrap, arrivals, report)
             return report
         except BaseException:
             print(stack.logs())
