@@ -36,6 +36,7 @@ from typing import Any
 
 from bench.floors import direct_ib, kafka_hop
 from sluice_proto import ApprovedOrder, OrderSubmitting
+from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
 from sluice_sim.venue.events import VenueEvent
 from tests.e2e.stack import ProcessStack, StackOptions
 from tests.support.kafka_broker import running_broker
@@ -117,12 +118,14 @@ def stamped(stack: ProcessStack, kind: type[Any]) -> dict[str, float]:
 
 
 async def decided(stack: ProcessStack) -> float:
-    """Records risk has handled so far (quotes keep flowing, so only its decision stream)."""
+    """Signals and order events risk has handled so far (quotes and broker-truth snapshots keep
+    flowing, so not those)."""
     text = (await stack.http.get(stack.url("risk", "/metrics"))).text
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in text.splitlines()
-        if line.startswith("sluice_events_handled_total") and "feeds" not in line
+        if line.startswith("sluice_events_handled_total")
+        and any(f'topic="{topic}"' in line for topic in (SIGNALS, ORDERS_EVENTS))
     )
 
 
