@@ -1,21 +1,27 @@
-"""End-to-end latency: a signal published on Kafka until its order reaches the simulated gateway.
+"""End-to-end latency by hop, the floors under it, and the router's pacing under a burst.
 
 Run: ``python -m bench e2e``. The four services run as their own processes on a real
 single-node broker (``tests/support/kafka_broker.py``), started exactly as the e2e tests start
 them (``tests/e2e/stack.py``); the TWS simulator runs in this process, so the publish time and
-the arrival time come from one clock (``time.perf_counter``).
+the arrival at the gateway come from one clock.
 
-- **gw**: ``publish`` of the signal → the simulator's venue sees the order (its listener fires
-  while the simulator handles ``placeOrder``): risk, two Kafka hops, the router's write-ahead
-  record, its pacing queue and the socket.
-- **ok** / **wa**: ``publish`` → this process receiving risk's ``ApprovedOrder`` / the router's
-  ``OrderSubmitting`` back from Kafka (one more hop than the service itself saw): where a
-  queue builds up.
+- **steady**: ``STEADY_RATE`` signals/s for ``STEADY_S`` (one-share market orders alternating
+  sides over three symbols). Each order's time is split into hops by the Kafka record
+  timestamps the producing service stamped (``CreateTime``, wall clock, 1 ms resolution):
+  publish → risk's decision record (``ApprovedOrder``) → the router's write-ahead record
+  (``OrderSubmitting``) → bytes at the gateway (the venue's listener, wall clock). The decision
+  record is stamped when risk queues it, before its transaction commits: the commit is in the
+  second hop.
+- **burst**: ten seconds of the router's pacing rate (``BURST`` signals) published at once;
+  ``pacing_pct`` is the rate at which they reached the gateway (first to last) against the
+  configured 45 msg/s; the simulator counts pacing violations (it enforces 50 msg/s).
+- **floors**, same broker and simulator: a bare aiokafka produce→consume hop with the project's
+  settings and with tuned ones (``bench/floors.py``), and a direct ib_async ``placeOrder``; run
+  last, since the direct orders move the account's position behind risk's back (broker truth
+  would halt new orders).
 
-Signals are market orders of one share, alternating sides over three symbols, offered on a
-fixed schedule: first at a low rate (what one order costs), then 100 per second for two
-seconds. One socket client may send IBKR about 50 messages per second (the router paces at
-45/s), so 100 orders/s cannot all reach the gateway at once through one client anyway.
+The last line is machine-readable (``e2e: gw_p50_ms=... router_ready_s=...``);
+``router_ready_s`` is ``na`` here (start-up is measured by its own bench).
 """
 
 from __future__ import annotations
@@ -28,14 +34,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.floors import direct_ib, kafka_hop
 from sluice_proto import ApprovedOrder, OrderSubmitting
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
 from sluice_sim.venue.events import VenueEvent
 from tests.e2e.stack import ProcessStack, StackOptions
 from tests.support.kafka_broker import running_broker
 
-PHASES = ((2.0, 5.0), (100.0, 2.0))  # (signals per second, seconds)
+STEADY_RATE, STEADY_S = 2.0, 55.0
+PACING_RATE = 45.0
+"""The router's configured socket pacing (``SocketOptions.pacing_msgs_per_s``)."""
+BURST = int(PACING_RATE * 10)
 WARMUP = 12
+FLOOR_SAMPLES = 200
+DIRECT_SAMPLES = 100
+TUNED_PRODUCER = {"retry_backoff_ms": 10}
+TUNED_CONSUMER = {"fetch_max_wait_ms": 100}
+TUNED = TUNED_PRODUCER | TUNED_CONSUMER
 LIMITS = {
     "max_orders_per_window": 1_000_000,
     "max_open_orders": 100_000,
@@ -47,21 +62,28 @@ SYMBOLS = ("AAPL", "MSFT", "SPY")
 
 @dataclass
 class Arrivals:
-    """When each order ref first reached the venue (``time.perf_counter``)."""
+    """When each order ref first reached the venue: ``time.perf_counter`` and ``time.time``."""
 
-    at: dict[str, float] = field(default_factory=dict)
+    perf: dict[str, float] = field(default_factory=dict)
+    wall: dict[str, float] = field(default_factory=dict)
 
     def __call__(self, event: VenueEvent) -> None:
-        self.at.setdefault(event.order.spec.order_ref, time.perf_counter())
+        ref = event.order.spec.order_ref
+        if ref not in self.perf:
+            self.perf[ref], self.wall[ref] = time.perf_counter(), time.time()
 
 
 @dataclass(frozen=True, slots=True)
 class Sent:
     client_order_id: str
     perf: float
+    wall: float
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
+    """p50 and p99 (NaN for fewer than two samples)."""
+    if len(samples) < 2:
+        return float("nan"), float("nan")
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return cuts[49], cuts[98]
 
@@ -71,23 +93,33 @@ async def offer(stack: ProcessStack, rate: float, seconds: float) -> list[Sent]:
     sent, start, count = [], time.perf_counter(), int(rate * seconds)
     for n in range(count):
         await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-        perf = time.perf_counter()
+        perf, wall = time.perf_counter(), time.time()
         signal = await stack.signal(SYMBOLS[n % 3], "BUY" if n // 3 % 2 else "SELL", 1)
-        sent.append(Sent(signal.client_order_id, perf))
+        sent.append(Sent(signal.client_order_id, perf, wall))
     return sent
 
 
-def seen_ms(stack: ProcessStack, sent: list[Sent], kind: type[Any]) -> list[float]:
-    """Publish → this process receiving the order's first ``kind`` record back, in ms."""
-    seen: dict[str, float] = {}
-    for message, at in zip(stack.recorder.messages, stack.recorder.arrived, strict=True):
+async def burst(stack: ProcessStack, count: int) -> list[Sent]:
+    """Publish ``count`` signals at once (concurrently)."""
+    perf, wall = time.perf_counter(), time.time()
+    signals = await asyncio.gather(
+        *(stack.signal(SYMBOLS[n % 3], "BUY" if n % 2 else "SELL", 1) for n in range(count))
+    )
+    return [Sent(s.client_order_id, perf, wall) for s in signals]
+
+
+def stamped(stack: ProcessStack, kind: type[Any]) -> dict[str, float]:
+    """Per order, the wall-clock timestamp (s) of its first ``kind`` record on Kafka."""
+    at: dict[str, float] = {}
+    for message in stack.recorder.messages:
         if isinstance(message.event, kind):
-            seen.setdefault(message.event.client_order_id, at)
-    return [(seen[s.client_order_id] - s.perf) * 1000 for s in sent if s.client_order_id in seen]
+            at.setdefault(message.event.client_order_id, message.record.timestamp_ms / 1000)
+    return at
 
 
 async def decided(stack: ProcessStack) -> float:
-    """Signals and order events risk has handled so far (quotes keep flowing, so not those)."""
+    """Signals and order events risk has handled so far (quotes and broker-truth snapshots keep
+    flowing, so not those)."""
     text = (await stack.http.get(stack.url("risk", "/metrics"))).text
     return sum(
         float(line.rsplit(" ", 1)[1])
@@ -106,23 +138,64 @@ async def settle(stack: ProcessStack) -> None:
         await asyncio.sleep(0.5)  # the quiet period that counts as idle
 
 
-async def measure(stack: ProcessStack, arrivals: Arrivals, rate: float, seconds: float) -> str:
+async def at_gateway(stack: ProcessStack, arrivals: Arrivals, sent: list[Sent]) -> None:
+    """Until every order of ``sent`` reached the venue; else say what became of a few."""
+    try:
+        await stack.until(
+            f"{len(sent)} orders at the gateway",
+            lambda: all(s.client_order_id in arrivals.perf for s in sent),
+            120,
+        )
+    except AssertionError:
+        missing = [s.client_order_id for s in sent if s.client_order_id not in arrivals.perf]
+        for coid in missing[:3]:
+            rejected = [r.message for r in stack.recorder.rejections(coid)]
+            print(f"  {coid}: {stack.recorder.lifecycle(coid)} {rejected}")
+        raise
+
+
+@dataclass
+class Report:
+    """The figures of one run: printed as they come, and kept for the final line."""
+
+    final: dict[str, float | str] = field(default_factory=dict)
+
+    def line(self, text: str) -> None:
+        print(text, flush=True)  # as it comes: a later failure keeps the figures so far
+
+    def row(self, name: str, samples: list[float]) -> tuple[float, float]:
+        p50, p99 = percentiles(samples)
+        self.line(f"  {name:<52}{p50:>8.1f}{p99:>8.1f}{len(samples):>8}")
+        return p50, p99
+
+
+async def steady(stack: ProcessStack, arrivals: Arrivals, report: Report) -> None:
     await settle(stack)
-    sent = await offer(stack, rate, seconds)
-    await stack.until(
-        f"{len(sent)} orders at the gateway",
-        lambda: all(s.client_order_id in arrivals.at for s in sent),
-        90,
+    sent = await offer(stack, STEADY_RATE, STEADY_S)
+    await at_gateway(stack, arrivals, sent)
+    await asyncio.sleep(1.0)  # the recorder's copies of the last records
+    decision, write_ahead = stamped(stack, ApprovedOrder), stamped(stack, OrderSubmitting)
+    split = [s for s in sent if s.client_order_id in decision and s.client_order_id in write_ahead]
+    ms = 1000.0
+    hops = {
+        "publish -> risk's decision record": [
+            (decision[s.client_order_id] - s.wall) * ms for s in split
+        ],
+        "decision -> router's write-ahead record": [
+            (write_ahead[s.client_order_id] - decision[s.client_order_id]) * ms for s in split
+        ],
+        "write-ahead -> bytes at the gateway": [
+            (arrivals.wall[s.client_order_id] - write_ahead[s.client_order_id]) * ms for s in split
+        ],
+    }
+    report.line(f"steady: {STEADY_RATE:.0f} signals/s for {STEADY_S:.0f} s (ms)")
+    report.line(f"  {'':<52}{'p50':>8}{'p99':>8}{'n':>8}")
+    first_hop = [report.row(name, samples)[0] for name, samples in hops.items()]
+    gw = report.row(
+        "publish -> gateway (one clock)",
+        [(arrivals.perf[s.client_order_id] - s.perf) * ms for s in sent],
     )
-    gateway = [(arrivals.at[s.client_order_id] - s.perf) * 1000 for s in sent]
-    span = max(arrivals.at[s.client_order_id] for s in sent) - sent[0].perf
-    figures = [
-        *percentiles(seen_ms(stack, sent, ApprovedOrder)),
-        *percentiles(seen_ms(stack, sent, OrderSubmitting)),
-        *percentiles(gateway),
-    ]
-    cells = "".join(f"{f:>9.0f}" for f in figures)
-    return f"  {rate:>6.0f}{len(sent):>7}{cells}{len(sent) / span:>10.1f}"
+    report.final |= {"gw_p50_ms": gw[0], "gw_p99_ms": gw[1], "hop_p50_ms": first_hop[0]}
 
 
 def memory(stack: ProcessStack) -> str:
@@ -137,7 +210,39 @@ def memory(stack: ProcessStack) -> str:
     return "e2e rss: " + " ".join(cells)
 
 
-async def run() -> list[str]:
+async def floors(stack: ProcessStack, bootstrap: str, arrivals: Arrivals, report: Report) -> None:
+    report.line("floors on the same broker and simulator (ms)")
+    plain = report.row("aiokafka hop, project settings", await kafka_hop(bootstrap, FLOOR_SAMPLES))
+    report.row(
+        "aiokafka hop, tuned (" + ", ".join(f"{k}={v}" for k, v in TUNED.items()) + ")",
+        await kafka_hop(bootstrap, FLOOR_SAMPLES, producer=TUNED_PRODUCER, consumer=TUNED_CONSUMER),
+    )
+    direct = report.row(
+        "direct ib_async placeOrder -> gateway",
+        await direct_ib(stack.tws.port, stack.account, DIRECT_SAMPLES, arrivals.perf.get),
+    )
+    report.final |= {"floor_hop_p50_ms": plain[0], "direct_p50_ms": direct[0]}
+
+
+async def paced(stack: ProcessStack, arrivals: Arrivals, report: Report) -> None:
+    await settle(stack)
+    counters = stack.tws.counters
+    violations = sum(counters.pacing_violations.values())
+    sent = await burst(stack, BURST)
+    await at_gateway(stack, arrivals, sent)
+    times = sorted(arrivals.perf[s.client_order_id] for s in sent)
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    violations = sum(counters.pacing_violations.values()) - violations
+    report.line(
+        f"burst: {BURST} signals at once: {rate:.1f} orders/s at the gateway "
+        f"({rate / PACING_RATE:.1%} of {PACING_RATE:.0f}/s), {violations} pacing violations; "
+        f"last order {(times[-1] - sent[0].perf):.1f} s after the publish"
+    )
+    report.final["pacing_pct"] = 100 * rate / PACING_RATE
+
+
+async def run() -> Report:
+    report = Report()
     async with running_broker() as broker:
         log_dir = Path(tempfile.mkdtemp(prefix="sluice-bench-e2e-"))
         stack = ProcessStack(
@@ -148,11 +253,14 @@ async def run() -> list[str]:
         try:
             await stack.start()
             warmup = await offer(stack, 10.0, WARMUP / 10.0)
-            await stack.until(
-                "warm-up", lambda: all(s.client_order_id in arrivals.at for s in warmup), 60
-            )
-            rows = [await measure(stack, arrivals, rate, secs) for rate, secs in PHASES]
-            return [*rows, memory(stack)]
+            await at_gateway(stack, arrivals, warmup)
+            await steady(stack, arrivals, report)
+            await paced(stack, arrivals, report)
+            # last: the direct orders move the account's position behind risk's back, and the
+            # router's broker-truth check would then halt new orders
+            await floors(stack, broker.bootstrap, arrivals, report)
+            report.line(memory(stack))
+            return report
         except BaseException:
             print(stack.logs())
             raise
@@ -160,14 +268,21 @@ async def run() -> list[str]:
             await stack.stop()
 
 
+def final_line(figures: dict[str, float | str]) -> str:
+    """``e2e: key=value ...`` in the issue's order; numbers to one decimal."""
+    keys = ("gw_p50_ms", "gw_p99_ms", "hop_p50_ms", "floor_hop_p50_ms", "direct_p50_ms",
+            "pacing_pct", "router_ready_s")  # fmt: skip
+    values = {k: figures.get(k, "na") for k in keys}
+    return "e2e: " + " ".join(
+        f"{k}={v:.1f}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items()
+    )
+
+
 def main() -> None:
-    """Print p50/p99 per offered rate."""
+    """Print the hop table, the floors, the burst and the machine-readable line."""
     print("e2e: signal on Kafka -> risk -> router -> TWS simulator; four service processes")
-    print("  ms from publish to: ok = risk's approval, wa = the router's write-ahead, gw = gateway")
-    header = ["sig/s", "orders", "ok p50", "ok p99", "wa p50", "wa p99", "gw p50", "gw p99"]
-    print(f"  {header[0]:>6}{header[1]:>7}" + "".join(f"{h:>9}" for h in header[2:]) + "  gw/s")
-    for row in asyncio.run(run()):
-        print(row)
+    report = asyncio.run(run())
+    print(final_line(report.final))
 
 
 if __name__ == "__main__":
