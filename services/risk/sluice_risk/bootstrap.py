@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sluice_bus import Bus
@@ -29,7 +29,9 @@ def trading_day(zone: str) -> DayOf:
 def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
     """The risk service on ``bus``, with its HTTP routes (positions, PnL, kill switch)."""
     limits = LimitBook(settings.limits())
-    state = RiskState(limits, trading_day(settings.trading_day_tz))
+    state = RiskState(
+        limits, trading_day(settings.trading_day_tz), timedelta(seconds=settings.quote_idle_s)
+    )
     service = RiskService(
         bus,
         RiskEngine(

@@ -68,6 +68,9 @@ class RiskSettings(SluiceSettings):
         validation_alias="SLUICE_RISK_SESSION_CLOSE",
         json_schema_extra={"expects": "a time of day HH:MM in SLUICE_RISK_TRADING_DAY_TZ"},
     )
+    quote_idle_s: float = Field(300.0, gt=0, validation_alias="SLUICE_RISK_QUOTE_IDLE_S")
+    """How long risk keeps a market-data subscription it no longer needs (no signal judged on
+    the quote, no position or working order to mark) before unsubscribing, to free the line."""
 
     def deferral_policy(self) -> DeferralPolicy:
         """How long signals wait for a first quote and live unsent by default."""

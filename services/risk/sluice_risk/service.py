@@ -38,9 +38,11 @@ from sluice_proto import (
     CancelAll,
     CancelOrder,
     CancelRequest,
+    Instrument,
     KillSwitch,
     MdSubscribe,
     MdSubscriptionRejected,
+    MdUnsubscribe,
     ModifyRequest,
     Quote,
     Resume,
@@ -77,6 +79,8 @@ SUBSCRIBER_ID = "risk"
 """Risk's own subscriber id on ``sluice.md.subscriptions.v1``."""
 RETRY_S = 0.5
 """Pause before asking again when a ``DeferralCheck`` could not be published."""
+QUOTE_SWEEP_S = 10.0
+"""How often risk looks for subscriptions it has not needed for ``SLUICE_RISK_QUOTE_IDLE_S``."""
 
 Clock = Callable[[], datetime]
 Decide = Callable[[Any, datetime], list[Outgoing]]
@@ -116,6 +120,8 @@ class RiskService:
         self._asked: set[str] = set()
         """Accounts with a ``DeferralCheck`` on its way (one at a time per account)."""
         self._waker: asyncio.Task[None] | None = None
+        self.quote_sweep_s = QUOTE_SWEEP_S
+        self._sweeper: asyncio.Task[None] | None = None
         # Event type -> handler, one table per stream. An event type a table does not name is
         # skipped, except on the decision stream: there it is an order lifecycle event.
         changelog_record = partial(restore, self.state)
@@ -156,6 +162,7 @@ class RiskService:
         log.info(
             "risk state restored from %d records (%d orders)", restored, len(self.state.orders)
         )
+        await self._resume_quotes()
         decide = ConsumerOptions(
             transactional=True, max_attempts=1, from_beginning=self._start_at_earliest
         )
@@ -171,16 +178,18 @@ class RiskService:
             ),
         ]
         self._waker = asyncio.create_task(self._wake_deferrals(), name="risk-deferrals")
+        self._sweeper = asyncio.create_task(self._release_idle_quotes(), name="risk-quotes")
         self._ready = True
 
     async def stop(self) -> None:
         """Stop deciding; the bus commits what was handled."""
         self._ready = False
-        if self._waker is not None:
-            self._waker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._waker
-            self._waker = None
+        for task in (self._waker, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._waker = self._sweeper = None
         for consumer in self._consumers:
             await consumer.stop()
         self._consumers.clear()
@@ -258,6 +267,37 @@ class RiskService:
                     log.exception("could not ask to revisit the deferred signals of %s", account)
                     await asyncio.sleep(RETRY_S)
                     self._poke.set()
+
+    async def _resume_quotes(self) -> None:
+        """Subscribe again to what the restored state needs, and unsubscribe every other
+        instrument risk knows of: what it subscribed before the restart is not leaked
+        (unsubscribing what is not subscribed changes nothing at market-data)."""
+        released = self.state.resume_quotes(self.clock())
+        wanted = list(self.state.changes.subscriptions)
+        self.state.changes.subscriptions.clear()
+        for instrument in wanted:
+            subscribe = MdSubscribe(subscriber_id=SUBSCRIBER_ID, instrument=instrument)
+            await self.bus.publish(MD_SUBSCRIPTIONS, subscribe, key=instrument.key)
+        for instrument in released:
+            await self._unsubscribe(instrument)
+        log.info("quotes after restore: %d subscribed, %d released", len(wanted), len(released))
+
+    async def _release_idle_quotes(self) -> None:
+        """Unsubscribe the quotes no signal, position or working order needed for the idle
+        period (each holds one of the account's market-data lines)."""
+        while True:
+            await asyncio.sleep(self.quote_sweep_s)
+            now = self.clock()
+            for instrument in self.state.release_idle_quotes(now):
+                try:
+                    await self._unsubscribe(instrument)
+                except Exception:
+                    self.state.lines.hold(instrument, now)  # try again after another idle period
+                    log.exception("could not unsubscribe the quotes of %s", instrument.key)
+
+    async def _unsubscribe(self, instrument: Instrument) -> None:
+        unsubscribe = MdUnsubscribe(subscriber_id=SUBSCRIBER_ID, instrument=instrument)
+        await self.bus.publish(MD_SUBSCRIPTIONS, unsubscribe, key=instrument.key)
 
     @staticmethod
     def _apply(apply: Apply) -> Decide:

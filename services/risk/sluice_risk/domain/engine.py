@@ -176,7 +176,7 @@ class RiskEngine:
         """
         context = self._context(signal, account, now)
         if not quote_waited and (context.quote is None or not context.quote.fresh):
-            self._want_quotes(signal.instrument)
+            self.state.want_quotes(signal.instrument, now)
         objection = first_objection(context)
         if objection is None:
             return self._approve(signal, account, expires_at, now)
@@ -214,10 +214,6 @@ class RiskEngine:
             f"({signal.sec_type}, {signal.exchange}, {signal.currency}) and the market-data "
             "line budget (SLUICE_MD_LINE_BUDGET)"
         )
-
-    def _want_quotes(self, instrument: Instrument) -> None:
-        if self.state.market.subscribe(instrument):
-            self.state.changes.subscriptions.append(instrument)
 
     def _defer(
         self, signal: Signal, account: str, kind: DeferralKind, deadline: datetime,
@@ -293,7 +289,7 @@ class RiskEngine:
             return amends.refused(request, order, order.account, now, ("INVALID_ORDER", str(exc)))
         context = self._context(signal, order.account, now, amending=order.client_order_id)
         if context.quote is None or not context.quote.fresh:
-            self._want_quotes(signal.instrument)
+            self.state.want_quotes(signal.instrument, now)
         objection = first_objection(context, AMEND_CHECKS)
         if objection is not None:
             return amends.refused(request, order, order.account, now, objection)
@@ -307,6 +303,7 @@ class RiskEngine:
         state = self.state
         limits = state.limits.for_order(account, signal.symbol)
         quote = state.market.quote(signal.instrument, now, limits.quote_max_age_s)
+        state.lines.need(signal.instrument, now)  # judged on its quote: keep the subscription
         key = instrument_key(signal.instrument)
         held = state.portfolio.position(account, key)
         working = [o for o in state.orders.open_orders(account) if o.client_order_id != amending]

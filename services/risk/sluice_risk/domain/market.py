@@ -67,26 +67,16 @@ class Market:
         self._quotes: dict[str, Quote] = {}
         self._sessions: dict[str, SessionState] = {}
         self._refusals: dict[str, Refusal] = {}
-        self._subscribed: set[str] = set()
 
-    def subscribe(self, instrument: Instrument) -> bool:
-        """Note that risk asks for the instrument's quotes; False when it already did.
-
-        Not kept across restarts: asking again is harmless (a subscriber counts once).
-        """
-        key = instrument_key(instrument)
-        if key in self._subscribed:
-            return False
-        self._subscribed.add(key)
-        self._refusals.pop(key, None)
-        return True
+    def forget_refusal(self, instrument: Instrument) -> None:
+        """Risk asks for the instrument's quotes again: an earlier refusal no longer holds."""
+        self._refusals.pop(instrument_key(instrument), None)
 
     def on_refusal(self, refused: MdSubscriptionRejected) -> None:
         """Market-data will not serve the instrument: remember why (the rejection of a signal
         that waited for its quote says it)."""
         key = instrument_key(refused.instrument)
         self._refusals[key] = Refusal(refused.reason_code, refused.message, refused.candidates)
-        self._subscribed.discard(key)  # a later signal may ask again (a line may have freed)
 
     def refusal(self, instrument: Instrument) -> Refusal | None:
         """Why market-data refused the instrument's quotes, if it did since they last flowed."""

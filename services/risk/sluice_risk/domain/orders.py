@@ -119,6 +119,10 @@ class OrderLedger:
         """The account's working orders."""
         return list(self._open.get(account, {}).values())
 
+    def all(self) -> list[DecidedOrder]:
+        """Every order risk knows of, working or not."""
+        return list(self._orders.values())
+
     def accounts(self) -> set[str]:
         """Every account an order was ever seen for."""
         return {order.account for order in self._orders.values() if order.account}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sluice_proto import (
@@ -34,6 +34,7 @@ from sluice_risk.domain.limits import LimitBook, multiplier_of
 from sluice_risk.domain.market import Market, instrument_key
 from sluice_risk.domain.orders import DecidedOrder, OrderLedger
 from sluice_risk.domain.portfolio import DayPnl, Portfolio
+from sluice_risk.domain.quote_lines import QuoteLines
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,13 @@ class Changes:
 class RiskState:
     """Positions, orders, deferred signals, quotes, sessions, kill switches, the day's PnL."""
 
-    def __init__(self, limits: LimitBook, day_of: DayOf) -> None:
+    def __init__(
+        self, limits: LimitBook, day_of: DayOf, quote_idle: timedelta = timedelta(minutes=5)
+    ) -> None:
         self.limits = limits
         self.day_of = day_of
         self.market = Market()
+        self.lines = QuoteLines(quote_idle)
         self.portfolio = Portfolio()
         self.orders = OrderLedger(rate_horizon_s=limits.max_rate_window_s)
         self.deferrals = Deferrals()
@@ -174,6 +178,41 @@ class RiskState:
     def on_refusal(self, refused: MdSubscriptionRejected) -> None:
         """Market-data refused an instrument's quotes (the wait for them ends)."""
         self.market.on_refusal(refused)
+        self.lines.drop(refused.instrument)  # a later signal may ask again (a line may free)
+
+    def want_quotes(self, instrument: Instrument, now: datetime) -> None:
+        """Risk needs the instrument's quotes: subscribe unless it holds a subscription."""
+        if self.lines.hold(instrument, now):
+            self.market.forget_refusal(instrument)
+            self.changes.subscriptions.append(instrument)
+
+    def quote_needs(self) -> list[Instrument]:
+        """What risk marks or waits on: open positions, working orders, deferred signals."""
+        return [
+            *(p.instrument for p in self.portfolio.all() if p.quantity),
+            *(o.instrument for a in self.orders.accounts() for o in self.orders.open_orders(a)),
+            *(deferred.signal.instrument for _, deferred in self.deferrals),
+        ]
+
+    def release_idle_quotes(self, now: datetime) -> list[Instrument]:
+        """Risk's subscriptions it has not needed for the idle period: unsubscribe them."""
+        return self.lines.release_idle(self.quote_needs(), now)
+
+    def resume_quotes(self, now: datetime) -> list[Instrument]:
+        """After a restore: hold what is still needed (queued as subscriptions: asking again
+        is harmless) and return every other instrument risk knows of, to unsubscribe, since
+        the subscriptions risk made before the restart were not kept."""
+        for instrument in self.quote_needs():
+            self.want_quotes(instrument, now)
+        held = {i.key for i in self.lines.instruments()}
+        known = {
+            i.key: i
+            for i in (*(o.instrument for o in self.orders.all()), *self._position_instruments())
+        }
+        return [instrument for key, instrument in known.items() if key not in held]
+
+    def _position_instruments(self) -> list[Instrument]:
+        return [position.instrument for position in self.portfolio.all()]
 
     def on_quote(self, quote: Quote) -> None:
         """Keep the quote and note which positions it re-marks."""
