@@ -10,7 +10,7 @@ from sluice_proto import Instrument, Quote
 from sluice_proto.topics import MD_QUOTES, SESSION_STATE
 from sluice_risk.bootstrap import build
 from sluice_risk.config import RiskSettings
-from sluice_risk.service import RiskService
+from sluice_risk.service import Clock, RiskService
 from tests.risk.factories import ACCOUNT, session
 from tests.support.polling import eventually
 
@@ -23,14 +23,17 @@ def settings(**env: Any) -> RiskSettings:
     return RiskSettings(**values)
 
 
-async def started(broker: MemoryBroker, **env: Any) -> RiskService:
-    """A running risk service that has seen a live session and a fresh AAPL quote."""
+async def started(broker: MemoryBroker, clock: Clock | None = None, **env: Any) -> RiskService:
+    """A running risk service that has seen a live session and a fresh AAPL quote; ``clock``
+    replaces its clock (its idle-quote sweep then runs every few milliseconds)."""
     bus = MemoryBus(broker, "risk")
     await bus.start()
     await bus.publish(SESSION_STATE, session(), key=ACCOUNT)
     quote = Quote(instrument=Instrument(symbol="AAPL"), bid=Decimal("99.9"), ask=Decimal("100.1"))
     await bus.publish(MD_QUOTES, quote, key=quote.instrument.key)
     service = build(settings(**env), bus).component
+    if clock is not None:
+        service.clock, service.quote_sweep_s = clock, 0.01
     await service.start()
     await eventually(lambda: service.state.market.mark("STK:AAPL:USD") is not None)
     await eventually(lambda: service.state.market.session(ACCOUNT) is not None)
