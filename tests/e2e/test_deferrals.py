@@ -17,7 +17,8 @@ async def test_the_readme_signal_on_an_instrument_nobody_subscribed_is_traded_no
     stack: ProcessStack,
 ) -> None:
     # Earlier tests on the session's broker may have left MSFT subscribed (a subscription
-    # outlives its stack); then risk has a quote already. The fresh-broker path, where nobody
+    # outlives its stack; risk keeps its own while it holds MSFT, releasing it once idle, see
+    # docs/risk.md "Releasing quotes"); then risk has a quote already. The fresh-broker path, where nobody
     # did, is tests/cli/test_kafka_local.py; the subscription risk makes, tests/risk.
     subscribed_before = stack.recorder.quote("MSFT") is not None
     ask = stack.tws.venue.quotes.quote(MSFT_CON_ID).ask  # what a strategy would pay
