@@ -18,8 +18,8 @@ async def test_the_readme_signal_on_an_instrument_nobody_subscribed_is_traded_no
 ) -> None:
     # Earlier tests on the session's broker may have left MSFT subscribed (a subscription
     # outlives its stack; risk keeps its own while it holds MSFT, releasing it once idle, see
-    # docs/risk.md "Releasing quotes"); then risk has a quote already. The fresh-broker path, where nobody
-    # did, is tests/cli/test_kafka_local.py; the subscription risk makes, tests/risk.
+    # docs/risk.md "Releasing quotes"); then risk has a quote already. The fresh-broker path,
+    # where nobody did, is tests/cli/test_kafka_local.py; the subscription risk makes, tests/risk.
     subscribed_before = stack.recorder.quote("MSFT") is not None
     ask = stack.tws.venue.quotes.quote(MSFT_CON_ID).ask  # what a strategy would pay
     marketable = (ask * Decimal("1.01")).quantize(Decimal("0.01"))
