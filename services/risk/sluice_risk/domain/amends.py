@@ -6,8 +6,11 @@ Pure: the engine decides (revision, state, checks); this module only builds valu
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import TypedDict
 
 from sluice_proto import AmendOrder, ModifyRequest, OrderAmendRejected, Signal
+from sluice_proto.common import TimeInForce
 from sluice_proto.orders import AmendRejectReason
 from sluice_risk.domain.orders import DecidedOrder
 
@@ -46,19 +49,7 @@ def becomes(order: DecidedOrder, request: ModifyRequest, now: datetime) -> Signa
 
 def approved(request: ModifyRequest, account: str, now: datetime) -> AmendOrder:
     """The router's command for an amend that passed the checks (only the changed fields)."""
-    return AmendOrder(
-        client_order_id=request.client_order_id,
-        account=account,
-        revision=request.revision,
-        strategy_id=request.strategy_id,
-        signal_id=request.signal_id,
-        quantity=request.quantity,
-        limit_price=request.limit_price,
-        stop_price=request.stop_price,
-        tif=request.tif,
-        reason=request.reason,
-        requested_at=now,
-    )
+    return AmendOrder(**_asked(request, account), reason=request.reason, requested_at=now)
 
 
 def refused(
@@ -70,18 +61,37 @@ def refused(
 ) -> OrderAmendRejected:
     """Risk's refusal of an amend (its reason code and message); the order stays as it was."""
     return OrderAmendRejected(
-        client_order_id=request.client_order_id,
-        account=account,
-        strategy_id=request.strategy_id,
-        signal_id=request.signal_id,
+        **_asked(request, account),
         symbol=order.instrument.symbol if order is not None else "",
         ts=now,
-        revision=request.revision,
-        quantity=request.quantity,
-        limit_price=request.limit_price,
-        stop_price=request.stop_price,
-        tif=request.tif,
         reason_code=why[0],
         message=why[1],
         rejected_by="risk",
     )
+
+
+class _Asked(TypedDict):
+    client_order_id: str
+    account: str
+    strategy_id: str
+    signal_id: str
+    revision: int
+    quantity: Decimal | None
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    tif: TimeInForce | None
+
+
+def _asked(request: ModifyRequest, account: str) -> _Asked:
+    """The amend's ids and asked changes, as both the command and the refusal carry them."""
+    return {
+        "client_order_id": request.client_order_id,
+        "account": account,
+        "strategy_id": request.strategy_id,
+        "signal_id": request.signal_id,
+        "revision": request.revision,
+        "quantity": request.quantity,
+        "limit_price": request.limit_price,
+        "stop_price": request.stop_price,
+        "tif": request.tif,
+    }
