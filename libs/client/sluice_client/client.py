@@ -145,16 +145,18 @@ class SluiceClient:
         await self._publish(SIGNALS, signal, signal.strategy_id)
         return signal
 
+    def _order_of(self, order: Signal | str, account: str | None) -> tuple[str, str, str | None]:
+        """A signal's (or this strategy's ``signal_id``'s) strategy, signal id and account."""
+        if isinstance(order, Signal):
+            return order.strategy_id, order.signal_id, account or order.account
+        return self.strategy_id, order, account
+
     async def cancel(
         self, order: Signal | str, *, account: str | None = None, reason: str = ""
     ) -> CancelRequest:
         """Ask for the order of a signal (or of a ``signal_id`` of this strategy) to be
         cancelled. The answer is the order's ``order_cancelled`` (or ``cancel_rejected``)."""
-        if isinstance(order, Signal):
-            strategy_id, signal_id = order.strategy_id, order.signal_id
-            account = account or order.account
-        else:
-            strategy_id, signal_id = self.strategy_id, order
+        strategy_id, signal_id, account = self._order_of(order, account)
         request = CancelRequest(
             strategy_id=strategy_id, signal_id=signal_id, account=account, reason=reason
         )
@@ -172,11 +174,7 @@ class SluiceClient:
         the first amend, higher for each later one) makes it idempotent: publishing it again
         never amends twice. The answer is the order's ``order_amended`` or
         ``order_amend_rejected``."""
-        if isinstance(order, Signal):
-            strategy_id, signal_id = order.strategy_id, order.signal_id
-            account = account or order.account
-        else:
-            strategy_id, signal_id = self.strategy_id, order
+        strategy_id, signal_id, account = self._order_of(order, account)
         request = ModifyRequest(
             strategy_id=strategy_id, signal_id=signal_id, revision=revision, quantity=quantity,
             limit_price=limit_price, stop_price=stop_price, tif=tif, account=account,
