@@ -125,17 +125,27 @@ def cancel(
         server, strategy=strategy, signal_id=signal_id, account=account, reason=reason, wait=wait
     )
     answer = run_on_kafka(work, server)
+    refusal = f"cancel rejected: {answer.text}" if isinstance(answer, CancelRejected) else None
+    published = f"cancel of {strategy}/{signal_id} published"
+    _report(answer, OrderCancelled, refusal, published, wait=wait, as_json=as_json)
+
+
+def _report(
+    answer: Any, done: type, refusal: str | None, published: str, *, wait: float, as_json: bool
+) -> None:
+    """Print the answer to a cancel or an amend; exit 1 unless it is ``done`` (or, when not
+    waiting, the request was published)."""
     if as_json:
         typer.echo(json.dumps({"answer": json.loads(encode(answer)) if answer else None}))
-    elif isinstance(answer, CancelRejected):
-        typer.echo(f"cancel rejected: {answer.text}")
+    elif refusal is not None:
+        typer.echo(refusal)
     elif answer is not None:
         typer.echo(f"{event_type(answer)}: {answer.client_order_id}")
-    if isinstance(answer, OrderCancelled):
+    if isinstance(answer, done):
         return
     if answer is None:
         if wait <= 0:
-            typer.echo(f"cancel of {strategy}/{signal_id} published")
+            typer.echo(published)
             return
         typer.echo(f"no answer within {wait:g}s: is the order open? (sluice orders)", err=True)
     raise typer.Exit(1)
@@ -191,20 +201,13 @@ def amend(
     except msgspec.ValidationError as exc:
         raise typer.BadParameter(str(exc)) from None
     answer = run_on_kafka(_amend(server, request, account=account, wait=wait), server)
-    if as_json:
-        typer.echo(json.dumps({"answer": json.loads(encode(answer)) if answer else None}))
-    elif isinstance(answer, OrderAmendRejected):
-        typer.echo(f"amend rejected ({answer.reason_code}): {answer.message}")
-    elif answer is not None:
-        typer.echo(f"{event_type(answer)}: {answer.client_order_id}")
-    if isinstance(answer, OrderAmended):
-        return
-    if answer is None:
-        if wait <= 0:
-            typer.echo(f"amend {revision} of {strategy}/{signal_id} published")
-            return
-        typer.echo(f"no answer within {wait:g}s: is the order open? (sluice orders)", err=True)
-    raise typer.Exit(1)
+    refusal = (
+        f"amend rejected ({answer.reason_code}): {answer.message}"
+        if isinstance(answer, OrderAmendRejected)
+        else None
+    )
+    published = f"amend {revision} of {strategy}/{signal_id} published"
+    _report(answer, OrderAmended, refusal, published, wait=wait, as_json=as_json)
 
 
 async def _amend(bootstrap: str, wanted: ModifyRequest, *, account: str | None, wait: float) -> Any:
