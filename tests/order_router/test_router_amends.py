@@ -11,22 +11,13 @@ from sluice_proto.orders import (
     OrderAmendRejected,
     OrderAmendSubmitting,
     OrderFilled,
-    OrderSubmitted,
 )
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
 from tests.support.gateway import AAPL_CON_ID
-from tests.support.orders import amend, at_venue, kinds, of, resting, send
+from tests.support.orders import amend, at_venue, kinds, of, resting, send, working
 from tests.support.polling import eventually
-
-
-async def working(broker: MemoryBroker, coid: str) -> int:
-    """Wait until the order works; its IBKR order id."""
-    await eventually(lambda: OrderAccepted in kinds(broker, coid))
-    submitted = next(e for e in of(broker, coid) if isinstance(e, OrderSubmitted))
-    assert isinstance(submitted.broker_order_id, int)
-    return submitted.broker_order_id
 
 
 async def test_an_amend_moves_the_resting_limit_under_the_same_order_id(
@@ -34,7 +25,7 @@ async def test_an_amend_moves_the_resting_limit_under_the_same_order_id(
 ) -> None:
     await start_router()
     await send(broker, resting("amend-1"))
-    order_id = await working(broker, "amend-1")
+    order_id = (await working(broker, "amend-1")).broker_order_id
     await send(broker, amend("amend-1", limit_price=Decimal("1.50"), quantity=Decimal(12)))
     await eventually(lambda: OrderAmended in kinds(broker, "amend-1"))
     [held] = at_venue(tws.venue, "amend-1")

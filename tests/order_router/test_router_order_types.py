@@ -14,15 +14,11 @@ from sluice_proto.orders import OrderAccepted, OrderCancelled, OrderFilled, Orde
 from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
-from tests.support.orders import approved, kinds, of, send
+from tests.support.orders import accepted, approved, kinds, of, send
 from tests.support.polling import eventually
 
 D = Decimal
 AAPL = 265598
-
-
-def accepted(broker: MemoryBroker, coid: str) -> bool:
-    return OrderAccepted in kinds(broker, coid)
 
 
 async def test_a_bracket_is_written_ahead_per_leg_and_one_child_cancels_the_other(

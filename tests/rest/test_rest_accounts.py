@@ -26,7 +26,7 @@ from tests.egress.fixtures import cp_simulator, gateway, rest_settings
 from tests.rest.conftest import StartRestRouter
 from tests.support.collect import topic_events
 from tests.support.gateway import ACCOUNT
-from tests.support.orders import approved, kinds, of, resting, send
+from tests.support.orders import accepted, approved, kinds, of, resting, send
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
@@ -46,10 +46,6 @@ async def sim() -> AsyncIterator[CpSimulator]:
 def resting_in(coid: str, account: str) -> object:
     """A resting limit order for ``account``."""
     return approved(coid, order_type="LMT", limit_price=Decimal("1.00"), account=account)
-
-
-def accepted(broker: MemoryBroker, coid: str) -> bool:
-    return OrderAccepted in kinds(broker, coid)
 
 
 def venue_accounts(sim: CpSimulator, coid: str) -> list[str]:

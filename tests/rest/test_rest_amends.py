@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from sluice_proto.orders import (
-    OrderAccepted,
     OrderAmended,
     OrderAmendRejected,
     OrderAmendSubmitting,
@@ -17,7 +16,7 @@ from sluice_proto.orders import (
 from sluice_sim.cp import CpSimulator
 from tests.rest.conftest import StartRestRouter
 from tests.support.gateway import AAPL_CON_ID, ACCOUNT
-from tests.support.orders import amend, at_venue, kinds, of, resting, send
+from tests.support.orders import amend, at_venue, kinds, of, resting, send, working
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
@@ -28,15 +27,17 @@ async def test_an_amend_moves_the_resting_limit_under_the_same_order_id(
 ) -> None:
     _, broker = await start_rest_router()
     await send(broker, resting("cp-amend-1"))
-    await eventually(lambda: OrderAccepted in kinds(broker, "cp-amend-1"), what="working")
-    submitted = next(e for e in of(broker, "cp-amend-1") if isinstance(e, OrderSubmitted))
+    submitted = await working(broker, "cp-amend-1")
     replies = _replies(sim)
 
     sim.control.script_prompts(["o163", "o354"])  # the modify is questioned like an order
     await send(broker, amend("cp-amend-1", limit_price=Decimal("1.50")))
     await eventually(lambda: OrderAmended in kinds(broker, "cp-amend-1"), what="amended")
     [held] = at_venue(sim.state.venue, "cp-amend-1")
-    assert (str(held.perm_id), held.spec.limit_price) == (submitted.broker_order_id, 1.5)
+    assert (str(held.perm_id), held.spec.limit_price) == (
+        submitted.broker_order_id,
+        Decimal("1.50"),
+    )
     assert _replies(sim) == replies + 2
     modify = f"POST /iserver/account/{ACCOUNT}/order/{held.perm_id}"
     assert sim.control.counters()["endpoints"].get(modify) == 1
@@ -47,7 +48,7 @@ async def test_an_amend_whose_prompt_is_declined_is_refused_and_changes_nothing(
 ) -> None:
     _, broker = await start_rest_router()
     await send(broker, resting("cp-amend-2"))
-    await eventually(lambda: OrderAccepted in kinds(broker, "cp-amend-2"), what="working")
+    await working(broker, "cp-amend-2")
     sim.control.script_prompts(["o10331"])  # not on the allow-list
     await send(broker, amend("cp-amend-2", quantity=Decimal(20)))
     await eventually(lambda: OrderAmendRejected in kinds(broker, "cp-amend-2"), what="refused")

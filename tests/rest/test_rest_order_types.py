@@ -9,7 +9,6 @@ from functools import partial
 
 import pytest
 
-from sluice_bus import MemoryBroker
 from sluice_proto.order_terms import child_order_id
 from sluice_proto.orders import (
     OrderAccepted,
@@ -20,17 +19,13 @@ from sluice_proto.orders import (
 from sluice_sim.cp import CpSimulator
 from tests.rest.conftest import StartRestRouter
 from tests.support.gateway import AAPL_CON_ID
-from tests.support.orders import approved, kinds, of, send
+from tests.support.orders import accepted, approved, kinds, of, send
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
 
 D = Decimal
 WITHIN_S = 30  # states come from the order list the router polls
-
-
-def accepted(broker: MemoryBroker, coid: str) -> bool:
-    return OrderAccepted in kinds(broker, coid)
 
 
 async def test_a_bracket_is_one_order_list_and_one_child_cancels_the_other(

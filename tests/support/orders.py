@@ -6,10 +6,12 @@ from decimal import Decimal
 
 from sluice_bus import MemoryBroker, MemoryBus
 from sluice_proto import AmendOrder, ApprovedOrder, Instrument
+from sluice_proto.orders import OrderAccepted, OrderSubmitted
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
 from sluice_sim.venue import PaperVenue, VenueOrder
 from tests.support.collect import topic_events
 from tests.support.gateway import ACCOUNT
+from tests.support.polling import eventually
 
 
 def approved(coid: str, **overrides: object) -> ApprovedOrder:
@@ -49,6 +51,17 @@ def of(broker: MemoryBroker, coid: str) -> list[object]:
 def kinds(broker: MemoryBroker, coid: str) -> list[type]:
     """The types of order ``coid``'s lifecycle events so far, oldest first."""
     return [type(e) for e in of(broker, coid)]
+
+
+def accepted(broker: MemoryBroker, coid: str) -> bool:
+    """True once the venue has accepted order ``coid`` (it works)."""
+    return OrderAccepted in kinds(broker, coid)
+
+
+async def working(broker: MemoryBroker, coid: str) -> OrderSubmitted:
+    """Wait until order ``coid`` works; its submission (which holds IBKR's order id)."""
+    await eventually(lambda: accepted(broker, coid), what=f"{coid} working")
+    return next(e for e in of(broker, coid) if isinstance(e, OrderSubmitted))
 
 
 def at_venue(venue: PaperVenue, coid: str) -> list[VenueOrder]:
