@@ -26,6 +26,18 @@ async def account_status(stack: KafkaStack) -> dict[str, Any]:
     return dict(row)
 
 
+async def rest_below_bid(stack: KafkaStack, strategy: str, signal_id: str) -> Decimal:
+    """Send a signal to buy 1 SPY 2% below the bid (so it rests) through the CLI; its limit."""
+    quote = (await run_json(stack, "subscribe", "SPY", "--subscriber", strategy))["quote"]
+    below = (Decimal(quote["bid"]) * Decimal("0.98")).quantize(Decimal("0.01"))
+    sent = await sluice_async(
+        "signal", "SPY", "BUY", "1", "--type", "LMT", "--limit", str(below),
+        "--strategy", strategy, "--signal-id", signal_id, "--bootstrap", stack.bootstrap,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    return below
+
+
 @pytest.mark.kafka
 async def test_kill_shows_in_status_and_resume_lifts_it(kafka_stack: KafkaStack) -> None:
     account, bootstrap = kafka_stack.account, kafka_stack.bootstrap
@@ -65,13 +77,7 @@ async def test_a_signal_is_listed_in_orders_until_it_is_cancelled(
     kafka_stack: KafkaStack,
 ) -> None:
     strategy, signal_id = f"cli-{uuid.uuid4().hex[:8]}", "resting-1"
-    quote = (await run_json(kafka_stack, "subscribe", "SPY", "--subscriber", strategy))["quote"]
-    below = (Decimal(quote["bid"]) * Decimal("0.98")).quantize(Decimal("0.01"))
-    sent = await sluice_async(
-        "signal", "SPY", "BUY", "1", "--type", "LMT", "--limit", str(below),
-        "--strategy", strategy, "--signal-id", signal_id, "--bootstrap", kafka_stack.bootstrap,
-    )  # fmt: skip
-    assert sent.returncode == 0, sent.stderr
+    await rest_below_bid(kafka_stack, strategy, signal_id)
 
     async def working() -> dict[str, Any] | None:
         rows = await run_json(kafka_stack, "orders", "--account", kafka_stack.account)
@@ -113,13 +119,7 @@ async def test_positions_and_pnl_show_a_fill(kafka_stack: KafkaStack) -> None:
 @pytest.mark.kafka
 async def test_amend_moves_a_working_order_once_per_revision(kafka_stack: KafkaStack) -> None:
     strategy, signal_id = f"cli-{uuid.uuid4().hex[:8]}", "amend-1"
-    quote = (await run_json(kafka_stack, "subscribe", "SPY", "--subscriber", strategy))["quote"]
-    below = (Decimal(quote["bid"]) * Decimal("0.98")).quantize(Decimal("0.01"))
-    sent = await sluice_async(
-        "signal", "SPY", "BUY", "1", "--type", "LMT", "--limit", str(below),
-        "--strategy", strategy, "--signal-id", signal_id, "--bootstrap", kafka_stack.bootstrap,
-    )  # fmt: skip
-    assert sent.returncode == 0, sent.stderr
+    below = await rest_below_bid(kafka_stack, strategy, signal_id)
 
     async def working() -> bool:
         rows = await run_json(kafka_stack, "orders", "--account", kafka_stack.account)
