@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sluice_bus import MemoryBroker, MemoryBus, Message
@@ -42,6 +43,24 @@ class GatedReplayBus(MemoryBus):
             yield message
 
 
+@asynccontextmanager
+async def starting_router(
+    broker: MemoryBroker, tws: TwsServer
+) -> AsyncIterator[tuple[GatedReplayBus, asyncio.Task[None]]]:
+    """A router starting on a ``GatedReplayBus``: the bus and the start task (stopped after)."""
+    bus = GatedReplayBus(broker, "order-router")
+    await bus.start()
+    router = RouterService(bus, SocketGateway(options(tws)))
+    starting = asyncio.create_task(router.start())
+    try:
+        yield bus, starting
+    finally:
+        bus.release.set()
+        await starting
+        await router.stop()
+        await bus.stop()
+
+
 def handshaken(control: TwsControl) -> Callable[[], bool]:
     """The router's client (id 11) has connected to the simulator."""
     return lambda: 11 in control.counters()["connected_clients"]  # type: ignore[operator]
@@ -56,12 +75,7 @@ async def test_a_link_up_during_the_replay_sends_the_held_order_once_after_it(
     await eventually(lambda: OrderHeld in kinds(broker, "held-1"))
     await earlier.stop()
 
-    bus = GatedReplayBus(broker, "order-router")
-    await bus.start()
-    gateway = SocketGateway(options(tws))
-    router = RouterService(bus, gateway)
-    starting = asyncio.create_task(router.start())
-    try:
+    async with starting_router(broker, tws) as (bus, starting):
         await bus.replaying.wait()
         await eventually(handshaken(control))  # the link came up during the replay
         await asyncio.sleep(0.3)  # what would reach the gateway now, if anything acted on it
@@ -72,11 +86,6 @@ async def test_a_link_up_during_the_replay_sends_the_held_order_once_after_it(
         await starting
         await eventually(lambda: OrderFilled in kinds(broker, "held-1"), within=10)
         assert control.orders_with_ref("held-1") == 1
-    finally:
-        bus.release.set()
-        await starting
-        await router.stop()
-        await bus.stop()
 
 
 async def test_ids_past_the_journals_mark_when_the_handshake_beat_the_replay(
@@ -89,22 +98,12 @@ async def test_ids_past_the_journals_mark_when_the_handshake_beat_the_replay(
     await earlier.stop()
     await control.restart(window=0.2)  # a new day: IBKR's order ids start again low
 
-    bus = GatedReplayBus(broker, "order-router")
-    await bus.start()
-    gateway = SocketGateway(options(tws))
-    router = RouterService(bus, gateway)
-    starting = asyncio.create_task(router.start())
-    try:
+    async with starting_router(broker, tws) as (bus, starting):
         await eventually(handshaken(control))  # nextValidId came before the journal
         bus.release.set()
         await starting
         await send(broker, approved("day-3"))
         await eventually(lambda: OrderFilled in kinds(broker, "day-3"), within=10)
-    finally:
-        bus.release.set()
-        await starting
-        await router.stop()
-        await bus.stop()
 
     ids = [order_id for client_id, order_id, _ in tws.venue.store.placed if client_id == 11]
     assert len(ids) == len(set(ids)) == 3 and control.reused_order_ids() == []
