@@ -102,6 +102,13 @@ def connections(collector: Collector, since: datetime) -> int:
     return sum(1 for r in reports if r.status == "connected" and r.ts >= since)
 
 
+async def launch_connected(launch: Launch, collector: Collector) -> None:
+    """Launch a router and wait until it reports its connection."""
+    since = utc_now()
+    launch()
+    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
+
+
 def has(collector: Collector, coid: str, kind: type) -> bool:
     return any(isinstance(e, kind) for e in of(collector, coid))
 
@@ -110,9 +117,7 @@ async def test_approved_order_in_lifecycle_out_with_fills(
     launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     bus, collector = kafka
-    since = utc_now()
-    launch()
-    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
+    await launch_connected(launch, collector)
     coid = f"k-{uuid.uuid4().hex[:8]}"
     await bus.publish(ORDERS_APPROVED, approved(coid), key=ACCOUNT)
     await eventually(lambda: has(collector, coid, OrderFilled), within=60, what="filled")
@@ -215,9 +220,7 @@ async def test_an_ambiguous_option_is_rejected_with_its_candidates_on_kafka(
     launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
 ) -> None:
     bus, collector = kafka
-    since = utc_now()
-    launch()
-    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
+    await launch_connected(launch, collector)
     coid = f"amb-{uuid.uuid4().hex[:8]}"
     order = approved(coid, instrument=AAPL_CALL_DEC, quantity=Decimal(1))
     await bus.publish(ORDERS_APPROVED, order, key=ACCOUNT)
@@ -236,9 +239,7 @@ async def test_an_amend_moves_a_resting_limit_under_its_order_id_and_a_late_one_
     """Must show: the price moves at the simulator under the same IBKR order id, exactly one
     broker order exists; an amend racing a fill is IBKR's to refuse (104), and is reported."""
     bus, collector = kafka
-    since = utc_now()
-    launch()
-    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
+    await launch_connected(launch, collector)
     coid = f"amend-{uuid.uuid4().hex[:8]}"
     await bus.publish(ORDERS_APPROVED, resting(coid), key=ACCOUNT)
     await eventually(lambda: has(collector, coid, OrderAccepted), within=60, what="working")
