@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerStatus, side_of
 from sluice_proto import ApprovedOrder, Fill, Instrument, SweptOrder
+from sluice_proto.common import SecType
 
 _ORDER_TYPES = {
     "MKT": "MKT",
@@ -204,14 +205,28 @@ def _multiplier(raw: Any) -> Decimal | None:
     return value if value > 0 and value != 1 else None
 
 
+class _Listed(TypedDict):
+    symbol: str
+    sec_type: SecType
+    exchange: str
+    currency: str
+
+
+def _listed(raw: Any, wanted: Instrument) -> _Listed:
+    """The fields every contract answer gives alike (the asked instrument's where it is silent)."""
+    return {
+        "symbol": str(raw.get("symbol") or wanted.symbol),
+        "sec_type": wanted.sec_type,
+        "exchange": str(raw.get("exchange") or wanted.exchange),
+        "currency": str(raw.get("currency") or ""),
+    }
+
+
 def contract_info(raw: Any, wanted: Instrument, expiry: str | None = None) -> Instrument:
     """``/iserver/contract/{conid}/info`` as an instrument; ``expiry`` where another answer
     (``/trsrv/futures``) has the last trade date."""
     return Instrument(
-        symbol=str(raw.get("symbol") or wanted.symbol),
-        sec_type=wanted.sec_type,
-        exchange=str(raw.get("exchange") or wanted.exchange),
-        currency=str(raw.get("currency") or ""),
+        **_listed(raw, wanted),
         con_id=int(raw["con_id"]),
         last_trade_date_or_contract_month=expiry or _text(raw, "maturity_date"),
         multiplier=_multiplier(raw.get("multiplier")),
@@ -237,10 +252,7 @@ def secdef_info(raw: dict[str, Any], wanted: Instrument) -> Instrument:
     right = str(raw.get("right") or "")[:1].upper()
     strike = _dec(raw.get("strike"))
     return Instrument(
-        symbol=str(raw.get("symbol") or wanted.symbol),
-        sec_type=wanted.sec_type,
-        exchange=str(raw.get("exchange") or wanted.exchange),
-        currency=str(raw.get("currency") or ""),
+        **_listed(raw, wanted),
         con_id=int(raw["conid"]),
         last_trade_date_or_contract_month=_text(raw, "maturityDate"),
         strike=strike if strike > 0 else None,
