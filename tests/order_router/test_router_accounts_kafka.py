@@ -134,7 +134,12 @@ async def test_the_default_account_and_the_allow_list_decided_by_risk(
         "sluice_risk",
         IBKR_ACCOUNT=ids.first, IBKR_ACCOUNTS=allow, SLUICE_RISK_GROUP=f"risk-{uuid.uuid4().hex}",
         SLUICE_RISK_START_AT="latest", SLUICE_RISK_QUOTE_WAIT_S="0",
-        SLUICE_RISK_LIMITS='{"require_session_state": false, "require_quote_for_limit": false}',
+        # the collar wide open: earlier tests on the shared broker may have left an AAPL quote
+        # far from this test's limit price
+        SLUICE_RISK_LIMITS=(
+            '{"require_session_state": false, "require_quote_for_limit": false,'
+            ' "price_collar_bps": 1000000}'
+        ),
     )  # fmt: skip
     await eventually(lambda: connected(collector, ids.first), within=60, what="router connected")
     strategy = f"s-{uuid.uuid4().hex[:6]}"
