@@ -59,10 +59,13 @@ Get = Callable[..., Any]
 
 @pytest.fixture
 async def history(tws: TwsServer, router: RouterService, backend: Backend) -> AsyncIterator[Get]:
-    """``GET /history`` on a market-data service built as deployed (timeout 5 s)."""
+    """``GET /history`` on a market-data service with a 10 s timeout: room for a rebalance of
+    the routers' shared history group (other tests' routers come and go on the shared broker)
+    before the burst's held requests would be refused, yet under IBKR's 15 s identical-request
+    wait."""
     bus = make_bus("market-data", *backend)
     await bus.start()
-    assembly = build_market_data(MarketDataSettings(history_timeout_s=5.0), bus)
+    assembly = build_market_data(MarketDataSettings(history_timeout_s=10.0), bus)
     service: MarketData = assembly.component
     await service.start()
     app = build_app(service, bus, routes=assembly.routes)
@@ -123,7 +126,7 @@ async def test_identical_requests_in_flight_are_one_request(tws: TwsServer, hist
 async def test_a_paced_burst_waits_or_is_refused_never_a_162(tws: TwsServer, history: Get) -> None:
     """Seven small-bar requests for one contract at once: IBKR allows five in two seconds, so
     the router holds the rest for their slot. Then the same open-window request twice: IBKR
-    allows it again only after 15 s, past market-data's 5 s timeout, so the router refuses it
+    allows it again only after 15 s, past market-data's 10 s timeout, so the router refuses it
     with PACING at once rather than let IBKR answer 162."""
     ends = [END - timedelta(minutes=n) for n in range(7)]
     burst = await asyncio.gather(
