@@ -136,8 +136,8 @@ def test_overlay_mode_ports_and_account_agree(
     }
 
 
-def test_router_and_keeper_are_single_and_never_overlap(objects: list[Obj]) -> None:
-    for name in (ROUTER, "session-keeper"):
+def test_router_keeper_and_risk_are_single_and_never_overlap(objects: list[Obj]) -> None:
+    for name in (ROUTER, "session-keeper", "risk"):
         spec = named(objects, "Deployment", name)["spec"]
         assert spec["replicas"] == 1
         assert spec["strategy"] == {"type": "Recreate"}
