@@ -24,6 +24,7 @@ from sluice_market_data.history import HistoryService
 from sluice_proto.common import utc_now
 from sluice_proto.market_data import MdStart, MdStop, MdSubscribe, MdSubscriptionRejected, MdTick
 from sluice_proto.topics import MD_QUOTES, MD_REQUESTS, MD_SUBSCRIPTIONS, MD_TICKS
+from sluice_runtime.waking import woken
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,7 @@ class MarketData:
 
     async def _publish_quotes(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._flush_s)
+            await woken(self._wake, self._flush_s)
             self._wake.clear()
             for quote in self.book.due(self.clock()):
                 try:

@@ -18,6 +18,7 @@ import msgspec
 from sluice_order_router.ports import BrokerGateway, NotConnectedError
 from sluice_order_router.publisher import Publisher
 from sluice_proto.broker import BrokerTruthCause
+from sluice_runtime.waking import woken
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,7 @@ class TruthReporter:
     async def _run(self) -> None:
         failing = False
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._connected.wait(), self._every_s)
+            await woken(self._connected, self._every_s)
             cause: BrokerTruthCause = "connect" if self._connected.is_set() else "periodic"
             self._connected.clear()
             if not self._gateway.connected:

@@ -72,6 +72,7 @@ from sluice_proto.topics import (
 from sluice_risk.domain.changelog import Changelog, restore
 from sluice_risk.domain.engine import AwaitingQuote, Decision, RiskEngine
 from sluice_risk.metrics import RiskMetrics
+from sluice_runtime.waking import woken
 
 log = logging.getLogger(__name__)
 
@@ -252,8 +253,7 @@ class RiskService:
             timeout = None
             if deadline is not None:
                 timeout = max((deadline - self.clock()).total_seconds(), 0.0) + 0.001
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), timeout)
+            await woken(self._poke, timeout)
             self._poke.clear()
             now = self.clock()
             for account in sorted(self.engine.ready_accounts(now) - self._asked):

@@ -23,6 +23,7 @@ from sluice_bus.api import Bus, Consumer, ConsumerOptions, HandlerResult, Messag
 from sluice_proto.common import utc_now
 from sluice_proto.session import KeeperMark
 from sluice_proto.topics import SESSION_COMMANDS, SESSION_REPORTS, SESSION_STATE
+from sluice_runtime.waking import woken
 from sluice_session_keeper.adapters.lease import AccountLeases
 from sluice_session_keeper.domain import KeeperPolicy, ResetCalendar, SessionMachine
 
@@ -134,8 +135,7 @@ class SessionKeeper:
     async def _run(self) -> None:
         next_mark = 0.0
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._tick_s)
+            await woken(self._wake, self._tick_s)
             self._wake.clear()
             try:
                 if time.monotonic() >= next_mark:
