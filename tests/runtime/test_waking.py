@@ -20,7 +20,8 @@ async def test_it_says_whether_the_event_was_set_or_the_time_ran_out() -> None:
 @pytest.mark.parametrize("turns", [0, 1, 2, 3])
 async def test_a_loop_cancelled_just_after_its_event_was_set_stops(turns: int) -> None:
     """The session-keeper's, risk's, market-data's and the broker-truth loops: with
-    ``wait_for`` the cancel was swallowed for 0–2 loop turns after ``set`` and the loop ran on."""
+    ``wait_for`` the cancel was swallowed for 0 to 2 loop turns after ``set``, and the loop
+    ran on."""
     event = asyncio.Event()
 
     async def service_loop() -> None:
