@@ -94,3 +94,19 @@ def test_publishing_imports_the_aiokafka_instrumentation_only_where_it_is_used()
     ).stdout.split()
 
     assert answers == ["False", "False", "True"]
+
+
+DOCTOR = """
+import sys
+import sluice_cli.main as main
+main.load("doctor")
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_sluice_doctor_loads_its_ibkr_clients_only_to_diagnose() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c", DOCTOR], capture_output=True, text=True, check=True
+    ).stdout.split()
+
+    assert [name for name in ("ib_async", "numpy", "httpx") if name in loaded] == []
