@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import sluice_runtime
 
 ROUTER = """
@@ -96,17 +98,27 @@ def test_publishing_imports_the_aiokafka_instrumentation_only_where_it_is_used()
     assert answers == ["False", "False", "True"]
 
 
-DOCTOR = """
+LOAD = """
 import sys
 import sluice_cli.main as main
-main.load("doctor")
+main.load(sys.argv[1])
 print(" ".join(sorted(sys.modules)))
 """
 
 
-def test_sluice_doctor_loads_its_ibkr_clients_only_to_diagnose() -> None:
+@pytest.mark.parametrize(
+    ("command", "not_needed"),
+    [
+        ("doctor", ("ib_async", "numpy", "httpx")),
+        ("up", ("fastapi", "sluice_risk", "sluice_order_router", "sluice_market_data")),
+    ],
+)
+def test_a_command_loads_what_it_runs_only_to_run(
+    command: str, not_needed: tuple[str, ...]
+) -> None:
+    # what `sluice <command> --help` pays: the IBKR clients, the four services only to run
     loaded = subprocess.run(
-        [sys.executable, "-c", DOCTOR], capture_output=True, text=True, check=True
+        [sys.executable, "-c", LOAD, command], capture_output=True, text=True, check=True
     ).stdout.split()
 
-    assert [name for name in ("ib_async", "numpy", "httpx") if name in loaded] == []
+    assert [name for name in not_needed if name in loaded] == []
