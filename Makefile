@@ -16,8 +16,10 @@ help: ## list the targets
 $(CACHE)/uv/bin/uv:
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target $(CACHE)/uv uv
 
+# --compile-bytecode: every dependency's .pyc at install, as in the image (UV_COMPILE_BYTECODE);
+# a shell with PYTHONDONTWRITEBYTECODE=1 would otherwise compile them again at each start.
 .venv/.synced: uv.lock pyproject.toml $(wildcard */pyproject.toml */*/pyproject.toml) | $(UV)
-	$(UV) sync --frozen --all-packages
+	$(UV) sync --frozen --all-packages --compile-bytecode
 	touch $@
 
 deps: .venv/.synced ## install Python dependencies (locked)

@@ -66,3 +66,25 @@ def test_tail_refuses_a_topic_that_is_not_ours() -> None:
     result = sluice("tail", "sluice.nope.v1", "--bootstrap", "127.0.0.1:9")
     assert result.returncode == 2
     assert "unknown topic" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [("signal", "AAPL", "BUY", "1"), ("tail", "sluice.signals.v1")], ids=["signal", "tail"]
+)
+def test_a_bad_bus_setting_is_one_line_and_exit_2_whether_or_not_a_broker_answers(
+    args: tuple[str, ...],
+) -> None:
+    # settings are read before the broker is tried: the no-broker line does not hide them
+    result = subprocess.run(
+        [*SLUICE, *args, "--bootstrap", "127.0.0.1:9"],
+        env={**ENV, "SLUICE_PARTITIONS": "abc"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "configuration error: SLUICE_PARTITIONS: expected an integer 1-1000, got 'abc'"
+    ]

@@ -7,14 +7,15 @@ import asyncio
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from pydantic import ValidationError
 
-from sluice_order_router.adapters.rest.settings import RestSettings
-from sluice_order_router.doctor import Finding, Target, diagnose
-from sluice_order_router.doctor_rest import RestApi, RestTarget, diagnose_rest
+if TYPE_CHECKING:
+    from sluice_order_router.adapters.rest.settings import RestSettings
+    from sluice_order_router.doctor import Finding
+    from sluice_order_router.doctor_rest import RestApi
 
 Api = Literal["socket", "rest", "cpgateway", "webapi"]
 _REST_ENV = (
@@ -59,7 +60,11 @@ def doctor(
 ) -> None:
     """Check the connection to IBKR, its accounts, session and egress, and say what to fix."""
     logging.getLogger("ib_async").setLevel(logging.CRITICAL)  # the findings say it better
+    # The diagnosis loads ib_async (and numpy) or the REST client when it runs, not for
+    # ``sluice doctor --help`` (bench cli_start).
     if api == "socket":
+        from sluice_order_router.doctor import Target, diagnose  # noqa: PLC0415
+
         target = Target(host, port, client_id, mode, account, bind, timeout)
         findings = asyncio.run(diagnose(target))
     else:
@@ -70,6 +75,8 @@ def doctor(
             "SLUICE_EXPECTED_EGRESS_IP": expected_ip,
             "IBKR_CP_TIMEOUT_S": timeout,
         }
+        from sluice_order_router.doctor_rest import RestTarget, diagnose_rest  # noqa: PLC0415
+
         rest_api: RestApi = "webapi" if api == "webapi" else "cpgateway"
         settings = _rest_settings(options)
         findings = asyncio.run(diagnose_rest(RestTarget(rest_api, settings, account)))
@@ -80,6 +87,8 @@ def doctor(
 
 
 def _rest_settings(options: dict[str, Any]) -> RestSettings:
+    from sluice_order_router.adapters.rest.settings import RestSettings  # noqa: PLC0415
+
     values = {name: os.environ[name] for name in _REST_ENV if name in os.environ}
     values |= {name: value for name, value in options.items() if value is not None}
     try:

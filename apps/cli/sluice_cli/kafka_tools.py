@@ -56,8 +56,9 @@ def signal(
     except msgspec.ValidationError as exc:
         raise typer.BadParameter(str(exc)) from None
     address = bootstrap_of(bootstrap)
+    bus = _bus("sluice-cli", address)  # a bad setting is its one line, broker or not
     with kafka_client(address):
-        asyncio.run(_publish(_bus("sluice-cli", address), event))
+        asyncio.run(_publish(bus, event))
     typer.echo(f"published {event.signal_id} → client_order_id {event.client_order_id}")
 
 
@@ -79,8 +80,9 @@ def tail(
     if unknown:
         raise typer.BadParameter(f"unknown topic(s) {unknown}; known: {sorted(TOPICS)}")
     address = bootstrap_of(bootstrap)
+    bus = _bus("sluice-cli-tail", address)
     with kafka_client(address), contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_tail(_bus("sluice-cli-tail", address), topics, from_beginning))
+        asyncio.run(_tail(bus, topics, from_beginning))
 
 
 async def _tail(bus: Bus, topics: list[str], from_beginning: bool) -> None:

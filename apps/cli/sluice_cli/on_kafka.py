@@ -9,8 +9,6 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from sluice_bus import make_bus
 from sluice_cli.broker_reach import EXIT_NO_BROKER, kafka_client, no_broker
@@ -69,6 +67,11 @@ def show(
     if not rows:
         typer.echo(empty)
         return
+    # rich only for a table: the commands that print none (kill, subscribe...) or print JSON
+    # start without it (bench cli_start)
+    from rich.console import Console  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     names = list(columns or rows[0])
     table = Table(title=title, title_justify="left")
     for name in names:

@@ -7,14 +7,12 @@ import contextlib
 import errno
 import logging
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from sluice_bus import ConsumerOptions, Message
 from sluice_cli.broker_reach import BOOTSTRAP_ENV, kafka_client
-from sluice_cli.signal_api import OrderLog, signal_api
-from sluice_cli.stack import LocalStack, StackConfig
 from sluice_proto import SessionState
 from sluice_proto.topics import ORDERS_EVENTS, SESSION_STATE
 from sluice_runtime.config import SluiceSettings, load_settings
@@ -22,6 +20,9 @@ from sluice_runtime.logs import configure_logging
 from sluice_runtime.server import HttpServer, stop_event_on_signals
 from sluice_runtime.tracing import setup_tracing
 from sluice_runtime.web import readiness
+
+if TYPE_CHECKING:
+    from sluice_cli.stack import LocalStack, StackConfig
 
 SERVICES = ("market-data", "risk", "session-keeper", "order-router")
 """The HTTP port order, shared with docker-compose.yml (8081-8084)."""
@@ -56,6 +57,10 @@ def up(
     --bootstrap or SLUICE_KAFKA_BOOTSTRAP, where ``sluice signal`` and ``sluice tail`` reach it.
     Logs are text on a terminal and JSON otherwise (SLUICE_LOG_FORMAT=json|text to choose).
     """
+    # The four services (and FastAPI, for POST /signals) load when the stack is built, not
+    # for ``sluice up --help`` (bench cli_start).
+    from sluice_cli.stack import StackConfig  # noqa: PLC0415
+
     settings = load_settings(SluiceSettings)
     if bootstrap:
         settings = settings.model_copy(update={"kafka_bootstrap": bootstrap})
@@ -87,6 +92,9 @@ def up(
 
 
 async def _run(config: StackConfig, signals_port: int) -> None:
+    from sluice_cli.signal_api import OrderLog, signal_api  # noqa: PLC0415
+    from sluice_cli.stack import LocalStack  # noqa: PLC0415
+
     stop = stop_event_on_signals()
     stack = LocalStack(config)
     orders, trading = OrderLog(), asyncio.Event()

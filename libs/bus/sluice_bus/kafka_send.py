@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
@@ -19,14 +20,14 @@ def aiokafka_instrumented() -> bool:
     """True when opentelemetry-instrumentation-aiokafka is active in this process.
 
     It then opens the PRODUCER span and appends ``traceparent`` itself, so we must not.
+    Whatever instrumented aiokafka imported the instrumentation first; a process that never
+    did (the ``sluice`` CLI) does not pay for importing it (and ``packaging``) on its first
+    publish.
     """
-    try:
-        from opentelemetry.instrumentation.aiokafka import (  # noqa: PLC0415
-            AIOKafkaInstrumentor,
-        )
-    except ImportError:
+    module = sys.modules.get("opentelemetry.instrumentation.aiokafka")
+    if module is None:
         return False
-    return bool(AIOKafkaInstrumentor().is_instrumented_by_opentelemetry)
+    return bool(module.AIOKafkaInstrumentor().is_instrumented_by_opentelemetry)
 
 
 def producer_settings(bootstrap: str, client_id: str) -> dict[str, Any]:
