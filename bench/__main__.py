@@ -23,6 +23,7 @@ SECTIONS: dict[str, str] = {
     "cli_start": "bench.cli_start",
     "chaos": "bench.chaos",
     "startup": "bench.startup",
+    "hotpath": "bench.hotpath",
 }
 
 

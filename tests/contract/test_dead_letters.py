@@ -82,6 +82,55 @@ async def test_a_failing_handler_is_retried_then_dead_lettered(
     assert attempts == ["s0", "s0", "s0", "s1"]
 
 
+async def test_a_handler_that_fails_once_is_retried_and_not_dead_lettered(
+    start_bus: StartBus, uid: str
+) -> None:
+    """The first attempt runs outside the retry loop; a failure still gets the retries."""
+    bus = await start_bus()
+    key = f"{uid}-k"
+    attempts: list[str] = []
+
+    async def fails_once(message: Message[Any]) -> HandlerResult:
+        if recorder.mine(message):
+            attempts.append(message.event.signal_id)
+            if attempts == ["s0"]:
+                raise RuntimeError("transient")
+            recorder.messages.append(message)
+        return None
+
+    recorder = Recorder(uid)
+    for n in range(2):
+        await bus.publish(SIGNALS, signal(key, n), key=key)
+    dlq = await dead_letters(bus, uid)
+    await bus.consume([SIGNALS], group=uid, handler=fails_once, options=FAST_RETRIES)
+
+    await eventually(lambda: len(recorder.messages) == 2, what="both signals handled")
+    assert attempts == ["s0", "s0", "s1"]
+    assert letters(dlq) == []
+
+
+async def test_one_attempt_means_no_retry(start_bus: StartBus, uid: str) -> None:
+    bus = await start_bus()
+    key = f"{uid}-k"
+    attempts: list[str] = []
+
+    async def always_fails(message: Message[Any]) -> HandlerResult:
+        if recorder.mine(message):
+            attempts.append(message.event.signal_id)
+            raise RuntimeError("boom")
+        return None
+
+    recorder = Recorder(uid)
+    await bus.publish(SIGNALS, signal(key, 0), key=key)
+    dlq = await dead_letters(bus, uid)
+    once = ConsumerOptions(max_attempts=1)
+    await bus.consume([SIGNALS], group=uid, handler=always_fails, options=once)
+
+    await eventually(lambda: len(letters(dlq)) == 1, what="the dead letter")
+    assert [letter.attempts for letter in letters(dlq)] == [1]
+    assert attempts == ["s0"]
+
+
 async def test_every_record_in_is_either_handled_or_dead_lettered(
     start_bus: StartBus, uid: str
 ) -> None:

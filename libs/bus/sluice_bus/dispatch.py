@@ -6,6 +6,7 @@ the same by construction; they differ only in how records are fetched and offset
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -122,18 +123,17 @@ class Dispatcher:
             span.set_attribute("sluice.dead_letter", exc.kind)
             return [dead_letter(record, exc.kind, str(exc), self._service, 0)]
         message: Message[msgspec.Struct] = Message(event, record)
-        attempts = 0
+        attempts = 1
         try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(self._options.max_attempts),
-                wait=wait_exponential(
-                    multiplier=self._options.backoff_initial_s, max=self._options.backoff_max_s
-                ),
-                reraise=True,
-            ):
-                with attempt:
-                    attempts += 1
-                    outputs = await self._handler(message)
+            # The first attempt runs without tenacity: its per-call set-up costs about 50 µs,
+            # paid by every record on the hot path, and almost every record succeeds at once.
+            try:
+                outputs = await self._handler(message)
+            except Exception:
+                if self._options.max_attempts <= 1:
+                    raise
+                attempts = self._options.max_attempts  # if the retries fail, all were made
+                outputs = await self._retry(message)
             return list(outputs or ())
         except Exception as exc:  # a handler bug must not stop the partition
             log.exception(
@@ -147,3 +147,20 @@ class Dispatcher:
             span.set_attribute("sluice.dead_letter", "handler_failed")
             error = f"{type(exc).__name__}: {exc}"
             return [dead_letter(record, "handler_failed", error, self._service, attempts)]
+
+    async def _retry(self, message: Message[msgspec.Struct]) -> Sequence[Outgoing] | None:
+        """Attempts 2..``max_attempts`` after a failed first one, with the backoff the first
+        failure starts: ``backoff_initial_s``, doubling up to the cap; raises the last failure."""
+        options = self._options
+        await asyncio.sleep(min(options.backoff_initial_s, options.backoff_max_s))
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(options.max_attempts - 1),
+            # tenacity counts from 1 here; overall this is attempt 2: twice the first wait
+            wait=wait_exponential(
+                multiplier=2 * options.backoff_initial_s, max=options.backoff_max_s
+            ),
+            reraise=True,
+        ):
+            with attempt:
+                outputs = await self._handler(message)
+        return outputs

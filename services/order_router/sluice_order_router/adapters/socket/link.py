@@ -16,6 +16,7 @@ from typing import Any
 
 from ib_async import IB
 
+from sluice_order_router.adapters.socket.chatter import quiet_per_order_lines
 from sluice_order_router.adapters.socket.handshake import ClientIdInUseError, Endpoint, open_api
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.client_ids import ClientIdPool
@@ -51,6 +52,7 @@ class Link:
         # ib_async logs an ERROR or two per failed reconnect: one line per outage instead
         self._outage = OutageLog(f"IB Gateway {endpoint.host}:{endpoint.port}", ("ib_async",))
         self._outage.attach()
+        quiet_per_order_lines()  # about nine INFO lines per order, each formatted as JSON
         ib.errorEvent += self._on_error
         ib.disconnectedEvent += self._on_disconnected
 
