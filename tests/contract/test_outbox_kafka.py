@@ -7,10 +7,19 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import pytest
 
-from sluice_bus import Bus, ConsumerOptions, HandlerResult, Message, Outgoing, make_bus
+from sluice_bus import (
+    Bus,
+    ConsumerOptions,
+    HandlerResult,
+    Message,
+    Outgoing,
+    kafka_consumer,
+    make_bus,
+)
 from sluice_proto.orders import OrderRejected
 from sluice_proto.topics import ORDERS_EVENTS, RISK_OUTBOX, SIGNALS
 from tests.contract.conftest import signal
@@ -133,3 +142,22 @@ async def test_a_crash_before_the_commit_moves_the_group_past_the_batch(
 async def test_outbox_and_transactional_exclude_each_other() -> None:
     with pytest.raises(ValueError, match="exclude"):
         ConsumerOptions(outbox=RISK_OUTBOX, transactional=True)
+
+
+async def test_a_batch_over_the_outbox_budget_ends_early_and_the_rest_is_fetched_again(
+    kafka_bootstrap: str, uid: str
+) -> None:
+    bus = make_bus("contract", kafka_bootstrap)
+    await bus.start()
+    async with stopping([bus]):
+        key, account = f"{uid}-k", f"{uid}-acct"
+        outputs = Recorder(account)
+        await bus.consume([ORDERS_EVENTS], group=f"{uid}-reader", handler=outputs)
+        for number in range(5):
+            await bus.publish(SIGNALS, signal(key, number), key=key)
+        decider = Decider(uid, account)
+        with mock.patch.object(kafka_consumer, "OUTBOX_BUDGET", 1):  # one record per batch
+            await bus.consume([SIGNALS], group=uid, handler=decider, options=OUTBOX)
+            await eventually(lambda: len(outputs.messages) >= 5, what="five rejections")
+        assert decider.decided == [f"s{n}" for n in range(5)]
+        assert [event.signal_id for event in outputs.events] == [f"s{n}" for n in range(5)]

@@ -37,6 +37,9 @@ from sluice_proto.outbox import OutboxBatch, OutboxOutput, OutboxPosition
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
+OUTBOX_BUDGET = 256 * 1024
+"""Bytes of outputs one outbox record may hold before the batch ends early (the record is
+JSON with base64 bytes, and must stay well below Kafka's 1 MB message limit)."""
 
 
 def to_record(message: ConsumerRecord[bytes, bytes]) -> Record:
@@ -86,6 +89,7 @@ class KafkaConsumer(Consumer):
         self._outbox = options.outbox
         self._held: list[OutboxOutput] = []
         """With an outbox: the current batch's outputs, published once its outbox record is in."""
+        self._held_bytes = 0
         self._resume_at = dict(resume_at or {})
         """From ``settle_outbox``: where to go on in partitions whose commit is behind."""
         self._carried: dict[TopicPartition, int] = {}
@@ -192,12 +196,14 @@ class KafkaConsumer(Consumer):
                 return
             assigned = self._consumer.assignment()
             self._handled = {tp: at for tp, at in self._carried.items() if tp in assigned}
-            self._sends, self._held = [], []
+            self._sends, self._held, self._held_bytes = [], [], 0
             try:
                 async with self._transaction():
                     await self._handle_records(batch)
                     await self._commit()
                 self._carried.clear()
+                if not self._stopping:
+                    self._rewind(batch)
             except CommitFailedError:
                 if self._txn_producer is not None or self._outbox is not None:
                     # The handler's state already holds this batch's decisions while their
@@ -211,9 +217,20 @@ class KafkaConsumer(Consumer):
     ) -> None:
         for messages in batch.values():
             for message in messages:
-                if self._stopping:  # graceful stop: commit what was handled so far
+                if self._stopping or self._full():  # commit what was handled so far
                     return
                 await self._dispatcher.handle(to_record(message), self._finish)
+
+    def _full(self) -> bool:
+        """The outbox record of the batch so far is as large as it should get."""
+        return self._held_bytes >= OUTBOX_BUDGET
+
+    def _rewind(self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        """Fetch again the records of a batch that ended early (``_full``)."""
+        for tp, messages in batch.items():
+            handled = self._handled.get(tp, messages[0].offset)
+            if handled <= messages[-1].offset:
+                self._consumer.seek(tp, max(handled, messages[0].offset))
 
     def _transaction(self) -> contextlib.AbstractAsyncContextManager[object]:
         if self._txn_producer is None:
@@ -226,7 +243,9 @@ class KafkaConsumer(Consumer):
 
     async def _finish(self, record: Record, outputs: Sequence[Outgoing]) -> None:
         if self._outbox is not None:
-            self._held += [encoded(self._service, o.topic, o.event, key=o.key) for o in outputs]
+            held = [encoded(self._service, o.topic, o.event, key=o.key) for o in outputs]
+            self._held += held
+            self._held_bytes += sum(len(output.value) for output in held)
         else:
             producer = self._txn_producer or self._producer
             self._sends += await queue_outputs(producer, self._service, outputs)
