@@ -8,13 +8,13 @@ session verdicts only update state; they come through a plain consumer, since re
 is harmless.
 
 Deferred signals (waiting for a first quote, or parked through a session gap) are decided in
-the transactional stream too: when one is ready (its quote came, trading resumed, a deadline
+the decision stream too: when one is ready (its quote came, trading resumed, a deadline
 passed) a small loop publishes a ``DeferralCheck`` for its account to the internal
 ``sluice.risk.deferrals.v1``, which that stream consumes. Decisions therefore never leave
-outside a transaction, and a restart resumes every wait from the changelog.
+outside the stream's batches, and a restart resumes every wait from the changelog.
 
 The broker's truth (``sluice.broker.truth.v1``) and an operator's ``AcceptBroker`` go through
-the transactional stream too: a drift halt, and the book adopted from the broker, are written
+the decision stream too: a drift halt, and the book adopted from the broker, are written
 with the offset that caused them, so a restart keeps both.
 """
 
@@ -90,7 +90,7 @@ Clock = Callable[[], datetime]
 Commit = Literal["outbox", "transaction"]
 """How the decision stream's batches become durable (``SLUICE_RISK_COMMIT``)."""
 Decide = Callable[[Any, datetime], list[Outgoing]]
-"""What the transactional stream does with one event type at time ``now``."""
+"""What the decision stream does with one event type at time ``now``."""
 Apply = Callable[[Any], None]
 """How one event type changes the state, with nothing to publish."""
 
@@ -147,7 +147,7 @@ class RiskService:
             KillSwitch: self._control,
             Resume: self._control,
             DeferralCheck: self._revisit,
-            # in the transaction: a drift halt and an adopted book are changelog records
+            # in the batch: a drift halt and an adopted book are changelog records
             BrokerTruth: self._apply(self.state.on_truth),
             AcceptBroker: self._apply(self.state.on_accept),
             BrokerPnl: _nothing,  # the broker's own PnL is for people (sluice pnl --broker)
@@ -211,7 +211,7 @@ class RiskService:
         return (True, "deciding") if self._ready else (False, "restoring risk state")
 
     async def decide(self, message: Message[Any]) -> list[Outgoing]:
-        """One record of the transactional stream: its decisions plus the changelog."""
+        """One record of the decision stream: its decisions plus the changelog."""
         event, now = message.event, self.clock()
         outputs = self._deciders.get(type(event), self._follow)(event, now)
         self.metrics.decided(outputs)
