@@ -17,9 +17,8 @@ from unittest import mock
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from sluice_bus import kafka_consumer
+from sluice_bus.kafka_send import send_encoded
 from sluice_proto.outbox import OutboxOutput
-
-send_encoded = kafka_consumer.send_encoded
 
 
 @contextlib.contextmanager
@@ -39,13 +38,17 @@ def outputs_lost(lost: Callable[[OutboxOutput], bool]) -> Iterator[asyncio.Event
 
 
 @contextlib.contextmanager
-def commit_hangs(group: str) -> Iterator[asyncio.Event]:
-    """While inside: ``group``'s offset commits never return; the event is set once one began."""
+def commit_hangs(
+    group: str, when: Callable[[Any], bool] = lambda offsets: True
+) -> Iterator[asyncio.Event]:
+    """While inside: ``group``'s offset commits for which ``when(offsets)`` holds never return
+    (others go through, e.g. of batches of other tests' records); the event is set once one
+    began."""
     reached = asyncio.Event()
     commit = AIOKafkaConsumer.commit
 
     async def hang(consumer: AIOKafkaConsumer, offsets: Any = None) -> None:
-        if consumer._group_id != group:
+        if consumer._group_id != group or not when(offsets):
             await commit(consumer, offsets)
             return
         reached.set()
