@@ -10,7 +10,9 @@ the arrival at the gateway come from one clock.
   timestamps the producing service stamped (``CreateTime``, wall clock, 1 ms resolution):
   publish → risk's decision record (``ApprovedOrder``) → the router's write-ahead record
   (``OrderSubmitting``) → bytes at the gateway (the venue's listener, wall clock). The decision
-  record is stamped when risk queues it, before its transaction commits: the commit is in the
+  record is stamped when risk queues it: with its outbox (the default) after the batch's outbox
+  record is acknowledged, so that round trip is in the first hop; with
+  ``SLUICE_RISK_COMMIT=transaction`` before its transaction commits, so the commit is in the
   second hop.
 - **burst**: ten seconds of the router's pacing rate (``BURST`` signals) published at once;
   ``pacing_pct`` is the rate at which they reached the gateway (first to last) against the
@@ -20,6 +22,9 @@ the arrival at the gateway come from one clock.
   last, since the direct orders move the account's position behind risk's back (broker truth
   would halt new orders).
 
+``SLUICE_RISK_COMMIT`` in the bench's environment (``outbox``, the default, or ``transaction``)
+is passed to the stack's risk, to measure both side by side.
+
 The last line is machine-readable (``e2e: gw_p50_ms=... router_ready_s=...``);
 ``router_ready_s`` is one kill -9 of this stack's router (``bench startup`` splits the phases).
 """
@@ -27,6 +32,7 @@ The last line is machine-readable (``e2e: gw_p50_ms=... router_ready_s=...``);
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -59,6 +65,7 @@ LIMITS = {
     "max_gross_exposure": 10**12,
 }
 SYMBOLS = ("AAPL", "MSFT", "SPY")
+RISK_COMMIT = os.environ.get("SLUICE_RISK_COMMIT", "outbox")
 
 
 @dataclass
@@ -258,8 +265,15 @@ async def run() -> Report:
     async with running_broker() as broker:
         log_dir = Path(tempfile.mkdtemp(prefix="sluice-bench-e2e-"))
         stack = ProcessStack(
-            StackOptions(broker.bootstrap, log_dir, risk_limits=LIMITS, log_level="WARNING")
+            StackOptions(
+                broker.bootstrap,
+                log_dir,
+                risk_limits=LIMITS,
+                log_level="WARNING",
+                risk_commit=RISK_COMMIT,
+            )
         )
+        report.line(f"risk commits through: {RISK_COMMIT}")
         arrivals = Arrivals()
         stack.tws.venue.subscribe(arrivals)
         try:

@@ -15,6 +15,7 @@ from sluice_proto.dlq import DeadLetter
 from sluice_proto.history import HistoryReply, HistoryRequest
 from sluice_proto.market_data import MdRequest, MdTick, QuoteEvent, SubscriptionEvent
 from sluice_proto.orders import OrderEvent, RouterCommand
+from sluice_proto.outbox import OutboxBatch
 from sluice_proto.risk_state import DeferralCheck, RiskStateEvent
 from sluice_proto.session import AccountClaim, SessionCommand, SessionReport, SessionState
 from sluice_proto.signals import SignalsEvent
@@ -31,6 +32,9 @@ class TopicSpec:
     description: str
     compacted: bool = False
     internal: bool = False
+    partitions: int | None = None
+    """A fixed partition count (else the bus's); an outbox has one, so its last record is the
+    latest."""
 
 
 SIGNALS = "sluice.signals.v1"
@@ -51,6 +55,7 @@ MD_HISTORY_REQUESTS = "sluice.md.history.requests.v1"
 MD_HISTORY_REPLIES = "sluice.md.history.replies.v1"
 BROKER_TRUTH = "sluice.broker.truth.v1"
 ROUTER_CLAIMS = "sluice.router.claims.v1"
+RISK_OUTBOX = "sluice.risk.outbox.v1"
 
 _SPECS = (
     TopicSpec(SIGNALS, SignalsEvent, "strategy_id", ("strategies",), "Trade signals and cancels."),
@@ -162,6 +167,17 @@ _SPECS = (
         "Which router owns each account (compacted: the latest claim per account).",
         compacted=True,
         internal=True,
+    ),
+    TopicSpec(
+        RISK_OUTBOX,
+        OutboxBatch,
+        "consumer group",
+        ("risk",),
+        "Risk's outbox (bus-level, not an event of the contract): each decided batch's outputs "
+        "and offsets, written before they are published.",
+        compacted=True,
+        internal=True,
+        partitions=1,
     ),
 )
 

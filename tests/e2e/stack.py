@@ -66,6 +66,8 @@ class StackOptions:
     account: str = field(default_factory=lambda: f"DU{secrets.randbelow(10**7):07d}")
     quote_interval_s: float = 0.2
     log_level: str = "INFO"
+    risk_commit: str = "outbox"
+    """``SLUICE_RISK_COMMIT`` of the stack's risk (``outbox`` or ``transaction``)."""
 
 
 @dataclass
@@ -239,6 +241,7 @@ class ServiceStack(Generic[B]):
                 "SLUICE_RISK_START_AT": "latest",
                 "SLUICE_RISK_LIMITS": json.dumps(self.options.risk_limits),
                 "SLUICE_RISK_ADMIN_TOKEN": self.options.admin_token,
+                "SLUICE_RISK_COMMIT": self.options.risk_commit,
             } | env("risk"), log_dir),
             ServiceProcess("order-router", "sluice_order_router", common | {
                 "TRADING_MODE": "paper",

@@ -95,6 +95,19 @@ class ConsumerOptions:
     dead one's place at once, where an anonymous member waits until the dead one's session
     times out (10 s). A second live member with the same name fences the first (it fails).
     A stopping member does not leave the group. The in-memory bus ignores it."""
+    outbox: str | None = None
+    """An outbox topic (one partition, compacted; not with ``transactional``): per batch, the
+    handler's outputs and the next offsets go there first, then the outputs are published,
+    then the offsets committed, each acknowledged before the next. After a crash,
+    ``Bus.settle_outbox`` publishes the last batch's outputs again (byte for byte) and the
+    group goes on after it: no output is lost and no record decided twice, without a Kafka
+    transaction, for a group with one active member (nothing fences an old one). The
+    in-memory bus ignores it: it appends a record's outputs and commits its offset with no
+    await in between, so there is no crash window to cover."""
+
+    def __post_init__(self) -> None:
+        if self.outbox is not None and self.transactional:
+            raise ValueError("ConsumerOptions: outbox and transactional exclude each other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +233,17 @@ class Bus(abc.ABC):
         self, topic: str, value: bytes, *, key: bytes | None, headers: Headers = ()
     ) -> None:
         """Publish bytes as they are (dead letters, foreign producers, tests)."""
+
+    async def settle_outbox(self, group: str, topic: str) -> None:
+        """Finish ``group``'s last batch in the outbox ``topic`` if a crash interrupted it:
+        publish its outputs again and make the group's next consumer start after it.
+
+        Call it before anything reads those outputs back (e.g. a changelog replay) and before
+        ``consume(group=group, options=ConsumerOptions(outbox=topic))``; no member of the
+        group may be running. A backend without a crash window between a record's outputs
+        and its offset (the in-memory bus) has nothing to do.
+        """
+        return
 
     @abc.abstractmethod
     async def consume(

@@ -9,10 +9,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import OutOfOrderSequenceNumber, UnknownProducerId
 
-from sluice_bus import kafka_replay
+from sluice_bus import kafka_outbox, kafka_replay
 from sluice_bus.api import (
     Bus,
     Consumer,
@@ -24,7 +24,7 @@ from sluice_bus.api import (
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.kafka_admin import ensure_topics
 from sluice_bus.kafka_consumer import KafkaConsumer
-from sluice_bus.kafka_send import producer_settings, send_event
+from sluice_bus.kafka_send import producer_settings, send_encoded, send_event
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ class KafkaBus(Bus):
         self._consumers: list[KafkaConsumer] = []
         self._probe: asyncio.Task[None] | None = None
         self._renewing = asyncio.Lock()
+        self._resume_at: dict[str, dict[TopicPartition, int]] = {}
+        """Per group, where its next consumer goes on after a settled outbox batch."""
 
     @property
     def partitions(self) -> int:
@@ -154,6 +156,23 @@ class KafkaBus(Bus):
                     await broken.stop()
         return self._started()
 
+    async def settle_outbox(self, group: str, topic: str) -> None:
+        async with kafka_replay.reader(self._bootstrap, self._client_id) as reader:
+            batch = await kafka_outbox.last_batch(reader, topic, group)
+        if batch is None or not await kafka_outbox.behind(self._bootstrap, self._client_id, batch):
+            return
+        log.warning(
+            "group %s crashed within a batch: publishing its %d outputs again from %s",
+            group,
+            len(batch.outputs),
+            topic,
+        )
+        producer = self._started()
+        await asyncio.gather(*[await send_encoded(producer, output) for output in batch.outputs])
+        self._resume_at[group] = {
+            TopicPartition(p.topic, p.partition): p.offset for p in batch.positions
+        }
+
     def _reader(self) -> contextlib.AbstractAsyncContextManager[Reader]:
         return kafka_replay.reader(self._bootstrap, self._client_id)
 
@@ -176,6 +195,7 @@ class KafkaBus(Bus):
             options=opts,
             producer=self._started(),
             on_fatal=self.fail,
+            resume_at=self._resume_at.pop(group, None) if opts.outbox else None,
         )
         await consumer.start()
         self._consumers.append(consumer)

@@ -19,7 +19,7 @@ def new_topic(spec: TopicSpec, partitions: int, brokers: int) -> NewTopic:
     configs = {"cleanup.policy": "compact"} if spec.compacted else {}
     if replication >= MAX_REPLICATION:
         configs["min.insync.replicas"] = "2"
-    return NewTopic(spec.name, partitions, replication, topic_configs=configs)
+    return NewTopic(spec.name, spec.partitions or partitions, replication, topic_configs=configs)
 
 
 async def ensure_topics(bootstrap: str, partitions: int, client_id: str) -> None:

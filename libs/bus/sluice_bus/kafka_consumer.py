@@ -8,6 +8,12 @@ With ``ConsumerOptions.transactional`` a batch is one Kafka transaction: its out
 offsets commit together or not at all (consume-transform-produce), so the offsets are sent
 while the outputs are still in flight. Every consumer reads
 ``read_committed``: outputs of aborted transactions are never seen.
+
+With ``ConsumerOptions.outbox`` the outputs are held until the batch is handled; then one
+``OutboxBatch`` (the outputs, encoded once, and the batch's next offsets) goes to the outbox
+topic, and only once it is acknowledged are the outputs published and, once they are, the
+offsets committed. After a crash ``KafkaBus.settle_outbox`` publishes the last batch's outputs
+again and hands its offsets to the group's next consumer (``resume_at``), which starts there.
 """
 
 from __future__ import annotations
@@ -25,10 +31,15 @@ from aiokafka.errors import CommitFailedError, IllegalStateError
 from sluice_bus.api import Consumer, ConsumerOptions, Outgoing, PartitionLag, Record
 from sluice_bus.dispatch import Dispatcher
 from sluice_bus.kafka_gate import RebalanceGate
-from sluice_bus.kafka_send import producer_settings, queue_outputs
+from sluice_bus.kafka_send import encoded, producer_settings, queue_outputs, send_encoded
+from sluice_proto.codec import encode
+from sluice_proto.outbox import OutboxBatch, OutboxOutput, OutboxPosition
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT_S = 10.0
+OUTBOX_BUDGET = 256 * 1024
+"""Bytes of outputs one outbox record may hold before the batch ends early (the record is
+JSON with base64 bytes, and must stay well below Kafka's 1 MB message limit)."""
 
 
 def to_record(message: ConsumerRecord[bytes, bytes]) -> Record:
@@ -59,6 +70,7 @@ class KafkaConsumer(Consumer):
         options: ConsumerOptions,
         producer: AIOKafkaProducer,
         on_fatal: Callable[[BaseException], None],
+        resume_at: dict[TopicPartition, int] | None = None,
     ) -> None:
         self._service = service
         self._group = group
@@ -74,8 +86,18 @@ class KafkaConsumer(Consumer):
         self._sends: list[asyncio.Future[Any]] = []
         """Acknowledgements of the current batch's outputs, awaited before its commit."""
         self._txn_producer: AIOKafkaProducer | None = None
+        self._outbox = options.outbox
+        self._held: list[OutboxOutput] = []
+        """With an outbox: the current batch's outputs, published once its outbox record is in."""
+        self._held_bytes = 0
+        self._resume_at = dict(resume_at or {})
+        """From ``settle_outbox``: where to go on in partitions whose commit is behind."""
+        self._carried: dict[TopicPartition, int] = {}
+        """``resume_at`` positions taken up but not yet committed: in the next outbox record
+        and commit, so a crash before then settles them again."""
         self._start_at = dict(options.start_at or {})
-        self._gate = RebalanceGate(self._place if self._start_at else None)
+        placing = self._start_at or self._resume_at
+        self._gate = RebalanceGate(self._place if placing else None)
         self._consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap,
             client_id=client_id,
@@ -114,10 +136,18 @@ class KafkaConsumer(Consumer):
         self._task = asyncio.create_task(self._run(), name=f"kafka-consumer-{self._group}")
 
     async def _place(self, assigned: set[TopicPartition]) -> None:
-        """Start never-committed partitions at ``ConsumerOptions.start_at``."""
+        """Start never-committed partitions at ``ConsumerOptions.start_at``, and partitions
+        committed behind a settled outbox batch after that batch (``resume_at``)."""
         for tp in assigned:
             start = self._start_at.get((tp.topic, tp.partition))
-            if start is not None and await self._consumer.committed(tp) is None:
+            resume = self._resume_at.get(tp)
+            if start is None and resume is None:
+                continue
+            committed = await self._consumer.committed(tp)
+            if resume is not None and (committed is None or committed < resume):
+                self._consumer.seek(tp, resume)
+                self._carried[tp] = resume
+            elif start is not None and committed is None:
                 self._consumer.seek(tp, start)
 
     async def _run(self) -> None:
@@ -164,15 +194,21 @@ class KafkaConsumer(Consumer):
             # older assignment will be fetched again by whoever owns the partition now.
             if generation != self._gate.generation:
                 return
-            self._handled, self._sends = {}, []
+            assigned = self._consumer.assignment()
+            self._handled = {tp: at for tp, at in self._carried.items() if tp in assigned}
+            self._sends, self._held, self._held_bytes = [], [], 0
             try:
                 async with self._transaction():
                     await self._handle_records(batch)
                     await self._commit()
+                self._carried.clear()
+                if not self._stopping:
+                    self._rewind(batch)
             except CommitFailedError:
-                if self._txn_producer is not None:
+                if self._txn_producer is not None or self._outbox is not None:
                     # The handler's state already holds this batch's decisions while their
-                    # outputs were aborted: only a restart (state rebuilt from the log) is safe.
+                    # outputs were aborted (or are out with the offsets behind them): only a
+                    # restart (outbox settled, state rebuilt from the log) is safe.
                     raise
                 log.warning("group %s rebalanced mid-batch; it will be redelivered", self._group)
 
@@ -181,9 +217,20 @@ class KafkaConsumer(Consumer):
     ) -> None:
         for messages in batch.values():
             for message in messages:
-                if self._stopping:  # graceful stop: commit what was handled so far
+                if self._stopping or self._full():  # commit what was handled so far
                     return
                 await self._dispatcher.handle(to_record(message), self._finish)
+
+    def _full(self) -> bool:
+        """The outbox record of the batch so far is as large as it should get."""
+        return self._held_bytes >= OUTBOX_BUDGET
+
+    def _rewind(self, batch: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]) -> None:
+        """Fetch again the records of a batch that ended early (``_full``)."""
+        for tp, messages in batch.items():
+            handled = self._handled.get(tp, messages[0].offset)
+            if handled <= messages[-1].offset:
+                self._consumer.seek(tp, max(handled, messages[0].offset))
 
     def _transaction(self) -> contextlib.AbstractAsyncContextManager[object]:
         if self._txn_producer is None:
@@ -195,11 +242,19 @@ class KafkaConsumer(Consumer):
         return transaction
 
     async def _finish(self, record: Record, outputs: Sequence[Outgoing]) -> None:
-        producer = self._txn_producer or self._producer
-        self._sends += await queue_outputs(producer, self._service, outputs)
+        if self._outbox is not None:
+            held = [encoded(self._service, o.topic, o.event, key=o.key) for o in outputs]
+            self._held += held
+            self._held_bytes += sum(len(output.value) for output in held)
+        else:
+            producer = self._txn_producer or self._producer
+            self._sends += await queue_outputs(producer, self._service, outputs)
         self._handled[TopicPartition(record.topic, record.partition)] = record.offset + 1
 
     async def _commit(self) -> None:
+        if self._outbox is not None:
+            await self._commit_through_outbox(self._outbox)
+            return
         if self._txn_producer is None:
             await asyncio.gather(*self._sends)  # outputs durable before the offsets move
             if self._handled:
@@ -213,6 +268,25 @@ class KafkaConsumer(Consumer):
             else []
         )
         await asyncio.gather(*self._sends, *offsets)
+
+    async def _commit_through_outbox(self, outbox: str) -> None:
+        """The batch's outbox record, then its outputs, then its offsets, each durable before
+        the next; a crash between any two is settled by ``KafkaBus.settle_outbox``."""
+        if not self._handled:
+            return
+        if self._held:  # without outputs there is nothing to lose: the commit is enough
+            batch = OutboxBatch(
+                group=self._group,
+                positions=[
+                    OutboxPosition(topic=tp.topic, partition=tp.partition, offset=offset)
+                    for tp, offset in self._handled.items()
+                ],
+                outputs=self._held,
+            )
+            await (await self._producer.send(outbox, encode(batch), key=self._group.encode()))
+            self._sends = [await send_encoded(self._producer, output) for output in self._held]
+            await asyncio.gather(*self._sends)
+        await self._consumer.commit(self._handled)
 
     async def stop(self) -> None:
         self._stopping = True

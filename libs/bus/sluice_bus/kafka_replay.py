@@ -87,9 +87,25 @@ class KafkaReader:
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         for tp in assigned:
-            end = until[(tp.topic, tp.partition)]
-            while await consumer.position(tp) < end:
-                batch = await consumer.getmany(tp, timeout_ms=FETCH_TIMEOUT_MS)
-                for message in batch.get(tp, []):
-                    if message.offset < end and message.value is not None:
-                        yield to_record(message)
+            async for record in _until(consumer, tp, until[(tp.topic, tp.partition)]):
+                yield record
+
+    async def read_from(
+        self, partition: TopicPartition, start: int, end: int
+    ) -> AsyncIterator[Record]:
+        """The committed records of one partition from ``start`` (or its first record, if
+        that is gone) up to ``end``."""
+        consumer = await self._started()
+        consumer.assign([partition])
+        consumer.seek(partition, start)
+        async for record in _until(consumer, partition, end):
+            yield record
+
+
+async def _until(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int) -> AsyncIterator[Record]:
+    """The records of ``tp`` from the consumer's position up to ``end``."""
+    while await consumer.position(tp) < end:
+        batch = await consumer.getmany(tp, timeout_ms=FETCH_TIMEOUT_MS)
+        for message in batch.get(tp, []):
+            if message.offset < end and message.value is not None:
+                yield to_record(message)

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from sluice_bus.api import Outgoing
 from sluice_bus.envelope import outgoing_headers, publish_span
 from sluice_proto.codec import encode
+from sluice_proto.outbox import OutboxOutput
 
 
 def aiokafka_instrumented() -> bool:
@@ -46,6 +47,35 @@ def producer_settings(bootstrap: str, client_id: str) -> dict[str, Any]:
     }
 
 
+def encoded(
+    service: str,
+    topic: str,
+    event: msgspec.Struct,
+    *,
+    key: str | None,
+    extra: Mapping[str, str] | None = None,
+) -> OutboxOutput:
+    """One event as the record it is produced as: key, value and headers, encoded once (an
+    outbox keeps these bytes, so publishing them again is byte for byte the same record)."""
+    instrumented = aiokafka_instrumented()
+    with nullcontext() if instrumented else publish_span(topic):
+        headers = list(outgoing_headers(event, service, extra, trace_context=not instrumented))
+        return OutboxOutput(
+            topic=topic,
+            key=key.encode() if key is not None else None,
+            value=encode(event),
+            headers=headers,
+        )
+
+
+async def send_encoded(producer: AIOKafkaProducer, output: OutboxOutput) -> asyncio.Future[Any]:
+    """Queue one encoded record; the returned future resolves once the broker has it."""
+    future: asyncio.Future[Any] = await producer.send(
+        output.topic, output.value, key=output.key, headers=list(output.headers)
+    )
+    return future
+
+
 async def send_event(
     producer: AIOKafkaProducer,
     service: str,
@@ -56,16 +86,7 @@ async def send_event(
     extra: Mapping[str, str] | None = None,
 ) -> asyncio.Future[Any]:
     """Queue one event; the returned future resolves once the broker has it (``acks=all``)."""
-    instrumented = aiokafka_instrumented()
-    with nullcontext() if instrumented else publish_span(topic):
-        headers = list(outgoing_headers(event, service, extra, trace_context=not instrumented))
-        future: asyncio.Future[Any] = await producer.send(
-            topic,
-            encode(event),
-            key=key.encode() if key is not None else None,
-            headers=headers,
-        )
-        return future
+    return await send_encoded(producer, encoded(service, topic, event, key=key, extra=extra))
 
 
 async def queue_outputs(

@@ -44,5 +44,6 @@ def build(settings: RiskSettings, bus: Bus) -> Assembly[RiskService]:
         group=settings.group,
         admin_token=settings.admin_token,
         start_at_earliest=settings.start_at == "earliest",
+        commit=settings.commit,
     )
     return Assembly(service, risk_routes(service), metrics=service.metrics)

@@ -68,6 +68,14 @@ class RiskSettings(SluiceSettings):
         validation_alias="SLUICE_RISK_SESSION_CLOSE",
         json_schema_extra={"expects": "a time of day HH:MM in SLUICE_RISK_TRADING_DAY_TZ"},
     )
+    commit: Literal["outbox", "transaction"] = Field(
+        "outbox",
+        validation_alias="SLUICE_RISK_COMMIT",
+        json_schema_extra={"expects": "outbox or transaction"},
+    )
+    """How a batch of decisions becomes durable with its offsets: ``outbox`` (an outbox record,
+    then the outputs, then the offsets; settled after a crash) or ``transaction`` (one Kafka
+    transaction per batch, slower). Both give one decision per signal (docs/risk.md)."""
     quote_idle_s: float = Field(300.0, gt=0, validation_alias="SLUICE_RISK_QUOTE_IDLE_S")
     """How long risk keeps a market-data subscription it no longer needs (no signal judged on
     the quote, no position or working order to mark) before unsubscribing, to free the line."""

@@ -88,7 +88,7 @@ def risk_routes(service: RiskService) -> APIRouter:
         command = request or ControlRequest()
         event = KillSwitch(account=command.account, operator=OPERATOR, reason=command.reason)
         # New orders stop now; the cancels follow when the command comes back off the topic,
-        # inside a transaction like every other decision.
+        # in the decision stream like every other decision.
         service.state.on_control(event)
         await _publish(service, event)
         return _json({"account": event.account, "kill_switch": "on"}, status.HTTP_202_ACCEPTED)

@@ -1,18 +1,20 @@
-"""The risk service on the bus: restore state, then decide signals in Kafka transactions.
+"""The risk service on the bus: restore state, then decide signals, each batch atomically.
 
-One transactional consumer takes signals, order events and control commands; each record's
-decisions and the changelog records of the state it changed are published in the same
-transaction as its offset. Quotes and session verdicts only update state; they come through
-a plain consumer, since replaying them is harmless.
+One consumer (the decision stream) takes signals, order events and control commands; each
+record's decisions and the changelog records of the state it changed become durable with its
+offset: through the bus's outbox (``SLUICE_RISK_COMMIT=outbox``, the default; settled before
+the restore after a crash) or in one Kafka transaction per batch (``transaction``). Quotes and
+session verdicts only update state; they come through a plain consumer, since replaying them
+is harmless.
 
 Deferred signals (waiting for a first quote, or parked through a session gap) are decided in
-the transactional stream too: when one is ready (its quote came, trading resumed, a deadline
+the decision stream too: when one is ready (its quote came, trading resumed, a deadline
 passed) a small loop publishes a ``DeferralCheck`` for its account to the internal
 ``sluice.risk.deferrals.v1``, which that stream consumes. Decisions therefore never leave
-outside a transaction, and a restart resumes every wait from the changelog.
+outside the stream's batches, and a restart resumes every wait from the changelog.
 
 The broker's truth (``sluice.broker.truth.v1``) and an operator's ``AcceptBroker`` go through
-the transactional stream too: a drift halt, and the book adopted from the broker, are written
+the decision stream too: a drift halt, and the book adopted from the broker, are written
 with the offset that caused them, so a restart keeps both.
 """
 
@@ -24,7 +26,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import SecretStr
 
@@ -65,6 +67,7 @@ from sluice_proto.topics import (
     ORDERS_APPROVED,
     ORDERS_EVENTS,
     RISK_DEFERRALS,
+    RISK_OUTBOX,
     RISK_STATE,
     SESSION_STATE,
     SIGNALS,
@@ -84,8 +87,10 @@ QUOTE_SWEEP_S = 10.0
 """How often risk looks for subscriptions it has not needed for ``SLUICE_RISK_QUOTE_IDLE_S``."""
 
 Clock = Callable[[], datetime]
+Commit = Literal["outbox", "transaction"]
+"""How the decision stream's batches become durable (``SLUICE_RISK_COMMIT``)."""
 Decide = Callable[[Any, datetime], list[Outgoing]]
-"""What the transactional stream does with one event type at time ``now``."""
+"""What the decision stream does with one event type at time ``now``."""
 Apply = Callable[[Any], None]
 """How one event type changes the state, with nothing to publish."""
 
@@ -105,6 +110,7 @@ class RiskService:
         admin_token: SecretStr | None,
         start_at_earliest: bool = True,
         clock: Clock = utc_now,
+        commit: Commit = "outbox",
     ) -> None:
         self.bus = bus
         self.engine = engine
@@ -115,6 +121,7 @@ class RiskService:
         self._changelog = changelog
         self._group = group
         self._start_at_earliest = start_at_earliest
+        self._commit = commit
         self._consumers: list[Consumer] = []
         self._ready = False
         self._poke = asyncio.Event()
@@ -140,7 +147,7 @@ class RiskService:
             KillSwitch: self._control,
             Resume: self._control,
             DeferralCheck: self._revisit,
-            # in the transaction: a drift halt and an adopted book are changelog records
+            # in the batch: a drift halt and an adopted book are changelog records
             BrokerTruth: self._apply(self.state.on_truth),
             AcceptBroker: self._apply(self.state.on_accept),
             BrokerPnl: _nothing,  # the broker's own PnL is for people (sluice pnl --broker)
@@ -152,7 +159,9 @@ class RiskService:
         }
 
     async def start(self) -> None:
-        """Restore the state from the topics, then start deciding."""
+        """Settle the outbox, restore the state from the topics, then start deciding."""
+        if self._commit == "outbox":  # a crashed batch's changelog goes out before the restore
+            await self.bus.settle_outbox(self._group, RISK_OUTBOX)
         restored = 0
         async for message in self.bus.replay([RISK_STATE, SESSION_STATE, BROKER_TRUTH]):
             event = message.event
@@ -165,7 +174,10 @@ class RiskService:
         )
         await self._resume_quotes()
         decide = ConsumerOptions(
-            transactional=True, max_attempts=1, from_beginning=self._start_at_earliest
+            transactional=self._commit == "transaction",
+            outbox=RISK_OUTBOX if self._commit == "outbox" else None,
+            max_attempts=1,
+            from_beginning=self._start_at_earliest,
         )
         self._consumers = [
             await self.bus.consume(
@@ -199,7 +211,7 @@ class RiskService:
         return (True, "deciding") if self._ready else (False, "restoring risk state")
 
     async def decide(self, message: Message[Any]) -> list[Outgoing]:
-        """One record of the transactional stream: its decisions plus the changelog."""
+        """One record of the decision stream: its decisions plus the changelog."""
         event, now = message.event, self.clock()
         outputs = self._deciders.get(type(event), self._follow)(event, now)
         self.metrics.decided(outputs)
