@@ -5,9 +5,10 @@ bench publishing hundreds of signals, a collector decoding every event) reads th
 whenever that loop is busy, so messages sent evenly arrive bunched and it counts violations
 the sender never committed. In its own process it reads them as they come.
 
-Besides the control API (``sluice_sim.tws.http``), the process serves ``/arrivals``: when each
-``orderRef`` first reached the venue, as ``time.perf_counter`` (CLOCK_MONOTONIC on Linux: one
-clock for every process of the machine, so comparable with the parent's) and ``time.time``.
+Besides the control API (``sluice_sim.tws.http``), the process serves ``/arrivals`` (and
+``/arrivals/{orderRef}``): when each ``orderRef`` first reached the venue, as
+``time.perf_counter`` (CLOCK_MONOTONIC on Linux: one clock for every process of the machine,
+so comparable with the parent's) and ``time.time``.
 
 Run: ``python -m tests.support.tws_process ACCOUNT [SEED] [QUOTE_INTERVAL_S]``; it prints one
 JSON line (``{"port": ..., "control": "http://..."}``) once it listens, and stops on SIGTERM.
@@ -61,6 +62,10 @@ async def _serve(account: str, seed: int, quote_interval: float) -> None:
     @app.get("/arrivals")
     def first_arrivals() -> dict[str, tuple[float, float]]:
         return arrivals.first
+
+    @app.get("/arrivals/{order_ref}")
+    def first_arrival(order_ref: str) -> tuple[float, float] | None:
+        return arrivals.first.get(order_ref)
 
     sock = socket.create_server(("127.0.0.1", 0))
     control = f"http://127.0.0.1:{sock.getsockname()[1]}"
