@@ -32,6 +32,7 @@ The last line is machine-readable (``e2e: gw_p50_ms=... router_ready_s=...``);
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import tempfile
 import time
@@ -52,6 +53,7 @@ PACING_RATE = 45.0
 """The router's configured socket pacing (``SocketOptions.pacing_msgs_per_s``)."""
 BURST = int(PACING_RATE * 10)
 WARMUP = 12
+QUEUE_SAMPLE_S = 0.1
 FLOOR_SAMPLES = 200
 DIRECT_SAMPLES = 100
 TUNED_PRODUCER = {"retry_backoff_ms": 10}
@@ -264,19 +266,49 @@ async def floors(stack: Stack, bootstrap: str, arrivals: Arrivals, report: Repor
     report.final |= {"floor_hop_p50_ms": plain[0], "direct_p50_ms": direct[0]}
 
 
+async def pacer_queue(stack: Stack) -> float:
+    """Messages waiting in the router's pacer now (``sluice_ibkr_pacing_waiting``)."""
+    text = (await stack.http.get(stack.url("order-router", "/metrics"))).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("sluice_ibkr_pacing_waiting")
+    )
+
+
+async def sample_queue(stack: Stack, samples: list[float]) -> None:
+    """The pacer's queue every ``QUEUE_SAMPLE_S`` until cancelled (empty: the router starved)."""
+    while True:
+        samples.append(await pacer_queue(stack))
+        await asyncio.sleep(QUEUE_SAMPLE_S)
+
+
 async def paced(stack: Stack, arrivals: Arrivals, report: Report) -> None:
     await settle(stack)
     sim = stack.broker.sim
     violations = await asyncio.to_thread(sim.pacing_violations)
+    queue: list[float] = []
+    sampler = asyncio.create_task(sample_queue(stack, queue))
     sent = await burst(stack, BURST)
-    await at_gateway(stack, arrivals, sent)
+    try:
+        await at_gateway(stack, arrivals, sent)
+    finally:
+        sampler.cancel()
     times = sorted(arrivals.perf[s.client_order_id] for s in sent)
     rate = (len(times) - 1) / (times[-1] - times[0])
     violations = await asyncio.to_thread(sim.pacing_violations) - violations
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    slow = [g for g in gaps if g > 2 / PACING_RATE]  # more than two slots between two orders
     report.line(
         f"burst: {BURST} signals at once: {rate:.1f} orders/s at the gateway "
         f"({rate / PACING_RATE:.1%} of {PACING_RATE:.0f}/s), {violations} pacing violations; "
         f"last order {(times[-1] - sent[0].perf):.1f} s after the publish"
+    )
+    report.line(
+        f"  gaps over two slots: {len(slow)} ({sum(slow):.2f} s in all, longest "
+        f"{max(gaps, default=0) * 1000:.0f} ms); pacer queue empty in "
+        f"{sum(1 for q in queue if q == 0)} of {len(queue)} samples, median "
+        f"{statistics.median(queue) if queue else float('nan'):.0f} waiting"
     )
     report.final["pacing_pct"] = 100 * rate / PACING_RATE
 
