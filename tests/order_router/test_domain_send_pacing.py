@@ -23,7 +23,7 @@ def _send_times(rate: float, demands: list[float], lateness: list[float]) -> lis
     schedule, now, times = SendSchedule(rate), 0.0, []
     for demand, late in zip(demands, lateness, strict=True):
         now = max(now, demand)
-        slot = schedule.reserve(now)
+        slot = schedule.reserve(now, demand)
         now = slot + late
         schedule.sent(now)
         times.append(now)
@@ -77,3 +77,19 @@ def test_a_late_send_is_not_made_up_by_more_than_the_rate_in_a_second() -> None:
     assert _busiest_second(times) == 45
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 1 / 90 - 1e-9  # caught up at twice the rate at most, not in one clump
+
+
+def test_a_stall_is_made_up_within_the_rate() -> None:
+    lateness = [0.0] * 450
+    lateness[100] = 0.3  # the sender got no CPU for 300 ms in the middle of a burst
+    times = _send_times(45.0, [0.0] * 450, lateness)
+    assert times[-1] == pytest.approx(449 / 45)  # every slot kept: the burst ends on time
+    assert _busiest_second(times) == 45
+
+
+def test_idle_time_is_not_owed() -> None:
+    # a message every 2 s, then a burst: the burst starts evenly spaced, not at twice the rate
+    demands = [0.0, 2.0, 4.0] + [6.0] * 20
+    times = _send_times(45.0, demands, [0.0] * len(demands))
+    gaps = [b - a for a, b in itertools.pairwise(times[3:])]
+    assert min(gaps) == pytest.approx(1 / 45)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import deque
 from collections.abc import Callable
 
@@ -41,7 +40,7 @@ class Pacer:
 
     def submit(self, send: Callable[[], None]) -> None:
         """Queue one send; it runs at its slot (in submission order)."""
-        self._queue.append((self._generation, time.monotonic(), send))
+        self._queue.append((self._generation, asyncio.get_running_loop().time(), send))
         self.pacing.waiting = len(self._queue)
         self._wakeup.set()
         if self._task is None or self._task.done():
@@ -71,7 +70,7 @@ class Pacer:
                 await self._wakeup.wait()
                 continue
             if slot is None:
-                slot = self._schedule.reserve(loop.time())
+                slot = self._schedule.reserve(loop.time(), self._queue[0][1])
             delay = slot - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -84,4 +83,4 @@ class Pacer:
                 self._schedule.sent(loop.time())
                 slot = None
                 self.sent += 1
-                self.pacing.waited(time.monotonic() - queued_at)
+                self.pacing.waited(loop.time() - queued_at)
