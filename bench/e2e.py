@@ -54,6 +54,9 @@ PACING_RATE = 45.0
 BURST = int(PACING_RATE * 10)
 WARMUP = 12
 QUEUE_SAMPLE_S = 0.1
+ROUTER_CLIENT_ID = "1"
+ROUTER_TRUTH_S = "30"
+"""``SLUICE_ROUTER_BROKER_TRUTH_S`` of the bench's router: its default."""
 FLOOR_SAMPLES = 200
 DIRECT_SAMPLES = 100
 TUNED_PRODUCER = {"retry_backoff_ms": 10}
@@ -85,7 +88,14 @@ class SimProcessBroker:
     def env(self, service: str) -> dict[str, str]:
         if service != "order-router":
             return {}
-        return {"IBKR_HOST": "127.0.0.1", "IBKR_PORT": str(self.sim.port), "IBKR_CLIENT_ID": "1"}
+        return {
+            "IBKR_HOST": "127.0.0.1",
+            "IBKR_PORT": str(self.sim.port),
+            "IBKR_CLIENT_ID": ROUTER_CLIENT_ID,
+            # the production cadence: the e2e tests' 0.5 s (positions and open orders asked
+            # twice a second) would take ≈ 4 of the pacer's 45 messages/s from the orders
+            "SLUICE_ROUTER_BROKER_TRUTH_S": ROUTER_TRUTH_S,
+        }
 
     def orders_with_ref(self, order_ref: str) -> int:
         return self.sim.orders_with_ref(order_ref)
@@ -266,6 +276,11 @@ async def floors(stack: Stack, bootstrap: str, arrivals: Arrivals, report: Repor
     report.final |= {"floor_hop_p50_ms": plain[0], "direct_p50_ms": direct[0]}
 
 
+def router_messages(sim: TwsProcess) -> int:
+    """Messages the simulator has had from the router (its client id) so far."""
+    return int(sim.counters()["messages_by_client"].get(ROUTER_CLIENT_ID, 0))
+
+
 async def pacer_queue(stack: Stack) -> float:
     """Messages waiting in the router's pacer now (``sluice_ibkr_pacing_waiting``)."""
     text = (await stack.http.get(stack.url("order-router", "/metrics"))).text
@@ -287,6 +302,7 @@ async def paced(stack: Stack, arrivals: Arrivals, report: Report) -> None:
     await settle(stack)
     sim = stack.broker.sim
     violations = await asyncio.to_thread(sim.pacing_violations)
+    messages = await asyncio.to_thread(router_messages, sim)
     queue: list[float] = []
     sampler = asyncio.create_task(sample_queue(stack, queue))
     sent = await burst(stack, BURST)
@@ -297,6 +313,7 @@ async def paced(stack: Stack, arrivals: Arrivals, report: Report) -> None:
     times = sorted(arrivals.perf[s.client_order_id] for s in sent)
     rate = (len(times) - 1) / (times[-1] - times[0])
     violations = await asyncio.to_thread(sim.pacing_violations) - violations
+    messages = await asyncio.to_thread(router_messages, sim) - messages
     gaps = [b - a for a, b in itertools.pairwise(times)]
     slow = [g for g in gaps if g > 2 / PACING_RATE]  # more than two slots between two orders
     report.line(
@@ -308,7 +325,8 @@ async def paced(stack: Stack, arrivals: Arrivals, report: Report) -> None:
         f"  gaps over two slots: {len(slow)} ({sum(slow):.2f} s in all, longest "
         f"{max(gaps, default=0) * 1000:.0f} ms); pacer queue empty in "
         f"{sum(1 for q in queue if q == 0)} of {len(queue)} samples, median "
-        f"{statistics.median(queue) if queue else float('nan'):.0f} waiting"
+        f"{statistics.median(queue) if queue else float('nan'):.0f} waiting; "
+        f"{messages / BURST:.2f} messages from the router per order"
     )
     report.final["pacing_pct"] = 100 * rate / PACING_RATE
 
