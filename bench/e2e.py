@@ -2,8 +2,13 @@
 
 Run: ``python -m bench e2e``. The four services run as their own processes on a real
 single-node broker (``tests/support/kafka_broker.py``), started exactly as the e2e tests start
-them (``tests/e2e/stack.py``); the TWS simulator runs in this process, so the publish time and
-the arrival at the gateway come from one clock.
+them (``tests/e2e/stack.py``). The TWS simulator runs in a process of its own
+(``tests/support/tws_process.py``): IBKR counts pacing by arrival, and a simulator sharing this
+process's event loop (publishing 450 signals, recording every event) read the socket late and
+saw sends bunched that the router had spaced. It stamps each order's first arrival at the venue
+with ``time.perf_counter`` (CLOCK_MONOTONIC on Linux, one clock for every process of the
+machine) and ``time.time``; this process reads them over HTTP, so the publish time and the
+arrival at the gateway still come from one clock.
 
 - **steady**: ``STEADY_RATE`` signals/s for ``STEADY_S`` (one-share market orders alternating
   sides over three symbols). Each order's time is split into hops by the Kafka record
@@ -32,6 +37,7 @@ The last line is machine-readable (``e2e: gw_p50_ms=... router_ready_s=...``);
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import statistics
 import tempfile
@@ -44,15 +50,19 @@ from bench.floors import direct_ib, kafka_hop
 from bench.startup import ready_after
 from sluice_proto import ApprovedOrder, OrderSubmitting
 from sluice_proto.topics import ORDERS_EVENTS, SIGNALS
-from sluice_sim.venue.events import VenueEvent
-from tests.e2e.stack import ProcessStack, StackOptions
+from tests.e2e.stack import ServiceStack, StackOptions
 from tests.support.kafka_broker import running_broker
+from tests.support.tws_process import TwsProcess
 
 STEADY_RATE, STEADY_S = 2.0, 55.0
 PACING_RATE = 45.0
 """The router's configured socket pacing (``SocketOptions.pacing_msgs_per_s``)."""
 BURST = int(PACING_RATE * 10)
 WARMUP = 12
+QUEUE_SAMPLE_S = 0.1
+ROUTER_CLIENT_ID = "1"
+ROUTER_TRUTH_S = "30"
+"""``SLUICE_ROUTER_BROKER_TRUTH_S`` of the bench's router: its default."""
 FLOOR_SAMPLES = 200
 DIRECT_SAMPLES = 100
 TUNED_PRODUCER = {"retry_backoff_ms": 10}
@@ -68,17 +78,57 @@ SYMBOLS = ("AAPL", "MSFT", "SPY")
 RISK_COMMIT = os.environ.get("SLUICE_RISK_COMMIT", "outbox")
 
 
+class SimProcessBroker:
+    """The stack's IBKR side: the TWS simulator in a process of its own (``TwsProcess``)."""
+
+    api = "socket"
+
+    def __init__(self, options: StackOptions) -> None:
+        self.sim = TwsProcess(options.account, seed=11, quote_interval=options.quote_interval_s)
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.sim.start)
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self.sim.stop)
+
+    def env(self, service: str) -> dict[str, str]:
+        if service != "order-router":
+            return {}
+        return {
+            "IBKR_HOST": "127.0.0.1",
+            "IBKR_PORT": str(self.sim.port),
+            "IBKR_CLIENT_ID": ROUTER_CLIENT_ID,
+            # the production cadence: the e2e tests' 0.5 s (positions and open orders asked
+            # twice a second) would take ≈ 4 of the pacer's 45 messages/s from the orders
+            "SLUICE_ROUTER_BROKER_TRUTH_S": ROUTER_TRUTH_S,
+        }
+
+    def orders_with_ref(self, order_ref: str) -> int:
+        return self.sim.orders_with_ref(order_ref)
+
+
+Stack = ServiceStack[SimProcessBroker]
+
+
 @dataclass
 class Arrivals:
-    """When each order ref first reached the venue: ``time.perf_counter`` and ``time.time``."""
+    """When each order ref first reached the venue (``time.perf_counter`` and ``time.time``
+    of the simulator's process), as last read from it."""
 
+    sim: TwsProcess
     perf: dict[str, float] = field(default_factory=dict)
     wall: dict[str, float] = field(default_factory=dict)
 
-    def __call__(self, event: VenueEvent) -> None:
-        ref = event.order.spec.order_ref
-        if ref not in self.perf:
-            self.perf[ref], self.wall[ref] = time.perf_counter(), time.time()
+    async def refresh(self) -> None:
+        first = await asyncio.to_thread(self.sim.arrivals)
+        self.perf = {ref: at[0] for ref, at in first.items()}
+        self.wall = {ref: at[1] for ref, at in first.items()}
+
+    async def of(self, ref: str) -> float | None:
+        """When ``ref`` reached the venue (perf_counter), asked of the simulator now."""
+        at = await asyncio.to_thread(self.sim.get, f"/arrivals/{ref}")
+        return None if at is None else float(at[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +146,7 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return cuts[49], cuts[98]
 
 
-async def offer(stack: ProcessStack, rate: float, seconds: float) -> list[Sent]:
+async def offer(stack: Stack, rate: float, seconds: float) -> list[Sent]:
     """Publish ``rate`` market orders per second for ``seconds`` on a fixed schedule."""
     sent, start, count = [], time.perf_counter(), int(rate * seconds)
     for n in range(count):
@@ -107,7 +157,7 @@ async def offer(stack: ProcessStack, rate: float, seconds: float) -> list[Sent]:
     return sent
 
 
-async def burst(stack: ProcessStack, count: int) -> list[Sent]:
+async def burst(stack: Stack, count: int) -> list[Sent]:
     """Publish ``count`` signals at once (concurrently)."""
     perf, wall = time.perf_counter(), time.time()
     signals = await asyncio.gather(
@@ -116,7 +166,7 @@ async def burst(stack: ProcessStack, count: int) -> list[Sent]:
     return [Sent(s.client_order_id, perf, wall) for s in signals]
 
 
-def stamped(stack: ProcessStack, kind: type[Any]) -> dict[str, float]:
+def stamped(stack: Stack, kind: type[Any]) -> dict[str, float]:
     """Per order, the wall-clock timestamp (s) of its first ``kind`` record on Kafka."""
     at: dict[str, float] = {}
     for message in stack.recorder.messages:
@@ -125,7 +175,7 @@ def stamped(stack: ProcessStack, kind: type[Any]) -> dict[str, float]:
     return at
 
 
-async def decided(stack: ProcessStack) -> float:
+async def decided(stack: Stack) -> float:
     """Signals and order events risk has handled so far (quotes and broker-truth snapshots keep
     flowing, so not those)."""
     text = (await stack.http.get(stack.url("risk", "/metrics"))).text
@@ -137,7 +187,7 @@ async def decided(stack: ProcessStack) -> float:
     )
 
 
-async def settle(stack: ProcessStack) -> None:
+async def settle(stack: Stack) -> None:
     """Wait until risk has worked off its backlog (no record handled for half a second), so a
     phase does not pay for the order events of the one before."""
     before = -1.0
@@ -146,14 +196,15 @@ async def settle(stack: ProcessStack) -> None:
         await asyncio.sleep(0.5)  # the quiet period that counts as idle
 
 
-async def at_gateway(stack: ProcessStack, arrivals: Arrivals, sent: list[Sent]) -> None:
+async def at_gateway(stack: Stack, arrivals: Arrivals, sent: list[Sent]) -> None:
     """Until every order of ``sent`` reached the venue; else say what became of a few."""
+
+    async def arrived() -> bool:
+        await arrivals.refresh()
+        return all(s.client_order_id in arrivals.perf for s in sent)
+
     try:
-        await stack.until(
-            f"{len(sent)} orders at the gateway",
-            lambda: all(s.client_order_id in arrivals.perf for s in sent),
-            120,
-        )
+        await stack.until(f"{len(sent)} orders at the gateway", arrived, 120)
     except AssertionError:
         missing = [s.client_order_id for s in sent if s.client_order_id not in arrivals.perf]
         for coid in missing[:3]:
@@ -177,7 +228,7 @@ class Report:
         return p50, p99
 
 
-async def steady(stack: ProcessStack, arrivals: Arrivals, report: Report) -> None:
+async def steady(stack: Stack, arrivals: Arrivals, report: Report) -> None:
     await settle(stack)
     sent = await offer(stack, STEADY_RATE, STEADY_S)
     await at_gateway(stack, arrivals, sent)
@@ -206,7 +257,7 @@ async def steady(stack: ProcessStack, arrivals: Arrivals, report: Report) -> Non
     report.final |= {"gw_p50_ms": gw[0], "gw_p99_ms": gw[1], "hop_p50_ms": first_hop[0]}
 
 
-def memory(stack: ProcessStack) -> str:
+def memory(stack: Stack) -> str:
     """Each service process's resident memory now and at its peak (``VmRSS``/``VmHWM``)."""
     cells = []
     for name, service in stack.services.items():
@@ -218,7 +269,7 @@ def memory(stack: ProcessStack) -> str:
     return "e2e rss: " + " ".join(cells)
 
 
-async def floors(stack: ProcessStack, bootstrap: str, arrivals: Arrivals, report: Report) -> None:
+async def floors(stack: Stack, bootstrap: str, arrivals: Arrivals, report: Report) -> None:
     report.line("floors on the same broker and simulator (ms)")
     plain = report.row("aiokafka hop, project settings", await kafka_hop(bootstrap, FLOOR_SAMPLES))
     report.row(
@@ -227,29 +278,67 @@ async def floors(stack: ProcessStack, bootstrap: str, arrivals: Arrivals, report
     )
     direct = report.row(
         "direct ib_async placeOrder -> gateway",
-        await direct_ib(stack.tws.port, stack.account, DIRECT_SAMPLES, arrivals.perf.get),
+        await direct_ib(stack.broker.sim.port, stack.account, DIRECT_SAMPLES, arrivals.of),
     )
     report.final |= {"floor_hop_p50_ms": plain[0], "direct_p50_ms": direct[0]}
 
 
-async def paced(stack: ProcessStack, arrivals: Arrivals, report: Report) -> None:
+def router_messages(sim: TwsProcess) -> int:
+    """Messages the simulator has had from the router (its client id) so far."""
+    return int(sim.counters()["messages_by_client"].get(ROUTER_CLIENT_ID, 0))
+
+
+async def pacer_queue(stack: Stack) -> float:
+    """Messages waiting in the router's pacer now (``sluice_ibkr_pacing_waiting``)."""
+    text = (await stack.http.get(stack.url("order-router", "/metrics"))).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("sluice_ibkr_pacing_waiting")
+    )
+
+
+async def sample_queue(stack: Stack, samples: list[float]) -> None:
+    """The pacer's queue every ``QUEUE_SAMPLE_S`` until cancelled (empty: the router starved)."""
+    while True:
+        samples.append(await pacer_queue(stack))
+        await asyncio.sleep(QUEUE_SAMPLE_S)
+
+
+async def paced(stack: Stack, arrivals: Arrivals, report: Report) -> None:
     await settle(stack)
-    counters = stack.tws.counters
-    violations = sum(counters.pacing_violations.values())
+    sim = stack.broker.sim
+    violations = await asyncio.to_thread(sim.pacing_violations)
+    messages = await asyncio.to_thread(router_messages, sim)
+    queue: list[float] = []
+    sampler = asyncio.create_task(sample_queue(stack, queue))
     sent = await burst(stack, BURST)
-    await at_gateway(stack, arrivals, sent)
+    try:
+        await at_gateway(stack, arrivals, sent)
+    finally:
+        sampler.cancel()
     times = sorted(arrivals.perf[s.client_order_id] for s in sent)
     rate = (len(times) - 1) / (times[-1] - times[0])
-    violations = sum(counters.pacing_violations.values()) - violations
+    violations = await asyncio.to_thread(sim.pacing_violations) - violations
+    messages = await asyncio.to_thread(router_messages, sim) - messages
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    slow = [g for g in gaps if g > 2 / PACING_RATE]  # more than two slots between two orders
     report.line(
         f"burst: {BURST} signals at once: {rate:.1f} orders/s at the gateway "
         f"({rate / PACING_RATE:.1%} of {PACING_RATE:.0f}/s), {violations} pacing violations; "
         f"last order {(times[-1] - sent[0].perf):.1f} s after the publish"
     )
+    report.line(
+        f"  gaps over two slots: {len(slow)} ({sum(slow):.2f} s in all, longest "
+        f"{max(gaps, default=0) * 1000:.0f} ms); pacer queue empty in "
+        f"{sum(1 for q in queue if q == 0)} of {len(queue)} samples, median "
+        f"{statistics.median(queue) if queue else float('nan'):.0f} waiting; "
+        f"{messages / BURST:.2f} messages from the router per order"
+    )
     report.final["pacing_pct"] = 100 * rate / PACING_RATE
 
 
-async def restart(stack: ProcessStack, report: Report) -> None:
+async def restart(stack: Stack, report: Report) -> None:
     """Kill -9 the router with its journal of this run, start it, time it until ready."""
     router = stack.services["order-router"]
     router.kill()
@@ -264,18 +353,18 @@ async def run() -> Report:
     report = Report()
     async with running_broker() as broker:
         log_dir = Path(tempfile.mkdtemp(prefix="sluice-bench-e2e-"))
-        stack = ProcessStack(
+        stack = ServiceStack(
             StackOptions(
                 broker.bootstrap,
                 log_dir,
                 risk_limits=LIMITS,
                 log_level="WARNING",
                 risk_commit=RISK_COMMIT,
-            )
+            ),
+            SimProcessBroker,
         )
         report.line(f"risk commits through: {RISK_COMMIT}")
-        arrivals = Arrivals()
-        stack.tws.venue.subscribe(arrivals)
+        arrivals = Arrivals(stack.broker.sim)
         try:
             await stack.start()
             warmup = await offer(stack, 10.0, WARMUP / 10.0)

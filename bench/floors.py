@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -24,6 +24,8 @@ from sluice_bus.kafka_send import producer_settings
 
 GAP_S = 0.02
 """Pause between two samples: the consumer is idle when the next record is published."""
+ASK_S = 0.005
+"""Pause before asking the simulator whether a direct order has arrived (and between asks)."""
 
 
 async def kafka_hop(
@@ -70,10 +72,11 @@ async def kafka_hop(
 
 
 async def direct_ib(
-    port: int, account: str, samples: int, arrivals: Callable[[str], float | None]
+    port: int, account: str, samples: int, arrivals: Callable[[str], Awaitable[float | None]]
 ) -> list[float]:
     """``placeOrder`` → the venue sees it, in ms, through a plain ib_async client (client id
-    99); ``arrivals`` answers when an ``orderRef`` reached the venue (perf_counter)."""
+    99); ``arrivals`` answers when an ``orderRef`` reached the venue (perf_counter, of any
+    process of this machine: CLOCK_MONOTONIC)."""
     ib = IB()
     await ib.connectAsync("127.0.0.1", port, clientId=99, timeout=10)
     try:
@@ -86,8 +89,11 @@ async def direct_ib(
             order = MarketOrder("BUY" if number % 2 else "SELL", 1, orderRef=ref, account=account)
             started = time.perf_counter()
             ib.placeOrder(contract, order)
-            while (seen := arrivals(ref)) is None:  # noqa: ASYNC110  # the venue's listener sets it
-                await asyncio.sleep(0.0002)
+            await asyncio.sleep(ASK_S)
+            # the venue stamps the arrival; asked after it is due, so that the asking does not
+            # keep the simulator's loop busy while the order is on its way
+            while (seen := await arrivals(ref)) is None:  # noqa: ASYNC110  # another process
+                await asyncio.sleep(ASK_S)
             latencies.append((seen - started) * 1000)
         return latencies
     finally:

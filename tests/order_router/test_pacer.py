@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sluice_order_router.adapters.socket.pacing import BURST, Pacer
+from sluice_order_router.adapters.socket.pacing import Pacer
 from tests.support.polling import eventually
 
 
@@ -17,28 +17,28 @@ async def test_sends_in_submission_order() -> None:
 
 
 async def test_clear_drops_queued_messages_only() -> None:
-    pacer = Pacer(rate=1.0)  # slow: everything beyond the burst waits
+    pacer = Pacer(rate=1.0)  # slow: everything after the first waits
     sent: list[str] = []
     for _ in range(5):
         pacer.submit(lambda: sent.append("old"))
-    await eventually(lambda: len(sent) == int(BURST))
+    await eventually(lambda: len(sent) == 1)
     pacer.clear()
     pacer.submit(lambda: sent.append("new"))
     await eventually(lambda: "new" in sent, within=3)
-    assert sent == ["old"] * int(BURST) + ["new"]
+    assert sent == ["old", "new"]
     assert pacer.queued == 0
     await pacer.close()
 
 
 async def test_pacing_stats_count_what_waited_and_what_still_waits() -> None:
-    pacer = Pacer(rate=2.0)  # slow: past the burst, messages queue
+    pacer = Pacer(rate=2.0)  # slow: after the first, messages queue
     sent: list[int] = []
-    for number in range(int(BURST) + 2):
+    for number in range(3):
         pacer.submit(lambda n=number: sent.append(n))  # type: ignore[misc]
-    await eventually(lambda: len(sent) == int(BURST))
+    await eventually(lambda: len(sent) == 1)
     assert pacer.pacing.waiting == 2
-    await eventually(lambda: len(sent) == int(BURST) + 1, within=3)
-    assert pacer.pacing.waits == int(BURST) + 1
+    await eventually(lambda: len(sent) == 2, within=3)
+    assert pacer.pacing.waits == 2
     assert pacer.pacing.waiting == 1
     assert pacer.pacing.waited_s > 0
     await pacer.close()

@@ -8,6 +8,7 @@ accepted (found → adopt), or loses the placeOrder on the way (absent → send 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -43,6 +44,7 @@ from tests.support.kafka_broker import running_broker
 from tests.support.net import free_port
 from tests.support.orders import amend, approved, at_venue, resting
 from tests.support.polling import eventually
+from tests.support.tws_process import TwsProcess
 
 pytestmark = [pytest.mark.kafka, pytest.mark.integration]
 
@@ -329,3 +331,62 @@ async def test_a_router_started_with_the_broker_down_becomes_ready_once_it_is_ba
             assert control.orders_with_ref(coid) == 1
             router.terminate()
             assert router.wait(30) == 0
+
+
+async def test_sigkill_mid_burst_leaves_one_broker_order_per_order(
+    launch: Launch, kafka: tuple[Bus, Collector], control: TwsControl
+) -> None:
+    """Killed while a burst is pipelined (write-aheads durable, places in the pacer's queue or
+    awaiting IBKR): the restart adopts what reached IBKR and sends the rest once."""
+    bus, collector = kafka
+    since = utc_now()
+    router = launch(IBKR_PACING_MSGS_PER_S="20")
+    await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
+    run = uuid.uuid4().hex[:6]
+    coids = [f"mid-{run}-{n}" for n in range(60)]
+    await asyncio.gather(*(bus.publish(ORDERS_APPROVED, resting(c), key=ACCOUNT) for c in coids))
+
+    def at_ibkr() -> int:
+        return sum(control.orders_with_ref(c) for c in coids)
+
+    await eventually(lambda: at_ibkr() >= 10, within=60, what="the burst under way")
+    router.send_signal(signal.SIGKILL)
+    assert router.wait(10) == -signal.SIGKILL
+    arrived = at_ibkr()
+    assert arrived < len(coids)
+    written = lambda: sum(has(collector, c, OrderSubmitting) for c in coids)  # noqa: E731
+    await eventually(lambda: written() > arrived, within=30, what="write-aheads ahead of IBKR")
+
+    launch(IBKR_PACING_MSGS_PER_S="20")
+    await eventually(lambda: at_ibkr() == len(coids), within=90, what="every order at IBKR")
+    await eventually(
+        lambda: all(has(collector, c, OrderAccepted) for c in coids), within=60, what="accepted"
+    )
+    assert [c for c in coids if control.orders_with_ref(c) != 1] == []
+    assert control.reused_order_ids() == []
+
+
+async def test_a_burst_through_the_router_stays_within_ibkrs_pacing(
+    launch: Launch, kafka: tuple[Bus, Collector]
+) -> None:
+    """120 orders at once through the router process at 45 msg/s: the simulator, in a process
+    of its own so that it counts by arrival as IBKR does, sees no pacing violation."""
+    bus, collector = kafka
+    tws = TwsProcess(ACCOUNT).start()
+    try:
+        since = utc_now()
+        launch(IBKR_PORT=str(tws.port), IBKR_PACING_MSGS_PER_S="45")
+        await eventually(lambda: connections(collector, since) == 1, within=60, what="connected")
+        run = uuid.uuid4().hex[:6]
+        coids = [f"pace-{run}-{n}" for n in range(120)]
+        await asyncio.gather(
+            *(bus.publish(ORDERS_APPROVED, resting(c), key=ACCOUNT) for c in coids)
+        )
+        await eventually(
+            lambda: set(coids) <= tws.arrivals().keys(), within=60, interval=0.5,
+            what="every order at the simulator",
+        )  # fmt: skip
+        assert tws.pacing_violations() == 0
+        assert [c for c in coids if tws.orders_with_ref(c) != 1] == []
+    finally:
+        tws.stop()

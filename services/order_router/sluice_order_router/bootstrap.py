@@ -139,5 +139,6 @@ def build(settings: RouterSettings, bus: Bus) -> Assembly[RouterService]:
         bus, gateway, read_only=settings.ibkr_read_only, heartbeat_s=settings.heartbeat_s,
         kill_scope=settings.kill_scope, truth_s=settings.broker_truth_s or None,
         accounts=accounts, router_id=settings.identity, claim_lease_s=settings.claim_lease_s,
+        max_in_flight=settings.max_in_flight,
     )  # fmt: skip
     return Assembly(router, metrics=router.metrics)

@@ -7,6 +7,9 @@ the link is down is remembered on the order and carried out after the next recon
 the kill scope ``all`` (the default), every open order of the account at IBKR, whoever placed
 it: an earlier client id, another system, a hand in TWS. That sweep is reported as one
 ``CancelAllSwept``; asked while the link is down, it is remembered like any other cancel.
+
+A cancel of an order whose place is under way (``PlacesInFlight``) waits for that place to be
+over, and ``CancelAll`` for every place under way: the cancel then acts on the outcome.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Literal
 
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder
+from sluice_order_router.inflight import PlacesInFlight
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
 from sluice_proto import CancelAll, CancelOrder
@@ -37,6 +41,7 @@ class Canceller:
         publisher: Publisher,
         orders: TrackedOrders,
         lock: asyncio.Lock,
+        placing: PlacesInFlight,
         *,
         scope: KillScope = "all",
     ) -> None:
@@ -44,6 +49,7 @@ class Canceller:
         self._publish = publisher
         self._orders = orders
         self._lock = lock
+        self._placing = placing
         self._scope = scope
         self._sweeps: dict[str, str] = {}  # account -> the reason of a sweep not yet carried out
 
@@ -51,6 +57,7 @@ class Canceller:
         """Cancel one order, or every open order of the account."""
         async with self._lock:
             if isinstance(command, CancelAll):
+                await self._placing.all_settled()
                 reason = command.reason or "cancel all"
                 for record in self._orders.open():
                     if record.account == command.account:
@@ -59,6 +66,7 @@ class Canceller:
                     self._sweeps[command.account] = reason
                     await self._sweep_broker()
                 return
+            await self._placing.settled(command.client_order_id)
             found = self._orders.get(command.client_order_id)
             if found is not None and not found.terminal:
                 await self.cancel(found, command.reason)

@@ -196,6 +196,16 @@ class RouterSettings(SluiceSettings, TopologySettings):
     )
     """How often the router publishes IBKR's positions, open orders and account summary
     (``sluice.broker.truth.v1``); it also does after every (re)connect."""
+    max_in_flight: int = Field(
+        64,
+        ge=1,
+        validation_alias="SLUICE_ROUTER_MAX_IN_FLIGHT",
+        json_schema_extra={"expects": "orders placed at once, an integer >= 1"},
+    )
+    """Orders whose write-ahead is durable and whose place (pacer, IBKR's acknowledgement) is
+    under way at once; more wait before their write-ahead. Keep it / ``IBKR_PACING_MSGS_PER_S``
+    well under ``IBKR_ACK_TIMEOUT_S``: the acknowledgement's clock runs while an order waits in
+    the pacer's queue."""
     kill_scope: KillScope = Field(
         "all",
         validation_alias="SLUICE_KILL_SCOPE",

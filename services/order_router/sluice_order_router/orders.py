@@ -18,6 +18,12 @@ sent again only if IBKR does not show it (``domain.amends``).
 An order whose ``expires_at`` has passed is never sent: on arrival, when held orders go out
 after a reconnect, or when an order in doubt turns out absent, it ends ``order_expired``; one
 in doubt that IBKR turns out to have is cancelled.
+
+Pipelined: once an order's write-ahead is durable, its place (the bytes through the pacer,
+IBKR's acknowledgement, the outcome) runs as a task of its own (``PlacesInFlight``, at most
+``max_in_flight`` at a time) and the desk takes the next order, so a burst leaves at the
+pacer's rate. A cancel or amend of an order waits for that order's place; a reconcile waits
+for every place under way (an order still in the pacer's queue is not yet at IBKR).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracked_orders import TrackedOrders
 from sluice_order_router.domain.tracker import TrackedOrder, track
 from sluice_order_router.doubt import DoubtRetry
+from sluice_order_router.inflight import PlacesInFlight
 from sluice_order_router.ports import (
     AmbiguousInstrumentError,
     BrokerGateway,
@@ -61,6 +68,8 @@ from sluice_proto.orders import (
 log = logging.getLogger(__name__)
 
 IN_DOUBT_RETRY = JitteredBackoff(initial_s=1.0, cap_s=30.0)
+MAX_IN_FLIGHT = 64
+"""Places under way at once (``SLUICE_ROUTER_MAX_IN_FLIGHT``): 1.4 s of the pacer at 45/s."""
 _OVER = frozenset({"filled", "cancelled", "rejected"})
 
 
@@ -71,7 +80,7 @@ class OrderDesk:
     def __init__(
         self, gateway: BrokerGateway, publisher: Publisher, orders: TrackedOrders, *,
         accounts: Accounts, read_only: bool, in_doubt_retry: JitteredBackoff = IN_DOUBT_RETRY,
-        kill_scope: KillScope = "all",
+        kill_scope: KillScope = "all", max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:  # fmt: skip
         self._gateway = gateway
         self._publish = publisher
@@ -81,13 +90,18 @@ class OrderDesk:
         self._read_only = read_only
         self._lock = asyncio.Lock()
         self._traces = OrderTraces()
-        self.cancels = Canceller(gateway, publisher, orders, self._lock, scope=kill_scope)
+        self._placing = PlacesInFlight(max_in_flight)
+        self.cancels = Canceller(
+            gateway, publisher, orders, self._lock, self._placing, scope=kill_scope
+        )
         self._in_doubt = DoubtRetry(self._settle, in_doubt_retry)
         self._expiries: dict[str, asyncio.Task[None]] = {}
         self._unknown: set[str] = set()  # reported unknown once (each reconcile finds them again)
 
     async def close(self) -> None:
-        """Stop resolving orders in doubt and timing held ones (a restart's reconcile does)."""
+        """Stop placing, resolving orders in doubt and timing held ones (a restart's reconcile
+        does)."""
+        await self._placing.close()
         await self._in_doubt.close()
         for task in self._expiries.values():
             task.cancel()
@@ -118,6 +132,7 @@ class OrderDesk:
     async def amend(self, command: AmendOrder) -> None:
         """Amend one order at IBKR, once per revision (a held order is amended in place)."""
         async with self._lock:
+            await self._placing.settled(command.client_order_id)
             record = self.orders.get(command.client_order_id)
             why = amends.refusal(record, command)
             if why is not None:
@@ -193,6 +208,7 @@ class OrderDesk:
     async def reconcile(self) -> None:
         """Resolve every pending order against IBKR's snapshot; then send what is held."""
         async with self._lock:
+            await self._placing.all_settled()  # not at IBKR yet is not absent
             pending = self.orders.pending()
             try:
                 snapshot = await self._gateway.snapshot()
@@ -248,18 +264,31 @@ class OrderDesk:
         records = [record] + [
             self.orders.get(leg.client_order_id) or track(leg, "held") for leg in bracket[1:]
         ]
-        for each in records:
-            each.attempts += 1
-            lease = self._gateway.reserve_order_id()  # journalled: the id is never used again
-            each.sent_order_id = lease.order_id if lease is not None else None
-            each.ibkr_floor = lease.ibkr_floor if lease is not None else None
-        await self._publish.orders(
-            [_submitting(r, leg, instrument) for r, leg in zip(records, bracket, strict=True)]
-        )
+        await self._placing.admit()
+        try:
+            for each in records:
+                each.attempts += 1
+                lease = self._gateway.reserve_order_id()  # journalled: never used again
+                each.sent_order_id = lease.order_id if lease is not None else None
+                each.ibkr_floor = lease.ibkr_floor if lease is not None else None
+            await self._publish.orders(
+                [_submitting(r, leg, instrument) for r, leg in zip(records, bracket, strict=True)]
+            )
+        except BaseException:
+            self._placing.withdraw()
+            raise
         for each in records:
             each.move("submitting")  # only once the write-ahead record is durable
             each.contract = instrument
             self.orders.add(each)
+        place = self._place_and_report(records, bracket, instrument)
+        self._placing.start([r.client_order_id for r in records], place)
+
+    async def _place_and_report(
+        self, records: list[TrackedOrder], bracket: list[ApprovedOrder], instrument: Instrument
+    ) -> None:
+        """Send what was written ahead and report the outcome (a task of its own)."""
+        record, order = records[0], bracket[0]
         try:
             with ibkr_call("place_order", order, self._gateway.path):
                 placed = await self._place(bracket, instrument, [r.sent_order_id for r in records])

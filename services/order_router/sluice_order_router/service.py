@@ -36,7 +36,7 @@ from sluice_order_router.heartbeat import Heartbeat
 from sluice_order_router.history import HistoryDesk
 from sluice_order_router.journal import replay_journal
 from sluice_order_router.metrics import RouterMetrics
-from sluice_order_router.orders import OrderDesk
+from sluice_order_router.orders import MAX_IN_FLIGHT, OrderDesk
 from sluice_order_router.ports import BrokerGateway, EgressNoted, PnlStreamed
 from sluice_order_router.publisher import Publisher
 from sluice_order_router.quotes import QuoteRelay
@@ -79,6 +79,7 @@ class RouterService:
         accounts: Accounts | None = None,
         router_id: str | None = None,
         claim_lease_s: float = 10.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
     ) -> None:
         """``heartbeat_s``: publish a ``RouterHeartbeat`` (and renew the claims) that often
         (None: never); ``kill_scope``: what a ``CancelAll`` cancels (``cancels.py``);
@@ -86,7 +87,8 @@ class RouterService:
         (None: never); ``accounts``: default account and allow-list (default: the gateway's
         account, every account of the login); ``router_id``: this router's identity (default:
         the default account), its consumer groups and claims; ``claim_lease_s``: how long a
-        claim outlives the last heartbeat."""
+        claim outlives the last heartbeat; ``max_in_flight``: orders placed at once (their
+        write-ahead durable, IBKR's answer awaited; ``orders.py``)."""
         self._bus = bus
         self._gateway = gateway
         self.account = gateway.account
@@ -105,7 +107,7 @@ class RouterService:
         )
         self.desk = OrderDesk(
             gateway, self._publish, self.orders, accounts=self.accounts, read_only=read_only,
-            kill_scope=kill_scope,
+            kill_scope=kill_scope, max_in_flight=max_in_flight,
         )  # fmt: skip
         self.quotes = QuoteRelay(gateway, self._publish)
         self.history = HistoryDesk(gateway, self._publish)

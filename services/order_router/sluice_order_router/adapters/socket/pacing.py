@@ -1,33 +1,31 @@
-"""One token bucket in front of every message the socket sends to IBKR.
+"""One schedule in front of every message the socket sends to IBKR.
 
 IBKR disconnects clients that exceed about 50 messages per second (error 100). Messages are
 queued in order and released at the configured rate; a burst waits in the queue instead of
-being written into a pacing violation. The bucket holds ``BURST`` tokens, so any one-second
-window carries at most ``rate + BURST`` messages (configure ``rate`` at most 50 - BURST).
+being written into a pacing violation. The slots come from ``domain.send_pacing``: evenly
+spaced, and never more than ``rate`` messages in any one-second window of send times, so the
+gap to IBKR's 50 is left for jitter on the way (no burst allowance). Hand-written rather than
+``aiolimiter``: a leaky bucket lets ``capacity + rate`` messages out in one second, and spaced
+from the last (late) wake-up it loses rate to timer lateness.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import deque
 from collections.abc import Callable
 
-from aiolimiter import AsyncLimiter
-
+from sluice_order_router.domain.send_pacing import SendSchedule
 from sluice_order_router.ports import PacingStats
-
-BURST = 2.0
-"""Tokens the bucket holds: enough to absorb timer lateness, small enough to stay under 50/s."""
 
 
 class Pacer:
-    """FIFO of pending sends drained through an ``AsyncLimiter`` at ``rate`` per second."""
+    """FIFO of pending sends drained at ``rate`` per second (``SendSchedule``)."""
 
     def __init__(self, rate: float) -> None:
         self.rate = rate
-        self._limiter = AsyncLimiter(BURST, BURST / rate)
+        self._schedule = SendSchedule(rate)
         self._queue: deque[tuple[int, float, Callable[[], None]]] = deque()
         self._generation = 0
         self._wakeup = asyncio.Event()
@@ -41,8 +39,8 @@ class Pacer:
         return len(self._queue)
 
     def submit(self, send: Callable[[], None]) -> None:
-        """Queue one send; it runs when the bucket has a token (in submission order)."""
-        self._queue.append((self._generation, time.monotonic(), send))
+        """Queue one send; it runs at its slot (in submission order)."""
+        self._queue.append((self._generation, asyncio.get_running_loop().time(), send))
         self.pacing.waiting = len(self._queue)
         self._wakeup.set()
         if self._task is None or self._task.done():
@@ -64,17 +62,25 @@ class Pacer:
             self._task = None
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        slot: float | None = None  # reserved, not yet used
         while True:
             if not self._queue:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            await self._limiter.acquire()
-            if not self._queue:  # cleared while waiting: the token is simply spent
+            if slot is None:
+                slot = self._schedule.reserve(loop.time(), self._queue[0][1])
+            delay = slot - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if not self._queue:  # cleared while waiting: the slot is kept for the next one
                 continue
             generation, queued_at, send = self._queue.popleft()
             self.pacing.waiting = len(self._queue)
             if generation == self._generation:
                 send()
+                self._schedule.sent(loop.time())
+                slot = None
                 self.sent += 1
-                self.pacing.waited(time.monotonic() - queued_at)
+                self.pacing.waited(loop.time() - queued_at)
