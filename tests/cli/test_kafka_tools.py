@@ -69,7 +69,14 @@ def test_tail_refuses_a_topic_that_is_not_ours() -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [("signal", "AAPL", "BUY", "1"), ("tail", "sluice.signals.v1")], ids=["signal", "tail"]
+    "args",
+    [
+        ("signal", "AAPL", "BUY", "1"),
+        ("tail", "sluice.signals.v1"),
+        ("kill", "--account", "DU123", "--wait", "0"),
+        ("status",),
+    ],
+    ids=["signal", "tail", "kill", "status"],
 )
 def test_a_bad_bus_setting_is_one_line_and_exit_2_whether_or_not_a_broker_answers(
     args: tuple[str, ...],

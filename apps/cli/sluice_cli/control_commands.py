@@ -16,10 +16,10 @@ from typing import Annotated
 
 import typer
 
-from sluice_bus import make_bus
 from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of
 from sluice_cli.on_kafka import (
     JSON_HELP,
+    cli_bus,
     read_state,
     run_on_kafka,
 )
@@ -135,7 +135,7 @@ def _send(
 async def _publish_and_confirm(
     bootstrap: str, command: KillSwitch | Resume | AcceptBroker, done: Confirmed, wait: float
 ) -> bool:
-    bus = make_bus("sluice-cli", bootstrap)
+    bus = cli_bus("sluice-cli", bootstrap)
     await bus.start()
     try:
         await bus.publish(CONTROL, command, key=command.account)

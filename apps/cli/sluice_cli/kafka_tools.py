@@ -12,16 +12,10 @@ import typer
 
 from sluice_bus import Bus, ConsumerOptions, Message
 from sluice_cli.broker_reach import BOOTSTRAP_HELP, bootstrap_of, kafka_client
+from sluice_cli.on_kafka import cli_bus
 from sluice_proto import Signal
 from sluice_proto.codec import encode, event_type
 from sluice_proto.topics import SIGNALS, TOPICS
-from sluice_runtime import SluiceSettings, load_settings, settings_bus
-
-
-def _bus(service: str, bootstrap: str) -> Bus:
-    """A Kafka bus on ``bootstrap`` with the environment's other bus settings."""
-    settings = load_settings(SluiceSettings)
-    return settings_bus(settings.model_copy(update={"kafka_bootstrap": bootstrap}), service)
 
 
 def signal(
@@ -56,7 +50,7 @@ def signal(
     except msgspec.ValidationError as exc:
         raise typer.BadParameter(str(exc)) from None
     address = bootstrap_of(bootstrap)
-    bus = _bus("sluice-cli", address)  # a bad setting is its one line, broker or not
+    bus = cli_bus("sluice-cli", address)  # a bad setting is its one line, broker or not
     with kafka_client(address):
         asyncio.run(_publish(bus, event))
     typer.echo(f"published {event.signal_id} → client_order_id {event.client_order_id}")
@@ -80,7 +74,7 @@ def tail(
     if unknown:
         raise typer.BadParameter(f"unknown topic(s) {unknown}; known: {sorted(TOPICS)}")
     address = bootstrap_of(bootstrap)
-    bus = _bus("sluice-cli-tail", address)
+    bus = cli_bus("sluice-cli-tail", address)
     with kafka_client(address), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_tail(bus, topics, from_beginning))
 

@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 
 import typer
 
-from sluice_bus import make_bus
+from sluice_bus import Bus
 from sluice_cli.broker_reach import EXIT_NO_BROKER, kafka_client, no_broker
 from sluice_cli.operator_state import OperatorState
 from sluice_client import BrokerUnavailableError, SluiceClientError
+from sluice_runtime import SluiceSettings, load_settings, settings_bus
 
 T = TypeVar("T")
 
@@ -28,10 +29,19 @@ HEADERS = {
 """Short table headers where the field name would not fit an 80-column terminal."""
 
 
+def cli_bus(service: str, bootstrap: str) -> Bus:
+    """A Kafka bus on ``bootstrap`` with the environment's other bus settings (a command
+    creating a missing topic creates it as the services would, ``SLUICE_PARTITIONS``)."""
+    settings = load_settings(SluiceSettings)
+    return settings_bus(settings.model_copy(update={"kafka_bootstrap": bootstrap}), service)
+
+
 def run_on_kafka(work: Coroutine[Any, Any, T], bootstrap: str) -> T:
     """Run a command's work; no broker is ``no_broker``'s one line, and so is a cluster
-    Sluice has not created its topics on (both exit 2)."""
+    Sluice has not created its topics on (both exit 2). The bus settings are read first, so a
+    bad one is its own line whether or not a broker answers."""
     try:
+        load_settings(SluiceSettings)
         with kafka_client(bootstrap):
             try:
                 return asyncio.run(work)
@@ -47,7 +57,7 @@ def run_on_kafka(work: Coroutine[Any, Any, T], bootstrap: str) -> T:
 async def read_state(bootstrap: str, topics: Sequence[str]) -> OperatorState:
     """The topics as they are now, folded (a replay: no consumer group, nothing committed)."""
     state = OperatorState()
-    async for message in make_bus("sluice-cli", bootstrap).replay(topics):
+    async for message in cli_bus("sluice-cli", bootstrap).replay(topics):
         state.apply(message.event)
     return state
 
