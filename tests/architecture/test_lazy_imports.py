@@ -122,3 +122,15 @@ def test_a_command_loads_what_it_runs_only_to_run(
     ).stdout.split()
 
     assert [name for name in not_needed if name in loaded] == []
+
+
+def test_the_web_api_doctor_loads_no_socket_client() -> None:
+    # `sluice doctor --api webapi` runs doctor_rest: its findings come without ib_async/numpy
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, sluice_order_router.doctor_rest; print(*sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+    assert [name for name in ("ib_async", "numpy") if name in loaded] == []

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from sluice_order_router.adapters.rest.settings import RestSettings
-    from sluice_order_router.doctor import Finding
+    from sluice_order_router.doctor_finding import Finding
     from sluice_order_router.doctor_rest import RestApi
 
 Api = Literal["socket", "rest", "cpgateway", "webapi"]

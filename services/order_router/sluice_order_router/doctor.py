@@ -22,20 +22,11 @@ from sluice_order_router.adapters.socket.handshake import (
 )
 from sluice_order_router.adapters.socket.pacing import Pacer
 from sluice_order_router.adapters.socket.transport import SluiceIB
+from sluice_order_router.doctor_finding import Finding
 from sluice_order_router.doctor_probe import CLOSES_AT_ONCE, identify
 from sluice_order_router.domain.guards import TradingMode, account_mode, port_mode
 
 PORTS = "paper: 4002 (IB Gateway) / 7497 (TWS); live: 4001 / 7496"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One check: passed or not, what was seen and, when it failed, what to do."""
-
-    check: str
-    ok: bool
-    detail: str
-    fix: str = ""
 
 
 @dataclass(frozen=True, slots=True)

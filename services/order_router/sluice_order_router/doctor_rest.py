@@ -33,7 +33,7 @@ from sluice_order_router.adapters.rest.session import (
     open_brokerage_session,
 )
 from sluice_order_router.adapters.rest.settings import RestSettings
-from sluice_order_router.doctor import Finding
+from sluice_order_router.doctor_finding import Finding
 from sluice_order_router.domain.topology import DEFAULT_BASE_URL
 from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
 from sluice_proto.session import AuthStatusReport
