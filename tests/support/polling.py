@@ -20,7 +20,8 @@ async def eventually(
     """Return once ``condition()`` is truthy; fail the test after ``within`` seconds.
 
     ``condition`` may be a coroutine function (it is awaited each time), for conditions that
-    ask over the network; ``interval`` is the pause between two looks.
+    ask over the network; ``interval`` is the pause between two looks. A ``LookupError``
+    (the latest of a list still empty, a key not there yet) means "not yet", not a failure.
     """
     deadline = time.monotonic() + within
     while not await _holds(condition):
@@ -30,7 +31,10 @@ async def eventually(
 
 
 async def _holds(condition: Callable[[], object]) -> bool:
-    value = condition()
-    if inspect.isawaitable(value):
-        value = await value
+    try:
+        value = condition()
+        if inspect.isawaitable(value):
+            value = await value
+    except LookupError:
+        return False
     return bool(value)
