@@ -201,20 +201,25 @@ async def crashed_batch(
         await crash(doomed)
 
 
+async def restart_settles_then_decides_the_rest(run: Run) -> None:
+    """A fresh risk has s1's order (its batch's changelog settled before the restore), then
+    decides s2 and s3."""
+    fresh = await run.risk()
+    try:
+        assert open_orders(fresh, run, "s0", "s1")
+        await run.settled()
+        assert open_orders(fresh, run, "s0", "s1", "s2", "s3")
+    finally:
+        await stop(fresh)
+
+
 async def test_a_crash_with_the_changelog_out_and_the_approvals_not_loses_no_approval(
     kafka_bootstrap: str,
 ) -> None:
     async with warm_run(kafka_bootstrap) as run:
         # the outbox record and the changelog are durable, the approvals never left
         await crashed_batch(run, lambda: outputs_lost(of_topic(ORDERS_APPROVED)))
-        fresh = await run.risk()
-        try:
-            # s1's changelog was settled before the restore
-            assert open_orders(fresh, run, "s0", "s1")
-            await run.settled()
-            assert open_orders(fresh, run, "s0", "s1", "s2", "s3")
-        finally:
-            await stop(fresh)
+        await restart_settles_then_decides_the_rest(run)
         ids = [order.client_order_id for order in run.approvals()]
         assert sorted(ids) == sorted(run.order_id(f"s{n}") for n in range(4))  # each once
         assert run.duplicates() == ["s0"]  # only the sentinel
@@ -225,14 +230,7 @@ async def test_a_crash_before_the_commit_decides_no_signal_twice(kafka_bootstrap
         # every output of the batch is durable, its offsets are not committed
         # the first commit with a signal in it: the batch holding s1
         await crashed_batch(run, lambda: commit_hangs(run.group, when=any_signal))
-        fresh = await run.risk()
-        try:
-            # s1's changelog was settled before the restore
-            assert open_orders(fresh, run, "s0", "s1")
-            await run.settled()
-            assert open_orders(fresh, run, "s0", "s1", "s2", "s3")
-        finally:
-            await stop(fresh)
+        await restart_settles_then_decides_the_rest(run)
         copies: dict[str, list[ApprovedOrder]] = {}
         for order in run.approvals():
             copies.setdefault(order.client_order_id, []).append(order)
