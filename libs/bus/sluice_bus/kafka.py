@@ -80,10 +80,9 @@ class KafkaBus(Bus):
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(PROBE_S)
-            try:
-                answered = await asyncio.wait_for(
-                    self._started().client.force_metadata_update(), PROBE_TIMEOUT_S
-                )
+            try:  # asyncio.timeout, not wait_for: on 3.11 wait_for can lose stop()'s cancel
+                async with asyncio.timeout(PROBE_TIMEOUT_S):
+                    answered = await self._started().client.force_metadata_update()
             except TimeoutError:
                 answered = False
             self.link_changed(None if answered else f"no Kafka broker of {self._bootstrap} answers")

@@ -205,7 +205,8 @@ class SocketGateway:
         lease = None if order_id is not None else self.reserve_order_id()
         ib_order.orderId = order_id or (lease.order_id if lease is not None else 0)
         trade = self.ib.placeOrder(mapping.to_contract(instrument), ib_order)
-        await asyncio.wait_for(self._acknowledged(trade), self._options.ack_timeout_s)
+        async with asyncio.timeout(self._options.ack_timeout_s):
+            await self._acknowledged(trade)
         return self._placed(trade)
 
     async def place_bracket(
@@ -221,8 +222,8 @@ class SocketGateway:
             ib_order = mapping.to_order(leg, ids[0] if index else 0, transmit=last)
             ib_order.orderId = order_id
             trades.append(self.ib.placeOrder(contract, ib_order))
-        acks = asyncio.gather(*(self._acknowledged(t) for t in trades))
-        await asyncio.wait_for(acks, self._options.ack_timeout_s)
+        async with asyncio.timeout(self._options.ack_timeout_s):
+            await asyncio.gather(*(self._acknowledged(t) for t in trades))
         results: list[BrokerOrder | BrokerRejectedError] = []
         for trade in trades:
             try:
@@ -282,7 +283,8 @@ class SocketGateway:
         self.ib.disconnectedEvent += lost
         try:
             self.ib.placeOrder(trade.contract, terms)
-            await asyncio.wait_for(answer, self._options.ack_timeout_s)
+            async with asyncio.timeout(self._options.ack_timeout_s):
+                await answer
         finally:
             self.ib.disconnectedEvent -= lost
             self._amends.pop(terms.orderId, None)
