@@ -218,7 +218,7 @@ async def test_a_crash_with_the_changelog_out_and_the_approvals_not_loses_no_app
 ) -> None:
     async with warm_run(kafka_bootstrap) as run:
         # the outbox record and the changelog are durable, the approvals never left
-        await crashed_batch(run, lambda: outputs_lost(of_topic(ORDERS_APPROVED)))
+        await crashed_batch(run, lambda: outputs_lost(of_topic(ORDERS_APPROVED, run.account)))
         await restart_settles_then_decides_the_rest(run)
         ids = [order.client_order_id for order in run.approvals()]
         assert sorted(ids) == sorted(run.order_id(f"s{n}") for n in range(4))  # each once
@@ -249,7 +249,7 @@ async def test_a_fill_in_a_crashed_batch_is_booked_once(kafka_bootstrap: str) ->
         )
         await run.tester.publish(ORDERS_EVENTS, fill, key=run.account)
         # the order's changelog (filled 10) is durable, the position's is not
-        with outputs_lost(of_type("position_state")) as reached:
+        with outputs_lost(of_type("position_state", run.account)) as reached:
             doomed = await run.risk()
             await eventually(reached.is_set, what="the crash point")
             await crash(doomed)

@@ -58,12 +58,19 @@ def commit_hangs(
         yield reached
 
 
-def of_topic(topic: str) -> Callable[[OutboxOutput], bool]:
-    """The outputs bound for ``topic``."""
-    return lambda output: output.topic == topic
+def of_topic(topic: str, key_prefix: str = "") -> Callable[[OutboxOutput], bool]:
+    """The outputs bound for ``topic`` whose key starts with ``key_prefix``."""
+    return lambda output: output.topic == topic and keyed(output, key_prefix)
 
 
-def of_type(tag: str) -> Callable[[OutboxOutput], bool]:
-    """The outputs whose event has the ``type`` tag ``tag``."""
+def of_type(tag: str, key_prefix: str = "") -> Callable[[OutboxOutput], bool]:
+    """The outputs whose event has the ``type`` tag ``tag`` and whose key starts with
+    ``key_prefix`` (on the shared broker, a test's own account: other tests' records in the
+    same batch must not set the crash point off early)."""
     marker = f'"type":"{tag}"'.encode()
-    return lambda output: marker in output.value
+    return lambda output: marker in output.value and keyed(output, key_prefix)
+
+
+def keyed(output: OutboxOutput, prefix: str) -> bool:
+    """``output``'s key starts with ``prefix`` (any output, for the empty prefix)."""
+    return (output.key or b"").startswith(prefix.encode())
