@@ -31,8 +31,7 @@ from tests.support import oauth
 
 BASE = "https://api.ibkr.com/v1/api"
 ORDER_URL = f"{BASE}/iserver/account/DU1234567/orders"
-SNAPSHOT_URL = f"{BASE}/iserver/marketdata/snapshot"
-SNAPSHOT_QUERY = [("conids", "265598,8314,76792991"), ("fields", "31,84,85,86,88")]
+SNAPSHOT_URL = f"{BASE}/iserver/marketdata/snapshot?conids=265598,8314,76792991&fields=31,84"
 ROUNDS = 5
 COLD_STARTS = 5
 
@@ -91,12 +90,12 @@ def main() -> None:
 
     def order() -> str:
         return request_authorization(
-            creds, token, "POST", ORDER_URL, [], nonce=new_nonce(), timestamp=now
+            creds, token, "POST", ORDER_URL, nonce=new_nonce(), timestamp=now
         )
 
     def snapshot() -> str:
         return request_authorization(
-            creds, token, "GET", SNAPSHOT_URL, SNAPSHOT_QUERY, nonce=new_nonce(), timestamp=now
+            creds, token, "GET", SNAPSHOT_URL, nonce=new_nonce(), timestamp=now
         )
 
     print("oauth 1.0a request signing (HMAC-SHA256 Authorization header, incl. nonce)")

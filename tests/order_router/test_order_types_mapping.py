@@ -34,8 +34,20 @@ GOOD_TILL = datetime(2026, 12, 4, 21, 30, tzinfo=UTC)
                 "trail_stop_price": D(95),
             },
             {"orderType": "TRAIL", "trailingPercent": 2.0, "trailStopPrice": 95.0},
-            {"orderType": "TRAIL", "trailingAmt": 2.0, "trailingType": "%", "auxPrice": 95.0},
+            {"orderType": "TRAIL", "trailingAmt": 2.0, "trailingType": "%", "price": 95.0},
             id="trail-by-percent",
+        ),
+        pytest.param(
+            {"order_type": "STP", "side": "SELL", "stop_price": D(95)},
+            {"orderType": "STP", "auxPrice": 95.0},
+            {"orderType": "STP", "price": 95.0},
+            id="stop",
+        ),
+        pytest.param(
+            {"order_type": "STP_LMT", "side": "SELL", "stop_price": D(95), "limit_price": D(94)},
+            {"orderType": "STP LMT", "auxPrice": 95.0, "lmtPrice": 94.0},
+            {"orderType": "STOP_LIMIT", "auxPrice": 95.0, "price": 94.0},
+            id="stop-limit",
         ),
         pytest.param(
             {

@@ -46,6 +46,8 @@ async def test_a_bracket_is_one_order_list_and_one_child_cancels_the_other(
     assert {o.spec.parent_id for o in venue.store if o.spec.order_ref in (tp, sl)} == {
         parent.spec.order_id
     }
+    [stop] = [o for o in venue.store if o.spec.order_ref == sl]
+    assert (stop.spec.order_type, stop.spec.stop_price) == ("STP", 95)  # sent as ``price``
 
     quotes.set_mid(AAPL_CON_ID, D("98.5"))
     await eventually(lambda: OrderFilled in kinds(broker, "br"), within=WITHIN_S)

@@ -206,3 +206,44 @@ async def test_ibind_modifies_a_working_order_in_place(cp: CpSimulator) -> None:
     with pytest.raises(ExternalBrokerError, match="Can't modify a filled order"):
         await asyncio.to_thread(client.modify_order, order_id, request, answers, ACCOUNT)
     assert cp.state.venue.store.orders_with_ref("mod-1") == 1
+
+
+@pytest.mark.parametrize(
+    ("order", "read"),
+    [
+        pytest.param({"order_type": "STP", "price": 250.0}, ("STP", None, 250, None), id="stop"),
+        pytest.param(
+            {"order_type": "STOP_LIMIT", "price": 251.0, "aux_price": 250.0},
+            ("STP LMT", 251, 250, None),
+            id="stop-limit",
+        ),
+        pytest.param(
+            {"order_type": "TRAIL", "price": 250.0, "trailing_amt": 3.0, "trailing_type": "amt"},
+            ("TRAIL", None, None, 250),
+            id="trail",
+        ),
+        pytest.param(
+            {
+                "order_type": "TRAILLMT",
+                "price": 251.0,
+                "aux_price": 250.0,
+                "trailing_amt": 2.0,
+                "trailing_type": "%",
+            },
+            ("TRAIL LIMIT", None, None, 250),
+            id="trailing-limit",
+        ),
+    ],
+)
+async def test_price_fields_are_read_as_ibkrs_place_order_reference_has_them(
+    cp: CpSimulator, order: dict[str, object], read: tuple[object, ...]
+) -> None:
+    """``price`` is the stop of a STP or TRAIL, the limit of a STOP_LIMIT or TRAILLMT, whose
+    stop is ``auxPrice`` (IBKR's cpapi-v1 place-order fields and order-type page)."""
+    answers = {QuestionType.STOP_ORDER_RISKS: True, QuestionType.TRIGGER_AND_FILL: True}
+    cp.control.script_prompts([])
+    placed = await asyncio.to_thread(_place, _ibind(cp), answers, quantity=1, coid="px-1", **order)
+    assert isinstance(placed, dict) and placed["order_id"]
+    [held] = [o for o in cp.state.venue.store if o.spec.order_ref == "px-1"]
+    spec = held.spec
+    assert (spec.order_type, spec.limit_price, spec.stop_price, spec.trail_stop_price) == read

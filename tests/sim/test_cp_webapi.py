@@ -110,7 +110,7 @@ async def test_handshake_then_signed_requests_trade(
     snapshot = await client.request(
         http, "GET", "/iserver/marketdata/snapshot?conids=265598,272093&fields=31,84"
     )
-    assert snapshot.status_code == 200  # the query parameters are part of what was signed
+    assert snapshot.status_code == 200  # the query is not signed, as IBKR does it
     order = {"conid": 265598, "side": "BUY", "quantity": 1, "orderType": "MKT", "cOID": "w-1"}
     placed = await client.request(
         http, "POST", f"/iserver/account/{accounts[0]}/orders", json={"orders": [order]}
@@ -137,13 +137,21 @@ async def test_a_bad_hmac_signature_is_refused(
     assert_ibkr_401(await http.get(url, headers=headers), "invalid signature")
 
 
-async def test_a_signature_over_other_query_parameters_is_refused(
+async def test_the_query_is_not_signed_and_a_signature_over_it_is_refused(
     http: httpx.AsyncClient, client: OAuthClient
 ) -> None:
+    """IBKR verifies a base string of the OAuth parameters alone (its first-party example and
+    IBind sign no query, and IBKR answers IBind's GETs with one): RFC 5849's form, query
+    included, is refused."""
     await client.acquire(http)
-    url, headers = client.sign("GET", "/iserver/marketdata/snapshot?conids=265598")
-    tampered = url.replace("265598", "8314")
-    assert_ibkr_401(await http.get(tampered, headers=headers), "invalid signature")
+    await client.request(http, "POST", "/iserver/auth/ssodh/init", json={"publish": True})
+    await client.request(http, "GET", "/iserver/accounts")
+    path = "/iserver/marketdata/snapshot?conids=265598&fields=31"
+    url, headers = client.sign("GET", path)
+    answer = await http.get(url, headers=headers)
+    assert answer.status_code == 200, answer.text
+    url, headers = client.sign("GET", path, sign_query=True)
+    assert_ibkr_401(await http.get(url, headers=headers), "invalid signature")
 
 
 async def test_an_unknown_consumer_or_token_is_refused(

@@ -175,7 +175,7 @@ class FakeWebApi:
         base = expected_base_string(
             request.method,
             f"{request.url.scheme}://{request.url.netloc.decode()}{request.url.path}",
-            [*params.items(), *request.url.params.multi_items()],
+            params.items(),  # IBKR signs no query (docs/oauth.md)
         )
         for token, expires in self.tokens.items():
             mac = hmac.new(base64.b64decode(token), base.encode(), hashlib.sha256).digest()

@@ -92,9 +92,11 @@ def authorization(params: dict[str, str], realm: str = "limited_poa") -> str:
     return f'OAuth realm="{realm}", {pairs}'
 
 
-def _base_string(method: Method, url: str, params: dict[str, str]) -> str:
-    query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
-    normalized = normalize_parameters([*params.items(), *query])  # type: ignore[arg-type]
+def _base_string(method: Method, url: str, params: dict[str, str], query: bool = False) -> str:
+    """IBKR's base string signs the OAuth parameters alone; ``query`` adds the query's too, as
+    RFC 5849 would."""
+    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True) if query else []
+    normalized = normalize_parameters([*params.items(), *pairs])  # type: ignore[arg-type]
     return signature_base_string(method, base_string_uri(url), normalized)
 
 
@@ -153,13 +155,16 @@ class OAuthClient:
         lst: bytes | None = None,
         timestamp: int | None = None,
         nonce_: str | None = None,
+        sign_query: bool = False,
     ) -> tuple[str, dict[str, str]]:
-        """URL and headers of a request signed with the live session token (or ``lst``)."""
+        """URL and headers of a request signed with the live session token (or ``lst``);
+        ``sign_query`` signs the query too, the RFC 5849 way IBKR does not."""
         key = lst if lst is not None else self.lst
         assert key is not None, "no live session token yet"
         url = f"{self.base_url}{path}"
         params = self._oauth_params("HMAC-SHA256", timestamp, nonce_)
-        digest = hmac.digest(key, _base_string(method, url, params).encode(), hashlib.sha256)
+        base = _base_string(method, url, params, query=sign_query)
+        digest = hmac.digest(key, base.encode(), hashlib.sha256)
         params["oauth_signature"] = escape(base64.b64encode(digest).decode())
         return url, {"Authorization": authorization(params)}
 

@@ -38,7 +38,6 @@ def _oauth_refusal(
         request.state.oauth = oauth.authenticate(
             request.method,
             f"{request.url.scheme}://{host}{request.url.path}",
-            request.url.query,
             request.headers.get("authorization"),
             lst_request=path == LST_PATH,
         )

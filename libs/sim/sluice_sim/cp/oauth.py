@@ -2,9 +2,11 @@
 
 The live session token (LST) request is RSA-SHA256-signed over the access token secret (hex) +
 the OAuth base string and carries a Diffie-Hellman challenge; every other request is
-HMAC-SHA256-signed with the LST. Parameter collection, normalisation and the base string come
-from oauthlib (RFC 5849). The signatures are checked by hand because IBKR's variant is not
-RFC 5849's: the RSA base string has a prepend, and the HMAC key is the raw LST rather than
+HMAC-SHA256-signed with the LST. The base string is RFC 5849's (oauthlib) over the
+``Authorization`` header's OAuth parameters alone: like IBKR, the simulator does not sign the
+query (IBKR's first-party example and IBind sign none, and IBKR answers IBind's GETs with a
+query). The signatures are checked by hand because IBKR's variant is not RFC 5849's: the RSA
+base string has a prepend, and the HMAC key is the raw LST rather than
 ``consumer_secret&token_secret`` (oauthlib's RSA path would also pull in PyJWT).
 """
 
@@ -103,13 +105,13 @@ class OAuthServer:
         return {"error": f"id: {next(self._error_ids)}, error: {text}", "statusCode": 401}
 
     def authenticate(
-        self, method: str, url: str, query: str, authorization: str | None, *, lst_request: bool
+        self, method: str, url: str, authorization: str | None, *, lst_request: bool
     ) -> dict[str, str]:
         """The verified OAuth parameters of a request, or :class:`OAuthError`.
 
-        ``url`` is scheme://Host/path as the client addressed it; ``query`` the raw query string.
+        ``url`` is scheme://Host/path as the client addressed it (its query is not signed).
         """
-        pairs = self._parameters(query, authorization)
+        pairs = self._parameters(authorization)
         params = dict(pairs)
         if params.get("oauth_consumer_key") != self.keys.consumer_key:
             raise OAuthError(INVALID_CONSUMER)
@@ -121,7 +123,7 @@ class OAuthServer:
         nonce = params.get("oauth_nonce", "")
         if not nonce or nonce in self._nonces:
             raise OAuthError(INVALID_NONCE)
-        # oauthlib takes (name, value) pairs, which keeps repeated query keys; its stub says dict.
+        # oauthlib takes (name, value) pairs; its stub says dict.
         signed = [(k, v) for k, v in pairs if k != "oauth_signature"]
         base = signature_base_string(
             cast(HttpMethod, method.upper()),
@@ -161,13 +163,12 @@ class OAuthServer:
         """Every live session token issued so far stops working now."""
         self._lsts.clear()
 
-    def _parameters(self, query: str, authorization: str | None) -> list[tuple[str, str]]:
+    def _parameters(self, authorization: str | None) -> list[tuple[str, str]]:
         if not authorization:
             raise OAuthError(INVALID_CONSUMER)
         try:
             return list(
                 collect_parameters(
-                    uri_query=query,
                     headers={"Authorization": authorization},
                     exclude_oauth_signature=False,
                 )

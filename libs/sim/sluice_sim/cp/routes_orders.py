@@ -33,11 +33,20 @@ def _dec(value: object) -> Decimal | None:
     return None if value in (None, "") else Decimal(str(value))
 
 
+def _prices(order_type: str, raw: dict[str, Any]) -> tuple[Decimal | None, Decimal | None]:
+    """(limit, stop) as IBKR's place-order reference reads ``price`` and ``auxPrice``: ``price``
+    is the limit, or the stop of a STP or TRAIL; ``auxPrice`` the stop of a STOP_LIMIT or
+    TRAILLMT."""
+    price, aux = _dec(raw.get("price")), _dec(raw.get("auxPrice"))
+    return (None, price) if order_type in ("STP", "TRAIL") else (price, aux)
+
+
 def _spec(order_id: int, account: str, raw: dict[str, Any], parent_id: int = 0) -> OrderSpec:
     order_type = _ORDER_TYPES.get(str(raw.get("orderType", "")).upper(), "")
     order_type = order_type or str(raw.get("orderType", "")).upper()
     if order_type in TRAILING:
         return _trailing(order_id, account, raw, order_type, parent_id)
+    limit, stop = _prices(order_type, raw)
     return OrderSpec(
         client_id=CP_CLIENT_ID,
         order_id=order_id,
@@ -46,8 +55,8 @@ def _spec(order_id: int, account: str, raw: dict[str, Any], parent_id: int = 0) 
         action=str(raw.get("side", "")).upper(),
         quantity=_dec(raw.get("quantity")) or Decimal(0),
         order_type=order_type,
-        limit_price=_dec(raw.get("price")),
-        stop_price=_dec(raw.get("auxPrice")),
+        limit_price=limit,
+        stop_price=stop,
         tif=str(raw.get("tif", "DAY")).upper(),
         order_ref=str(raw.get("cOID", "")),
         outside_rth=bool(raw.get("outsideRTH", False)),
@@ -58,14 +67,11 @@ def _spec(order_id: int, account: str, raw: dict[str, Any], parent_id: int = 0) 
 def _trailing(
     order_id: int, account: str, raw: dict[str, Any], order_type: str, parent_id: int
 ) -> OrderSpec:
-    """The Web API's trailing terms: ``trailingAmt`` in ``trailingType`` ``amt`` or ``%``,
-    ``auxPrice`` the starting stop and, for TRAILLMT, ``price`` the limit."""
+    """The Web API's trailing terms: ``trailingAmt`` in ``trailingType`` ``amt`` or ``%``, the
+    starting stop (``price`` for TRAIL, ``auxPrice`` for TRAILLMT) and TRAILLMT's limit."""
     plain = _spec(order_id, account, {**raw, "orderType": "MKT"}, parent_id)
-    amount, stop, limit = (
-        _dec(raw.get("trailingAmt")),
-        _dec(raw.get("auxPrice")),
-        _dec(raw.get("price")),
-    )
+    amount = _dec(raw.get("trailingAmt"))
+    limit, stop = _prices(order_type, raw)
     percent = str(raw.get("trailingType", "amt")) == "%"
     offset = abs(stop - limit) if order_type == "TRAIL LIMIT" and stop and limit else None
     return replace(
@@ -89,7 +95,7 @@ def _modified(spec: OrderSpec, body: dict[str, Any]) -> dict[str, Any]:
 def _facts(raw: dict[str, Any], inst: Instrument, mid: Decimal) -> OrderFacts:
     """What the prompt texts quote: side, size, symbol, listing (IBKR's ``NASDAQ.NMS`` form
     for Nasdaq stocks) and the value estimate at the limit, else at the market."""
-    quantity, price = _dec(raw.get("quantity")) or Decimal(0), _dec(raw.get("price"))
+    quantity, price = _dec(raw.get("quantity")) or Decimal(0), _spec(0, "", raw).limit_price
     listing = inst.primary_exchange or inst.exchange
     return OrderFacts(
         side=str(raw.get("side", "")).upper(),
@@ -151,15 +157,15 @@ def order_routes(state: CpState) -> APIRouter:
 
     def ask_or_execute(pending: Pending, mid: Decimal) -> Json:
         """The order's reply-prompt chain first (scripted, or by the rules), then the order."""
-        raw = pending.order
+        spec = _spec(0, pending.account, pending.order)
         chain = (
             state.scripted_prompts.pop(0)
             if state.scripted_prompts
             else prompts_for(
                 state.config.prompt_rules,
                 pending.facts,
-                order_type=_spec(0, pending.account, raw).order_type,
-                stop=_dec(raw.get("auxPrice")),
+                order_type=spec.order_type,
+                stop=spec.stop_price if spec.stop_price is not None else spec.trail_stop_price,
                 mid=mid,
             )
         )

@@ -67,20 +67,28 @@ def order_item(order: ApprovedOrder, con_id: int) -> dict[str, Any]:
     }
     if order.parent_client_order_id is not None:
         item["parentId"] = order.parent_client_order_id
-    if order.limit_price is not None:
-        item["price"] = float(order.limit_price)
-    if order.stop_price is not None:
-        item["auxPrice"] = float(order.stop_price)
+    item.update(_prices(order))
     if order.trailing_amount is not None:
         item["trailingAmt"], item["trailingType"] = float(order.trailing_amount), "amt"
     if order.trailing_percent is not None:
         item["trailingAmt"], item["trailingType"] = float(order.trailing_percent), "%"
-    if order.trail_stop_price is not None:
-        item["auxPrice"] = float(order.trail_stop_price)
-    if order.limit_price_offset is not None and order.trail_stop_price is not None:
-        sign = 1 if order.side == "BUY" else -1  # the limit is beyond the stop
-        item["price"] = float(order.trail_stop_price + sign * order.limit_price_offset)
     return item
+
+
+def _prices(order: ApprovedOrder) -> dict[str, float]:
+    """``price`` and ``auxPrice`` as IBKR's place-order reference has them: ``price`` is the
+    limit, or the stop of a STP or TRAIL; ``auxPrice`` the stop of a STOP_LIMIT or TRAILLMT."""
+    price, aux = order.limit_price, order.stop_price
+    if order.order_type == "STP":
+        price, aux = order.stop_price, None
+    elif order.order_type == "TRAIL":
+        price, aux = order.trail_stop_price, None
+    elif order.order_type == "TRAIL_LIMIT":
+        aux = order.trail_stop_price
+        if order.limit_price_offset is not None and aux is not None:
+            sign = 1 if order.side == "BUY" else -1  # the limit is beyond the stop
+            price = aux + sign * order.limit_price_offset
+    return {name: float(v) for name, v in (("price", price), ("auxPrice", aux)) if v is not None}
 
 
 def _supported(order: ApprovedOrder) -> None:

@@ -1,7 +1,7 @@
 """``httpx.Auth`` for IBKR's Web API: every request signed, the live session token kept fresh.
 
-It is httpx's own auth-flow hook, so each request through ``CpClient`` is signed (query included)
-on the one code path, and the token request itself goes out through the same client: the same
+It is httpx's own auth-flow hook, so each request through ``CpClient`` is signed on the one code
+path, and the token request itself goes out through the same client: the same
 egress proxy, and paced by the same limiter through ``pace``.
 """
 
@@ -142,7 +142,6 @@ class IbkrOAuth(httpx.Auth):
             token,
             request.method,
             str(request.url),
-            request.url.params.multi_items(),
             nonce=new_nonce(),
             timestamp=int(self._clock()),
         )

@@ -22,8 +22,8 @@ _normalize = cast(Callable[[Iterable[tuple[str, str]]], str], signature.normaliz
 def base_string(method: str, url: str, params: Iterable[tuple[str, str]], prepend: str = "") -> str:
     """``prepend + METHOD & pct(base URI) & pct(normalized params)`` (RFC 5849 §3.4.1).
 
-    ``url`` may carry a query: the base string URI drops it, so the query parameters must be in
-    ``params``. The default port of the scheme is dropped as the RFC says.
+    ``url`` may carry a query: the base string URI drops it (IBKR does not sign the query, see
+    ``headers.request_authorization``). The default port of the scheme is dropped as the RFC says.
     """
     uri = signature.base_string_uri(url)
     return prepend + signature.signature_base_string(
