@@ -9,7 +9,7 @@ from sluice_bus.partitioning import partition_for
 from sluice_proto.codec import encode
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.topics import SIGNALS
-from tests.contract.conftest import StartBus, signal
+from tests.contract.conftest import StartBus, publish_signals, signal
 from tests.contract.recording import Recorder, dead_letters, letters
 from tests.support.polling import eventually
 
@@ -99,8 +99,7 @@ async def test_a_handler_that_fails_once_is_retried_and_not_dead_lettered(
         return None
 
     recorder = Recorder(uid)
-    for n in range(2):
-        await bus.publish(SIGNALS, signal(key, n), key=key)
+    await publish_signals(bus, key, range(2))
     dlq = await dead_letters(bus, uid)
     await bus.consume([SIGNALS], group=uid, handler=fails_once, options=FAST_RETRIES)
 
