@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from sluice_bus import Bus, MemoryBroker, make_bus
 from sluice_proto.signals import Signal
+from sluice_proto.topics import SIGNALS
 from tests.support.tracing import span_exporter
 
 StartBus = Callable[[], Awaitable[Bus]]
@@ -59,6 +60,12 @@ def signal(strategy_id: str, number: int) -> Signal:
         quantity=Decimal(1),
         order_type="MKT",
     )
+
+
+async def publish_signals(bus: Bus, key: str, numbers: Iterable[int]) -> None:
+    """Publish ``signal(key, number)`` keyed ``key`` for each number, one after the other."""
+    for number in numbers:
+        await bus.publish(SIGNALS, signal(key, number), key=key)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,23 @@ class Blocker(Recorder):
         if self.mine(message) and message.event.signal_id == self.block_on:
             self.reached.set()
             await asyncio.Event().wait()  # a handler stuck mid-record: the crash point
+        return await super().__call__(message)
+
+
+@dataclass
+class Failing(Recorder):
+    """Notes each attempt's signal id in ``attempts``; raises ``RuntimeError(error)`` when
+    ``fails(attempts)`` says so (on every attempt by default), else records the message."""
+
+    fails: Callable[[list[str]], bool] = lambda attempts: True
+    error: str = "boom"
+    attempts: list[str] = field(default_factory=list)
+
+    async def __call__(self, message: Message[Any]) -> HandlerResult:
+        if self.mine(message):
+            self.attempts.append(message.event.signal_id)
+            if self.fails(self.attempts):
+                raise RuntimeError(self.error)
         return await super().__call__(message)
 
 

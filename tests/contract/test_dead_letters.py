@@ -9,8 +9,8 @@ from sluice_bus.partitioning import partition_for
 from sluice_proto.codec import encode
 from sluice_proto.dlq import DeadLetter
 from sluice_proto.topics import SIGNALS
-from tests.contract.conftest import StartBus, signal
-from tests.contract.recording import Recorder, dead_letters, letters
+from tests.contract.conftest import StartBus, publish_signals, signal
+from tests.contract.recording import Failing, Recorder, dead_letters, letters
 from tests.support.polling import eventually
 
 FAST_RETRIES = ConsumerOptions(max_attempts=3, backoff_initial_s=0.01, backoff_max_s=0.02)
@@ -57,29 +57,19 @@ async def test_a_failing_handler_is_retried_then_dead_lettered(
 ) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    attempts: list[str] = []
-
-    async def fails_on_s0(message: Message[Any]) -> HandlerResult:
-        if recorder.mine(message):
-            attempts.append(message.event.signal_id)
-            if message.event.signal_id == "s0":
-                raise RuntimeError("boom")
-            recorder.messages.append(message)
-        return None
-
-    recorder = Recorder(uid)
+    recorder = Failing(uid, fails=lambda attempts: attempts[-1] == "s0")
     first, second = signal(key, 0), signal(key, 1)
     for event in (first, second):
         await bus.publish(SIGNALS, event, key=key)
     dlq = await dead_letters(bus, uid)
-    await bus.consume([SIGNALS], group=uid, handler=fails_on_s0, options=FAST_RETRIES)
+    await bus.consume([SIGNALS], group=uid, handler=recorder, options=FAST_RETRIES)
 
     await eventually(lambda: len(letters(dlq)) == 1 and len(recorder.messages) == 1, what="1+1")
     (letter,) = letters(dlq)
     assert (letter.kind, letter.attempts) == ("handler_failed", 3)
     assert letter.error == "RuntimeError: boom"
     assert letter.value == encode(first)
-    assert attempts == ["s0", "s0", "s0", "s1"]
+    assert recorder.attempts == ["s0", "s0", "s0", "s1"]
 
 
 async def test_a_handler_that_fails_once_is_retried_and_not_dead_lettered(
@@ -88,47 +78,28 @@ async def test_a_handler_that_fails_once_is_retried_and_not_dead_lettered(
     """The first attempt runs outside the retry loop; a failure still gets the retries."""
     bus = await start_bus()
     key = f"{uid}-k"
-    attempts: list[str] = []
-
-    async def fails_once(message: Message[Any]) -> HandlerResult:
-        if recorder.mine(message):
-            attempts.append(message.event.signal_id)
-            if attempts == ["s0"]:
-                raise RuntimeError("transient")
-            recorder.messages.append(message)
-        return None
-
-    recorder = Recorder(uid)
-    for n in range(2):
-        await bus.publish(SIGNALS, signal(key, n), key=key)
+    recorder = Failing(uid, fails=lambda attempts: attempts == ["s0"], error="transient")
+    await publish_signals(bus, key, range(2))
     dlq = await dead_letters(bus, uid)
-    await bus.consume([SIGNALS], group=uid, handler=fails_once, options=FAST_RETRIES)
+    await bus.consume([SIGNALS], group=uid, handler=recorder, options=FAST_RETRIES)
 
     await eventually(lambda: len(recorder.messages) == 2, what="both signals handled")
-    assert attempts == ["s0", "s0", "s1"]
+    assert recorder.attempts == ["s0", "s0", "s1"]
     assert letters(dlq) == []
 
 
 async def test_one_attempt_means_no_retry(start_bus: StartBus, uid: str) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    attempts: list[str] = []
-
-    async def always_fails(message: Message[Any]) -> HandlerResult:
-        if recorder.mine(message):
-            attempts.append(message.event.signal_id)
-            raise RuntimeError("boom")
-        return None
-
-    recorder = Recorder(uid)
+    recorder = Failing(uid)
     await bus.publish(SIGNALS, signal(key, 0), key=key)
     dlq = await dead_letters(bus, uid)
     once = ConsumerOptions(max_attempts=1)
-    await bus.consume([SIGNALS], group=uid, handler=always_fails, options=once)
+    await bus.consume([SIGNALS], group=uid, handler=recorder, options=once)
 
     await eventually(lambda: len(letters(dlq)) == 1, what="the dead letter")
     assert [letter.attempts for letter in letters(dlq)] == [1]
-    assert attempts == ["s0"]
+    assert recorder.attempts == ["s0"]
 
 
 async def test_every_record_in_is_either_handled_or_dead_lettered(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sluice_bus.partitioning import partition_for
 from sluice_proto.topics import SIGNALS
-from tests.contract.conftest import StartBus, signal
+from tests.contract.conftest import StartBus, publish_signals, signal
 from tests.contract.recording import Blocker, Recorder, key_of
 from tests.support.polling import eventually
 
@@ -28,8 +28,7 @@ async def test_a_crash_mid_handler_redelivers_the_record_to_the_next_member(
 ) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    for number in range(3):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3))
     crashing = Blocker(uid, block_on="s1")
     first = await bus.consume([SIGNALS], group=uid, handler=crashing)
     await eventually(crashing.reached.is_set, what="the handler to reach s1")
@@ -54,8 +53,7 @@ async def test_committed_records_are_not_redelivered_after_a_graceful_stop(
 ) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    for number in range(3):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3))
     first = Recorder(uid)
     member = await bus.consume([SIGNALS], group=uid, handler=first)
     await eventually(lambda: len(first.messages) == 3, what="three signals")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sluice_bus import Bus, ConsumerOptions
 from sluice_proto.topics import SIGNALS
-from tests.contract.conftest import StartBus, signal
+from tests.contract.conftest import StartBus, publish_signals
 from tests.contract.recording import Blocker, Recorder
 from tests.support.polling import eventually
 
@@ -20,8 +20,7 @@ def behind(bus: Bus, group: str, partition: int) -> int | None:
 async def test_lag_counts_the_records_behind_a_stuck_member(start_bus: StartBus, uid: str) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    for number in range(4):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(4))
     stuck = Blocker(uid, block_on="s1")
     member = await bus.consume(
         [SIGNALS], group=uid, handler=stuck, options=ConsumerOptions(max_batch=1)
@@ -36,8 +35,7 @@ async def test_lag_counts_the_records_behind_a_stuck_member(start_bus: StartBus,
 async def test_lag_falls_to_zero_once_everything_is_handled(start_bus: StartBus, uid: str) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    for number in range(3):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3))
     recorder = Recorder(uid)
     await bus.consume([SIGNALS], group=uid, handler=recorder)
     await eventually(lambda: len(recorder.messages) == 3, what="3 signals")

@@ -22,7 +22,7 @@ from sluice_bus import (
 )
 from sluice_proto.orders import OrderRejected
 from sluice_proto.topics import ORDERS_EVENTS, RISK_OUTBOX, SIGNALS
-from tests.contract.conftest import signal
+from tests.contract.conftest import publish_signals, signal
 from tests.contract.recording import Recorder
 from tests.support.outbox_faults import commit_hangs, of_topic, outputs_lost
 from tests.support.polling import eventually
@@ -73,8 +73,7 @@ async def crash_then_settle(
     key, account = f"{uid}-k", f"{uid}-acct"
     outputs = Recorder(account)
     await bus.consume([ORDERS_EVENTS], group=f"{uid}-reader", handler=outputs)
-    for number in range(4):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(4))
     first = Decider(uid, account)
     with fault(first) as reached:
         consumer = await bus.consume([SIGNALS], group=uid, handler=first, options=OUTBOX)
@@ -158,8 +157,7 @@ async def test_a_batch_over_the_outbox_budget_ends_early_and_the_rest_is_fetched
         key, account = f"{uid}-k", f"{uid}-acct"
         outputs = Recorder(account)
         await bus.consume([ORDERS_EVENTS], group=f"{uid}-reader", handler=outputs)
-        for number in range(5):
-            await bus.publish(SIGNALS, signal(key, number), key=key)
+        await publish_signals(bus, key, range(5))
         decider = Decider(uid, account)
         with mock.patch.object(kafka_consumer, "OUTBOX_BUDGET", 1):  # one record per batch
             await bus.consume([SIGNALS], group=uid, handler=decider, options=OUTBOX)

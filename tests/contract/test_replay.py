@@ -7,7 +7,7 @@ from typing import Any
 from sluice_bus import Bus, ConsumerOptions, Message
 from sluice_proto.signals import Signal
 from sluice_proto.topics import SIGNALS
-from tests.contract.conftest import StartBus, signal
+from tests.contract.conftest import StartBus, publish_signals, signal
 from tests.contract.recording import Recorder, key_of
 from tests.support.polling import eventually
 
@@ -43,13 +43,11 @@ async def test_a_replay_stops_at_the_end_it_saw_when_it_started(
 ) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    for number in range(3):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3))
 
     replay = bus.replay([SIGNALS])
     seen = [await anext(replay)]  # the bound is fixed once the replay has started
-    for number in range(3, 6):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3, 6))
     seen += [message async for message in replay]
 
     assert [m.event.signal_id for m in seen if key_of(m) == key] == ["s0", "s1", "s2"]
@@ -84,12 +82,10 @@ async def test_a_group_started_at_a_replays_end_gets_exactly_what_came_after(
 ) -> None:
     bus = await start_bus()
     key = f"{uid}-k"
-    for number in range(3):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3))
     until = await bus.end_offsets([SIGNALS])
     replayed = await mine(bus, uid, until=until)
-    for number in range(3, 5):
-        await bus.publish(SIGNALS, signal(key, number), key=key)
+    await publish_signals(bus, key, range(3, 5))
 
     live = Recorder(uid)
     await bus.consume([SIGNALS], group=uid, handler=live, options=ConsumerOptions(start_at=until))

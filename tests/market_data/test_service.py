@@ -97,6 +97,22 @@ async def tick_until(bus: Bus, done: Callable[[], bool], tick: MdTick) -> None:
         task.cancel()
 
 
+async def refused_at_the_broker(
+    router: Bus, service: MarketData, seen: Collector, refusal: MdTick
+) -> MdSubscriptionRejected:
+    """Subscribe "alpha" to the refused instrument, then relay the router's ``refusal`` of its
+    stream until market-data rejects the subscription; that rejection."""
+    instrument = refusal.instrument
+    await subscribe(router, "alpha", instrument)
+    await eventually(lambda: service.registry.is_active(instrument.key), what="subscribed")
+    rejected = seen.events  # bound once for the lambda below
+    await tick_until(
+        router, lambda: bool(rejected(MD_QUOTES, instrument.key, MdSubscriptionRejected)), refusal
+    )
+    (rejection,) = seen.events(MD_QUOTES, instrument.key, MdSubscriptionRejected)
+    return rejection
+
+
 async def test_subscriptions_are_counted_and_become_router_requests(
     router: Bus, market_data: Start, symbols: Callable[[], Instrument]
 ) -> None:
@@ -158,19 +174,13 @@ async def test_a_refused_instrument_frees_its_line_and_tells_the_subscriber(
     instrument = symbols()
     seen = await watch(router)
     service = await market_data()
-    await subscribe(router, "alpha", instrument)
-    await eventually(lambda: service.registry.is_active(instrument.key), what="subscribed")
     refusal = MdTick(
         instrument=instrument,
         error_code=200,
         error_text="IBKR 200: No security definition",
         reason="UNKNOWN_INSTRUMENT",
     )
-    rejected = seen.events  # bound once for the lambda below
-    await tick_until(
-        router, lambda: bool(rejected(MD_QUOTES, instrument.key, MdSubscriptionRejected)), refusal
-    )
-    (rejection,) = seen.events(MD_QUOTES, instrument.key, MdSubscriptionRejected)
+    rejection = await refused_at_the_broker(router, service, seen, refusal)
     assert (rejection.reason_code, rejection.subscriber_id) == ("UNKNOWN_INSTRUMENT", "alpha")
     # the watcher may not have the MdStart yet either: the latest request, once there, is a stop
     await eventually(
@@ -187,19 +197,13 @@ async def test_a_line_limit_at_the_broker_frees_the_line_for_the_next_instrument
     refused, other = symbols(), symbols()
     seen = await watch(router)
     service = await market_data(budget=1)
-    await subscribe(router, "alpha", refused)
-    await eventually(lambda: service.registry.is_active(refused.key), what="subscribed")
     limit = MdTick(
         instrument=refused,
         error_code=101,
         error_text="IBKR 101: Max number of tickers has been reached",
         reason="LINE_LIMIT",
     )
-    rejected = seen.events  # bound once for the lambda below
-    await tick_until(
-        router, lambda: bool(rejected(MD_QUOTES, refused.key, MdSubscriptionRejected)), limit
-    )
-    (rejection,) = seen.events(MD_QUOTES, refused.key, MdSubscriptionRejected)
+    rejection = await refused_at_the_broker(router, service, seen, limit)
     assert (rejection.reason_code, rejection.message) == ("LINE_LIMIT", limit.error_text)
     assert service.registry.lines_in_use == 0
     await subscribe(router, "alpha", other)  # the budget of one line admits the next instrument

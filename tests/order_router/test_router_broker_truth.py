@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from ib_async import IB, LimitOrder, Stock
+from ib_async import LimitOrder
 
 from sluice_bus import MemoryBroker
 from sluice_proto import BrokerPnl, BrokerTruth, OrderAccepted, OrderFilled
@@ -16,8 +16,9 @@ from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
 from tests.support.collect import topic_events
-from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.gateway import ACCOUNT
 from tests.support.orders import approved, kinds, resting, send
+from tests.support.outside_orders import tws_order
 from tests.support.polling import eventually
 
 BY_HAND = 0
@@ -41,14 +42,8 @@ async def test_truth_after_connect_then_on_the_period_with_foreign_orders_and_po
 
     await send(broker, resting("own-1"))
     await eventually(lambda: OrderAccepted in kinds(broker, "own-1"), what="own order working")
-    hand = IB()
-    await hand.connectAsync("127.0.0.1", tws.port, clientId=BY_HAND, timeout=5)
-    try:
-        contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
-        theirs = hand.placeOrder(contract, LimitOrder("SELL", 7, 999.0, account=ACCOUNT))
-        await eventually(lambda: theirs.orderStatus.status == "Submitted", what="theirs working")
-    finally:
-        hand.disconnect()
+    async with tws_order(tws.port, BY_HAND, LimitOrder("SELL", 7, 999.0, account=ACCOUNT)):
+        pass  # placed and working; it stays at the gateway once its client has gone
     control.adjust_position(ACCOUNT, "AAPL", Decimal(25))
 
     def latest() -> BrokerTruth | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from ib_async import IB, LimitOrder, Stock
+from ib_async import LimitOrder
 
 from sluice_bus import MemoryBroker
 from sluice_order_router.cancels import KillScope
@@ -18,8 +18,9 @@ from sluice_proto.topics import ORDERS_EVENTS
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
 from tests.support.collect import topic_events
-from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.gateway import ACCOUNT
 from tests.support.orders import kinds, resting, send
+from tests.support.outside_orders import tws_order
 from tests.support.polling import eventually
 
 BY_HAND = 99
@@ -37,13 +38,8 @@ async def test_the_kill_switch_cancels_another_clients_order_unless_told_own(
     await start_router(kill_scope=scope)
     await send(broker, resting("own-1"))
     await eventually(lambda: OrderAccepted in kinds(broker, "own-1"), what="own order working")
-    other = IB()
-    await other.connectAsync("127.0.0.1", tws.port, clientId=BY_HAND, timeout=5)
-    try:
-        contract = Stock("AAPL", "SMART", "USD", conId=AAPL_CON_ID)
-        theirs = other.placeOrder(contract, LimitOrder("BUY", 5, 1.0, account=ACCOUNT))
-        await eventually(lambda: theirs.orderStatus.status == "Submitted", what="theirs working")
-
+    order = LimitOrder("BUY", 5, 1.0, account=ACCOUNT)
+    async with tws_order(tws.port, BY_HAND, order) as theirs:
         await send(broker, CancelAll(account=ACCOUNT, reason="kill switch by test"))
         await eventually(lambda: OrderCancelled in kinds(broker, "own-1"), what="own cancelled")
         if scope == "all":
@@ -51,8 +47,6 @@ async def test_the_kill_switch_cancels_another_clients_order_unless_told_own(
             await eventually(lambda: _sweeps(broker), what="the sweep reported")
         else:
             assert theirs.orderStatus.status == "Submitted"
-    finally:
-        other.disconnect()
     open_by_hand = tws.venue.store.open_orders(BY_HAND)
     if scope == "own":
         assert len(open_by_hand) == 1 and not _sweeps(broker)

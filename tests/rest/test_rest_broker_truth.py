@@ -4,11 +4,8 @@ behind the API's back included), every working order (one placed outside the rou
 
 from __future__ import annotations
 
-import ssl
 from decimal import Decimal
-from typing import Any
 
-import httpx
 import pytest
 
 from sluice_bus import MemoryBroker
@@ -19,6 +16,7 @@ from tests.rest.conftest import StartRestRouter
 from tests.support.collect import topic_events
 from tests.support.gateway import AAPL_CON_ID, ACCOUNT
 from tests.support.orders import approved, kinds, send
+from tests.support.outside_orders import cp_order
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
@@ -33,14 +31,7 @@ async def test_the_truth_shows_a_changed_position_an_outside_order_and_the_summa
     sim: CpSimulator, start_rest_router: StartRestRouter
 ) -> None:
     _, broker = await start_rest_router(truth_s=0.3)
-    sim.control.script_prompts([])  # no reply prompt for the order placed outside
-    order = {"conid": AAPL_CON_ID, "orderType": "LMT", "side": "SELL", "quantity": 4,
-             "price": 999.0, "tif": "DAY"}  # fmt: skip
-    tls = ssl.create_default_context(cafile=str(sim.cert_path))
-    async with httpx.AsyncClient(base_url=sim.base_url(), verify=tls) as client:
-        placed: Any = (
-            await client.post(f"/iserver/account/{ACCOUNT}/orders", json={"orders": [order]})
-        ).json()
+    placed = await cp_order(sim, "SELL", 4, 999.0)
     sim.control.adjust_position(ACCOUNT, "AAPL", Decimal(30))
 
     def complete() -> BrokerTruth | None:
@@ -55,9 +46,7 @@ async def test_the_truth_shows_a_changed_position_an_outside_order_and_the_summa
         "AAPL", AAPL_CON_ID, Decimal(30)
     )  # fmt: skip
     [outside] = truth.open_orders
-    assert (outside.broker_order_id, outside.order_ref, outside.side) == (
-        str(placed[0]["order_id"]), "", "SELL"
-    )  # fmt: skip
+    assert (outside.broker_order_id, outside.order_ref, outside.side) == (placed, "", "SELL")
     assert (outside.remaining_quantity, outside.limit_price) == (Decimal(4), Decimal(999))
     assert truth.summary.net_liquidation is not None and truth.summary.currency == "USD"
 

@@ -4,11 +4,8 @@ order placed outside the router stays working."""
 
 from __future__ import annotations
 
-import ssl
 from decimal import Decimal
-from typing import Any
 
-import httpx
 import pytest
 
 from sluice_bus import MemoryBroker
@@ -19,24 +16,12 @@ from sluice_proto.topics import ORDERS_EVENTS
 from sluice_sim.cp import CpSimulator
 from tests.rest.conftest import StartRestRouter
 from tests.support.collect import topic_events
-from tests.support.gateway import AAPL_CON_ID, ACCOUNT
+from tests.support.gateway import ACCOUNT
 from tests.support.orders import kinds, resting, send
+from tests.support.outside_orders import cp_order
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
-
-
-async def _place_outside(sim: CpSimulator) -> str:
-    """An order placed at the Client Portal by another program (no cOID); its IBKR order id."""
-    sim.control.script_prompts([])  # no reply prompt for this one
-    order = {"conid": AAPL_CON_ID, "orderType": "LMT", "side": "BUY", "quantity": 5,
-             "price": 1.0, "tif": "DAY"}  # fmt: skip
-    tls = ssl.create_default_context(cafile=str(sim.cert_path))
-    async with httpx.AsyncClient(base_url=sim.base_url(), verify=tls) as client:
-        answer: Any = (
-            await client.post(f"/iserver/account/{ACCOUNT}/orders", json={"orders": [order]})
-        ).json()
-    return str(answer[0]["order_id"])
 
 
 def _sweeps(broker: MemoryBroker) -> list[CancelAllSwept]:
@@ -50,7 +35,7 @@ async def test_the_kill_switch_cancels_an_order_placed_outside_the_router_unless
     _, broker = await start_rest_router(kill_scope=scope)
     await send(broker, resting("own-1"))
     await eventually(lambda: OrderAccepted in kinds(broker, "own-1"), what="own order working")
-    outside = await _place_outside(sim)
+    outside = await cp_order(sim, "BUY", 5, 1.0)
     theirs = sim.state.venue.store.by_perm(int(outside))
     assert theirs is not None and not theirs.status.is_done
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from decimal import Decimal
-from typing import TypeVar
 
 import pytest
 
@@ -35,15 +34,8 @@ from sluice_risk.bootstrap import build
 from sluice_risk.service import RiskService
 from tests.risk.factories import ACCOUNT, session, signal
 from tests.risk.service_support import settings, started
-from tests.support.collect import topic_events
+from tests.support.collect import of_type
 from tests.support.polling import eventually
-
-T = TypeVar("T")
-
-
-@pytest.fixture
-async def broker() -> MemoryBroker:
-    return MemoryBroker()
 
 
 @pytest.fixture
@@ -51,10 +43,6 @@ async def risk(broker: MemoryBroker) -> AsyncIterator[RiskService]:
     service = await started(broker, SLUICE_RISK_QUOTE_WAIT_S="5")
     yield service
     await service.stop()
-
-
-def of_type(broker: MemoryBroker, topic: str, kind: type[T]) -> list[T]:
-    return [event for event in topic_events(broker, topic) if isinstance(event, kind)]
 
 
 async def halt(risk: RiskService, allowed: bool = False) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from decimal import Decimal
-from typing import TypeVar
 
 import httpx
 import msgspec
@@ -44,15 +43,8 @@ from sluice_risk.http import risk_routes
 from sluice_risk.service import RiskService
 from tests.risk.factories import ACCOUNT, fill_event, signal
 from tests.risk.service_support import TOKEN, settings, started
-from tests.support.collect import topic_events
+from tests.support.collect import of_type, topic_events
 from tests.support.polling import eventually
-
-T = TypeVar("T")
-
-
-@pytest.fixture
-async def broker() -> MemoryBroker:
-    return MemoryBroker()
 
 
 @pytest.fixture
@@ -60,10 +52,6 @@ async def risk(broker: MemoryBroker) -> AsyncIterator[RiskService]:
     service = await started(broker, SLUICE_RISK_ADMIN_TOKEN=TOKEN)
     yield service
     await service.stop()
-
-
-def of_type(broker: MemoryBroker, topic: str, kind: type[T]) -> list[T]:
-    return [event for event in topic_events(broker, topic) if isinstance(event, kind)]
 
 
 async def send(risk: RiskService, topic: str, event: msgspec.Struct, key: str) -> None:

@@ -7,8 +7,6 @@ import asyncio
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from sluice_bus import MemoryBroker
 from sluice_proto import (
     ApprovedOrder,
@@ -28,11 +26,6 @@ from tests.support.collect import topic_events
 from tests.support.polling import eventually
 
 MSFT = Instrument(symbol="MSFT")
-
-
-@pytest.fixture
-def broker() -> MemoryBroker:
-    return MemoryBroker()
 
 
 class FakeClock:

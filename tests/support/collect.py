@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import pytest
@@ -13,6 +13,7 @@ from sluice_proto.codec import decode
 from sluice_proto.common import HEADER_PRODUCER
 
 Backend = tuple[str | None, MemoryBroker | None]
+T = TypeVar("T")
 
 
 @pytest.fixture(params=["memory", pytest.param("kafka", marks=pytest.mark.kafka)])
@@ -66,3 +67,8 @@ class Collector:
 def topic_events(broker: MemoryBroker, topic: str) -> list[Any]:
     """Every event published on ``topic`` of an in-memory broker so far, oldest first."""
     return [decode(topic, record.value) for record in broker.records(topic)]
+
+
+def of_type(broker: MemoryBroker, topic: str, kind: type[T]) -> list[T]:
+    """The events of type ``kind`` published on ``topic`` of an in-memory broker so far."""
+    return [event for event in topic_events(broker, topic) if isinstance(event, kind)]

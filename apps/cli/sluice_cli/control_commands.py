@@ -38,30 +38,32 @@ Bootstrap = Annotated[str | None, typer.Option(help=BOOTSTRAP_HELP)]
 Json = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 
 
-def kill(
-    account: AccountOption = ALL_ACCOUNTS,
-    reason: Reason = "",
-    wait: Wait = 15.0,
-    bootstrap: Bootstrap = None,
-    as_json: Json = False,
-) -> None:
-    """Stop new orders of the account (every account by default) and cancel its open orders."""
-    command = KillSwitch(account=account, operator=_operator(), reason=reason)
-    done = f"kill switch on for {account}"
-    _send(command, _switch(account, True), done, wait=wait, bootstrap=bootstrap, as_json=as_json)
+def _switch_command(event: type[KillSwitch | Resume], on: bool, doc: str) -> Callable[..., None]:
+    """The command that turns the kill switch ``on`` (``KillSwitch``) or off (``Resume``)."""
+
+    def command(
+        account: AccountOption = ALL_ACCOUNTS,
+        reason: Reason = "",
+        wait: Wait = 15.0,
+        bootstrap: Bootstrap = None,
+        as_json: Json = False,
+    ) -> None:
+        sent = event(account=account, operator=_operator(), reason=reason)
+        done = f"kill switch {'on' if on else 'off'} for {account}"
+        _send(sent, _switch(account, on), done, wait=wait, bootstrap=bootstrap, as_json=as_json)
+
+    command.__doc__ = doc
+    return command
 
 
-def resume(
-    account: AccountOption = ALL_ACCOUNTS,
-    reason: Reason = "",
-    wait: Wait = 15.0,
-    bootstrap: Bootstrap = None,
-    as_json: Json = False,
-) -> None:
-    """Lift the kill switch of the account (* lifts every switch)."""
-    command = Resume(account=account, operator=_operator(), reason=reason)
-    done = f"kill switch off for {account}"
-    _send(command, _switch(account, False), done, wait=wait, bootstrap=bootstrap, as_json=as_json)
+kill = _switch_command(
+    KillSwitch,
+    True,
+    "Stop new orders of the account (every account by default) and cancel its open orders.",
+)
+resume = _switch_command(
+    Resume, False, "Lift the kill switch of the account (* lifts every switch)."
+)
 
 
 def accept_broker(

@@ -14,11 +14,10 @@ from sluice_cli.sim_options import (
     Port,
     Seed,
     TickS,
-    self_signed,
     serve,
+    simulator,
 )
-from sluice_sim.cp import CpSimConfig, CpSimulator
-from sluice_sim.venue import VenueConfig
+from sluice_sim.cp import CpSimConfig
 
 
 def cp(  # noqa: PLR0917 (one parameter per CLI option)
@@ -32,14 +31,6 @@ def cp(  # noqa: PLR0917 (one parameter per CLI option)
     tick_s: TickS = 1.0,
 ) -> None:
     """Serve https://HOST:PORT/v1/api with a fresh self-signed certificate (path printed)."""
-    names, tls = self_signed(host, hostname, cert_dir)
-    config = CpSimConfig(
-        venue=VenueConfig(seed=seed),
-        allowlist=frozenset(allow) if allow else None,
-        penalty_s=penalty_s,
-        hostnames=names,
-        tick_interval_s=tick_s,
-    )
-    sim = CpSimulator(config, host=host, port=port, tls=tls)
-    certificate = f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}"
-    serve(sim, host, "Client Portal simulator", certificate)
+    config = CpSimConfig(penalty_s=penalty_s)
+    sim = simulator(config, port, host, seed, allow, hostname, cert_dir, tick_s)
+    serve(sim, host, "Client Portal simulator")

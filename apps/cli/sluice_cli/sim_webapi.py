@@ -16,11 +16,10 @@ from sluice_cli.sim_options import (
     Port,
     Seed,
     TickS,
-    self_signed,
     serve,
+    simulator,
 )
-from sluice_sim.cp import CpSimConfig, CpSimulator, OAuthSimConfig
-from sluice_sim.venue import VenueConfig
+from sluice_sim.cp import CpSimConfig, OAuthSimConfig
 
 
 def webapi(  # noqa: PLR0917 (one parameter per CLI option)
@@ -44,22 +43,14 @@ def webapi(  # noqa: PLR0917 (one parameter per CLI option)
     tick_s: TickS = 1.0,
 ) -> None:
     """Serve https://HOST:PORT/v1/api with OAuth 1.0a and fresh keys (credential files written)."""
-    names, tls = self_signed(host, hostname, cert_dir)
-    config = CpSimConfig(
-        venue=VenueConfig(seed=seed),
-        allowlist=frozenset(allow) if allow else None,
-        hostnames=names,
-        tick_interval_s=tick_s,
-        mode="webapi",
-        oauth=OAuthSimConfig(lst_lifetime_s, timestamp_window_s, consumer_key),
-    )
-    sim = CpSimulator(config, host=host, port=port, tls=tls)
+    oauth = OAuthSimConfig(lst_lifetime_s, timestamp_window_s, consumer_key)
+    config = CpSimConfig(mode="webapi", oauth=oauth)
+    sim = simulator(config, port, host, seed, allow, hostname, cert_dir, tick_s)
     target = write_credentials or Path(tempfile.mkdtemp(prefix="sluice-oauth-"))
     credentials = sim.control.write_credentials(target)
     serve(
         sim,
         host,
         "IBKR Web API simulator (OAuth 1.0a)",
-        f"certificate to pin (IBKR_CP_CA_FILE): {tls.cert_path}",
         f"OAuth credential files (IBKR_OAUTH_DIR): {credentials}",
     )
