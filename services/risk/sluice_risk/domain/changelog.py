@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sluice_proto.risk_state import (
-    DeferredSignal,
     PositionState,
     RiskAccountState,
     RiskOrderState,
@@ -16,6 +16,8 @@ from sluice_risk.domain.market import instrument_key
 from sluice_risk.domain.orders import DecidedOrder
 from sluice_risk.domain.portfolio import DayPnl, Position
 from sluice_risk.domain.state import RiskState
+
+log = logging.getLogger(__name__)
 
 Keyed = tuple[str, RiskStateEvent]
 """A changelog record and its compaction key."""
@@ -63,8 +65,7 @@ class Changelog:
         for client_order_id in sorted(changes.orders):
             order = state.orders.get(client_order_id)
             if order is not None:
-                deferred = state.deferrals.get(client_order_id)
-                records.append((f"order|{client_order_id}", _order_state(order, deferred, now)))
+                records.append((f"order|{client_order_id}", _order_state(order, now)))
         for account in sorted(changes.accounts):
             records.append((f"account|{account}", self._account_state(account, now)))
         changes.orders.clear()
@@ -96,7 +97,12 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
         held.quantity, held.avg_cost = record.quantity, record.avg_cost
         held.realised_pnl = record.realised_pnl
     elif isinstance(record, RiskOrderState):
-        state.orders.record(
+        status, deferred = record.status, record.deferred
+        if status == "deferred" and deferred is None:  # nothing could ever decide it
+            log.error("deferred order %s restored without its signal: expired",
+                      record.client_order_id)  # fmt: skip
+            status = "expired"
+        state.orders.record(  # a later record of the key replaces the order, deferred or not
             DecidedOrder(
                 client_order_id=record.client_order_id,
                 account=record.account,
@@ -105,7 +111,7 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
                 instrument=record.instrument,
                 side=record.side,
                 quantity=record.quantity,
-                status=record.status,
+                status=status,
                 limit_price=record.limit_price,
                 filled_quantity=record.filled_quantity,
                 avg_fill_price=record.avg_fill_price,
@@ -117,16 +123,13 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
                 revision=record.revision,
                 parent=record.parent_client_order_id,
                 oca_group=record.oca_group,
+                deferred=deferred,
             )
         )
         if record.con_id:
             state.broker.learn(record.account, record.con_id, instrument_key(record.instrument))
         if record.approved_at is not None:
             state.orders.note_approval(record.strategy_id, record.approved_at)
-        if record.status == "deferred" and record.deferred is not None:
-            state.deferrals.add(record.account, record.deferred)
-        else:  # a later record of the key: the signal was decided
-            state.deferrals.pop(record.client_order_id)
     else:
         if record.killed:
             state.kills[record.account] = record.kill_reason
@@ -139,9 +142,7 @@ def restore(state: RiskState, record: RiskStateEvent) -> None:
             state.broker.halts.pop(record.account, None)
 
 
-def _order_state(
-    order: DecidedOrder, deferred: DeferredSignal | None, now: datetime
-) -> RiskOrderState:
+def _order_state(order: DecidedOrder, now: datetime) -> RiskOrderState:
     return RiskOrderState(
         client_order_id=order.client_order_id,
         account=order.account,
@@ -156,7 +157,7 @@ def _order_state(
         avg_fill_price=order.avg_fill_price,
         approved_at=order.approved_at,
         ts=now,
-        deferred=deferred if order.status == "deferred" else None,
+        deferred=order.deferred,
         con_id=order.con_id,
         order_type=order.order_type,
         stop_price=order.stop_price,

@@ -3,7 +3,8 @@
 One mechanism for both. A deferred signal has a kind (what it waits for), a deadline and an
 expiry. It is looked at again when what it waits for may have come (a quote, a session
 verdict, a kill switch) or its deadline passed; ``is_ready`` says when that is, and the engine
-then decides it as if it were new.
+then decides it as if it were new. The deferred signal is kept on its order in the ledger;
+``Deferrals`` only reads it from there.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sluice_proto import Signal
 from sluice_proto.risk_state import DeferredSignal
 from sluice_risk.domain.market import Market
+from sluice_risk.domain.orders import OrderLedger
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,40 +80,27 @@ def is_ready(deferred: DeferredSignal, account: str, market: Market, killed: boo
 
 
 class Deferrals:
-    """The deferred signals by client order id."""
+    """The deferred signals, read from the order ledger: a signal waits exactly while its
+    order is ``deferred`` (the order carries it), so the two never disagree."""
 
-    def __init__(self) -> None:
-        self._waiting: dict[str, tuple[str, DeferredSignal]] = {}
-
-    def add(self, account: str, deferred: DeferredSignal) -> None:
-        """Defer (or defer again) a signal of ``account``."""
-        self._waiting[deferred.signal.client_order_id] = (account, deferred)
-
-    def get(self, client_order_id: str) -> DeferredSignal | None:
-        """The deferred signal with this client order id, if it is waiting."""
-        found = self._waiting.get(client_order_id)
-        return found[1] if found is not None else None
-
-    def pop(self, client_order_id: str) -> DeferredSignal | None:
-        """Stop deferring a signal; what it was waiting for."""
-        found = self._waiting.pop(client_order_id, None)
-        return found[1] if found is not None else None
+    def __init__(self, orders: OrderLedger) -> None:
+        self._orders = orders
 
     def of(self, account: str) -> list[DeferredSignal]:
         """The account's deferred signals, oldest deadline first."""
-        found = [d for a, d in self._waiting.values() if a == account]
+        found = [d for a, d in self._orders.deferred() if a == account]
         return sorted(found, key=lambda d: d.deadline)
 
     def __iter__(self) -> Iterator[tuple[str, DeferredSignal]]:
-        return iter(list(self._waiting.values()))
+        return iter(list(self._orders.deferred()))  # a snapshot: the ledger may change meanwhile
 
     def next_deadline(self, skip: Set[str] = frozenset()) -> datetime | None:
         """The earliest deadline or expiry among the deferred signals of accounts not in
         ``skip``."""
         return min(
-            (min(d.deadline, d.expires_at) for a, d in self._waiting.values() if a not in skip),
+            (min(d.deadline, d.expires_at) for a, d in self._orders.deferred() if a not in skip),
             default=None,
         )
 
     def __len__(self) -> int:
-        return len(self._waiting)
+        return len(self._orders.deferred())

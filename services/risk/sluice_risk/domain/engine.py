@@ -139,7 +139,6 @@ class RiskEngine:
             signal = deferred.signal
             if not self._ready(account, deferred, now):
                 continue
-            state.deferrals.pop(signal.client_order_id)
             if now >= deferred.expires_at:
                 why = "parked past its expiry" if deferred.parked else "no decision before expiry"
                 decisions.append(self._expire(signal, account, deferred.expires_at, now, why))
@@ -222,8 +221,7 @@ class RiskEngine:
         deferred = DeferredSignal(
             signal=signal, kind=kind, deadline=deadline, expires_at=expires_at, parked=parked
         )
-        self.state.deferrals.add(account, deferred)
-        self.state.record(_decided(signal, account, "deferred", None))
+        self.state.record(_decided(signal, account, "deferred", None, deferred))
 
     def _released(self, signal: Signal, account: str, now: datetime) -> OrderReleased:
         session = self.state.market.session(account)
@@ -242,12 +240,12 @@ class RiskEngine:
         self, request: CancelRequest, now: datetime
     ) -> CancelOrder | OrderRejected | OrderCancelled:
         order = self.state.orders.get(request.client_order_id)
-        deferred = self.state.deferrals.pop(request.client_order_id)
-        if order is not None and deferred is not None:  # never approved: it ends here
+        if order is not None and order.deferred is not None:  # never approved: it ends here
+            signal = order.deferred.signal
             self.state.orders.set_status(order, "cancelled")
             self.state.changes.orders.add(order.client_order_id)
             why = request.reason or "cancelled before it was decided"
-            return OrderCancelled(**_ids(deferred.signal, order.account), reason=why, ts=now)
+            return OrderCancelled(**_ids(signal, order.account), reason=why, ts=now)
         account = (order.account if order else None) or request.account or self.default_account
         if not account:
             return OrderRejected(
@@ -409,7 +407,11 @@ class RiskEngine:
 
 
 def _decided(
-    signal: Signal, account: str, status: RiskOrderStatus, approved_at: datetime | None
+    signal: Signal,
+    account: str,
+    status: RiskOrderStatus,
+    approved_at: datetime | None,
+    deferred: DeferredSignal | None = None,
 ) -> DecidedOrder:
     return DecidedOrder(
         client_order_id=signal.client_order_id,
@@ -426,6 +428,7 @@ def _decided(
         stop_price=signal.stop_price,
         tif=signal.tif,
         oca_group=signal.oca_group,
+        deferred=deferred,
     )
 
 

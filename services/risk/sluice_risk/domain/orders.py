@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import bisect
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sluice_proto import Instrument
 from sluice_proto.common import OrderType, Side, TimeInForce
-from sluice_proto.risk_state import RiskOrderStatus
+from sluice_proto.risk_state import DeferredSignal, RiskOrderStatus
 from sluice_risk.domain.market import instrument_key
 
 ZERO = Decimal(0)
@@ -44,6 +45,8 @@ class DecidedOrder:
     """A bracket child: its parent's client order id (it only closes what the parent opens)."""
     oca_group: str | None = None
     """One-cancels-all group: at most one member fills (a bracket's children share one)."""
+    deferred: DeferredSignal | None = None
+    """While ``status`` is ``deferred``: the signal and what it waits for (else None)."""
     key: str = field(init=False)
     """The instrument's ``instrument_key`` (positions and quotes are matched on it)."""
 
@@ -62,11 +65,18 @@ class DecidedOrder:
 
 
 class OrderLedger:
-    """Orders by client order id, the open ones by account, approvals by strategy."""
+    """Orders by client order id, the open ones by account, the deferred ones, approvals by
+    strategy.
+
+    The ledger is the one record of a deferred signal: a ``deferred`` order carries its
+    ``DeferredSignal`` and no other order does, so the deferred index cannot disagree with
+    the statuses.
+    """
 
     def __init__(self, rate_horizon_s: float) -> None:
         self._orders: dict[str, DecidedOrder] = {}
         self._open: dict[str, dict[str, DecidedOrder]] = {}
+        self._deferred: dict[str, tuple[str, DeferredSignal]] = {}
         self._approvals: dict[str, deque[datetime]] = {}
         self._horizon = timedelta(seconds=rate_horizon_s)
 
@@ -91,6 +101,13 @@ class OrderLedger:
             account_open[order.client_order_id] = order
         else:
             account_open.pop(order.client_order_id, None)
+        if order.status == "deferred":
+            if order.deferred is None:
+                raise ValueError(f"deferred order {order.client_order_id} without its signal")
+            self._deferred[order.client_order_id] = (order.account, order.deferred)
+        else:  # decided: the signal no longer waits
+            order.deferred = None
+            self._deferred.pop(order.client_order_id, None)
 
     def book_fill(
         self,
@@ -118,6 +135,11 @@ class OrderLedger:
     def open_orders(self, account: str) -> list[DecidedOrder]:
         """The account's working orders."""
         return list(self._open.get(account, {}).values())
+
+    def deferred(self) -> Collection[tuple[str, DeferredSignal]]:
+        """The signals that wait, with their accounts: the ``deferred`` orders' own (a live
+        view)."""
+        return self._deferred.values()
 
     def all(self) -> list[DecidedOrder]:
         """Every order risk knows of, working or not."""

@@ -67,7 +67,7 @@ class RiskState:
         self.lines = QuoteLines(quote_idle)
         self.portfolio = Portfolio()
         self.orders = OrderLedger(rate_horizon_s=limits.max_rate_window_s)
-        self.deferrals = Deferrals()
+        self.deferrals = Deferrals(self.orders)
         self.kills: dict[str, str] = {}
         self.days: dict[str, DayPnl] = {}
         self.broker = BrokerBook()
