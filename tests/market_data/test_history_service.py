@@ -142,6 +142,19 @@ async def test_a_paced_burst_waits_or_is_refused_never_a_162(tws: TwsServer, his
     assert _requests(tws) == (8, 0)  # the refused one never reached the simulator
 
 
+async def test_a_slow_contract_lookup_does_not_bunch_a_burst(tws: TwsServer, history: Get) -> None:
+    """Five of six requests wait a second for their contract lookups while the sixth's is
+    quick: the router paces each request from when it goes, not from when it was asked, so
+    IBKR never sees six in two seconds (CI caught a loaded run doing exactly that)."""
+    TwsControl(tws).slow_lookups(5, delay_s=1.0)
+    ends = [END - timedelta(minutes=n) for n in range(6)]
+    burst = await asyncio.gather(
+        *(history(symbol="SPY", duration="60S", bar="5s", end=e.isoformat()) for e in ends)
+    )
+    assert [b.status_code for b in burst] == [200] * 6
+    assert _requests(tws) == (6, 0)
+
+
 async def test_refusals_carry_the_contracts_reason(history: Get) -> None:
     unknown = await history(symbol=f"Z{uuid.uuid4().hex[:5].upper()}", duration="1D", bar="1h")
     assert (unknown.status_code, unknown.json()["reason"]) == (404, "UNKNOWN_INSTRUMENT")

@@ -14,13 +14,15 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from msgspec.structs import replace
+
 from sluice_order_router.domain.history import (
     InvalidHistoryError,
     check_spelling,
     history_refusal,
     pacing_key,
 )
-from sluice_order_router.domain.history_pacing import HistoryPacer
+from sluice_order_router.domain.history_pacing import HistoryPacer, PacingKey
 from sluice_order_router.ports import BrokerGateway, BrokerRejectedError, NotConnectedError
 from sluice_order_router.publisher import Publisher
 from sluice_proto.common import utc_now
@@ -88,22 +90,22 @@ class HistoryDesk:
             return _rejected(request, "NOT_CONNECTED", "the broker link is down")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (expires - now).total_seconds()
-        key = pacing_key(request)
-        async with self._turn:
-            slot = self._pacer.earliest(key, loop.time())
-            if slot >= deadline:
-                wait = slot - loop.time()
-                log.info("history %s refused: pacing holds it %.1fs", request.request_id, wait)
-                return _rejected(
-                    request, "PACING",
-                    f"the broker's historical pacing allows this request in {wait:.1f}s, "
-                    "after it expires",
-                )  # fmt: skip
-            await asyncio.sleep(max(0.0, slot - loop.time()))
-            self._pacer.sent(key, loop.time())
         try:
             async with asyncio.timeout_at(deadline):
-                bars = await self._gateway.history(request)
+                # the contract lookup is a round trip of its own: done before the pacer stamps
+                # the request, so the stamp is when the request itself goes (IBKR times it on
+                # arrival, and a lookup slowed by load would bunch it with later ones)
+                instrument = await self._gateway.qualify(request.instrument)
+                qualified = replace(request, instrument=instrument)  # paced by its conId
+                held = await self._take_slot(pacing_key(qualified), deadline)
+                if held is not None:
+                    log.info("history %s refused: pacing holds it %.1fs", request.request_id, held)
+                    return _rejected(
+                        request, "PACING",
+                        f"the broker's historical pacing allows this request in {held:.1f}s, "
+                        "after it expires",
+                    )  # fmt: skip
+                bars = await self._gateway.history(qualified)
         except TimeoutError:
             return _rejected(request, "TIMEOUT", "the broker did not answer before expiry")
         except InvalidHistoryError as exc:
@@ -113,6 +115,18 @@ class HistoryDesk:
         except BrokerRejectedError as exc:
             return _rejected(request, history_refusal(exc.code, exc.text), str(exc))
         return HistoryBars(request_id=request.request_id, instrument=request.instrument, bars=bars)
+
+    async def _take_slot(self, key: PacingKey, deadline: float) -> float | None:
+        """Wait for the request's pacing slot and record it as sent; or, at once, how long
+        pacing would hold it when the slot is past ``deadline``."""
+        loop = asyncio.get_running_loop()
+        async with self._turn:
+            slot = self._pacer.earliest(key, loop.time())
+            if slot >= deadline:
+                return slot - loop.time()
+            await asyncio.sleep(max(0.0, slot - loop.time()))
+            self._pacer.sent(key, loop.time())
+        return None
 
 
 def _rejected(request: HistoryRequest, reason: HistoryRejectReason, text: str) -> HistoryRejected:

@@ -55,6 +55,12 @@ class TwsControl:
         log.warning("fault: the next %d placeOrder message(s) will be lost", count)
         self.server.faults.drop_orders = count
 
+    def slow_lookups(self, count: int, delay_s: float) -> None:
+        """Answer the next ``count`` contract lookups (reqContractDetails) ``delay_s`` late, as
+        a loaded gateway does."""
+        log.warning("fault: the next %d contract lookup(s) answered %.1fs late", count, delay_s)
+        self.server.faults.slow_lookups, self.server.faults.slow_lookup_s = count, delay_s
+
     def lose_connectivity(self) -> None:
         """IB's servers become unreachable: 1100 to every client; orders and data stop."""
         log.warning("fault: connectivity to IB lost (1100 to every client)")

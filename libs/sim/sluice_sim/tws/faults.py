@@ -18,6 +18,8 @@ class Faults:
     connectivity_lost: bool = False
     hold_acks: bool = False  # accepted orders get no openOrder/orderStatus/fill push
     drop_orders: int = 0  # how many of the next placeOrder messages are lost on the way
+    slow_lookups: int = 0  # how many of the next contract lookups are answered late
+    slow_lookup_s: float = 0.0  # how late
 
     @classmethod
     def from_config(cls, config: TwsConfig) -> Faults:

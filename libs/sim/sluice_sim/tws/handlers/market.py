@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sluice_sim.tws import requests
 from sluice_sim.tws.encode import market
 from sluice_sim.tws.encode.session import market_data_type
@@ -73,6 +75,17 @@ def on_quote(session: Session, quote: Quote) -> None:
 
 
 def req_contract_details(session: Session, fields: list[str]) -> None:
+    faults = session.server.faults
+    if faults.slow_lookups > 0:
+        faults.slow_lookups -= 1
+        asyncio.get_running_loop().call_later(
+            faults.slow_lookup_s, _contract_details, session, fields
+        )
+        return
+    _contract_details(session, fields)
+
+
+def _contract_details(session: Session, fields: list[str]) -> None:
     req_id, query = requests.contract_details(fields)
     try:
         found = session.venue.universe.resolve(query)
