@@ -51,6 +51,27 @@ async def test_an_approved_order_past_its_expiry_is_expired_never_sent(
     assert control.orders_with_ref("late-1") == 0
 
 
+async def test_an_order_whose_turn_in_the_pacer_comes_too_late_is_expired_never_sent(
+    start_router: StartRouter, broker: MemoryBroker, control: TwsControl
+) -> None:
+    """Written ahead in time, then queued behind a burst at 4 messages/s: its slot comes after
+    its send deadline, so the pacer drops it; the order after it still goes."""
+    await start_router(pacing_msgs_per_s=4.0)
+    await send(broker, approved("warm"))  # the contract qualified, start-up's messages sent
+    await eventually(lambda: OrderSubmitted in kinds(broker, "warm"), within=10)
+    for n in range(8):
+        await send(broker, approved(f"burst-{n}"))
+    await send(broker, approved("short", expires_at=utc_now() + timedelta(seconds=1.2)))
+    await send(broker, approved("after"))
+    await eventually(lambda: OrderExpired in kinds(broker, "short"), within=10)
+    assert kinds(broker, "short") == [OrderSubmitting, OrderExpired]  # written ahead, never left
+    [_, expired_event] = of(broker, "short")
+    assert isinstance(expired_event, OrderExpired) and "pacer" in expired_event.reason
+    await eventually(lambda: OrderSubmitted in kinds(broker, "after"), within=10)
+    assert control.orders_with_ref("short") == 0
+    assert control.orders_with_ref("after") == 1
+
+
 async def test_an_order_held_while_the_link_is_down_is_reported_expired_at_its_expiry(
     start_router: StartRouter, broker: MemoryBroker, tws: TwsServer
 ) -> None:

@@ -143,7 +143,8 @@ class ChaosReport:
         return (statistics.median(times), max(times)) if times else (0.0, 0.0)
 
     def lines(self) -> list[str]:
-        """The figures, one fault per line, then the machine-readable summary."""
+        """The figures, one fault per line, each broken guarantee with its orders, then the
+        machine-readable summary."""
         rows = [r.line() for r in self.recoveries]
         p50, worst = self.kill_recovery_s()
         summary = (
@@ -158,7 +159,8 @@ class ChaosReport:
             f"seconds={self.seconds:.0f}"
         )
         reasons = ", ".join(f"{code} {n}" for code, n in sorted(self.rejected.items()))
-        return [*rows, f"  rejected: {reasons or 'none'}", summary]
+        broken = [f"  BROKEN {name}: {' '.join(refs)}" for name, refs in self.violations.items()]
+        return [*rows, f"  rejected: {reasons or 'none'}", *broken, summary]
 
 
 class ChaosRun:

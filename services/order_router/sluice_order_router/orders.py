@@ -15,9 +15,10 @@ An amend (``AmendOrder``) is written ahead like an order (``OrderAmendSubmitting
 once; one whose answer was lost is settled on reconcile against IBKR's view of the order, and
 sent again only if IBKR does not show it (``domain.amends``).
 
-An order whose ``expires_at`` has passed is never sent: on arrival, when held orders go out
-after a reconnect, or when an order in doubt turns out absent, it ends ``order_expired``; one
-in doubt that IBKR turns out to have is cancelled.
+An order whose ``expires_at`` has passed (less ``domain.expiry``'s margin) is never sent: on
+arrival, when held orders go out after a reconnect, when an order in doubt turns out absent,
+or when its turn in the pacer or the rate limiter comes too late, it ends ``order_expired``;
+one in doubt that IBKR turns out to have is cancelled.
 
 Pipelined: once an order's write-ahead is durable, its place (the bytes through the pacer,
 IBKR's acknowledgement, the outcome) runs as a task of its own (``PlacesInFlight``, at most
@@ -39,6 +40,7 @@ from sluice_order_router.domain.accounts import Accounts
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.brackets import legs
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
+from sluice_order_router.domain.expiry import send_deadline
 from sluice_order_router.domain.reconcile import reconcile
 from sluice_order_router.domain.sync import apply_broker
 from sluice_order_router.domain.tracked_orders import TrackedOrders
@@ -49,6 +51,7 @@ from sluice_order_router.ports import (
     AmbiguousInstrumentError,
     BrokerGateway,
     BrokerRejectedError,
+    ExpiredUnsentError,
     NotConnectedError,
     NotSentError,
     OrderInDoubtError,
@@ -294,6 +297,9 @@ class OrderDesk:
                 placed = await self._place(bracket, instrument, [r.sent_order_id for r in records])
         except BrokerRejectedError as exc:
             await self._publish.orders([e for r in records for e in r.rejected(exc.code, exc.text)])
+        except ExpiredUnsentError as exc:  # written ahead, but it never left: final, not in doubt
+            for each in records:
+                await self._expire(each, str(exc))
         except NotSentError as exc:
             # The link dropped while the write-ahead records were being published. Not in
             # doubt: left in doubt, a gateway restart (a new day) would make them "unknown"
@@ -347,18 +353,21 @@ class OrderDesk:
         """Report the order expired (and remember it) when its expiry has passed."""
         if not record.expired_at(utc_now()):
             return False
+        await self._expire(record, reason)
+        return True
+
+    async def _expire(self, record: TrackedOrder, reason: str) -> None:
         await self._publish.orders(record.expired(reason))
         self.orders.add(record)
         self._traces.forget(record.client_order_id)
-        return True
 
     async def _hold(self, record: TrackedOrder, reason: str) -> None:
         event = OrderHeld(**record.ids(), reason=reason, order=record.order)
         await self._publish.orders([event])
         self.orders.add(record)
-        expires_at = record.order.expires_at if record.order is not None else None
-        if expires_at is not None and record.client_order_id not in self._expiries:
-            delay = (expires_at - utc_now()).total_seconds()
+        deadline = send_deadline(record.order)
+        if deadline is not None and record.client_order_id not in self._expiries:
+            delay = (deadline - utc_now()).total_seconds()
             task = asyncio.create_task(self._expire_held(record.client_order_id, delay))
             self._expiries[record.client_order_id] = task
 

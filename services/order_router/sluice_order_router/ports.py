@@ -86,6 +86,11 @@ class NotSentError(NotConnectedError):
     (and sent after the reconnect), never in doubt."""
 
 
+class ExpiredUnsentError(Exception):
+    """The order's send deadline (``domain.expiry``) passed while it waited to leave (the
+    pacer, the rate limiter, a reply prompt): it never reached IBKR and never will."""
+
+
 class OrderInDoubtError(Exception):
     """IBKR's answer leaves the order's fate open (e.g. 103, duplicate order id): reconcile
     looks it up by ``orderRef``; it is never simply sent again."""

@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypedDict
 
+from sluice_order_router.domain.expiry import too_late
 from sluice_order_router.domain.states import OrderState, can_move
 from sluice_proto import ApprovedOrder, Fill, Instrument
 from sluice_proto.orders import (
@@ -76,9 +77,9 @@ class TrackedOrder:
         return self.state in FINAL_STATUSES
 
     def expired_at(self, now: datetime) -> bool:
-        """True when the order carries an expiry and ``now`` is past it (it must not be sent)."""
-        expires_at = self.order.expires_at if self.order is not None else None
-        return expires_at is not None and now >= expires_at
+        """True when the order carries an expiry and ``now`` is past its send deadline (it
+        must not be sent: ``domain.expiry``)."""
+        return too_late(self.order, now)
 
     def expired(self, reason: str) -> list[OrderEvent]:
         """The order outlived its expiry before it was sent: it never will be."""

@@ -11,6 +11,7 @@ import logging
 import re
 import ssl
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,7 +19,8 @@ from httpx_ws import AsyncWebSocketSession, WebSocketUpgradeError, aconnect_ws
 
 from sluice_order_router.domain.egress import EgressProxy, parse_proxy
 from sluice_order_router.domain.topology import DEFAULT_BASE_URL
-from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
+from sluice_order_router.ports import BrokerRejectedError, ExpiredUnsentError, NotConnectedError
+from sluice_proto import utc_now
 from sluice_runtime.redaction import redact, register_secrets
 from sluice_runtime.tracing import instrument_httpx
 
@@ -107,10 +109,16 @@ class CpClient:
         await self._http.aclose()
 
     async def request(
-        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None
-    ) -> Any:
-        """Send one request within the limits; the decoded JSON body, or a mapped error."""
+        self, method: str, path: str, *, json: Any = None, params: dict[str, str] | None = None,
+        not_after: datetime | None = None,
+    ) -> Any:  # fmt: skip
+        """Send one request within the limits; the decoded JSON body, or a mapped error.
+        ``ExpiredUnsentError``, unsent, when the limiter's turn comes at or after ``not_after``
+        (an order's send deadline)."""
         await self.limiter.acquire(endpoint(method, path))
+        if not_after is not None and utc_now() >= not_after:
+            at = not_after.isoformat(timespec="milliseconds")
+            raise ExpiredUnsentError(f"its turn at the rate limiter came after {at}: not sent")
         try:
             response = await self._http.request(method, path, json=json, params=params)
         except (httpx.ProxyError, httpx.ConnectError, httpx.ConnectTimeout) as exc:

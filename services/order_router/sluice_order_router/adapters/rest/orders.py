@@ -4,13 +4,15 @@ IBKR has."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import msgspec
 
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
-from sluice_order_router.ports import BrokerRejectedError, NotConnectedError
-from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit, SweptOrder
+from sluice_order_router.domain.expiry import send_deadline
+from sluice_order_router.ports import BrokerRejectedError, ExpiredUnsentError, NotConnectedError
+from sluice_proto import ApprovedOrder, Fill, ReplyPromptAudit, SweptOrder, utc_now
 
 from . import parsing
 from .client import CpClient
@@ -42,7 +44,9 @@ async def place(
     """Submit once with ``cOID``; confirm allow-listed prompts, decline (and reject) the rest."""
     path = f"/iserver/account/{order.account}/orders"
     body = _body(parsing.order_body, order, con_id)
-    [placed] = await _submit(client, policy, [order], on_audit, path=path, json=body)
+    [placed] = await _submit(
+        client, policy, [order], on_audit, path=path, json=body, not_after=send_deadline(order)
+    )
     return placed
 
 
@@ -53,7 +57,9 @@ async def place_bracket(
     """Submit a bracket as one order list; IBKR answers each order in the list's order."""
     path = f"/iserver/account/{legs[0].account}/orders"
     body = _body(parsing.bracket_body, legs, con_id)
-    return [*await _submit(client, policy, legs, on_audit, path=path, json=body)]
+    deadline = send_deadline(legs[0])  # the legs go together or not at all
+    return [*await _submit(client, policy, legs, on_audit, path=path, json=body,
+                           not_after=deadline)]  # fmt: skip
 
 
 async def modify(
@@ -78,22 +84,28 @@ def _body(build: Callable[[Any, int], dict[str, Any]], what: Any, con_id: int) -
 
 async def _submit(
     client: CpClient, policy: ReplyPolicy, sent: list[ApprovedOrder], on_audit: OnAudit, *,
-    path: str, json: dict[str, Any],
+    path: str, json: dict[str, Any], not_after: datetime | None = None,
 ) -> list[BrokerOrder]:  # fmt: skip
     """POST an order list (new, a bracket, or a modify), then its reply-prompt chain; IBKR's
-    ids, one acknowledgement per order sent."""
+    ids, one acknowledgement per order sent. Past ``not_after`` (the send deadline) neither
+    the list nor a confirmation is posted, and a prompt is declined: IBKR places nothing until
+    its prompts are confirmed, so ``ExpiredUnsentError`` each way."""
     order = sent[0]  # the prompts are about the list: audited under its first order
-    body: Any = await client.request("POST", path, json=json)
+    body: Any = await client.request("POST", path, json=json, not_after=not_after)
     for _ in range(MAX_PROMPTS):
         if not parsing.is_prompt(body):
             break
         prompt = Prompt.from_json(body[0])
         decision = policy.decide(prompt)
-        await on_audit(_audit(order, prompt, decision))
-        confirmed = decision == "confirmed"
+        late = not_after is not None and utc_now() >= not_after
+        await on_audit(_audit(order, prompt, "declined" if late else decision))
+        confirmed = decision == "confirmed" and not late
         body = await client.request(
-            "POST", f"/iserver/reply/{prompt.reply_id}", json={"confirmed": confirmed}
-        )
+            "POST", f"/iserver/reply/{prompt.reply_id}", json={"confirmed": confirmed},
+            not_after=not_after if confirmed else None,  # no confirmation goes out past it
+        )  # fmt: skip
+        if late:
+            raise ExpiredUnsentError("a reply prompt came after the send deadline: declined")
         if not confirmed:
             ids = ",".join(prompt.message_ids) or "?"
             raise BrokerRejectedError(None, f"reply prompt {ids} declined: {' '.join(prompt.text)}")

@@ -18,16 +18,18 @@ from sluice_order_router.adapters.socket import mapping, truth
 from sluice_order_router.adapters.socket.handshake import Endpoint
 from sluice_order_router.adapters.socket.history import request_bars
 from sluice_order_router.adapters.socket.link import Link
-from sluice_order_router.adapters.socket.pacing import Pacer
+from sluice_order_router.adapters.socket.pacing import Pacer, SendGuard
 from sluice_order_router.adapters.socket.relay import Relay
 from sluice_order_router.adapters.socket.transport import SluiceIB
 from sluice_order_router.domain.backoff import JitteredBackoff
 from sluice_order_router.domain.broker import BrokerOrder, BrokerSnapshot
 from sluice_order_router.domain.client_ids import ClientIdPool
+from sluice_order_router.domain.expiry import send_deadline
 from sluice_order_router.domain.md_refusals import md_refusal
 from sluice_order_router.domain.order_ids import OrderIdLease, OrderIds
 from sluice_order_router.ports import (
     BrokerRejectedError,
+    ExpiredUnsentError,
     NotConnectedError,
     NotSentError,
     OnConnection,
@@ -204,9 +206,11 @@ class SocketGateway:
         ib_order = mapping.to_order(order)
         lease = None if order_id is not None else self.reserve_order_id()
         ib_order.orderId = order_id or (lease.order_id if lease is not None else 0)
-        trade = self.ib.placeOrder(mapping.to_contract(instrument), ib_order)
+        guard = _guard(order)
+        with self.ib.paced.guarded(guard):
+            trade = self.ib.placeOrder(mapping.to_contract(instrument), ib_order)
         async with asyncio.timeout(self._options.ack_timeout_s):
-            await self._acknowledged(trade)
+            await self._acknowledged(trade, guard)
         return self._placed(trade)
 
     async def place_bracket(
@@ -216,14 +220,16 @@ class SocketGateway:
         ids = [oid or self._lease_id() for oid in order_ids]
         contract = mapping.to_contract(instrument)
         trades = []
+        guard = _guard(legs[0])  # the legs go together or not at all
         for index, (leg, order_id) in enumerate(zip(legs, ids, strict=True)):
             # IBKR holds the parent and the first child until the last one transmits them all
             last = index == len(legs) - 1
             ib_order = mapping.to_order(leg, ids[0] if index else 0, transmit=last)
             ib_order.orderId = order_id
-            trades.append(self.ib.placeOrder(contract, ib_order))
+            with self.ib.paced.guarded(guard):
+                trades.append(self.ib.placeOrder(contract, ib_order))
         async with asyncio.timeout(self._options.ack_timeout_s):
-            await asyncio.gather(*(self._acknowledged(t) for t in trades))
+            await asyncio.gather(*(self._acknowledged(t, guard) for t in trades))
         results: list[BrokerOrder | BrokerRejectedError] = []
         for trade in trades:
             try:
@@ -372,14 +378,19 @@ class SocketGateway:
         if not self._link.up:
             raise NotConnectedError("IB Gateway link is down")
 
-    async def _acknowledged(self, trade: Trade) -> None:
-        """Until IBKR answers the order, or the link drops (then the outcome is unknown)."""
+    async def _acknowledged(self, trade: Trade, guard: SendGuard | None = None) -> None:
+        """Until IBKR answers the order, or the link drops (then the outcome is unknown);
+        ``ExpiredUnsentError`` when ``guard`` kept it in the pacer (ib_async forgets it)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def check(*_: Any) -> None:
             if done.done():
                 return
-            if trade.orderStatus.status not in _PENDING:
+            if guard is not None and guard.decided.done() and not guard.decided.result():
+                key = self.ib.wrapper.orderKey(trade.order.clientId, trade.order.orderId, 0)
+                self.ib.wrapper.trades.pop(key, None)  # never sent: not an open trade
+                done.set_exception(ExpiredUnsentError(_too_late(guard)))
+            elif trade.orderStatus.status not in _PENDING:
                 done.set_result(None)
             elif not self._link.up:
                 done.set_exception(NotConnectedError("link lost before IBKR acknowledged"))
@@ -387,12 +398,16 @@ class SocketGateway:
         events = (trade.statusEvent, self.ib.disconnectedEvent, self.ib.errorEvent)
         for event in events:
             event.connect(check)
+        if guard is not None:
+            guard.decided.add_done_callback(check)
         try:
             check()
             await done
         finally:
             for event in events:
                 event.disconnect(check)
+            if guard is not None:
+                guard.decided.remove_done_callback(check)
 
     def _start_ids(self, next_valid_id: int) -> int:
         """Overrule a ``nextValidId`` at or below an id already sent (a rolled-back sequence)."""
@@ -504,6 +519,17 @@ class SocketGateway:
             instrument = by_con_id.get(ticker.contract.conId) if ticker.contract else None
             if instrument is not None:
                 self._relay.post(functools.partial(self._on_tick, instrument, _prices(ticker)))
+
+
+def _guard(order: ApprovedOrder) -> SendGuard | None:
+    """The pacer's last check of the order's expiry; None when it carries none."""
+    deadline = send_deadline(order)
+    return SendGuard(deadline) if deadline is not None else None
+
+
+def _too_late(guard: SendGuard) -> str:
+    at = guard.deadline.isoformat(timespec="milliseconds")
+    return f"its turn in the pacer came after its send deadline {at}: not sent"
 
 
 def _prices(ticker: Ticker) -> dict[str, Decimal | None]:

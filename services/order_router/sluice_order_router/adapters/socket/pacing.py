@@ -15,9 +15,27 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import Callable
+from datetime import datetime
 
 from sluice_order_router.domain.send_pacing import SendSchedule
 from sluice_order_router.ports import PacingStats
+from sluice_proto import utc_now
+
+
+class SendGuard:
+    """The messages of one order (a bracket's legs too): they go only if the first reaches
+    its slot before ``deadline`` (wall clock). Decided once, at that slot; ``decided`` then
+    holds whether they went."""
+
+    def __init__(self, deadline: datetime) -> None:
+        self.deadline = deadline
+        self.decided: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+
+    def admits(self) -> bool:
+        """Whether this message goes (the first one decides for all)."""
+        if not self.decided.done():
+            self.decided.set_result(utc_now() < self.deadline)
+        return self.decided.result()
 
 
 class Pacer:
@@ -26,7 +44,7 @@ class Pacer:
     def __init__(self, rate: float) -> None:
         self.rate = rate
         self._schedule = SendSchedule(rate)
-        self._queue: deque[tuple[int, float, Callable[[], None]]] = deque()
+        self._queue: deque[tuple[int, float, Callable[[], None], SendGuard | None]] = deque()
         self._generation = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -38,9 +56,10 @@ class Pacer:
         """Messages waiting for a token."""
         return len(self._queue)
 
-    def submit(self, send: Callable[[], None]) -> None:
-        """Queue one send; it runs at its slot (in submission order)."""
-        self._queue.append((self._generation, asyncio.get_running_loop().time(), send))
+    def submit(self, send: Callable[[], None], guard: SendGuard | None = None) -> None:
+        """Queue one send; it runs at its slot (in submission order), unless ``guard`` says
+        then that it is too late (the slot goes to the next)."""
+        self._queue.append((self._generation, asyncio.get_running_loop().time(), send, guard))
         self.pacing.waiting = len(self._queue)
         self._wakeup.set()
         if self._task is None or self._task.done():
@@ -76,9 +95,9 @@ class Pacer:
                 await asyncio.sleep(delay)
             if not self._queue:  # cleared while waiting: the slot is kept for the next one
                 continue
-            generation, queued_at, send = self._queue.popleft()
+            generation, queued_at, send, guard = self._queue.popleft()
             self.pacing.waiting = len(self._queue)
-            if generation == self._generation:
+            if generation == self._generation and (guard is None or guard.admits()):
                 send()
                 self._schedule.sent(loop.time())
                 slot = None

@@ -1,7 +1,8 @@
 """ib_async's ``IB`` with Sluice's transport: paced sends and an optional source address.
 
 Three narrow seams of ib_async 2.1.0: ``Client.sendMsg`` (every API request passes through it;
-ib_async's own throttle is replaced by the ``Pacer``), ``Connection.connectAsync`` (to pass
+ib_async's own throttle is replaced by the ``Pacer``, and an order's messages may carry a
+``SendGuard``), ``Connection.connectAsync`` (to pass
 ``local_addr`` to ``loop.create_connection`` so the socket leaves from the reserved IP) and
 ``Client.updateReqId`` (ib_async seeds its id sequence there with the handshake's
 ``nextValidId``, which may roll back below ids already sent: ``start_ids`` overrules it).
@@ -10,14 +11,15 @@ ib_async's own throttle is replaced by the ``Pacer``), ``Connection.connectAsync
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ib_async import IB
 from ib_async.client import Client
 from ib_async.connection import Connection
 
-from sluice_order_router.adapters.socket.pacing import Pacer
+from sluice_order_router.adapters.socket.pacing import Pacer, SendGuard
 
 
 class BoundConnection(Connection):
@@ -44,6 +46,7 @@ class PacedClient(Client):
 
     def __init__(self, wrapper: Any, pacer: Pacer, local_host: str | None) -> None:
         self.pacer = pacer
+        self._guard: SendGuard | None = None
         self.start_ids: Callable[[int], int] = lambda next_valid_id: next_valid_id
         """IBKR's ``nextValidId`` at the handshake → the id the sequence starts from."""
         super().__init__(wrapper)  # type: ignore[no-untyped-call]
@@ -53,7 +56,17 @@ class PacedClient(Client):
 
     def sendMsg(self, msg: str) -> None:  # noqa: N802  # ib_async's name
         payload = self._prefix(msg.encode())  # type: ignore[no-untyped-call]
-        self.pacer.submit(lambda: self.conn.sendMsg(payload))  # type: ignore[no-untyped-call]
+        self.pacer.submit(lambda: self.conn.sendMsg(payload), self._guard)  # type: ignore[no-untyped-call]
+
+    @contextlib.contextmanager
+    def guarded(self, guard: SendGuard | None) -> Iterator[None]:
+        """The messages sent inside go under ``guard`` (ib_async's ``placeOrder`` sends
+        synchronously, so nothing else is sent meanwhile)."""
+        self._guard = guard
+        try:
+            yield
+        finally:
+            self._guard = None
 
     def updateReqId(self, minReqId: int) -> None:  # noqa: N802, N803  # ib_async's names
         if not self.isReady():  # during the handshake: this is IBKR's nextValidId
