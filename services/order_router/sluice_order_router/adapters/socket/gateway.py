@@ -221,12 +221,12 @@ class SocketGateway:
         contract = mapping.to_contract(instrument)
         trades = []
         guard = _guard(legs[0])  # the legs go together or not at all
-        for index, (leg, order_id) in enumerate(zip(legs, ids, strict=True)):
-            # IBKR holds the parent and the first child until the last one transmits them all
-            last = index == len(legs) - 1
-            ib_order = mapping.to_order(leg, ids[0] if index else 0, transmit=last)
-            ib_order.orderId = order_id
-            with self.ib.paced.guarded(guard):
+        with self.ib.paced.guarded(guard):
+            for index, (leg, order_id) in enumerate(zip(legs, ids, strict=True)):
+                # IBKR holds the parent and the first child until the last one transmits all
+                last = index == len(legs) - 1
+                ib_order = mapping.to_order(leg, ids[0] if index else 0, transmit=last)
+                ib_order.orderId = order_id
                 trades.append(self.ib.placeOrder(contract, ib_order))
         async with asyncio.timeout(self._options.ack_timeout_s):
             await asyncio.gather(*(self._acknowledged(t, guard) for t in trades))
