@@ -21,7 +21,7 @@ from sluice_sim.tws.control import TwsControl
 from sluice_sim.tws.server import TwsServer
 from tests.order_router.conftest import StartRouter
 from tests.support.gateway import ACCOUNT
-from tests.support.orders import approved, kinds, of, resting, send
+from tests.support.orders import approved, expired_behind_a_burst, kinds, of, resting, send
 from tests.support.polling import eventually
 
 
@@ -57,17 +57,8 @@ async def test_an_order_whose_turn_in_the_pacer_comes_too_late_is_expired_never_
     """Written ahead in time, then queued behind a burst at 4 messages/s: its slot comes after
     its send deadline, so the pacer drops it; the order after it still goes."""
     await start_router(pacing_msgs_per_s=4.0)
-    await send(broker, approved("warm"))  # the contract qualified, start-up's messages sent
-    await eventually(lambda: OrderSubmitted in kinds(broker, "warm"), within=10)
-    for n in range(8):
-        await send(broker, approved(f"burst-{n}"))
-    await send(broker, approved("short", expires_at=utc_now() + timedelta(seconds=1.2)))
-    await send(broker, approved("after"))
-    await eventually(lambda: OrderExpired in kinds(broker, "short"), within=10)
-    assert kinds(broker, "short") == [OrderSubmitting, OrderExpired]  # written ahead, never left
-    [_, expired_event] = of(broker, "short")
-    assert isinstance(expired_event, OrderExpired) and "pacer" in expired_event.reason
-    await eventually(lambda: OrderSubmitted in kinds(broker, "after"), within=10)
+    expired_event = await expired_behind_a_burst(broker, "", within=10)
+    assert "pacer" in expired_event.reason
     assert control.orders_with_ref("short") == 0
     assert control.orders_with_ref("after") == 1
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sluice_bus import MemoryBroker, MemoryBus
-from sluice_proto import AmendOrder, ApprovedOrder, Instrument
-from sluice_proto.orders import OrderAccepted, OrderSubmitted
+from sluice_proto import AmendOrder, ApprovedOrder, Instrument, utc_now
+from sluice_proto.orders import OrderAccepted, OrderExpired, OrderSubmitted, OrderSubmitting
 from sluice_proto.topics import ORDERS_APPROVED, ORDERS_EVENTS
 from sluice_sim.venue import PaperVenue, VenueOrder
 from tests.support.collect import topic_events
@@ -67,3 +68,23 @@ async def working(broker: MemoryBroker, coid: str) -> OrderSubmitted:
 def at_venue(venue: PaperVenue, coid: str) -> list[VenueOrder]:
     """Every order the simulated IBKR holds under this orderRef / cOID."""
     return [o for o in venue.store if o.spec.order_ref == coid]
+
+
+async def expired_behind_a_burst(broker: MemoryBroker, prefix: str, within: float) -> OrderExpired:
+    """Warm the router up (the contract qualified), then send eight orders, ``{prefix}short``
+    with 1.2 s to live, and ``{prefix}after``. With the router's sends slowed, the short one
+    is written ahead in time but waits past its deadline: its ``OrderExpired``, once it is
+    the one event after its write-ahead. ``{prefix}after`` still goes."""
+    await send(broker, approved(f"{prefix}warm"))
+    await eventually(lambda: OrderSubmitted in kinds(broker, f"{prefix}warm"), within=within)
+    for n in range(8):
+        await send(broker, approved(f"{prefix}burst-{n}"))
+    short = f"{prefix}short"
+    await send(broker, approved(short, expires_at=utc_now() + timedelta(seconds=1.2)))
+    await send(broker, approved(f"{prefix}after"))
+    await eventually(lambda: OrderExpired in kinds(broker, short), within=within)
+    assert kinds(broker, short) == [OrderSubmitting, OrderExpired]  # written ahead, never left
+    await eventually(lambda: OrderSubmitted in kinds(broker, f"{prefix}after"), within=within)
+    expired = of(broker, short)[-1]
+    assert isinstance(expired, OrderExpired)
+    return expired
